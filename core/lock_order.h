@@ -1,0 +1,33 @@
+// core/lock_order.h: THE lock order of umach, in one place.
+//
+// A thread holding a lock of rank R may take only locks of a higher rank.
+// Two locks of the same rank are never held together, unless the rank's
+// comment names the order between them (for example by address).
+//
+// Every Spinlock is constructed with its rank, so a reader sees at the
+// declaration where the lock sits; later issues add the ranks of the IPC,
+// VM and scheduler locks here, in the order they may nest, and a debug check
+// of the order once per-CPU held-lock tracking arrives with the scheduler.
+//
+//   rank            what it guards                              taken inside
+//   ----            --------------                              ------------
+//   kZoneRegistry   the list of all zones                       (outermost)
+//   kZone           one zone's slabs, free lists and quarantine  kZoneRegistry
+//   kPageAllocator  the physical page bitmap                     kZone (a zone
+//                                                                grows or shrinks)
+//   kTest           locks made by tests; never nests             anything
+//   kConsole        console output (innermost: panic may print  anything
+//                   while holding anything)
+#pragma once
+
+namespace umach {
+
+enum class LockRank : unsigned {
+  kZoneRegistry = 10,
+  kZone = 20,
+  kPageAllocator = 30,
+  kTest = 900,
+  kConsole = 1000,
+};
+
+}  // namespace umach

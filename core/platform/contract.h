@@ -1,0 +1,97 @@
+// core/platform/contract.h: what the core needs from a machine.
+//
+// The core reaches the machine only through `umach::Platform`, a struct of
+// static functions that each backend (platform/hosted, platform/baremetal/*)
+// defines in its own `umach/backend.h`. The build picks the backend by its
+// include directory and sources; the core never tests which one it has.
+// Each backend header ends in `static_assert(platform::Contract<Backend>)`,
+// so a backend that drifts from this contract fails to compile.
+//
+// The contract grows with the issues that need it, on every backend at once.
+// Now: console, physical memory ranges at boot, per-CPU data, clock, the
+// machine's power and spin hints, and the memory checker hooks (ASan on hosted).
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/kstd/span.h"
+#include "core/kstd/type_traits.h"
+
+namespace umach {
+
+using paddr_t = uint64_t;  // a physical address: an offset into the machine's RAM
+
+// A range of RAM the kernel may use, reported once at boot. After boot the
+// core's page allocator owns every page in these ranges.
+struct PhysRange {
+  paddr_t base;
+  uint64_t size;
+};
+
+struct Cpu;  // core/cpu.h
+
+namespace platform {
+
+// Writes bytes to the console, unbuffered; safe before the allocator is up
+// and from panic.
+template <class P>
+concept Console = requires(const char* s, size_t n) {
+  { P::console_write(s, n) } -> kstd::same_as<void>;
+};
+
+// Physical memory: the usable ranges (page aligned, not overlapping, none
+// holding the kernel image or boot data), and the kernel's direct map.
+template <class P>
+concept BootMemory = requires(paddr_t pa, const void* va) {
+  { P::kPageSize } -> kstd::convertible_to<size_t>;
+  { P::phys_ranges() } -> kstd::same_as<kstd::Span<const PhysRange>>;
+  { P::phys_to_virt(pa) } -> kstd::same_as<void*>;
+  { P::virt_to_phys(va) } -> kstd::same_as<paddr_t>;
+};
+
+// Per-CPU data. `current_cpu()` must not be cached by the compiler across a
+// context switch (a Mach thread may resume on another CPU): backends read it
+// with a volatile access to a CPU register (GS base on x86-64, tp on RISC-V),
+// never from host thread-local storage.
+template <class P>
+concept PerCpu = requires(Cpu* cpu) {
+  { P::current_cpu() } -> kstd::same_as<Cpu*>;
+  { P::set_current_cpu(cpu) } -> kstd::same_as<void>;
+  { P::kMaxCpus } -> kstd::convertible_to<unsigned>;
+};
+
+// Monotonic time since boot, in nanoseconds.
+template <class P>
+concept Clock = requires {
+  { P::clock_ns() } -> kstd::same_as<uint64_t>;
+};
+
+// Spinning and stopping. `spin_yield()` is called after a bounded spin: on
+// hosted a vCPU is a host thread that may be descheduled, so it yields the
+// host CPU. `poweroff(status)` ends the machine (status 0 = success);
+// `panic_stop()` ends it after a panic, leaving the state for a debugger.
+template <class P>
+concept Machine = requires(int status) {
+  { P::cpu_relax() } -> kstd::same_as<void>;
+  { P::spin_yield() } -> kstd::same_as<void>;
+  { P::poweroff(status) } -> kstd::same_as<void>;
+  { P::panic_stop() } -> kstd::same_as<void>;
+};
+
+// Memory checker hooks: with kMemoryChecker true (hosted ASan builds), the
+// kernel allocators poison free memory and redzones so that a stray access is
+// reported at the faulting instruction. Elsewhere they do nothing.
+template <class P>
+concept MemoryChecker = requires(const void* p, size_t n) {
+  { P::kMemoryChecker } -> kstd::convertible_to<bool>;
+  { P::poison(p, n) } -> kstd::same_as<void>;
+  { P::unpoison(p, n) } -> kstd::same_as<void>;
+};
+
+template <class P>
+concept Contract = Console<P> && BootMemory<P> && PerCpu<P> && Clock<P> && Machine<P> &&
+                   MemoryChecker<P>;
+
+}  // namespace platform
+}  // namespace umach

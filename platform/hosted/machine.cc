@@ -1,0 +1,119 @@
+// platform/hosted/machine.cc: the hosted backend's machine (see backend.h).
+#include <asm/prctl.h>
+#include <errno.h>
+#include <fmt/core.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/boot.h"
+#include "core/cpu.h"
+#include "core/platform/platform.h"
+
+#if UMACH_HOSTED_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+namespace umach::platform {
+
+namespace hosted {
+char* g_direct_map = nullptr;
+}  // namespace hosted
+
+namespace {
+
+PhysRange g_ranges[1];
+size_t g_range_count = 0;
+timespec g_boot_time{};
+
+[[noreturn]] void host_failure(const char* what) {
+  fmt::print(stderr, "umach: host error: {}: {}\n", what, strerror(errno));
+  _exit(2);
+}
+
+}  // namespace
+
+void Backend::console_write(const char* s, size_t n) {
+  while (n > 0) {
+    ssize_t w = ::write(STDOUT_FILENO, s, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return;  // the console is gone; nothing sensible to report it on
+    }
+    s += w;
+    n -= static_cast<size_t>(w);
+  }
+}
+
+kstd::Span<const PhysRange> Backend::phys_ranges() { return {g_ranges, g_range_count}; }
+
+void Backend::set_current_cpu(Cpu* cpu) {
+  if (syscall(SYS_arch_prctl, ARCH_SET_GS, reinterpret_cast<unsigned long>(cpu)) != 0)
+    host_failure("arch_prctl(ARCH_SET_GS)");
+}
+
+uint64_t Backend::clock_ns() {
+  timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<uint64_t>(now.tv_sec - g_boot_time.tv_sec) * 1000000000u +
+         static_cast<uint64_t>(now.tv_nsec) - static_cast<uint64_t>(g_boot_time.tv_nsec);
+}
+
+void Backend::spin_yield() { sched_yield(); }
+
+void Backend::poweroff(int status) { exit(status); }
+
+void Backend::panic_stop() { abort(); }
+
+void Backend::poison(const void* p, size_t n) {
+#if UMACH_HOSTED_ASAN
+  ASAN_POISON_MEMORY_REGION(p, n);
+#else
+  (void)p, (void)n;
+#endif
+}
+
+void Backend::unpoison(const void* p, size_t n) {
+#if UMACH_HOSTED_ASAN
+  ASAN_UNPOISON_MEMORY_REGION(p, n);
+#else
+  (void)p, (void)n;
+#endif
+}
+
+}  // namespace umach::platform
+
+namespace umach::hosted {
+
+using platform::g_boot_time;
+using platform::g_range_count;
+using platform::g_ranges;
+using platform::host_failure;
+
+void boot(const BootOptions& options) {
+  clock_gettime(CLOCK_MONOTONIC, &g_boot_time);
+  constexpr size_t kAlign = size_t{2} << 20;
+  size_t bytes = (options.memory_bytes + kAlign - 1) & ~(kAlign - 1);
+  int fd = memfd_create("umach-physmem", MFD_CLOEXEC);
+  if (fd < 0) host_failure("memfd_create");
+  if (ftruncate(fd, static_cast<off_t>(bytes)) != 0) host_failure("ftruncate(physical memory)");
+  // Reserve an aligned window, then map the memfd over it.
+  void* window = mmap(nullptr, bytes + kAlign, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (window == MAP_FAILED) host_failure("mmap(direct map window)");
+  auto start = (reinterpret_cast<uintptr_t>(window) + kAlign - 1) & ~(kAlign - 1);
+  void* map = mmap(reinterpret_cast<void*>(start), bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+  if (map == MAP_FAILED) host_failure("mmap(physical memory)");
+  platform::hosted::g_direct_map = static_cast<char*>(map);
+  g_ranges[0] = {platform::hosted::kPhysBase, bytes};
+  g_range_count = 1;
+}
+
+void boot_for_tests(size_t memory_bytes) {
+  boot(BootOptions{memory_bytes});
+  kernel_bootstrap("hosted, test");
+}
+
+}  // namespace umach::hosted

@@ -1,0 +1,72 @@
+// platform/hosted/main.cc: the `umach` executable: boots the kernel as a
+// Linux process.
+//
+//   umach                  boot, run the self-test table quietly, report, power off
+//   umach --selftest       run the self-test table, one line per test
+//   umach --selftest=NAME  only the tests whose name contains NAME
+//   umach --memory=MiB     physical memory size (default 256)
+//
+// The default demo grows with the kernel: later issues boot a bootstrap task.
+#include <fmt/core.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <string>
+
+#include "core/boot.h"
+#include "core/platform/platform.h"
+#include "core/selftest.h"
+
+namespace {
+
+struct Options {
+  umach::hosted::BootOptions boot;
+  bool selftest = false;
+  std::string filter;
+};
+
+[[noreturn]] void usage(int status) {
+  fmt::print(status ? stderr : stdout,
+             "usage: umach [--selftest[=NAME]] [--memory=MiB]\n"
+             "  --selftest[=NAME]  run the in-kernel self-test table (tests matching NAME)\n"
+             "  --memory=MiB       physical memory, 16 to 65536 MiB (default 256)\n");
+  exit(status);
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--selftest") {
+      o.selftest = true;
+    } else if (a.rfind("--selftest=", 0) == 0) {
+      o.selftest = true;
+      o.filter = a.substr(11);
+    } else if (a.rfind("--memory=", 0) == 0) {
+      char* end = nullptr;
+      unsigned long mib = strtoul(a.c_str() + 9, &end, 10);
+      if (*end || mib < 16 || mib > 65536) {
+        fmt::print(stderr, "umach: --memory takes 16 to 65536 (MiB), not '{}'\n", a.substr(9));
+        exit(2);
+      }
+      o.boot.memory_bytes = mib << 20;
+    } else if (a == "--help" || a == "-h") {
+      usage(0);
+    } else {
+      fmt::print(stderr, "umach: unknown option '{}'\n", a);
+      usage(2);
+    }
+  }
+  return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o = parse(argc, argv);
+  umach::hosted::boot(o.boot);
+  umach::kernel_bootstrap("hosted");
+  auto sum = umach::run_selftests(o.selftest, o.filter.empty() ? nullptr : o.filter.c_str());
+  if (!o.selftest) fmt::print("umach: no bootstrap task yet; powering off\n");
+  umach::Platform::poweroff(sum.failed == 0 ? 0 : 1);
+}
