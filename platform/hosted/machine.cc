@@ -26,6 +26,7 @@ char* g_direct_map = nullptr;
 namespace {
 
 PhysRange g_ranges[1];
+int g_console_fd = STDOUT_FILENO;
 size_t g_range_count = 0;
 timespec g_boot_time{};
 
@@ -38,7 +39,7 @@ timespec g_boot_time{};
 
 void Backend::console_write(const char* s, size_t n) {
   while (n > 0) {
-    ssize_t w = ::write(STDOUT_FILENO, s, n);
+    ssize_t w = ::write(g_console_fd, s, n);
     if (w < 0) {
       if (errno == EINTR) continue;
       return;  // the console is gone; nothing sensible to report it on
@@ -110,6 +111,8 @@ void boot(const BootOptions& options) {
   g_ranges[0] = {platform::hosted::kPhysBase, bytes};
   g_range_count = 1;
 }
+
+void set_console_fd(int fd) { platform::g_console_fd = fd; }
 
 void boot_for_tests(size_t memory_bytes) {
   boot(BootOptions{memory_bytes});

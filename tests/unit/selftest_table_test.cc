@@ -6,6 +6,11 @@
 
 #include "core/selftest.h"
 
+namespace umach {
+// Names the parameter in test listings by the self-test's own name.
+void PrintTo(const SelfTest* t, std::ostream* os) { *os << t->name; }
+}  // namespace umach
+
 namespace {
 
 class SelfTestTable : public testing::TestWithParam<const umach::SelfTest*> {};

@@ -8,6 +8,7 @@ int main(int argc, char** argv) {
   testing::InitGoogleTest(&argc, argv);
   // Death tests fork; "threadsafe" re-executes the binary, which then boots again.
   GTEST_FLAG_SET(death_test_style, "threadsafe");
+  umach::hosted::set_console_fd(2);
   umach::hosted::boot_for_tests(size_t{64} << 20);
   return RUN_ALL_TESTS();
 }

@@ -75,6 +75,10 @@ struct BootOptions {
 // may run after it. Exits with a message on a host error.
 void boot(const BootOptions& options);
 
+// Where the console writes (default: standard output). Test programs use
+// standard error, where GoogleTest's death tests read a panic's message.
+void set_console_fd(int fd);
+
 // Boots once, for test programs: memory as given, CPU 0 on the caller.
 void boot_for_tests(size_t memory_bytes);
 

@@ -1,0 +1,12 @@
+// platform/baremetal/riscv64/clock.h: the boot clock, from the `time` CSR.
+#pragma once
+
+#include <stdint.h>
+
+namespace umach::riscv64 {
+
+// Starts the clock at zero; `timebase_hz` is the rate of `time` (the device
+// tree's /cpus/timebase-frequency). Until then clock_ns() reads 0.
+void clock_init(uint64_t timebase_hz);
+
+}  // namespace umach::riscv64

@@ -1,0 +1,57 @@
+// platform/baremetal/riscv64/include/umach/backend.h: the bare-metal RISC-V64
+// platform (QEMU virt, S-mode under OpenSBI), as the core sees it through
+// core/platform/contract.h.
+//
+// The kernel runs on an identity map (Sv39 gigapages set up by entry.S), so
+// physical and virtual addresses are equal and zones' slab alignment holds
+// for free. Usable RAM comes from the device tree (memory_map.cc). The
+// per-CPU pointer lives in `tp`: the ABI reserves it for thread pointers, a
+// freestanding kernel has no TLS, and the trap entry saves and restores it.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/platform/contract.h"
+
+namespace umach::platform {
+
+struct Backend {
+  static constexpr size_t kPageSize = 4096;
+  static constexpr unsigned kMaxCpus = 64;
+  static constexpr bool kMemoryChecker = false;
+
+  // The virt machine's 16550 UART, polled; works from the first instruction
+  // of C++ (before the device tree is read) and from panic.
+  static void console_write(const char* s, size_t n);
+
+  static kstd::Span<const PhysRange> phys_ranges();
+  static void* phys_to_virt(paddr_t pa) { return reinterpret_cast<void*>(static_cast<uintptr_t>(pa)); }
+  static paddr_t virt_to_phys(const void* va) { return reinterpret_cast<uintptr_t>(va); }
+
+  // Volatile, so the compiler rereads tp after anything that may switch
+  // threads (and thus CPUs).
+  static Cpu* current_cpu() {
+    Cpu* cpu;
+    __asm__ __volatile__("mv %0, tp" : "=r"(cpu));
+    return cpu;
+  }
+  static void set_current_cpu(Cpu* cpu) { __asm__ __volatile__("mv tp, %0" : : "r"(cpu) : "memory"); }
+
+  // From the `time` CSR, scaled by the device tree's timebase-frequency.
+  static uint64_t clock_ns();
+
+  // A nop: Zihintpause's `pause` is not in rv64imac, and on one hart under
+  // QEMU there is nobody to yield to.
+  static void cpu_relax() { __asm__ __volatile__("nop"); }
+  static void spin_yield() { __asm__ __volatile__("nop"); }
+  [[noreturn]] static void poweroff(int status);
+  [[noreturn]] static void panic_stop();
+
+  static void poison(const void*, size_t) {}
+  static void unpoison(const void*, size_t) {}
+};
+
+static_assert(Contract<Backend>, "the riscv64 backend must meet the platform contract");
+
+}  // namespace umach::platform
