@@ -23,7 +23,7 @@ class Canary {
   static constexpr uint32_t kDead = 0xdeadc0deu;
   static_assert(Magic != kDead, "a live canary must differ from a dead one");
 
-  Canary() = default;
+  constexpr Canary() = default;
   Canary(const Canary&) : value_(Magic) {}
   Canary& operator=(const Canary&) { return *this; }
   ~Canary() { value_ = kDead; }
@@ -32,7 +32,7 @@ class Canary {
   void check() const { kassert(valid()); }
 
  private:
-  volatile uint32_t value_ = Magic;
+  volatile uint32_t value_ = Magic;  // volatile: the dead mark in ~Canary is never elided
 };
 
 // Runs the cheap tier in debug builds; compiles (and is type-checked) always.

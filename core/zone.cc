@@ -109,6 +109,7 @@ Zone::Slab* Zone::slab_of(const void* obj) const {
 }
 
 void* Zone::alloc() {
+  canary_.check();
   if (!registered_.load(kstd::MemoryOrder::acquire)) ZoneRegistry::add(*this);
   if (fault_inject::should_fail()) return nullptr;
   SpinlockGuard guard(lock_);
@@ -132,10 +133,12 @@ void* Zone::alloc() {
   }
   ++live_;
   unpoison(obj, size_);
+  if constexpr (kDebugChecks) check_local_locked();
   return obj;
 }
 
 void Zone::free(void* obj) {
+  canary_.check();
   kassert(obj);
   SpinlockGuard guard(lock_);
   slab_of(obj);  // panics on a foreign or misaligned pointer
@@ -145,6 +148,7 @@ void Zone::free(void* obj) {
   poison(obj, size_);
   if (!Platform::kMemoryChecker) {
     release_locked(obj);
+    if constexpr (kDebugChecks) check_local_locked();
     return;
   }
   // Quarantine: the element stays poisoned and unused for a while, so a
@@ -162,6 +166,7 @@ void Zone::free(void* obj) {
     --quarantined_;
     release_locked(oldest);
   }
+  if constexpr (kDebugChecks) check_local_locked();
 }
 
 void Zone::release_locked(void* obj) {
@@ -204,6 +209,11 @@ size_t Zone::slab_count() const {
 
 void Zone::check_local() const {
   SpinlockGuard guard(lock_);
+  check_local_locked();
+}
+
+void Zone::check_local_locked() const {
+  canary_.check();
   kassert(slabs_ == partial_.size() + full_.size() + empty_.size());
   kassert(empty_.size() <= 1);
   kassert(quarantined_ <= kQuarantineMax);
@@ -224,8 +234,8 @@ void Zone::check_slab_locked(const Slab& slab, const SlabList& list) const {
 }
 
 void Zone::check_invariants() const {
-  check_local();
   SpinlockGuard guard(lock_);
+  check_local_locked();
   size_t in_use = 0;
   const SlabList* lists[] = {&partial_, &full_, &empty_};
   for (const SlabList* list : lists) {

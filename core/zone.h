@@ -25,6 +25,7 @@
 #include "core/kstd/atomic.h"
 #include "core/kstd/utility.h"
 #include "core/list.h"
+#include "core/object.h"
 #include "core/spinlock.h"
 
 namespace umach {
@@ -36,7 +37,7 @@ class Zone {
   // constexpr, so zones can be constinit globals; a zone joins the registry
   // at its first allocation.
   constexpr Zone(const char* name, size_t size, size_t align = 16)
-      : name_(name), size_(size < kMinSize ? kMinSize : size), align_(align < 16 ? 16 : align) {}
+      : canary_(), name_(name), size_(size < kMinSize ? kMinSize : size), align_(align < 16 ? 16 : align) {}
   Zone(const Zone&) = delete;
   Zone& operator=(const Zone&) = delete;
   ~Zone();  // panics if objects are still live
@@ -81,8 +82,10 @@ class Zone {
   void release_locked(void* obj) UMACH_REQUIRES(lock_);
   void free_slab_locked(Slab* slab) UMACH_REQUIRES(lock_);
   Slab* slab_of(const void* obj) const UMACH_REQUIRES(lock_);
+  void check_local_locked() const UMACH_REQUIRES(lock_);
   void check_slab_locked(const Slab& slab, const SlabList& list) const UMACH_REQUIRES(lock_);
 
+  Canary<0x5a4f4e45> canary_;  // "ZONE"
   const char* name_;
   size_t size_;
   size_t align_;

@@ -4,7 +4,9 @@
 
 #include <string>
 
+#include "core/page_alloc.h"
 #include "core/selftest.h"
+#include "core/zone.h"
 
 namespace umach {
 // Names the parameter in test listings by the self-test's own name.
@@ -27,6 +29,39 @@ INSTANTIATE_TEST_SUITE_P(Kernel, SelfTestTable, testing::ValuesIn(all_selftests(
                          [](const testing::TestParamInfo<const umach::SelfTest*>& info) {
                            return std::string(info.param->name);
                          });
+
+struct Leaky {
+  long value;
+};
+umach::TypedZone<Leaky> g_leaky("test.leaky");
+Leaky* g_leaked = nullptr;
+
+void leaks_one_object(umach::SelfTestContext&) { g_leaked = g_leaky.create(); }
+umach::paddr_t g_leaked_page = 0;
+void leaks_one_page(umach::SelfTestContext&) {
+  auto r = umach::page_allocator().alloc();
+  g_leaked_page = r.ok() ? r.value() : 0;
+}
+void fails_a_check(umach::SelfTestContext& t) { ST_CHECK(1 + 1 == 3); }
+
+TEST(SelfTestTable, ATestThatLeaksAnObjectFails) {
+  umach::SelfTest leaky{"leaks_one_object", leaks_one_object};
+  EXPECT_FALSE(umach::run_selftest(leaky, false));
+  g_leaky.destroy(g_leaked);
+}
+
+TEST(SelfTestTable, ATestThatLeaksAPageFails) {
+  size_t before = umach::page_allocator().free_pages();
+  umach::SelfTest leaky{"leaks_one_page", leaks_one_page};
+  EXPECT_FALSE(umach::run_selftest(leaky, false));
+  ASSERT_EQ(umach::page_allocator().free_pages(), before - 1);
+  umach::page_allocator().free(g_leaked_page);
+}
+
+TEST(SelfTestTable, AFailedCheckFailsTheTest) {
+  umach::SelfTest failing{"fails_a_check", fails_a_check};
+  EXPECT_FALSE(umach::run_selftest(failing, false));
+}
 
 TEST(SelfTestTable, IsNotEmptyAndNamesAreUnique) {
   auto tests = umach::selftests();

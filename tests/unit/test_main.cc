@@ -1,8 +1,43 @@
 // tests/unit/test_main.cc: boots the hosted kernel core once (64 MiB of
-// physical memory, CPU 0 on the main thread), then runs the suites.
+// physical memory, CPU 0 on the main thread), then runs the suites with a
+// leak audit around every test: a test that leaves a kernel object in any
+// zone, or a physical page, behind fails the run.
 #include <gtest/gtest.h>
 
+#include <memory>
+
+#include "core/page_alloc.h"
+#include "core/zone.h"
 #include <umach/backend.h>
+
+namespace {
+
+class LeakAudit : public testing::EmptyTestEventListener {
+ public:
+  void OnTestStart(const testing::TestInfo&) override {
+    umach::ZoneRegistry::drain_all();
+    snapshot_ = std::make_unique<umach::ZoneSnapshot>();
+    free_pages_ = umach::page_allocator().free_pages();
+  }
+  void OnTestEnd(const testing::TestInfo& info) override {
+    umach::ZoneRegistry::drain_all();
+    long objects = snapshot_->leaks_since(true);
+    long pages = static_cast<long>(free_pages_) - static_cast<long>(umach::page_allocator().free_pages());
+    if (objects != 0 || pages != 0) {
+      fprintf(stderr, "leak audit: %s.%s left %ld kernel objects and %ld pages behind\n", info.test_suite_name(),
+              info.name(), objects, pages);
+      failed_ = true;
+    }
+  }
+  bool failed() const { return failed_; }
+
+ private:
+  std::unique_ptr<umach::ZoneSnapshot> snapshot_;
+  size_t free_pages_ = 0;
+  bool failed_ = false;
+};
+
+}  // namespace
 
 int main(int argc, char** argv) {
   testing::InitGoogleTest(&argc, argv);
@@ -10,5 +45,8 @@ int main(int argc, char** argv) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   umach::hosted::set_console_fd(2);
   umach::hosted::boot_for_tests(size_t{64} << 20);
-  return RUN_ALL_TESTS();
+  auto* audit = new LeakAudit;  // owned by GoogleTest's listener list
+  testing::UnitTest::GetInstance()->listeners().Append(audit);
+  int status = RUN_ALL_TESTS();
+  return status != 0 ? status : audit->failed() ? 1 : 0;
 }

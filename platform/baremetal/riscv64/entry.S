@@ -20,6 +20,7 @@
 #define PTE_KERNEL_RWX (PTE_V | PTE_R | PTE_W | PTE_X | PTE_G | PTE_A | PTE_D)
 #define PTE_KERNEL_RW (PTE_V | PTE_R | PTE_W | PTE_G | PTE_A | PTE_D)
 #define SATP_MODE_SV39 (8 << 60)
+#define SSTATUS_FS (3 << 13)
 #define BOOT_STACK_SIZE (128 * 1024)
 
     .section .text.boot, "ax", @progbits
@@ -29,6 +30,8 @@ _start:
     // the stack and .bss are ours alone.
     csrw sie, zero
     csrci sstatus, 2                 // SIE off until a later issue wants interrupts
+    li t0, SSTATUS_FS
+    csrc sstatus, t0                 // FS Off (OpenSBI leaves it on): FP traps as illegal
     li tp, 0                         // no Cpu yet: current_cpu() reads null, not junk
 
     lla sp, boot_stack_top

@@ -81,6 +81,14 @@ const char* FdtCursor::read_name() {
   return name;
 }
 
+// A property name starts inside the strings block and ends there too.
+bool FdtCursor::string_ends(uint32_t offset) const {
+  const uint8_t* strings = fdt_.base_ + fdt_.strings_offset_;
+  for (uint32_t i = offset; i < fdt_.strings_size_; ++i)
+    if (strings[i] == 0) return true;
+  return false;
+}
+
 FdtToken FdtCursor::next() {
   if (done_ || !fdt_.valid_) return done_ ? FdtToken{} : fail();
   uint32_t token;
@@ -100,7 +108,7 @@ FdtToken FdtCursor::next() {
     case kProp: {
       uint32_t size, name_offset;
       if (!read_token(size) || !read_token(name_offset)) return fail();
-      if (!inside(offset_, size, fdt_.struct_size_) || name_offset >= fdt_.strings_size_) return fail();
+      if (!inside(offset_, size, fdt_.struct_size_) || !string_ends(name_offset)) return fail();
       t.kind = FdtToken::Kind::kProperty;
       t.value = fdt_.base_ + fdt_.struct_offset_ + offset_;
       t.size = size;

@@ -63,6 +63,7 @@ class FdtCursor {
   FdtToken fail();
   bool read_token(uint32_t& token);
   const char* read_name();
+  bool string_ends(uint32_t offset) const;
 
   const Fdt& fdt_;
   uint32_t offset_ = 0;  // into the structure block, 4-byte aligned

@@ -1,0 +1,15 @@
+// platform/baremetal/riscv64/memory_map.h: the usable RAM the platform
+// reports through Platform::phys_ranges().
+#pragma once
+
+#include "platform/baremetal/riscv64/boot_info.h"
+
+namespace umach::riscv64 {
+
+// RAM from `info` minus its reserved regions, minus everything below the end
+// of the kernel image (OpenSBI lives below the image) and minus the device
+// tree blob at [dtb, dtb + dtb_size); page aligned, sorted, disjoint. Called
+// once at boot, before phys_ranges().
+void memory_map_init(const BootInfo& info, uint64_t dtb, uint64_t dtb_size);
+
+}  // namespace umach::riscv64
