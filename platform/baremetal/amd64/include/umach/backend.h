@@ -14,13 +14,12 @@
 #include <stdint.h>
 
 #include "core/platform/contract.h"
+#include "platform/baremetal/common/machine_traits.h"
 
 namespace umach::platform {
 
-struct Backend {
-  static constexpr size_t kPageSize = 4096;
+struct Backend : baremetal::IdentityDirectMap, baremetal::NoMemoryChecker {
   static constexpr unsigned kMaxCpus = 64;
-  static constexpr bool kMemoryChecker = false;
 
   // COM1, polled (platform/baremetal/amd64/uart.cc).
   static void console_write(const char* s, size_t n);
@@ -28,8 +27,6 @@ struct Backend {
   // The PVH memory map's RAM above the kernel image, clipped to the identity
   // map (boot_memory.cc).
   static kstd::Span<const PhysRange> phys_ranges();
-  static void* phys_to_virt(paddr_t pa) { return reinterpret_cast<void*>(static_cast<uintptr_t>(pa)); }
-  static paddr_t virt_to_phys(const void* va) { return reinterpret_cast<uintptr_t>(va); }
 
   static Cpu* current_cpu() {
     Cpu* cpu;
@@ -48,8 +45,6 @@ struct Backend {
   [[noreturn]] static void poweroff(int status);
   [[noreturn]] static void panic_stop();
 
-  static void poison(const void*, size_t) {}
-  static void unpoison(const void*, size_t) {}
 };
 
 static_assert(Contract<Backend>, "the amd64 backend must meet the platform contract");

@@ -13,21 +13,18 @@
 #include <stdint.h>
 
 #include "core/platform/contract.h"
+#include "platform/baremetal/common/machine_traits.h"
 
 namespace umach::platform {
 
-struct Backend {
-  static constexpr size_t kPageSize = 4096;
+struct Backend : baremetal::IdentityDirectMap, baremetal::NoMemoryChecker {
   static constexpr unsigned kMaxCpus = 64;
-  static constexpr bool kMemoryChecker = false;
 
   // The virt machine's 16550 UART, polled; works from the first instruction
   // of C++ (before the device tree is read) and from panic.
   static void console_write(const char* s, size_t n);
 
   static kstd::Span<const PhysRange> phys_ranges();
-  static void* phys_to_virt(paddr_t pa) { return reinterpret_cast<void*>(static_cast<uintptr_t>(pa)); }
-  static paddr_t virt_to_phys(const void* va) { return reinterpret_cast<uintptr_t>(va); }
 
   // Volatile, so the compiler rereads tp after anything that may switch
   // threads (and thus CPUs).
@@ -48,8 +45,6 @@ struct Backend {
   [[noreturn]] static void poweroff(int status);
   [[noreturn]] static void panic_stop();
 
-  static void poison(const void*, size_t) {}
-  static void unpoison(const void*, size_t) {}
 };
 
 static_assert(Contract<Backend>, "the riscv64 backend must meet the platform contract");
