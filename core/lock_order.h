@@ -11,7 +11,14 @@
 //
 //   rank            what it guards                              taken inside
 //   ----            --------------                              ------------
-//   kZoneRegistry   the list of all zones                       (outermost)
+//   kSleepLock      a Mutex's owner and waiters                 (outermost)
+//   kWaitQueue      a wait queue's waiters                       kSleepLock
+//   kThread         a thread's scheduling state (state, wait     kWaitQueue
+//                   queue, wait result)
+//   kTimerQueue     the pending timeouts                         kThread
+//   kRunQueue       one CPU's run queue                          kThread, kTimerQueue
+//   kKernelStacks   the pool of free kernel stacks               (alone)
+//   kZoneRegistry   the list of all zones                       anything above
 //   kZone           one zone's slabs, free lists and quarantine  kZoneRegistry
 //   kPageAllocator  the physical page bitmap                     kZone (a zone
 //                                                                grows or shrinks)
@@ -23,6 +30,12 @@
 namespace umach {
 
 enum class LockRank : unsigned {
+  kSleepLock = 2,
+  kWaitQueue = 3,
+  kThread = 4,
+  kTimerQueue = 5,
+  kRunQueue = 6,
+  kKernelStacks = 7,
   kZoneRegistry = 10,
   kZone = 20,
   kPageAllocator = 30,

@@ -30,12 +30,11 @@ class RefCounted {
 
   // Drops one reference; the caller must not touch the object afterwards.
   void unref() const {
-    uint32_t old = refs_.fetch_sub(1, kstd::MemoryOrder::release);
+    // acq_rel rather than release plus a fence on the last drop: the same
+    // ordering, and one that TSan models.
+    uint32_t old = refs_.fetch_sub(1, kstd::MemoryOrder::acq_rel);
     kassert(old > 0);
-    if (old == 1) {
-      kstd::atomic_thread_fence(kstd::MemoryOrder::acquire);
-      T::last_reference_dropped(static_cast<T*>(const_cast<RefCounted*>(this)));
-    }
+    if (old == 1) T::last_reference_dropped(static_cast<T*>(const_cast<RefCounted*>(this)));
   }
 
   // Drops a reference known not to be the last (the caller holds another).

@@ -39,7 +39,11 @@ struct SelfTestSummary {
 };
 
 kstd::Span<const SelfTest> selftests();
-// Runs one test between leak audits; true if it passed.
+// Empties the kernel's caches (pooled stacks, zones' quarantine and spare
+// slabs) so a leak audit counts only memory really in use.
+void drain_caches();
+// Runs one test between leak audits; true if it passed. Runs in a kernel
+// thread (the scheduler tests create and wait for threads).
 bool run_selftest(const SelfTest& test, bool verbose);
 // Runs every test whose name contains `filter` (all if null) and prints the
 // closing line "N passed, N failed".
@@ -51,8 +55,8 @@ SelfTestSummary run_selftests(bool verbose, const char* filter = nullptr);
   static void test_name##_selftest(::umach::SelfTestContext&);                         \
   [[gnu::used, gnu::retain, gnu::section("umach_selftests"), gnu::aligned(16)]]        \
   static const ::umach::SelfTest test_name##_entry{#test_name, test_name##_selftest}; \
-  static void test_name##_selftest([[maybe_unused]] ::umach::SelfTestContext& t)
+  static void test_name##_selftest([[maybe_unused]] ::umach::SelfTestContext& selftest_ctx)
 
 // Inside a self-test: records a failure of `cond` and continues.
-#define ST_CHECK(cond) t.check(static_cast<bool>(cond), #cond, __FILE__, __LINE__)
-#define ST_CHECK_EQ(a, b) t.check((a) == (b), #a " == " #b, __FILE__, __LINE__)
+#define ST_CHECK(cond) selftest_ctx.check(static_cast<bool>(cond), #cond, __FILE__, __LINE__)
+#define ST_CHECK_EQ(a, b) selftest_ctx.check((a) == (b), #a " == " #b, __FILE__, __LINE__)

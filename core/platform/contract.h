@@ -9,7 +9,8 @@
 //
 // The contract grows with the issues that need it, on every backend at once.
 // Now: console, physical memory ranges at boot, per-CPU data, clock, the
-// machine's power and spin hints, and the memory checker hooks (ASan on hosted).
+// machine's power and spin hints, the memory checker hooks (ASan on hosted),
+// kernel-thread contexts, the per-CPU one-shot timer, and idling.
 #pragma once
 
 #include <stddef.h>
@@ -89,9 +90,55 @@ concept MemoryChecker = requires(const void* p, size_t n) {
   { P::unpoison(p, n) } -> kstd::same_as<void>;
 };
 
+// Kernel-thread contexts: the saved machine state of a switched-out kernel
+// stack. `Context` is default-constructible and lives inside the core's
+// Thread; it is only touched through these calls, always by the CPU that
+// runs or resumes it.
+//   context_init(c, stack, size, entry, arg): prepares c to start entry(arg)
+//     on [stack, stack + size) (the lowest address and the size; stacks grow
+//     down) the first time something switches to it. entry must not return.
+//   context_switch(from, to): saves the running context into `from` and
+//     resumes `to`; returns when some CPU switches back to `from`.
+//   context_exit(to): resumes `to`; the running context is never resumed, and
+//     its stack may be freed once `to` runs.
+//   context_destroy(c): releases what context_init took (a sanitizer fiber);
+//     c is not running.
+// `kKernelStackSize` is the stack size the core gives each kernel thread.
+// A context that was never initialised (the boot thread of a CPU) can be a
+// `from` of context_switch: its state is saved the first time.
+template <class P>
+concept ContextSwitch = requires(typename P::Context& a, typename P::Context& b, void* stack, size_t size,
+                                 void (*entry)(void*), void* arg) {
+  { P::kKernelStackSize } -> kstd::convertible_to<size_t>;
+  { P::context_init(a, stack, size, entry, arg) } -> kstd::same_as<void>;
+  { P::context_switch(a, b) } -> kstd::same_as<void>;
+  { P::context_exit(b) } -> kstd::same_as<void>;
+  { P::context_destroy(a) } -> kstd::same_as<void>;
+};
+
+// The per-CPU one-shot timer and idling.
+//   timer_arm(deadline_ns): on the calling CPU, at clock_ns() >= deadline_ns
+//     (at once if it has passed), call umach::cpu_timer_interrupt(cpu) from
+//     interrupt context (core/cpu.h: it only touches atomics). Replaces any
+//     earlier deadline of this CPU.
+//   timer_disarm(): cancels the calling CPU's deadline.
+//   cpu_idle_wait(cpu, seen): sleeps the calling CPU until cpu.wake_seq differs
+//     from `seen` or an interrupt (the timer) arrives; may return early.
+//   cpu_kick(cpu): wakes `cpu` from cpu_idle_wait after the caller bumped its
+//     wake_seq; from any CPU.
+// `CpuMachine` is the backend's own per-CPU state, embedded in Cpu.
+template <class P>
+concept TimerAndIdle = requires(uint64_t deadline, Cpu& cpu, uint32_t seen) {
+  typename P::CpuMachine;
+  { P::timer_arm(deadline) } -> kstd::same_as<void>;
+  { P::timer_disarm() } -> kstd::same_as<void>;
+  { P::cpu_idle_wait(cpu, seen) } -> kstd::same_as<void>;
+  { P::cpu_kick(cpu) } -> kstd::same_as<void>;
+};
+
 template <class P>
 concept Contract = Console<P> && BootMemory<P> && PerCpu<P> && Clock<P> && Machine<P> &&
-                   MemoryChecker<P>;
+                   MemoryChecker<P> && ContextSwitch<P> && TimerAndIdle<P>;
 
 }  // namespace platform
 }  // namespace umach

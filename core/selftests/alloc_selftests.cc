@@ -15,7 +15,7 @@ struct Widget {
   uint64_t value;
   char payload[40];
 };
-constinit TypedZone<Widget> g_widgets("selftest.widget");
+[[clang::no_destroy]] constinit TypedZone<Widget> g_widgets("selftest.widget");
 
 constexpr size_t kPage = Platform::kPageSize;
 

@@ -1,7 +1,10 @@
-// platform/hosted/machine.cc: the hosted backend's machine (see backend.h).
+// platform/hosted/machine.cc: the hosted backend's machine (see backend.h):
+// boot, console, physical memory, per-CPU register, clock, power.
 #include <asm/prctl.h>
+#include <signal.h>
 #include <errno.h>
 #include <fmt/core.h>
+#include <stdio.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -12,16 +15,13 @@
 #include "core/boot.h"
 #include "core/cpu.h"
 #include "core/platform/platform.h"
+#include "platform/hosted/internal.h"
 
 #if UMACH_HOSTED_ASAN
 #include <sanitizer/asan_interface.h>
 #endif
 
 namespace umach::platform {
-
-namespace hosted {
-char* g_direct_map = nullptr;
-}  // namespace hosted
 
 namespace {
 
@@ -30,12 +30,20 @@ int g_console_fd = STDOUT_FILENO;
 size_t g_range_count = 0;
 timespec g_boot_time{};
 
-[[noreturn]] void host_failure(const char* what) {
+}  // namespace
+
+namespace hosted {
+
+char* g_direct_map = nullptr;
+
+void host_failure(const char* what) {
   fmt::print(stderr, "umach: host error: {}: {}\n", what, strerror(errno));
   _exit(2);
 }
 
-}  // namespace
+const timespec& boot_time() { return g_boot_time; }
+
+}  // namespace hosted
 
 void Backend::console_write(const char* s, size_t n) {
   while (n > 0) {
@@ -51,9 +59,17 @@ void Backend::console_write(const char* s, size_t n) {
 
 kstd::Span<const PhysRange> Backend::phys_ranges() { return {g_ranges, g_range_count}; }
 
+// Making a CPU current on a host thread makes that thread its simulator
+// (vcpu.cc); null (from vcpu_leave) only clears the GS base.
+// A host thread that is no CPU points GS at this slot, so current_cpu()
+// reads nullptr there instead of faulting on address 0.
+static Cpu* const g_no_cpu = nullptr;
+
 void Backend::set_current_cpu(Cpu* cpu) {
-  if (syscall(SYS_arch_prctl, ARCH_SET_GS, reinterpret_cast<unsigned long>(cpu)) != 0)
-    host_failure("arch_prctl(ARCH_SET_GS)");
+  const void* base = cpu ? static_cast<const void*>(cpu) : static_cast<const void*>(&g_no_cpu);
+  if (syscall(SYS_arch_prctl, ARCH_SET_GS, reinterpret_cast<unsigned long>(base)) != 0)
+    hosted::host_failure("arch_prctl(ARCH_SET_GS)");
+  if (cpu != nullptr) hosted::vcpu_bind(*cpu);
 }
 
 uint64_t Backend::clock_ns() {
@@ -65,7 +81,15 @@ uint64_t Backend::clock_ns() {
 
 void Backend::spin_yield() { sched_yield(); }
 
-void Backend::poweroff(int status) { exit(status); }
+// The machine stops: other vCPUs may still be running kernel code, so no
+// static destructors or atexit handlers run (they would race with them, and
+// the zones' destructors would find the idle threads alive). Only the host's
+// buffered output is flushed. (ASan builds thus skip LeakSanitizer's exit
+// scan here; the kernel's own leak audits cover kernel memory.)
+void Backend::poweroff(int status) {
+  fflush(nullptr);
+  _exit(status);
+}
 
 void Backend::panic_stop() { abort(); }
 
@@ -92,10 +116,16 @@ namespace umach::hosted {
 using platform::g_boot_time;
 using platform::g_range_count;
 using platform::g_ranges;
-using platform::host_failure;
+using platform::hosted::host_failure;
 
 void boot(const BootOptions& options) {
   clock_gettime(CLOCK_MONOTONIC, &g_boot_time);
+  // The timer's handler exists before any CPU binds; until this thread
+  // binds (as CPU 0), it and the threads it starts keep the signal blocked.
+  platform::hosted::install_signal_entry();
+  sigset_t timer_only;
+  platform::hosted::non_vcpu_signal_set(&timer_only);
+  pthread_sigmask(SIG_BLOCK, &timer_only, nullptr);
   constexpr size_t kAlign = size_t{2} << 20;
   size_t bytes = (options.memory_bytes + kAlign - 1) & ~(kAlign - 1);
   int fd = memfd_create("umach-physmem", MFD_CLOEXEC);

@@ -5,6 +5,8 @@
 //   umach --selftest       run the self-test table, one line per test
 //   umach --selftest=NAME  only the tests whose name contains NAME
 //   umach --memory=MiB     physical memory size (default 256)
+//   umach --vcpus N        simulated CPUs, 1 to 64 (default 1); also --vcpus=N.
+//                          Stored in BootOptions; the scheduler starts them.
 //
 // The default demo grows with the kernel: later issues boot a bootstrap task.
 #include <fmt/core.h>
@@ -14,6 +16,8 @@
 #include <string>
 
 #include "core/boot.h"
+#include "core/log.h"
+#include "core/sched/sched.h"
 #include "core/platform/platform.h"
 #include "core/selftest.h"
 
@@ -27,10 +31,22 @@ struct Options {
 
 [[noreturn]] void usage(int status) {
   fmt::print(status ? stderr : stdout,
-             "usage: umach [--selftest[=NAME]] [--memory=MiB]\n"
+             "usage: umach [--selftest[=NAME]] [--memory=MiB] [--vcpus N]\n"
              "  --selftest[=NAME]  run the in-kernel self-test table (tests matching NAME)\n"
-             "  --memory=MiB       physical memory, 16 to 65536 MiB (default 256)\n");
+             "  --memory=MiB       physical memory, 16 to 65536 MiB (default 256)\n"
+             "  --vcpus N          simulated CPUs (host threads), 1 to {} (default 1)\n",
+             umach::Platform::kMaxCpus);
   exit(status);
+}
+
+unsigned parse_vcpus(const std::string& value) {
+  char* end = nullptr;
+  unsigned long n = strtoul(value.c_str(), &end, 10);
+  if (value.empty() || *end || n < 1 || n > umach::Platform::kMaxCpus) {
+    fmt::print(stderr, "umach: --vcpus takes 1 to {}, not '{}'\n", umach::Platform::kMaxCpus, value);
+    exit(2);
+  }
+  return static_cast<unsigned>(n);
 }
 
 Options parse(int argc, char** argv) {
@@ -50,6 +66,14 @@ Options parse(int argc, char** argv) {
         exit(2);
       }
       o.boot.memory_bytes = mib << 20;
+    } else if (a == "--vcpus") {
+      if (i + 1 >= argc) {
+        fmt::print(stderr, "umach: --vcpus needs a count\n");
+        usage(2);
+      }
+      o.boot.vcpus = parse_vcpus(argv[++i]);
+    } else if (a.rfind("--vcpus=", 0) == 0) {
+      o.boot.vcpus = parse_vcpus(a.substr(8));
     } else if (a == "--help" || a == "-h") {
       usage(0);
     } else {
@@ -62,11 +86,22 @@ Options parse(int argc, char** argv) {
 
 }  // namespace
 
+// The first kernel thread: today's demo runs the self-test table.
+static void kernel_main_thread(void* arg) {
+  const Options& o = *static_cast<const Options*>(arg);
+  auto sum = umach::run_selftests(o.selftest, o.filter.empty() ? nullptr : o.filter.c_str());
+  if (!o.selftest) umach::klog("umach: no bootstrap task yet; powering off\n");
+  umach::Platform::poweroff(sum.failed == 0 ? 0 : 1);
+}
+
 int main(int argc, char** argv) {
-  Options o = parse(argc, argv);
+  static Options o = parse(argc, argv);
   umach::hosted::boot(o.boot);
   umach::kernel_bootstrap("hosted");
-  auto sum = umach::run_selftests(o.selftest, o.filter.empty() ? nullptr : o.filter.c_str());
-  if (!o.selftest) fmt::print("umach: no bootstrap task yet; powering off\n");
-  umach::Platform::poweroff(sum.failed == 0 ? 0 : 1);
+  umach::sched::bootstrap(o.boot.vcpus);
+  auto first = umach::sched::kernel_thread("main", kernel_main_thread, &o);
+  if (!first.ok()) umach::panic("cannot create the first kernel thread (%d)", first.error());
+  // This host thread is CPU 0; the others start on their own threads.
+  umach::hosted::start_vcpus(o.boot.vcpus, umach::sched::cpu_run);
+  umach::sched::cpu_run(0);
 }

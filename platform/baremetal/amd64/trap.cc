@@ -9,9 +9,10 @@
 
 #include "core/kassert.h"
 #include "core/log.h"
+#include "platform/baremetal/amd64/interrupt.h"
 #include "platform/baremetal/amd64/x86.h"
 
-extern "C" const uint64_t amd64_trap_stubs[umach::amd64::kExceptionVectors];  // trap_entry.S
+extern "C" const uint64_t amd64_trap_stubs[umach::amd64::kIdtVectors];  // trap_entry.S
 extern "C" void amd64_trap(umach::amd64::TrapFrame* frame);
 
 namespace umach::amd64 {
@@ -37,7 +38,7 @@ struct [[gnu::packed]] IdtPointer {
   uint64_t base;
 };
 
-alignas(16) constinit IdtGate g_idt[kExceptionVectors] = {};
+alignas(16) constinit IdtGate g_idt[kIdtVectors] = {};
 
 // Only the trapping CPU writes these; the self-test reads them on the same
 // CPU right after its int3.
@@ -89,7 +90,7 @@ void report(const TrapFrame& f, const char* name) {
 }  // namespace
 
 void idt_init() {
-  for (unsigned v = 0; v < kExceptionVectors; ++v) g_idt[v] = make_gate(amd64_trap_stubs[v]);
+  for (unsigned v = 0; v < kIdtVectors; ++v) g_idt[v] = make_gate(amd64_trap_stubs[v]);
   IdtPointer ptr{.limit = sizeof g_idt - 1, .base = reinterpret_cast<uint64_t>(g_idt)};
   __asm__ __volatile__("lidt %0" : : "m"(ptr) : "memory");
 }
@@ -103,13 +104,17 @@ TrapFrame last_breakpoint_frame() { return g_last_breakpoint; }
 // Called by amd64_trap_common with interrupts off (interrupt gates).
 extern "C" void amd64_trap(umach::amd64::TrapFrame* frame) {
   using namespace umach::amd64;
+  if (frame->vector >= kExceptionVectors) {
+    handle_interrupt(static_cast<unsigned>(frame->vector));
+    return;
+  }
   if (frame->vector == kVectorBreakpoint) {
     // int3 is a trap: RIP already points past it, so returning resumes.
     g_last_breakpoint = *frame;
     __atomic_store_n(&g_breakpoints, g_breakpoints + 1, __ATOMIC_RELEASE);
     return;
   }
-  const char* name = frame->vector < kExceptionVectors ? kVectorNames[frame->vector] : "unknown vector";
+  const char* name = kVectorNames[frame->vector];
   report(*frame, name);
   umach::panic("amd64: unhandled %s at rip %#lx", name, frame->rip);
 }

@@ -3,7 +3,8 @@
 //
 // Every exception is fatal and reported on the console, except the
 // breakpoint (#BP, int3), which is recorded and resumed so a self-test can
-// prove the whole path (stub, frame, handler, iretq) end to end.
+// prove the whole path (stub, frame, handler, iretq) end to end. Vectors
+// from 32 up are interrupts, handed to interrupt.h's handler.
 #pragma once
 
 #include <stdint.h>
@@ -25,8 +26,9 @@ static_assert(sizeof(TrapFrame) == 22 * 8, "TrapFrame must match trap_entry.S");
 inline constexpr unsigned kVectorBreakpoint = 3;
 inline constexpr unsigned kVectorPageFault = 14;
 inline constexpr unsigned kExceptionVectors = 32;
+inline constexpr unsigned kIdtVectors = 256;
 
-// Loads an IDT whose 32 exception gates lead to trap_entry.S's stubs.
+// Loads an IDT whose 256 gates lead to trap_entry.S's stubs.
 void idt_init();
 
 // Breakpoints taken since boot, and a copy of the last one's frame, for the

@@ -1,13 +1,17 @@
-// platform/baremetal/amd64/trap_entry.S: the CPU side of exceptions.
+// platform/baremetal/amd64/trap_entry.S: the CPU side of exceptions and
+// interrupts.
 //
-// One stub per exception vector (0..31). The CPU pushes SS, RSP, RFLAGS,
-// CS, RIP and, for some vectors, an error code; each stub evens the frame
-// out (a zero error code where the CPU pushes none) and pushes its vector,
-// then amd64_trap_common saves every general register and calls
-// amd64_trap(TrapFrame*) (trap.cc). The push order here is the field order
+// One stub per IDT vector (0..255). The CPU pushes SS, RSP, RFLAGS, CS, RIP
+// and, for some exceptions, an error code; each stub evens the frame out (a
+// zero error code where the CPU pushes none) and pushes its vector, then
+// amd64_trap_common saves every general register and calls
+// amd64_trap(TrapFrame*) (trap.cc), which sends vectors >= 32 to the
+// interrupt handlers (interrupt.cc). The push order here is the field order
 // of TrapFrame (trap.h) read from the top down: change both together.
-// If amd64_trap returns (a breakpoint), the registers, possibly edited in
-// the frame, are restored and iretq resumes the interrupted code.
+// When amd64_trap returns (a breakpoint, an interrupt), the registers,
+// possibly edited in the frame, are restored and iretq resumes the
+// interrupted code, which may be any kernel code: nothing but the frame may
+// change.
 //
 // Stack alignment: the CPU aligns RSP to 16 before its 5-word frame; the
 // error code, the vector and 15 registers make 22 words in all, so RSP is
@@ -19,20 +23,39 @@
   ((v) == 8 || (v) == 10 || (v) == 11 || (v) == 12 || (v) == 13 || (v) == 14 || \
    (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
 
+// Each stub also appends its address to amd64_trap_stubs (in .rodata), so
+// the table's entry v is stub v: the .irp loops below emit them in order.
+  .section .rodata
+  .balign 8
+  .globl amd64_trap_stubs
+amd64_trap_stubs:
+
   .text
   .macro TRAP_STUB vector
   .balign 16
-amd64_trap_stub_\vector:
+1:
   .if HAS_ERROR_CODE(\vector) == 0
   pushq $0
   .endif
-  pushq $\vector
+  pushq $(\vector)
   jmp amd64_trap_common
+  .pushsection .rodata
+  .quad 1b
+  .popsection
   .endm
 
-  .irp vector, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-  TRAP_STUB \vector
+  .irp high, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+  .irp low, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+  TRAP_STUB (\high * 16 + \low)
   .endr
+  .endr
+
+  .section .rodata
+amd64_trap_stubs_end:
+  .if amd64_trap_stubs_end - amd64_trap_stubs != 256 * 8
+  .error "amd64_trap_stubs must hold one stub address per vector"
+  .endif
+  .text
 
   .balign 16
 amd64_trap_common:
@@ -71,18 +94,5 @@ amd64_trap_common:
   popq %rax
   addq $16, %rsp                 // the vector and the error code
   iretq
-
-// The stubs' addresses, indexed by vector, for trap.cc to build the IDT.
-  .macro TRAP_STUB_ADDRESS vector
-  .quad amd64_trap_stub_\vector
-  .endm
-
-  .section .rodata
-  .balign 8
-  .globl amd64_trap_stubs
-amd64_trap_stubs:
-  .irp vector, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-  TRAP_STUB_ADDRESS \vector
-  .endr
 
   .section .note.GNU-stack, "", @progbits

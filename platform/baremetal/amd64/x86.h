@@ -8,8 +8,12 @@
 
 namespace umach::amd64 {
 
-// Model-specific registers the backend writes.
-inline constexpr uint32_t kMsrGsBase = 0xC0000101;  // IA32_GS_BASE: the per-CPU pointer
+// Model-specific registers the backend uses.
+inline constexpr uint32_t kMsrApicBase = 0x1B;        // IA32_APIC_BASE: the local APIC's address, enable bit
+inline constexpr uint32_t kMsrTscDeadline = 0x6E0;    // IA32_TSC_DEADLINE
+inline constexpr uint32_t kMsrGsBase = 0xC0000101;    // IA32_GS_BASE: the per-CPU pointer
+
+inline constexpr uint64_t kRflagsIf = uint64_t{1} << 9;  // interrupts enabled
 
 inline void outb(uint16_t port, uint8_t value) {
   __asm__ __volatile__("outb %0, %1" : : "a"(value), "Nd"(port) : "memory");
@@ -52,6 +56,30 @@ inline uint64_t read_cr3() {
   uint64_t v;
   __asm__ __volatile__("mov %%cr3, %0" : "=r"(v));
   return v;
+}
+
+struct CpuidResult {
+  uint32_t eax, ebx, ecx, edx;
+};
+
+inline CpuidResult cpuid(uint32_t leaf, uint32_t subleaf = 0) {
+  CpuidResult r;
+  __asm__ __volatile__("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx) : "a"(leaf), "c"(subleaf));
+  return r;
+}
+
+// Disables interrupts and returns the previous RFLAGS for
+// restore_interrupts(): code that shares state with an interrupt handler of
+// its own CPU brackets the access with the pair. The "memory" clobbers keep
+// the compiler from moving that access outside the bracket.
+inline uint64_t save_and_disable_interrupts() {
+  uint64_t flags;
+  __asm__ __volatile__("pushfq\n\tpopq %0\n\tcli" : "=r"(flags) : : "memory");
+  return flags;
+}
+
+inline void restore_interrupts(uint64_t flags) {
+  if (flags & kRflagsIf) __asm__ __volatile__("sti" ::: "memory");
 }
 
 [[noreturn]] inline void halt_forever() {

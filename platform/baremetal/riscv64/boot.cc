@@ -2,7 +2,8 @@
 //
 // entry.S arrives here with a stack, a clear .bss, paging on (identity) and
 // the trap vector installed. This reads the device tree for RAM and the
-// clock rate, then hands over to the common bare-metal boot. A missing or
+// clock rate, starts the timer (which turns interrupts on: the trap vector
+// is ready), then hands over to the common bare-metal boot. A missing or
 // corrupt device tree is fatal: without it the kernel knows no RAM.
 #include "core/kassert.h"
 #include "core/log.h"
@@ -11,6 +12,7 @@
 #include "platform/baremetal/riscv64/clock.h"
 #include "platform/baremetal/riscv64/fdt.h"
 #include "platform/baremetal/riscv64/memory_map.h"
+#include "platform/baremetal/riscv64/timer.h"
 
 namespace umach::riscv64 {
 namespace {
@@ -43,5 +45,6 @@ extern "C" [[noreturn]] void riscv64_boot(uint64_t hart_id, uint64_t dtb) {
 
   memory_map_init(g_boot_info, dtb, fdt.total_size());
   clock_init(g_boot_info.timebase_hz);
+  timer_init();
   umach::baremetal::kernel_main("riscv64");
 }

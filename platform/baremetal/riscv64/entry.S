@@ -29,7 +29,7 @@ _start:
     // Only the boot hart comes here (OpenSBI holds the others in HSM), so
     // the stack and .bss are ours alone.
     csrw sie, zero
-    csrci sstatus, 2                 // SIE off until a later issue wants interrupts
+    csrci sstatus, 2                 // SIE off until timer_init (timer.cc) enables it
     li t0, SSTATUS_FS
     csrc sstatus, t0                 // FS Off (OpenSBI leaves it on): FP traps as illegal
     li tp, 0                         // no Cpu yet: current_cpu() reads null, not junk

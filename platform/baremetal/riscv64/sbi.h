@@ -23,6 +23,19 @@ inline Result call(uint64_t extension, uint64_t function, uint64_t arg0 = 0, uin
   return {static_cast<long>(a0), static_cast<long>(a1)};
 }
 
+// Base extension: probe_extension(eid) returns a nonzero value in `value`
+// when the firmware implements extension `eid`.
+inline constexpr uint64_t kBase = 0x10;
+inline constexpr uint64_t kBaseProbeExtension = 3;
+
+// Timer extension ("TIME", SBI 0.2): set_timer(absolute `time` value). It
+// clears the pending supervisor timer interrupt when the value is in the
+// future; all ones means "never".
+inline constexpr uint64_t kTime = 0x54494D45;
+inline constexpr uint64_t kTimeSetTimer = 0;
+// Legacy extension 0x00: set_timer, for firmware older than SBI 0.2.
+inline constexpr uint64_t kLegacySetTimer = 0x00;
+
 // System Reset extension ("SRST"): reset types and reasons.
 inline constexpr uint64_t kSystemReset = 0x53525354;
 inline constexpr uint64_t kResetShutdown = 0;

@@ -1,20 +1,25 @@
 // platform/baremetal/riscv64/trap.cc: what the kernel does with a trap.
 //
-// Today the kernel expects one kind of trap: a breakpoint (ebreak), which it
-// counts and steps over, so debugging aids and the trap path's self-test can
-// resume. Anything else (a fault, an ecall, an interrupt nobody enabled) is
+// Today the kernel expects two kinds of trap: the supervisor timer interrupt
+// (timer.cc), and a breakpoint (ebreak), which it counts and steps over, so
+// debugging aids and the trap path's self-test can resume. An interrupt
+// resumes at sepc unchanged: sepc is the instruction it preempted, which has
+// not run. Anything else (a fault, an ecall, an interrupt nobody enabled) is
 // a kernel bug: the whole frame goes to the console, then panic.
 #include "platform/baremetal/riscv64/trap.h"
 
 #include "core/kassert.h"
 #include "core/kstd/atomic.h"
 #include "core/log.h"
+#include "platform/baremetal/riscv64/csr.h"
+#include "platform/baremetal/riscv64/timer.h"
 
 namespace umach::riscv64 {
 namespace {
 
-constexpr uint64_t kInterruptBit = uint64_t{1} << 63;
+constexpr uint64_t kInterruptBit = kScauseInterrupt;
 constexpr uint64_t kBreakpoint = 3;
+constexpr uint64_t kTimerInterrupt = kScauseInterrupt | kInterruptSupervisorTimer;
 
 kstd::Atomic<uint64_t> g_breakpoints{0};
 
@@ -76,6 +81,10 @@ uint64_t breakpoints_taken() { return g_breakpoints.load(); }
 
 extern "C" void riscv64_trap(umach::riscv64::TrapFrame* frame) {
   using namespace umach::riscv64;
+  if (frame->scause == kTimerInterrupt) {
+    timer_interrupt();
+    return;
+  }
   if (frame->scause == kBreakpoint) {
     step_over_breakpoint(*frame);
     return;

@@ -4,9 +4,15 @@
 // saves the whole register file and the trap CSRs in a TrapFrame (trap.h)
 // on the interrupted stack, hands it to riscv64_trap (trap.cc) and, if that
 // returns, resumes from the frame: sepc and the registers as the handler
-// left them. tp is saved and restored like any register, so the kernel's
-// per-CPU pointer survives every trap. Only kernel code runs today, so the
-// interrupted sp is a kernel stack; user mode will add an sscratch swap.
+// left them. The whole file, caller-saved registers included, because an
+// interrupt (the timer) lands between any two instructions of kernel code.
+// The hart clears sstatus.SIE on entry (keeping the old value in SPIE), so
+// handlers run with interrupts off; restoring sstatus and sret bring SIE
+// back. Anything below the interrupted sp is free by the ABI, so borrowing
+// it is safe even mid-prologue or inside context_switch.S. tp is saved and
+// restored like any register, so the kernel's per-CPU pointer survives
+// every trap. Only kernel code runs today, so the interrupted sp is a
+// kernel stack; user mode will add an sscratch swap.
     .option norelax
 
 #define XREG(n) ((n) * 8)

@@ -14,13 +14,24 @@
 
 #include "core/platform/contract.h"
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UMACH_HOSTED_ASAN 1
-#endif
-#endif
+// Which sanitizer the build uses. CMake defines both for every hosted
+// translation unit (platform/hosted/CMakeLists.txt), because the ones
+// compiled without sanitizers (context.cc, signal_entry.cc) must still know
+// which runtime they annotate for, and `__has_feature` there says "none".
+// The fallback serves syntax-only compiles (tests/compile_fail).
 #ifndef UMACH_HOSTED_ASAN
+#if defined(__has_feature) && __has_feature(address_sanitizer)
+#define UMACH_HOSTED_ASAN 1
+#else
 #define UMACH_HOSTED_ASAN 0
+#endif
+#endif
+#ifndef UMACH_HOSTED_TSAN
+#if defined(__has_feature) && __has_feature(thread_sanitizer)
+#define UMACH_HOSTED_TSAN 1
+#else
+#define UMACH_HOSTED_TSAN 0
+#endif
 #endif
 
 namespace umach::platform {
@@ -59,6 +70,54 @@ struct Backend {
 
   static void poison(const void* p, size_t n);
   static void unpoison(const void* p, size_t n);
+
+  // 64 KiB: Mach's kernel paths are shallow, but ASan roughly doubles frame
+  // sizes (redzones) and a GoogleTest assertion failing on a kernel stack
+  // formats its message there; a smaller stack would only overflow in the
+  // builds that test the most.
+  static constexpr size_t kKernelStackSize = size_t{64} << 10;
+
+  // A switched-out kernel stack (context.cc). `fctx` is Boost.Context's
+  // handle, the stack pointer of the suspended stack, whose top holds the
+  // callee-saved registers. The side that resumes after a switch stores it
+  // (the suspended side cannot: it is not running), so it is valid exactly
+  // while the context is switched out and null while it runs.
+  struct Context {
+    void* fctx = nullptr;
+    // [stack_bottom, +stack_size): for ASan's fiber switch. A boot context
+    // (never context_init'ed) learns its host thread's stack when first left.
+    const void* stack_bottom = nullptr;
+    size_t stack_size = 0;
+    void* tsan_fiber = nullptr;  // a boot context borrows its host thread's
+    bool owns_fiber = false;     // created by context_init, destroyed by context_destroy
+    void (*entry)(void*) = nullptr;
+    void* arg = nullptr;
+  };
+  static void context_init(Context& c, void* stack, size_t size, void (*entry)(void*), void* arg);
+  static void context_switch(Context& from, Context& to);
+  // [[noreturn]] also makes ASan's instrumented caller unpoison the dying
+  // stack (__asan_handle_no_return), so its memory can be freed and reused.
+  [[noreturn]] static void context_exit(Context& to);
+  static void context_destroy(Context& c);
+
+  // A vCPU's own state, touched only by the host thread that simulates it
+  // (vcpu.cc, timer.cc). Constant-initialised: Cpu objects are constinit.
+  struct CpuMachine {
+    int host_tid = 0;            // the host thread simulating this CPU; 0 while none does
+    bool timer_live = false;     // `timer` exists (glibc's timer_t may be 0)
+    void* timer = nullptr;       // glibc's timer_t, aimed at host_tid
+    void* signal_stack = nullptr;  // mmapped once, reused by later host threads
+    size_t signal_stack_size = 0;
+    // The host thread's own sigaltstack (ASan's), restored by vcpu_leave:
+    // ASan unmaps whatever stack is installed when a thread ends.
+    void* host_altstack = nullptr;
+    size_t host_altstack_size = 0;
+    int host_altstack_flags = 0;
+  };
+  static void timer_arm(uint64_t deadline_ns);
+  static void timer_disarm();
+  static void cpu_idle_wait(Cpu& cpu, uint32_t seen);
+  static void cpu_kick(Cpu& cpu);
 };
 
 static_assert(Contract<Backend>, "the hosted backend must meet the platform contract");
@@ -69,6 +128,7 @@ namespace umach::hosted {
 
 struct BootOptions {
   size_t memory_bytes = size_t{256} << 20;
+  unsigned vcpus = 1;  // simulated CPUs, 1 to Backend::kMaxCpus (--vcpus)
 };
 
 // Creates physical memory and the console; the core's kernel_bootstrap()
@@ -81,5 +141,29 @@ void set_console_fd(int fd);
 
 // Boots once, for test programs: memory as given, CPU 0 on the caller.
 void boot_for_tests(size_t memory_bytes);
+
+// Starts host threads for CPUs 1..count-1 (count <= kMaxCpus); each binds
+// itself (umach::cpu_init(id)) and then calls entry(id). Returns once every
+// one is bound, so the caller may kick them. The caller stays the CPU it is
+// (CPU 0 after kernel_bootstrap). The kernel's entry never returns; if one
+// does (tests), its thread leaves its CPU (vcpu_leave) and ends. Threads
+// start with the timer signal blocked and unblock it once their signal
+// stack is in place.
+void start_vcpus(unsigned count, void (*entry)(unsigned id));
+
+// Unbinds the calling host thread from its CPU: timer deleted, timer signal
+// blocked, its own sigaltstack back, and current_cpu() reads nullptr.
+// Another host thread may then become that CPU (tests do), or this one may end.
+void vcpu_leave();
+
+// For test programs, after boot_for_tests(): the calling thread leaves CPU
+// 0, and the scheduler runs on `vcpus` new host threads (CPUs 0..vcpus-1).
+// The caller stays outside the machine and drives it with run_in_kernel().
+void start_machine_for_tests(unsigned vcpus);
+
+// Runs fn(arg) in a new kernel thread at `priority` and waits (on the host)
+// until that thread has exited and been reaped. False if no thread could be
+// made. From a host thread that is not a CPU.
+bool run_in_kernel(void (*fn)(void*), void* arg, int priority);
 
 }  // namespace umach::hosted

@@ -8,6 +8,9 @@
 // slabs to their size in virtual space; the identity keeps that alignment
 // in physical space too. Per-CPU data hangs off the GS base (IA32_GS_BASE),
 // read with a `mov %gs:0` the compiler must redo each time, as on hosted.
+// Contexts (context.cc, context_switch.S) keep the callee-saved registers on
+// the switched-out stack. The one-shot timer is the local APIC's (timer.cc);
+// idling is `sti; hlt` (idle.cc).
 #pragma once
 
 #include <stddef.h>
@@ -45,6 +48,30 @@ struct Backend : baremetal::IdentityDirectMap, baremetal::NoMemoryChecker {
   [[noreturn]] static void poweroff(int status);
   [[noreturn]] static void panic_stop();
 
+  // A switched-out kernel context: its stack pointer, above which
+  // context_switch.S keeps the callee-saved registers and the resume
+  // address. Zero until context_init or a first switch out of it sets it.
+  struct Context {
+    uint64_t rsp = 0;
+  };
+  static constexpr size_t kKernelStackSize = 16 * 1024;
+  static void context_init(Context& c, void* stack, size_t size, void (*entry)(void*), void* arg);
+  static void context_switch(Context& from, Context& to);
+  [[noreturn]] static void context_exit(Context& to);
+  // context_init takes nothing but the stack, which the caller owns.
+  static void context_destroy(Context&) {}
+
+  // The calling CPU's pending deadline, for the timer interrupt to check
+  // before it reports one (the APIC timer may fire early or be clamped:
+  // timer.cc). Touched only by its own CPU with interrupts disabled.
+  struct CpuMachine {
+    static constexpr uint64_t kNoDeadline = ~uint64_t{0};
+    uint64_t deadline_ns = kNoDeadline;
+  };
+  static void timer_arm(uint64_t deadline_ns);
+  static void timer_disarm();
+  static void cpu_idle_wait(Cpu& cpu, uint32_t seen);
+  static void cpu_kick(Cpu& cpu);
 };
 
 static_assert(Contract<Backend>, "the amd64 backend must meet the platform contract");

@@ -7,6 +7,10 @@
 // for free. Usable RAM comes from the device tree (memory_map.cc). The
 // per-CPU pointer lives in `tp`: the ABI reserves it for thread pointers, a
 // freestanding kernel has no TLS, and the trap entry saves and restores it.
+// tp belongs to the hart, not to a kernel thread: context switches leave it
+// alone. Contexts (context.cc, context_switch.S) keep the callee-saved
+// registers on the switched-out stack; the one-shot timer is the SBI timer
+// (timer.cc).
 #pragma once
 
 #include <stddef.h>
@@ -45,6 +49,32 @@ struct Backend : baremetal::IdentityDirectMap, baremetal::NoMemoryChecker {
   [[noreturn]] static void poweroff(int status);
   [[noreturn]] static void panic_stop();
 
+  // A switched-out kernel stack: `sp` points at the callee-saved registers
+  // context_switch.S pushed there (or context_init built). 0 until the first
+  // save: a CPU's boot context is never initialised, only saved into.
+  struct Context {
+    uint64_t sp = 0;
+  };
+  static constexpr size_t kKernelStackSize = 16 * 1024;
+  static void context_init(Context& c, void* stack, size_t size, void (*entry)(void*), void* arg);
+  static void context_switch(Context& from, Context& to);
+  [[noreturn]] static void context_exit(Context& to);
+  // Nothing to release: the frame lives on the stack the core owns.
+  static void context_destroy(Context&) {}
+
+  // What the timer interrupt last did on this hart; timer.cc writes it with
+  // interrupts off (it is the interrupt), and self-tests and debuggers read
+  // it. Zero-initialised, as Cpu objects are constinit.
+  struct CpuMachine {
+    uint64_t timer_interrupt_ns = 0;  // clock_ns() when the handler last ran
+  };
+  // Deadlines go to the SBI timer, in `time` ticks; one per hart.
+  static void timer_arm(uint64_t deadline_ns);
+  static void timer_disarm();
+  // Returns with interrupts (sstatus.SIE) enabled, having taken whatever
+  // interrupt woke it.
+  static void cpu_idle_wait(Cpu& cpu, uint32_t seen);
+  static void cpu_kick(Cpu& cpu);
 };
 
 static_assert(Contract<Backend>, "the riscv64 backend must meet the platform contract");

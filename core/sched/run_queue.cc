@@ -1,0 +1,40 @@
+// core/sched/run_queue.cc: see run_queue.h.
+#include "core/sched/run_queue.h"
+
+namespace umach::sched {
+
+static_assert(kNumPriorities <= 64, "the bitmap is one word");
+
+void RunQueue::enqueue_locked(Thread& t) {
+  int p = t.priority();
+  kassert(p >= 0 && p < kNumPriorities);
+  queues_[p].push_back(t);
+  bitmap_ |= uint64_t{1} << p;
+  count_hint_.store(++count_, kstd::MemoryOrder::relaxed);
+}
+
+Thread* RunQueue::dequeue_locked(int worst) {
+  if (!bitmap_) return nullptr;
+  int p = __builtin_ctzll(bitmap_);
+  if (p > worst) return nullptr;
+  Thread* t = queues_[p].pop_front();
+  if (queues_[p].empty()) bitmap_ &= ~(uint64_t{1} << p);
+  count_hint_.store(--count_, kstd::MemoryOrder::relaxed);
+  return t;
+}
+
+int RunQueue::best_priority_locked() const { return bitmap_ ? __builtin_ctzll(bitmap_) : kNumPriorities; }
+
+void RunQueue::check_invariants() const {
+  SpinlockGuard guard(lock);
+  size_t n = 0;
+  for (int p = 0; p < kNumPriorities; ++p) {
+    queues_[p].check_invariants();
+    kassert(queues_[p].empty() == !(bitmap_ & (uint64_t{1} << p)));
+    for (const Thread& t : queues_[p]) kassert(t.priority() == p);
+    n += queues_[p].size();
+  }
+  kassert(n == count_);
+}
+
+}  // namespace umach::sched

@@ -1,0 +1,362 @@
+// core/sched/sched.cc: the scheduler (see sched.h).
+#include "core/sched/sched.h"
+
+#include "core/cpu.h"
+#include "core/log.h"
+#include "core/sched/kstack.h"
+#include "core/sched/run_queue.h"
+#include "core/sched/timer.h"
+#include "core/sched/wait_queue.h"
+
+namespace umach::sched {
+namespace {
+
+// The scheduler's part of a CPU. `active`, `prev` and `tick_deadline` are
+// touched only by the CPU itself; the rest is shared as noted.
+struct SchedCpu {
+  RunQueue runq;
+  Thread* active = nullptr;        // the thread running here
+  kstd::Atomic<int> active_priority{kPriorityIdle};  // read by other CPUs' wakeups
+  Thread* prev = nullptr;          // the thread a switch is leaving, for finish_switch
+  Thread* idle = nullptr;          // holds a reference (taken in bootstrap)
+  uint64_t tick_deadline = 0;      // when the programmed tick fires (0: none)
+  kstd::Atomic<bool> online{false};
+  kstd::Atomic<bool> idle_waiting{false};  // in cpu_idle_wait or about to be
+  kstd::Atomic<bool> need_resched{false};  // set by other CPUs (a better thread came)
+};
+
+constinit SchedCpu g_cpus[Platform::kMaxCpus];
+unsigned g_cpu_count = 0;
+constinit WaitQueue g_exit_waiters;  // joiners, woken on every reaping
+
+SchedCpu& sched_of(Cpu& c) { return g_cpus[c.id]; }
+
+Cpu* current_cpu_or_null() { return Platform::current_cpu(); }
+
+void arm_tick(SchedCpu& sc, uint64_t now) {
+  uint64_t deadline = now + kTickNs;
+  uint64_t next_timeout = timer_next_deadline();
+  if (next_timeout < deadline) deadline = next_timeout;
+  Platform::timer_arm(deadline);
+  sc.tick_deadline = deadline;
+}
+
+// Takes the best thread no worse than `worst` from this CPU's queue, else
+// steals one from another CPU.
+Thread* choose_next(Cpu& c, int worst) {
+  SchedCpu& sc = sched_of(c);
+  {
+    SpinlockGuard guard(sc.runq.lock);
+    if (Thread* t = sc.runq.dequeue_locked(worst)) return t;
+  }
+  for (unsigned i = 1; i < g_cpu_count; ++i) {
+    SchedCpu& other = g_cpus[(c.id + i) % g_cpu_count];
+    if (other.runq.count_hint() == 0) continue;
+    SpinlockGuard guard(other.runq.lock);
+    if (Thread* t = other.runq.dequeue_locked(worst)) return t;
+  }
+  return nullptr;
+}
+
+void reap(Thread* dead) {
+  Platform::context_destroy(dead->context_);
+  kstack_free(dead->stack_);
+  dead->stack_ = nullptr;
+  // Under the joiners' lock, so a joiner that sees `reaped_` also sees the
+  // thread's own reference gone (and holds its own, keeping the object).
+  SpinlockGuard guard(g_exit_waiters.lock);
+  dead->reaped_.store(true, kstd::MemoryOrder::release);
+  dead->unref();  // may free it: only if nobody, so no joiner, holds it
+  g_exit_waiters.wakeup_all_locked();
+}
+
+// Runs on the incoming thread, right after a switch, on whatever CPU it is.
+void finish_switch() {
+  SchedCpu& sc = sched_of(this_cpu());
+  Thread* prev = kstd::exchange(sc.prev, nullptr);
+  if (!prev) return;
+  ThreadState st;
+  {
+    SpinlockGuard guard(prev->lock);
+    st = prev->state_;
+    if (st == ThreadState::kRunning && !prev->is_idle_) prev->state_ = ThreadState::kRunnable;
+  }
+  if (st == ThreadState::kRunning && !prev->is_idle_) {
+    // Preempted or yielded: back on this CPU's queue, behind its peers.
+    SpinlockGuard guard(sc.runq.lock);
+    sc.runq.enqueue_locked(*prev);
+  }
+  prev->on_cpu_.store(false, kstd::MemoryOrder::release);
+  if (st == ThreadState::kTerminated) reap(prev);
+}
+
+void switch_to(Thread* self, Thread* next) {
+  Cpu& c = this_cpu();
+  SchedCpu& sc = sched_of(c);
+  kassert(sc.active == self && next != self);
+  // Its context may still be being saved on the CPU it just left.
+  while (next->on_cpu_.load(kstd::MemoryOrder::acquire)) Platform::cpu_relax();
+  next->on_cpu_.store(true, kstd::MemoryOrder::relaxed);
+  next->last_cpu_ = &c;
+  next->quantum_left_ = kQuantumTicks;
+  if (!next->is_idle_) {
+    {
+      SpinlockGuard guard(next->lock);
+      next->state_ = ThreadState::kRunning;
+      next->blocking_ = false;
+    }
+    // A tick must be coming: re-arm if none is, or if the programmed one
+    // should have fired (somebody else may have reprogrammed the timer).
+    uint64_t now = Platform::clock_ns();
+    if (sc.tick_deadline == 0 || sc.tick_deadline <= now) arm_tick(sc, now);
+  }
+  sc.active = next;
+  sc.active_priority.store(next->priority(), kstd::MemoryOrder::relaxed);
+  sc.prev = self;
+  bool dying;
+  {
+    SpinlockGuard guard(self->lock);
+    dying = self->state_ == ThreadState::kTerminated;
+  }
+  if (dying) {
+    Platform::context_exit(next->context_);
+    __builtin_unreachable();
+  }
+  Platform::context_switch(self->context_, next->context_);
+  finish_switch();  // back on `self`, maybe on another CPU
+}
+
+// Where every new thread starts, on its own stack.
+void thread_trampoline(void* arg) {
+  finish_switch();
+  auto* self = static_cast<Thread*>(arg);
+  self->entry_(self->arg_);
+  thread_exit();
+}
+
+// Counts processed ticks and fires due timeouts; returns true if the
+// running thread's quantum ran out.
+bool process_ticks(Cpu& c, SchedCpu& sc) {
+  uint32_t ticks = c.timer_fired.exchange(0, kstd::MemoryOrder::relaxed);
+  if (ticks == 0) return false;
+  uint64_t now = Platform::clock_ns();
+  timer_expire(now);
+  sc.tick_deadline = 0;
+  Thread* self = sc.active;
+  if (self->is_idle_) return false;
+  arm_tick(sc, now);
+  self->ticks_run_.fetch_add(ticks, kstd::MemoryOrder::relaxed);
+  self->quantum_left_ = self->quantum_left_ > ticks ? self->quantum_left_ - ticks : 0;
+  return self->quantum_left_ == 0;
+}
+
+[[noreturn]] void idle_loop() {
+  for (;;) {
+    Cpu& c = this_cpu();
+    SchedCpu& sc = sched_of(c);
+    // `seen` first: a tick or a wakeup after this line makes the sleep below
+    // return at once.
+    uint32_t seen = c.wake_seq.load(kstd::MemoryOrder::acquire);
+    process_ticks(c, sc);
+    // Announce the sleep, then look at the queues: a waker enqueues, then
+    // looks at the flag (thread_setrun), so one of the two sees the other.
+    sc.idle_waiting.store(true);
+    kstd::atomic_thread_fence(kstd::MemoryOrder::seq_cst);
+    if (Thread* next = choose_next(c, kPriorityLowest)) {
+      sc.idle_waiting.store(false);
+      switch_to(sc.active, next);
+      continue;
+    }
+    uint64_t next_timeout = timer_next_deadline();
+    if (next_timeout != ~uint64_t{0})
+      Platform::timer_arm(next_timeout);
+    else
+      Platform::timer_disarm();
+    sc.tick_deadline = 0;
+    Platform::cpu_idle_wait(c, seen);
+    sc.idle_waiting.store(false);
+  }
+}
+
+void kick(unsigned id) {
+  Cpu& target = cpu(id);
+  target.wake_seq.fetch_add(1, kstd::MemoryOrder::release);
+  Platform::cpu_kick(target);
+}
+
+}  // namespace
+
+void bootstrap(unsigned cpus) {
+  kassert(cpus >= 1 && cpus <= Platform::kMaxCpus && g_cpu_count == 0);
+  g_cpu_count = cpus;
+  // Every CPU's idle thread now, before anything runs: the set of kernel
+  // objects is then the same whenever the CPUs come up.
+  for (unsigned id = 0; id < cpus; ++id) {
+    RefPtr<Thread> idle = Thread::create_for_boot_context("idle");
+    idle->last_cpu_ = &cpu(id);
+    g_cpus[id].idle = idle.leak_ref();
+  }
+}
+
+unsigned cpu_count() { return g_cpu_count; }
+
+void cpu_run(unsigned id) {
+  Cpu& c = this_cpu();
+  kassert(c.id == id && id < g_cpu_count);
+  SchedCpu& sc = sched_of(c);
+  sc.active = sc.idle;
+  sc.online.store(true);
+  idle_loop();
+}
+
+Thread* current_thread() {
+  Cpu* c = current_cpu_or_null();
+  return c ? sched_of(*c).active : nullptr;
+}
+
+Result<RefPtr<Thread>> kernel_thread(const char* name, Thread::Entry entry, void* arg, int priority) {
+  RefPtr<Thread> t = UMACH_TRY(Thread::create(name, entry, arg, priority));
+  Platform::context_init(t->context_, t->stack_, Platform::kKernelStackSize, thread_trampoline, t.get());
+  thread_setrun(*t);
+  return t;
+}
+
+void thread_setrun(Thread& t) {
+  Cpu* here = current_cpu_or_null();
+  unsigned target = t.last_cpu_ ? t.last_cpu_->id : here ? here->id : 0;
+  SchedCpu& ts = g_cpus[target];
+  {
+    SpinlockGuard guard(ts.runq.lock);
+    ts.runq.enqueue_locked(t);
+  }
+  kstd::atomic_thread_fence(kstd::MemoryOrder::seq_cst);  // see idle_loop
+  // Someone must notice: the target if it sleeps, else any sleeping CPU
+  // (which will steal it); a running target rechecks at its next
+  // preemption point if the new thread outranks what it runs.
+  if (ts.idle_waiting.load()) {
+    kick(target);
+    return;
+  }
+  if (t.priority() < ts.active_priority.load(kstd::MemoryOrder::relaxed))
+    ts.need_resched.store(true, kstd::MemoryOrder::relaxed);
+  for (unsigned i = 0; i < g_cpu_count; ++i) {
+    if (i != target && g_cpus[i].online.load() && g_cpus[i].idle_waiting.load()) {
+      kick(i);
+      return;
+    }
+  }
+}
+
+WaitResult thread_block() {
+  Thread* self = current_thread();
+  kassert(self && !self->is_idle_);
+  Cpu& c = this_cpu();
+  process_ticks(c, sched_of(c));
+  {
+    SpinlockGuard guard(self->lock);
+    if (self->state_ != ThreadState::kWaiting) {
+      self->state_ = ThreadState::kRunning;  // woken before it left: carry on
+      return self->wait_result_;
+    }
+    self->blocking_ = true;  // from here a waker must requeue us
+  }
+  Thread* next = choose_next(c, kPriorityLowest);
+  if (next == self) {
+    // Woken meanwhile and queued here: keep running.
+    SpinlockGuard guard(self->lock);
+    self->state_ = ThreadState::kRunning;
+    self->blocking_ = false;
+    return self->wait_result_;
+  }
+  switch_to(self, next ? next : sched_of(c).idle);
+  SpinlockGuard guard(self->lock);
+  return self->wait_result_;
+}
+
+WaitResult thread_handoff(RefPtr<Thread> next_ref) {
+  Thread* self = current_thread();
+  kassert(self && !self->is_idle_ && next_ref);
+  bool waiting;
+  {
+    SpinlockGuard guard(self->lock);
+    waiting = self->state_ == ThreadState::kWaiting;
+    if (waiting)
+      self->blocking_ = true;
+    else
+      self->state_ = ThreadState::kRunning;
+  }
+  Thread* next = next_ref.get();
+  if (!waiting) {
+    thread_setrun(*next);  // our wait already ended: both stay runnable
+    SpinlockGuard guard(self->lock);
+    return self->wait_result_;
+  }
+  // `next` lives on through its own reference until it is reaped, which
+  // cannot happen before it has run.
+  next_ref.reset();
+  switch_to(self, next);
+  SpinlockGuard guard(self->lock);
+  return self->wait_result_;
+}
+
+void thread_yield() {
+  Thread* self = current_thread();
+  kassert(self && !self->is_idle_);
+  Cpu& c = this_cpu();
+  // Every pass through the scheduler processes pending ticks: threads that
+  // only yield to each other must still let timeouts fire.
+  process_ticks(c, sched_of(c));
+  sched_of(c).need_resched.store(false, kstd::MemoryOrder::relaxed);
+  Thread* next = choose_next(c, self->priority());
+  if (!next) {
+    self->quantum_left_ = kQuantumTicks;
+    return;
+  }
+  switch_to(self, next);  // finish_switch requeues us behind our peers
+}
+
+void preemption_point() {
+  Cpu* c = current_cpu_or_null();
+  if (!c) return;
+  SchedCpu& sc = sched_of(*c);
+  bool expired = process_ticks(*c, sc);
+  bool outranked = sc.need_resched.exchange(false, kstd::MemoryOrder::relaxed);
+  if ((expired || outranked) && !sc.active->is_idle_) thread_yield();
+}
+
+void thread_exit() {
+  Thread* self = current_thread();
+  kassert(self && !self->is_idle_);
+  {
+    SpinlockGuard guard(self->lock);
+    self->state_ = ThreadState::kTerminated;
+  }
+  Cpu& c = this_cpu();
+  Thread* next = choose_next(c, kPriorityLowest);
+  switch_to(self, next ? next : sched_of(c).idle);
+  __builtin_unreachable();
+}
+
+void thread_join(Thread& t) {
+  for (;;) {
+    {
+      // reap() sets the flag before it takes this lock to wake us.
+      SpinlockGuard guard(g_exit_waiters.lock);
+      if (t.reaped_.load(kstd::MemoryOrder::acquire)) return;
+      g_exit_waiters.assert_wait_locked(false);
+    }
+    thread_block();
+  }
+}
+
+void sleep_ns(uint64_t ns) {
+  WaitQueue never;
+  {
+    SpinlockGuard guard(never.lock);
+    never.assert_wait_locked(false, Platform::clock_ns() + ns);
+  }
+  WaitResult r = thread_block();
+  kassert(r == WaitResult::kTimedOut);
+}
+
+}  // namespace umach::sched

@@ -1,0 +1,64 @@
+// core/sched/sched.h: the scheduler.
+//
+// Mach's: priorities 0 (highest) to 49, round-robin within a priority with a
+// quantum of kQuantumTicks, one run queue per CPU with idle CPUs stealing
+// from busy ones, handoff to a woken thread, and wait queues with timeouts
+// and interruption (wait_queue.h).
+//
+// The kernel is not preemptible: a timer interrupt only counts a tick
+// (cpu_timer_interrupt); the running thread processes it at its next
+// preemption point (and, once threads run user code, on every return to
+// user mode), like GNU Mach's AST. So scheduler state is never touched from
+// interrupt context, and spinlocks need not mask interrupts.
+//
+// Switching: the CPU records the outgoing thread, switches contexts, and
+// the incoming thread finishes the switch for it (finish_switch): it requeues
+// a preempted thread, or reaps a dead one, once that thread's context is
+// saved and its stack is no longer in use.
+#pragma once
+
+#include <stdint.h>
+
+#include "core/refptr.h"
+#include "core/result.h"
+#include "core/sched/config.h"
+#include "core/sched/thread.h"
+
+namespace umach::sched {
+
+// Once, on the boot CPU after kernel_bootstrap(): the machine has `cpus` CPUs.
+void bootstrap(unsigned cpus);
+// The calling CPU (cpu_init(id) done) becomes CPU `id` of the scheduler:
+// its boot context turns into its idle thread, and it runs threads forever.
+[[noreturn]] void cpu_run(unsigned id);
+unsigned cpu_count();
+
+// A new kernel thread running entry(arg), already runnable.
+Result<RefPtr<Thread>> kernel_thread(const char* name, Thread::Entry entry, void* arg,
+                                     int priority = kPriorityKernel);
+
+// The running thread; nullptr on a host thread that is not a CPU (hosted).
+Thread* current_thread();
+
+// Makes a new or woken thread runnable (on its last CPU, and pokes an idle
+// CPU so it can steal the thread).
+void thread_setrun(Thread& t);
+// Sleeps if the current thread asserted a wait that has not ended yet;
+// returns how the wait ended.
+WaitResult thread_block();
+// As thread_block, but runs `next` (runnable, on no run queue, e.g. from
+// WaitQueue::wakeup_for_handoff) directly on this CPU.
+WaitResult thread_handoff(RefPtr<Thread> next);
+// Gives the CPU to a runnable thread of the same or a higher priority, if any.
+void thread_yield();
+// Processes pending timer ticks (timeouts, the quantum) and gives up the
+// CPU if the quantum ran out or a higher-priority thread waits.
+void preemption_point();
+// Ends the current thread. Its stack is freed by the next thread.
+[[noreturn]] void thread_exit();
+// Waits until `t` has exited and been reaped.
+void thread_join(Thread& t);
+// Sleeps the current thread for at least `ns` nanoseconds.
+void sleep_ns(uint64_t ns);
+
+}  // namespace umach::sched

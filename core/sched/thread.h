@@ -1,0 +1,104 @@
+// core/sched/thread.h: the kernel's threads, as the scheduler sees them.
+//
+// A Thread owns a kernel stack and the platform's saved context for it. It
+// is refcounted: the creator gets one reference, and a live thread holds one
+// on itself, dropped when a later thread reaps it after its last switch
+// (a thread cannot free the stack it runs on). Later issues hang the Mach
+// thread (task, ports, user frame) on this object.
+//
+// State machine (guarded by `lock`):
+//   kRunnable --(picked by a CPU)--> kRunning --(assert_wait)--> kWaiting
+//   kWaiting --(wakeup, timeout, interruption)--> kRunnable
+//   kRunning --(preempted or yields)--> kRunnable (requeued by the next thread)
+//   kRunning --(thread_exit)--> kTerminated
+// `on_cpu` is true from the moment a CPU picks the thread until its context
+// is saved after it leaves the CPU; a CPU that picks it meanwhile waits.
+#pragma once
+
+#include <stdint.h>
+
+#include "core/kstd/atomic.h"
+#include "core/list.h"
+#include "core/object.h"
+#include "core/platform/platform.h"
+#include "core/refptr.h"
+#include "core/result.h"
+#include "core/sched/config.h"
+#include "core/sched/timer.h"
+#include "core/spinlock.h"
+
+namespace umach {
+
+struct Cpu;
+
+namespace sched {
+
+enum class ThreadState : uint8_t { kRunnable, kRunning, kWaiting, kTerminated };
+
+// Why a wait ended (GNU Mach's THREAD_AWAKENED, THREAD_TIMED_OUT, THREAD_INTERRUPTED).
+enum class WaitResult : uint8_t { kAwakened, kTimedOut, kInterrupted };
+
+class WaitQueue;
+
+class Thread : public RefCounted<Thread> {
+ public:
+  using Entry = void (*)(void*);
+
+  // A new kernel thread that will run entry(arg) at `priority`; it starts
+  // once thread_start() makes it runnable. KERN_RESOURCE_SHORTAGE if no
+  // memory for the object or its stack.
+  static Result<RefPtr<Thread>> create(const char* name, Entry entry, void* arg, int priority);
+  // The object standing for a CPU's boot context (its idle thread).
+  static RefPtr<Thread> create_for_boot_context(const char* name);
+
+  static void last_reference_dropped(Thread* t);
+
+  const char* name() const { return name_; }
+  uint64_t id() const { return id_; }
+  int priority() const { return priority_; }
+  ThreadState state() const UMACH_EXCLUDES(lock);
+  // Ticks this thread was on a CPU when a tick was processed (for fairness).
+  uint64_t ticks_run() const { return ticks_run_.load(kstd::MemoryOrder::relaxed); }
+
+  void check_local() const;
+
+  // ---- scheduler internals (sched.cc, wait_queue.cc) ----
+  mutable Spinlock lock{LockRank::kThread};
+  ThreadState state_ UMACH_GUARDED_BY(lock) = ThreadState::kRunnable;
+  WaitQueue* wait_queue_ UMACH_GUARDED_BY(lock) = nullptr;
+  WaitResult wait_result_ UMACH_GUARDED_BY(lock) = WaitResult::kAwakened;
+  bool wait_interruptible_ UMACH_GUARDED_BY(lock) = false;
+  uint64_t wait_seq_ UMACH_GUARDED_BY(lock) = 0;  // which wait a pending timeout belongs to
+  // Set when a waiting thread commits to leaving its CPU (thread_block).
+  // A waker that ends the wait before that only marks it kRunnable, and the
+  // thread, still running, sees it and carries on; after it, the waker must
+  // put it on a run queue.
+  bool blocking_ UMACH_GUARDED_BY(lock) = false;
+  uint64_t timeout_seq_ = 0;                      // written with the timer, read when it fires
+  TimerEntry timeout_;
+  ListNode run_link_;   // on a RunQueue, guarded by its lock
+  ListNode wait_link_;  // on a WaitQueue, guarded by its lock
+  kstd::Atomic<bool> on_cpu_{false};
+  kstd::Atomic<bool> reaped_{false};  // its stack is freed; joiners may go
+  Cpu* last_cpu_ = nullptr;     // written by the CPU that runs it
+  uint32_t quantum_left_ = 0;   // ticks; touched only by the CPU running it
+  kstd::Atomic<uint64_t> ticks_run_{0};
+  Platform::Context context_{};
+  void* stack_ = nullptr;
+  bool is_idle_ = false;
+  Entry entry_ = nullptr;
+  void* arg_ = nullptr;
+
+  // Use create(); public only so the thread zone can construct it.
+  Thread(const char* name, int priority);
+  ~Thread();
+
+ private:
+  Canary<0x54485244> canary_;  // "THRD"
+  const char* name_;
+  uint64_t id_;
+  int priority_;
+};
+
+}  // namespace sched
+}  // namespace umach

@@ -1,0 +1,123 @@
+// core/sched/wait_queue.cc: see wait_queue.h.
+#include "core/sched/wait_queue.h"
+
+#include "core/sched/sched.h"
+
+namespace umach::sched {
+namespace {
+
+// A timed wait's deadline passed. The timer holds a reference on the thread
+// (taken in assert_wait_locked) so it cannot die under us.
+void wait_timeout_fired(TimerEntry* timer) {
+  auto* t = static_cast<Thread*>(timer->owner);
+  uint64_t seq = t->timeout_seq_;
+  bool same_wait;
+  {
+    SpinlockGuard guard(t->lock);
+    same_wait = t->state_ == ThreadState::kWaiting && t->wait_seq_ == seq;
+  }
+  if (same_wait) clear_wait(*t, WaitResult::kTimedOut);
+  t->unref();
+}
+
+}  // namespace
+
+void WaitQueue::assert_wait_locked(bool interruptible, uint64_t deadline) {
+  Thread* self = current_thread();
+  kassert(self && !self->is_idle_);
+  SpinlockGuard guard(self->lock);
+  kassert(self->state_ == ThreadState::kRunning && !self->wait_queue_);
+  self->state_ = ThreadState::kWaiting;
+  self->wait_queue_ = this;
+  self->wait_interruptible_ = interruptible;
+  self->wait_result_ = WaitResult::kAwakened;
+  ++self->wait_seq_;
+  waiters_.push_back(*self);
+  if (deadline != kNoDeadline) {
+    self->ref();  // the timer's
+    self->timeout_seq_ = self->wait_seq_;
+    self->timeout_.owner = self;
+    timer_set(self->timeout_, deadline, wait_timeout_fired);
+  }
+}
+
+WaitQueue::Dequeued WaitQueue::dequeue_locked(Thread& t, WaitResult result) {
+  if (t.state_ != ThreadState::kWaiting || t.wait_queue_ != this) return Dequeued::kNotWaiting;
+  waiters_.remove(t);
+  t.wait_queue_ = nullptr;
+  t.wait_result_ = result;
+  t.state_ = ThreadState::kRunnable;
+  if (timer_cancel(t.timeout_)) t.unref_not_last();  // the timer's reference
+  if (!t.blocking_) return Dequeued::kStillOnCpu;
+  t.blocking_ = false;
+  return Dequeued::kMustRun;
+}
+
+Thread* WaitQueue::wakeup_one_locked(WaitResult result) {
+  Thread* t = waiters_.front();
+  if (!t) return nullptr;
+  Dequeued d;
+  {
+    SpinlockGuard tguard(t->lock);
+    d = dequeue_locked(*t, result);
+  }
+  kassert(d != Dequeued::kNotWaiting);
+  if (d == Dequeued::kMustRun) thread_setrun(*t);
+  return t;
+}
+
+unsigned WaitQueue::wakeup_all_locked(WaitResult result) {
+  unsigned n = 0;
+  while (wakeup_one_locked(result)) ++n;
+  return n;
+}
+
+unsigned WaitQueue::wakeup_one(WaitResult result) {
+  SpinlockGuard guard(lock);
+  return wakeup_one_locked(result) ? 1 : 0;
+}
+
+unsigned WaitQueue::wakeup_all(WaitResult result) {
+  SpinlockGuard guard(lock);
+  return wakeup_all_locked(result);
+}
+
+RefPtr<Thread> WaitQueue::wakeup_for_handoff(WaitResult result) {
+  SpinlockGuard guard(lock);
+  Thread* t = waiters_.front();
+  if (!t) return nullptr;
+  SpinlockGuard tguard(t->lock);
+  Dequeued d = dequeue_locked(*t, result);
+  kassert(d != Dequeued::kNotWaiting);
+  return d == Dequeued::kMustRun ? RefPtr<Thread>::share(t) : nullptr;
+}
+
+bool WaitQueue::empty() const {
+  SpinlockGuard guard(lock);
+  return waiters_.empty();
+}
+
+void clear_wait(Thread& t, WaitResult result) {
+  for (;;) {
+    WaitQueue* wq;
+    {
+      SpinlockGuard guard(t.lock);
+      if (t.state_ != ThreadState::kWaiting) return;
+      if (result == WaitResult::kInterrupted && !t.wait_interruptible_) return;
+      wq = t.wait_queue_;
+    }
+    // The lock order is queue before thread: retake both and recheck.
+    WaitQueue::Dequeued d;
+    {
+      SpinlockGuard qguard(wq->lock);
+      SpinlockGuard tguard(t.lock);
+      if (t.wait_queue_ != wq) continue;  // it moved on meanwhile; look again
+      if (result == WaitResult::kInterrupted && !t.wait_interruptible_) return;
+      d = wq->dequeue_locked(t, result);
+    }
+    if (d == WaitQueue::Dequeued::kMustRun) thread_setrun(t);
+    return;
+  }
+}
+
+}  // namespace umach::sched

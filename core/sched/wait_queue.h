@@ -1,0 +1,58 @@
+// core/sched/wait_queue.h: wait queues, the one way a kernel thread sleeps.
+//
+// The waiting side holds the queue's lock while it checks its condition and
+// calls assert_wait_locked(), then releases it and calls thread_block():
+// a waker that changes the condition takes the same lock, so no wakeup is
+// lost between the check and the sleep. A wait may carry a deadline (it then
+// ends with kTimedOut) and may be interruptible (clear_wait(kInterrupted),
+// used by thread_abort, ends it).
+#pragma once
+
+#include <stdint.h>
+
+#include "core/list.h"
+#include "core/sched/thread.h"
+#include "core/spinlock.h"
+
+namespace umach::sched {
+
+inline constexpr uint64_t kNoDeadline = ~uint64_t{0};
+
+class WaitQueue {
+ public:
+  constexpr WaitQueue() = default;
+  WaitQueue(const WaitQueue&) = delete;
+  WaitQueue& operator=(const WaitQueue&) = delete;
+  ~WaitQueue() { kassert(waiters_.empty()); }
+
+  // The current thread will sleep on this queue at its next thread_block().
+  void assert_wait_locked(bool interruptible, uint64_t deadline = kNoDeadline) UMACH_REQUIRES(lock);
+  // Wakes the longest waiter (FIFO) / every waiter with `result`; returns how many.
+  unsigned wakeup_one(WaitResult result = WaitResult::kAwakened) UMACH_EXCLUDES(lock);
+  unsigned wakeup_all(WaitResult result = WaitResult::kAwakened) UMACH_EXCLUDES(lock);
+  // Removes and returns the longest waiter, now kRunnable but not yet on a
+  // run queue, so the caller can hand the CPU to it (thread_handoff); if it
+  // has not left its CPU yet it is simply woken and nullptr returned.
+  RefPtr<Thread> wakeup_for_handoff(WaitResult result = WaitResult::kAwakened) UMACH_EXCLUDES(lock);
+  bool empty() const UMACH_EXCLUDES(lock);
+  // wakeup_one with the lock held; returns the thread it woke, or nullptr.
+  Thread* wakeup_one_locked(WaitResult result = WaitResult::kAwakened) UMACH_REQUIRES(lock);
+  unsigned wakeup_all_locked(WaitResult result = WaitResult::kAwakened) UMACH_REQUIRES(lock);
+
+  mutable Spinlock lock{LockRank::kWaitQueue};
+
+ private:
+  friend void clear_wait(Thread& thread, WaitResult result);
+  enum class Dequeued { kNotWaiting, kStillOnCpu, kMustRun };
+  // Ends `t`'s wait on this queue with `result` (both locks held). kMustRun:
+  // the thread has left its CPU and the caller must thread_setrun() it;
+  // kStillOnCpu: it has not yet blocked and will see the result itself.
+  Dequeued dequeue_locked(Thread& t, WaitResult result) UMACH_REQUIRES(lock, t.lock);
+  List<Thread, &Thread::wait_link_> waiters_ UMACH_GUARDED_BY(lock);
+};
+
+// Ends `thread`'s wait with `result` if it is waiting (and, for
+// kInterrupted, only if the wait is interruptible). From any CPU.
+void clear_wait(Thread& thread, WaitResult result);
+
+}  // namespace umach::sched
