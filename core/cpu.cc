@@ -16,13 +16,28 @@ void Cpu::check_invariants() const {
   kassert(id < Platform::kMaxCpus && &g_cpus[id] == this);
 }
 
+namespace {
+void prepare_one(unsigned id) {
+  Cpu& c = g_cpus[id];
+  if (c.canary == Cpu::kCanary) return;
+  c.self = &c;
+  c.id = id;
+  c.canary = Cpu::kCanary;
+}
+}  // namespace
+
+void cpu_prepare(unsigned count) {
+  kassert(count <= Platform::kMaxCpus);
+  for (unsigned id = 0; id < count; ++id) prepare_one(id);
+}
+
 void cpu_init(unsigned id) {
   kassert(id < Platform::kMaxCpus);
   Cpu& c = g_cpus[id];
-  if (c.canary != Cpu::kCanary) {
-    c.self = &c;
-    c.id = id;
-    c.canary = Cpu::kCanary;
+  bool first = c.online_once == false;
+  prepare_one(id);
+  if (first) {
+    c.online_once = true;
     g_online.fetch_add(1);
   }
   Platform::set_current_cpu(&c);

@@ -18,6 +18,7 @@ struct Cpu {
   Cpu* self;  // must stay first: backends read it at offset 0
   uint32_t id;
   uint32_t canary;
+  bool online_once = false;  // cpu_init has run for it (counted online)
 
   // Timer interrupts not yet processed. The platform's timer interrupt
   // increments it (cpu_timer_interrupt, from interrupt or signal context);
@@ -34,6 +35,9 @@ struct Cpu {
 
 static_assert(__builtin_offsetof(Cpu, self) == 0, "backends read Cpu::self at offset 0");
 
+// Gives CPUs 0..count-1 their identity (id, self) without bringing them
+// up, so other CPUs may name them (wakeups) before they run.
+void cpu_prepare(unsigned count);
 // Brings up CPU `id`'s state and makes it current on the calling CPU.
 void cpu_init(unsigned id);
 Cpu& cpu(unsigned id);

@@ -13,14 +13,21 @@ void RunQueue::enqueue_locked(Thread& t) {
   count_hint_.store(++count_, kstd::MemoryOrder::relaxed);
 }
 
-Thread* RunQueue::dequeue_locked(int worst) {
-  if (!bitmap_) return nullptr;
-  int p = __builtin_ctzll(bitmap_);
-  if (p > worst) return nullptr;
-  Thread* t = queues_[p].pop_front();
-  if (queues_[p].empty()) bitmap_ &= ~(uint64_t{1} << p);
-  count_hint_.store(--count_, kstd::MemoryOrder::relaxed);
-  return t;
+Thread* RunQueue::dequeue_locked(int worst, bool thief) {
+  for (uint64_t bits = bitmap_; bits; bits &= bits - 1) {
+    int p = __builtin_ctzll(bits);
+    if (p > worst) return nullptr;
+    Thread* t = queues_[p].front();
+    if (thief) {  // O(bound threads at this priority): binding is rare
+      while (t && t->bound_cpu_ >= 0) t = queues_[p].next(*t);
+      if (!t) continue;
+    }
+    queues_[p].remove(*t);
+    if (queues_[p].empty()) bitmap_ &= ~(uint64_t{1} << p);
+    count_hint_.store(--count_, kstd::MemoryOrder::relaxed);
+    return t;
+  }
+  return nullptr;
 }
 
 int RunQueue::best_priority_locked() const { return bitmap_ ? __builtin_ctzll(bitmap_) : kNumPriorities; }

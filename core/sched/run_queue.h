@@ -19,8 +19,9 @@ class RunQueue {
 
   void enqueue_locked(Thread& t) UMACH_REQUIRES(lock);
   // The highest-priority thread whose priority is at least as high as
-  // `worst` (numerically <= worst), or nullptr.
-  Thread* dequeue_locked(int worst = kPriorityLowest) UMACH_REQUIRES(lock);
+  // `worst` (numerically <= worst), or nullptr. A thief (another CPU)
+  // skips threads bound to this CPU.
+  Thread* dequeue_locked(int worst = kPriorityLowest, bool thief = false) UMACH_REQUIRES(lock);
   // The best priority queued (numerically smallest), or kNumPriorities if empty.
   int best_priority_locked() const UMACH_REQUIRES(lock);
   size_t count_locked() const UMACH_REQUIRES(lock) { return count_; }

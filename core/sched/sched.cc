@@ -53,7 +53,7 @@ Thread* choose_next(Cpu& c, int worst) {
     SchedCpu& other = g_cpus[(c.id + i) % g_cpu_count];
     if (other.runq.count_hint() == 0) continue;
     SpinlockGuard guard(other.runq.lock);
-    if (Thread* t = other.runq.dequeue_locked(worst)) return t;
+    if (Thread* t = other.runq.dequeue_locked(worst, /*thief=*/true)) return t;
   }
   return nullptr;
 }
@@ -167,12 +167,17 @@ bool process_ticks(Cpu& c, SchedCpu& sc) {
       switch_to(sc.active, next);
       continue;
     }
+    // Sleep until work comes or the next timeout is due. A tick still
+    // armed from the last thread is left to fire once (at most kTickNs
+    // away) rather than cancelled: on hosted each arm or disarm is a host
+    // system call, and a CPU that idles between two wakeups of an RPC
+    // would pay two of them per round trip.
     uint64_t next_timeout = timer_next_deadline();
-    if (next_timeout != ~uint64_t{0})
+    bool tick_pending = sc.tick_deadline != 0 && sc.tick_deadline > Platform::clock_ns();
+    if (next_timeout != ~uint64_t{0} && (!tick_pending || next_timeout < sc.tick_deadline)) {
       Platform::timer_arm(next_timeout);
-    else
-      Platform::timer_disarm();
-    sc.tick_deadline = 0;
+      sc.tick_deadline = next_timeout;
+    }
     Platform::cpu_idle_wait(c, seen);
     sc.idle_waiting.store(false);
   }
@@ -189,6 +194,7 @@ void kick(unsigned id) {
 void bootstrap(unsigned cpus) {
   kassert(cpus >= 1 && cpus <= Platform::kMaxCpus && g_cpu_count == 0);
   g_cpu_count = cpus;
+  cpu_prepare(cpus);  // ids valid before any CPU comes up: wakeups name CPUs
   // Every CPU's idle thread now, before anything runs: the set of kernel
   // objects is then the same whenever the CPUs come up.
   for (unsigned id = 0; id < cpus; ++id) {
@@ -214,9 +220,15 @@ Thread* current_thread() {
   return c ? sched_of(*c).active : nullptr;
 }
 
-Result<RefPtr<Thread>> kernel_thread(const char* name, Thread::Entry entry, void* arg, int priority) {
+Result<RefPtr<Thread>> kernel_thread(const char* name, Thread::Entry entry, void* arg, int priority,
+                                     int bound_cpu) {
+  if (bound_cpu >= static_cast<int>(g_cpu_count)) return Error{KERN_INVALID_ARGUMENT};
   RefPtr<Thread> t = UMACH_TRY(Thread::create(name, entry, arg, priority));
   Platform::context_init(t->context_, t->stack_, Platform::kKernelStackSize, thread_trampoline, t.get());
+  if (bound_cpu >= 0) {
+    t->bound_cpu_ = bound_cpu;
+    t->last_cpu_ = &cpu(static_cast<unsigned>(bound_cpu));
+  }
   thread_setrun(*t);
   return t;
 }
@@ -230,15 +242,19 @@ void thread_setrun(Thread& t) {
     ts.runq.enqueue_locked(t);
   }
   kstd::atomic_thread_fence(kstd::MemoryOrder::seq_cst);  // see idle_loop
-  // Someone must notice: the target if it sleeps, else any sleeping CPU
-  // (which will steal it); a running target rechecks at its next
-  // preemption point if the new thread outranks what it runs.
+  // Someone must notice. A sleeping target is kicked. A running target
+  // notices at its next scheduling point, sooner if the new thread outranks
+  // what it runs. Only when the target is another, busy CPU is a sleeping
+  // CPU kicked to steal the thread: when the target is this CPU, the waker
+  // usually blocks next (an RPC), and a kick would cost a host futex wake
+  // per wakeup for nothing.
   if (ts.idle_waiting.load()) {
     kick(target);
     return;
   }
   if (t.priority() < ts.active_priority.load(kstd::MemoryOrder::relaxed))
     ts.need_resched.store(true, kstd::MemoryOrder::relaxed);
+  if (t.bound_cpu_ >= 0 || (here && here->id == target)) return;
   for (unsigned i = 0; i < g_cpu_count; ++i) {
     if (i != target && g_cpus[i].online.load() && g_cpus[i].idle_waiting.load()) {
       kick(i);

@@ -33,9 +33,10 @@ void bootstrap(unsigned cpus);
 [[noreturn]] void cpu_run(unsigned id);
 unsigned cpu_count();
 
-// A new kernel thread running entry(arg), already runnable.
+// A new kernel thread running entry(arg), already runnable. With
+// bound_cpu >= 0 it runs only on that CPU (no other CPU steals it).
 Result<RefPtr<Thread>> kernel_thread(const char* name, Thread::Entry entry, void* arg,
-                                     int priority = kPriorityKernel);
+                                     int priority = kPriorityKernel, int bound_cpu = -1);
 
 // The running thread; nullptr on a host thread that is not a CPU (hosted).
 Thread* current_thread();

@@ -81,6 +81,7 @@ class Thread : public RefCounted<Thread> {
   kstd::Atomic<bool> on_cpu_{false};
   kstd::Atomic<bool> reaped_{false};  // its stack is freed; joiners may go
   Cpu* last_cpu_ = nullptr;     // written by the CPU that runs it
+  int bound_cpu_ = -1;          // >= 0: runs only there (set before it starts)
   uint32_t quantum_left_ = 0;   // ticks; touched only by the CPU running it
   kstd::Atomic<uint64_t> ticks_run_{0};
   Platform::Context context_{};

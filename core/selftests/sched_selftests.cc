@@ -2,6 +2,7 @@
 // test runs in a kernel thread (the self-test runner's) and makes its own.
 #include "core/cpu.h"
 #include "core/fault_inject.h"
+#include "core/log.h"
 #include "core/kstd/atomic.h"
 #include "core/sched/kstack.h"
 #include "core/sched/mutex.h"
@@ -341,6 +342,42 @@ UMACH_SELFTEST(sched_thread_creation_fails_cleanly) {
   ST_CHECK(failures >= 2);  // at least the thread object and its stack
   ST_CHECK_EQ(ran.load(), 1);
   ST_CHECK_EQ(kernel_thread("bad", set_flag, &ran, 50).error(), KERN_INVALID_ARGUMENT);
+}
+
+}  // namespace umach
+
+namespace umach {
+namespace {
+struct Bound {
+  unsigned cpu;
+  kstd::Atomic<int> strays{0};
+  int first_stray_at = -1;
+  unsigned first_stray_cpu = 0;
+};
+void stay_on_cpu(void* arg) {
+  auto* b = static_cast<Bound*>(arg);
+  for (int i = 0; i < 50; ++i) {
+    if (this_cpu().id != b->cpu && b->strays.fetch_add(1) == 0) {
+      b->first_stray_at = i;
+      b->first_stray_cpu = this_cpu().id;
+    }
+    if (i % 10 == 9)
+      sched::sleep_ns(100'000);
+    else
+      sched::thread_yield();
+  }
+}
+}  // namespace
+
+UMACH_SELFTEST(sched_bound_thread_stays_on_its_cpu) {
+  Bound b{sched::cpu_count() - 1};
+  auto t = kernel_thread("bound", stay_on_cpu, &b, sched::kPriorityKernel, static_cast<int>(b.cpu));
+  ST_CHECK(t.ok());
+  if (!t.ok()) return;
+  sched::thread_join(*t.value());
+  ST_CHECK_EQ(b.strays.load(), 0);
+  if (b.strays.load()) klog("  bound to CPU %u, ran on CPU %u at step %d\n", b.cpu, b.first_stray_cpu, b.first_stray_at);
+  ST_CHECK_EQ(kernel_thread("nowhere", stay_on_cpu, &b, sched::kPriorityKernel, 64).error(), KERN_INVALID_ARGUMENT);
 }
 
 }  // namespace umach

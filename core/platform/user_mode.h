@@ -1,0 +1,40 @@
+// core/platform/user_mode.h: running user code, as the core sees it.
+//
+// A kernel thread that carries a Mach thread runs its user code with
+// Platform::run_user(frame): the machine resumes the user state in `frame`
+// and returns to the kernel, on the same kernel stack, when the user code
+// traps (a Mach trap call, a fault, a timer tick). `frame` then holds the
+// complete user state at the trap, and the returned TrapInfo says why.
+// The core changes the frame (return values, a new pc) and calls run_user
+// again. This is GNU Mach's thread_syscall_return/exception path turned into
+// a loop the kernel thread owns.
+//
+// The platform contract's UserMode concept (contract.h) lists the calls;
+// the hosted backend has it now, the bare-metal ones gain it with user mode
+// on real page tables (the tasks issue).
+#pragma once
+
+#include <stdint.h>
+
+namespace umach {
+
+enum class TrapKind : uint8_t {
+  kTrapCall,            // a Mach trap through the commpage (or syscall/ecall)
+  kPageFault,           // address, access: a user access the pmap does not allow
+  kIllegalInstruction,  // code: the platform's (e.g. EXC_I386_INVOP)
+  kArithmetic,          // division by zero and friends; code as above
+  kBreakpoint,          // int3 / ebreak
+  kGeneralProtection,   // a privileged or otherwise faulting instruction
+  kPreempted,           // a timer tick arrived while in user mode
+};
+
+enum class Access : uint8_t { kRead, kWrite, kExecute };
+
+struct TrapInfo {
+  TrapKind kind;
+  Access access = Access::kRead;  // kPageFault only
+  uint64_t address = 0;           // kPageFault: the faulting address
+  uint64_t code = 0;              // platform detail (signal code, error code)
+};
+
+}  // namespace umach
