@@ -18,6 +18,7 @@
 //   kTimerQueue     the pending timeouts                         kThread
 //   kRunQueue       one CPU's run queue                          kThread, kTimerQueue
 //   kKernelStacks   the pool of free kernel stacks               (alone)
+//   kThreadList     the list of all threads (debuggers walk it)  (alone)
 //   kZoneRegistry   the list of all zones                       anything above
 //   kZone           one zone's slabs, free lists and quarantine  kZoneRegistry
 //   kPageAllocator  the physical page bitmap                     kZone (a zone
@@ -36,6 +37,7 @@ enum class LockRank : unsigned {
   kTimerQueue = 5,
   kRunQueue = 6,
   kKernelStacks = 7,
+  kThreadList = 8,
   kZoneRegistry = 10,
   kZone = 20,
   kPageAllocator = 30,

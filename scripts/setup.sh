@@ -10,7 +10,7 @@ packages=(
   libboost-context-dev libseccomp-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   qemu-system-x86 qemu-system-misc opensbi  # bare-metal boots (opensbi is riscv64's -bios default)
-  gdb
+  gdb python3                              # the gdb helper, scripts/bench-ratios.sh
 )
 
 missing=()

@@ -10,6 +10,8 @@
 #   hosted-tsan            build + concurrency tests, TSan             12 min
 #   baremetal-amd64        build + boot in QEMU, read the verdict       6 min
 #   baremetal-riscv64      build + boot in QEMU, read the verdict       6 min
+#   bench                  build hosted-release, run umach-bench once   8 min
+#                          as a smoke run (no ratio is asserted)
 #   headers                no Mach header from outside include/         1 min
 #
 # Usage: scripts/test.sh [STAGE...]   (default: all stages)
@@ -17,7 +19,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
-all_stages=(hosted-asan hosted-tsan baremetal-amd64 baremetal-riscv64 headers)
+all_stages=(hosted-asan hosted-tsan baremetal-amd64 baremetal-riscv64 bench headers)
 stages=("$@")
 [ ${#stages[@]} -eq 0 ] && stages=("${all_stages[@]}")
 
@@ -77,6 +79,13 @@ for s in "${stages[@]}"; do
     hosted-tsan) stage_preset hosted-tsan 720 300 ;;
     baremetal-amd64) stage_preset baremetal-amd64 240 120 ;;
     baremetal-riscv64) stage_preset baremetal-riscv64 240 120 ;;
+    bench)
+      note "bench: build hosted-release and run umach-bench once (smoke)"
+      if budget 480 bash -c "cmake --preset hosted-release >/dev/null && cmake --build --preset hosted-release --target umach-bench && build/hosted-release/bench/umach-bench --benchmark_min_time=0.01"; then
+        total_passed=$((total_passed + 1)); summary+=("bench: smoke run passed")
+      else
+        total_failed=$((total_failed + 1)); summary+=("bench: smoke run FAILED")
+      fi ;;
     headers)
       note "headers"
       if budget 60 bash scripts/check-headers.sh; then

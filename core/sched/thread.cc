@@ -9,7 +9,15 @@ namespace {
 // Kernel zones live as long as the machine: never destroyed at host exit.
 [[clang::no_destroy]] constinit TypedZone<Thread> g_threads("sched.thread");
 kstd::Atomic<uint64_t> g_next_id{1};
+
+void register_thread(Thread* t) {
+  SpinlockGuard guard(g_all_threads_lock);
+  g_all_threads.push_back(*t);
+}
 }  // namespace
+
+constinit Spinlock g_all_threads_lock{LockRank::kThreadList};
+constinit ThreadList g_all_threads;
 
 Thread::Thread(const char* name, int priority)
     : name_(name), id_(g_next_id.fetch_add(1, kstd::MemoryOrder::relaxed)), priority_(priority) {}
@@ -30,6 +38,7 @@ Result<RefPtr<Thread>> Thread::create(const char* name, Entry entry, void* arg, 
   }
   t->entry_ = entry;
   t->arg_ = arg;
+  register_thread(t);
   // The thread's own reference, dropped when it is reaped after it exits.
   t->ref();
   return RefPtr<Thread>::adopt(t);
@@ -44,10 +53,15 @@ RefPtr<Thread> Thread::create_for_boot_context(const char* name) {
     t->state_ = ThreadState::kRunning;
   }
   t->on_cpu_.store(true);
+  register_thread(t);
   return RefPtr<Thread>::adopt(t);
 }
 
 void Thread::last_reference_dropped(Thread* t) {
+  {
+    SpinlockGuard guard(g_all_threads_lock);
+    g_all_threads.remove(*t);
+  }
   // A thread that ran is reaped (stack freed) before its own reference goes;
   // one that never started still has its stack.
   if (t->stack_) {

@@ -78,6 +78,7 @@ class Thread : public RefCounted<Thread> {
   TimerEntry timeout_;
   ListNode run_link_;   // on a RunQueue, guarded by its lock
   ListNode wait_link_;  // on a WaitQueue, guarded by its lock
+  ListNode all_link_;   // on g_all_threads, guarded by g_all_threads_lock
   kstd::Atomic<bool> on_cpu_{false};
   kstd::Atomic<bool> reaped_{false};  // its stack is freed; joiners may go
   Cpu* last_cpu_ = nullptr;     // written by the CPU that runs it
@@ -100,6 +101,12 @@ class Thread : public RefCounted<Thread> {
   uint64_t id_;
   int priority_;
 };
+
+// Every thread object alive, for debuggers (tools/gdb/umach.py walks it)
+// and, later, task_threads/processor_set_threads.
+using ThreadList = List<Thread, &Thread::all_link_>;
+extern Spinlock g_all_threads_lock;
+extern ThreadList g_all_threads UMACH_GUARDED_BY(g_all_threads_lock);
 
 }  // namespace sched
 }  // namespace umach

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs umach-bench (hosted-release preset) and rewrites the README's table of
+# ratios between the markers <!-- bench:begin --> and <!-- bench:end -->.
+# Ratios are medians of umach's path over its peer, from the same run.
+#   scripts/bench-ratios.sh [--no-readme]   (prints the table either way)
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+bash scripts/setup.sh
+cmake --preset hosted-release >/dev/null
+cmake --build --preset hosted-release --target umach-bench >/dev/null
+out=$(mktemp)
+build/hosted-release/bench/umach-bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
+  --benchmark_format=json --benchmark_out="$out" --benchmark_out_format=json >/dev/null
+python3 - "$out" "${1:-}" <<'PY'
+import json, re, sys
+data = json.load(open(sys.argv[1]))
+median = {}
+for b in data["benchmarks"]:
+    if b.get("aggregate_name") != "median":
+        continue
+    name = b["run_name"].split("/")[0]
+    # Per operation: round-trip benchmarks report items (round trips) per second.
+    if "items_per_second" in b:
+        median[name] = 1e9 / b["items_per_second"]
+    else:
+        unit = {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[b["time_unit"]]
+        median[name] = b["real_time"] * unit
+# (umach path, peer, target from the issue)
+pairs = [
+    ("BM_TrapRoundTrip", "BM_FiberRoundTrip", "at most 3x"),
+    ("BM_PlatformFaultRoundTrip", "BM_RawSegvMmapFault", "at most 1.3x"),
+    ("BM_WakeupSameCpu", "BM_FutexPingPong", "-"),
+    ("BM_WakeupCrossCpu", "BM_FutexPingPong", "-"),
+]
+rows = ["| umach | ns | peer | ns | ratio | target |", "|---|---|---|---|---|---|"]
+for ours, peer, target in pairs:
+    if ours in median and peer in median:
+        rows.append("| %s | %.0f | %s | %.0f | %.2fx | %s |" % (ours, median[ours], peer, median[peer],
+                                                          median[ours] / median[peer], target))
+    else:
+        rows.append("| %s | - | %s | - | not measured yet | %s |" % (ours, peer, target))
+table = "\n".join(rows)
+print(table)
+if sys.argv[2] != "--no-readme":
+    readme = open("README.md").read()
+    new = re.sub(r"(<!-- bench:begin -->\n).*?(<!-- bench:end -->)", lambda m: m.group(1) + table + "\n" + m.group(2),
+                 readme, flags=re.S)
+    open("README.md", "w").write(new)
+PY
+rm -f "$out"
