@@ -19,6 +19,10 @@
 //   kRunQueue       one CPU's run queue                          kThread, kTimerQueue
 //   kKernelStacks   the pool of free kernel stacks               (alone)
 //   kThreadList     the list of all threads (debuggers walk it)  (alone)
+//   kAddressWindows the hosted allocator of address windows      (alone)
+//   kAddressRange   one hosted address range's residency         (outermost of the two)
+//   kPmap           one pmap's entries, runs and LRU (makes      kAddressRange
+//                   host system calls while held)
 //   kZoneRegistry   the list of all zones                       anything above
 //   kZone           one zone's slabs, free lists and quarantine  kZoneRegistry
 //   kPageAllocator  the physical page bitmap                     kZone (a zone
@@ -38,7 +42,10 @@ enum class LockRank : unsigned {
   kRunQueue = 6,
   kKernelStacks = 7,
   kThreadList = 8,
-  kZoneRegistry = 10,
+  kAddressWindows = 9,
+  kAddressRange = 11,
+  kPmap = 12,
+  kZoneRegistry = 13,
   kZone = 20,
   kPageAllocator = 30,
   kTest = 900,

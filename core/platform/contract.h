@@ -11,6 +11,9 @@
 // Now: console, physical memory ranges at boot, per-CPU data, clock, the
 // machine's power and spin hints, the memory checker hooks (ASan on hosted),
 // kernel-thread contexts, the per-CPU one-shot timer, and idling.
+// `UserMode` (running user code, below) is met by the hosted backend only,
+// so it is not part of `Contract` yet: bare metal gains it with user mode on
+// real page tables, and then it joins.
 #pragma once
 
 #include <stddef.h>
@@ -18,6 +21,7 @@
 
 #include "core/kstd/span.h"
 #include "core/kstd/type_traits.h"
+#include "core/platform/user_mode.h"
 
 namespace umach {
 
@@ -134,6 +138,43 @@ concept TimerAndIdle = requires(uint64_t deadline, Cpu& cpu, uint32_t seen) {
   { P::timer_disarm() } -> kstd::same_as<void>;
   { P::cpu_idle_wait(cpu, seen) } -> kstd::same_as<void>;
   { P::cpu_kick(cpu) } -> kstd::same_as<void>;
+};
+
+// Running user code (core/platform/user_mode.h). `UserFrame` is the saved
+// user state of one Mach thread; the core owns it (inside its Thread) and
+// touches it only through these calls:
+//   run_user(f): resumes user code with state f on the calling kernel
+//     thread; returns when the code traps, f holding the complete user state
+//     at the trap. The core processes pending ticks before calling it again.
+//   copyin(dst, user_src, n) / copyout(user_dst, src, n): false if the user
+//     range cannot be read (written); never faults the kernel. The caller has
+//     checked that the range lies in the task's address space.
+//   frame_pc/sp and their setters; frame_trap_number(f): N of the trap call
+//     `rax = -N`; frame_trap_arg(f, i): argument i < kTrapRegisterArgs of a
+//     trap call; frame_trap_stack_args(f): the user address where argument
+//     kTrapRegisterArgs starts (each 8 bytes, read with copyin);
+//     frame_set_return(f, v): the trap call's return value.
+//   frame_init(f, pc, sp, a0, a1, a2): a fresh frame that starts at pc with
+//     stack sp and its first three arguments, clean flags and FP state.
+//   frame_sanitise(f): false if f (given by a user, e.g. thread_set_state)
+//     holds state that a restore could fault on; normalises harmless bits.
+template <class P>
+concept UserMode = requires(typename P::UserFrame& f, const typename P::UserFrame& cf, void* dst, const void* src,
+                            uint64_t v, size_t n, unsigned i) {
+  { P::kTrapRegisterArgs } -> kstd::convertible_to<unsigned>;
+  { P::run_user(f) } -> kstd::same_as<TrapInfo>;
+  { P::copyin(dst, v, n) } -> kstd::same_as<bool>;
+  { P::copyout(v, src, n) } -> kstd::same_as<bool>;
+  { P::frame_pc(cf) } -> kstd::same_as<uint64_t>;
+  { P::frame_set_pc(f, v) } -> kstd::same_as<void>;
+  { P::frame_sp(cf) } -> kstd::same_as<uint64_t>;
+  { P::frame_set_sp(f, v) } -> kstd::same_as<void>;
+  { P::frame_trap_number(cf) } -> kstd::same_as<int64_t>;
+  { P::frame_trap_arg(cf, i) } -> kstd::same_as<uint64_t>;
+  { P::frame_trap_stack_args(cf) } -> kstd::same_as<uint64_t>;
+  { P::frame_set_return(f, v) } -> kstd::same_as<void>;
+  { P::frame_init(f, v, v, v, v, v) } -> kstd::same_as<void>;
+  { P::frame_sanitise(f) } -> kstd::same_as<bool>;
 };
 
 template <class P>

@@ -233,34 +233,47 @@ Result<RefPtr<Thread>> kernel_thread(const char* name, Thread::Entry entry, void
   return t;
 }
 
+// A CPU that sleeps in the idle loop, other than `except`, or -1.
+int find_idle_cpu(unsigned except) {
+  for (unsigned i = 0; i < g_cpu_count; ++i)
+    if (i != except && g_cpus[i].online.load() && g_cpus[i].idle_waiting.load()) return static_cast<int>(i);
+  return -1;
+}
+
 void thread_setrun(Thread& t) {
   Cpu* here = current_cpu_or_null();
-  unsigned target = t.last_cpu_ ? t.last_cpu_->id : here ? here->id : 0;
+  unsigned target;
+  if (t.last_cpu_) {
+    target = t.last_cpu_->id;  // its cache is there (or it is bound there)
+  } else {
+    // A new thread: an idle CPU if there is one, else this one.
+    int idle = find_idle_cpu(~0u);
+    target = idle >= 0 ? static_cast<unsigned>(idle) : here ? here->id : 0;
+  }
   SchedCpu& ts = g_cpus[target];
+  size_t queued;
   {
     SpinlockGuard guard(ts.runq.lock);
     ts.runq.enqueue_locked(t);
+    queued = ts.runq.count_locked();
   }
   kstd::atomic_thread_fence(kstd::MemoryOrder::seq_cst);  // see idle_loop
   // Someone must notice. A sleeping target is kicked. A running target
   // notices at its next scheduling point, sooner if the new thread outranks
-  // what it runs. Only when the target is another, busy CPU is a sleeping
-  // CPU kicked to steal the thread: when the target is this CPU, the waker
-  // usually blocks next (an RPC), and a kick would cost a host futex wake
-  // per wakeup for nothing.
+  // what it runs. A sleeping CPU is kicked to steal the thread when the
+  // target is another, busy CPU, or this CPU with more queued than the one
+  // thread it will run when the waker blocks: a lone wakeup on the waker's
+  // own CPU (an RPC) costs no host futex wake.
   if (ts.idle_waiting.load()) {
     kick(target);
     return;
   }
   if (t.priority() < ts.active_priority.load(kstd::MemoryOrder::relaxed))
     ts.need_resched.store(true, kstd::MemoryOrder::relaxed);
-  if (t.bound_cpu_ >= 0 || (here && here->id == target)) return;
-  for (unsigned i = 0; i < g_cpu_count; ++i) {
-    if (i != target && g_cpus[i].online.load() && g_cpus[i].idle_waiting.load()) {
-      kick(i);
-      return;
-    }
-  }
+  if (t.bound_cpu_ >= 0) return;
+  if (here && here->id == target && queued < 2) return;
+  int idle = find_idle_cpu(target);
+  if (idle >= 0) kick(static_cast<unsigned>(idle));
 }
 
 WaitResult thread_block() {

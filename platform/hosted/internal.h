@@ -5,8 +5,10 @@
 //   vcpu.cc          binding host threads to CPUs, start_vcpus
 //   timer.cc         the per-vCPU POSIX timer
 //   idle.cc          cpu_idle_wait / cpu_kick (futex)
-//   signal_entry.cc  the signal handlers and restorer   (no sanitizers)
+//   signal_entry.cc  installs the signal handler, restorer (no sanitizers)
 //   context.cc       kernel-thread contexts              (no sanitizers)
+//   user/            user mode: entry glue, the signal handler, copyin/out
+//                    (user/user_internal.h)
 #pragma once
 
 #include <signal.h>
@@ -26,16 +28,26 @@ namespace umach::platform::hosted {
 // CLOCK_MONOTONIC at boot: clock_ns() counts from it.
 const timespec& boot_time();
 
-// signal_entry.cc: installs the handlers (once, at boot, before any vCPU
-// binds) and names the timer's signal. Until installed, timer_signal() is 0.
+// signal_entry.cc: installs the handler for the timer and the trap signals
+// (once, at boot, before any vCPU binds; it also probes the FP geometry,
+// user/fp_state.cc) and names the timer's signal. Until installed,
+// timer_signal() is 0.
 void install_signal_entry();
 int timer_signal();
 
 // The platform signals a host thread that is not a vCPU keeps blocked.
-// Today only the timer signal: the trap signals (SIGSEGV...) stay unblocked
-// everywhere until the platform handles them, because a blocked synchronous
-// fault kills the process without the sanitizer's report.
+// Only the timer signal: the trap signals (SIGSEGV...) stay unblocked
+// everywhere, because a blocked synchronous fault kills the process without
+// a report; on a host thread that is no vCPU the handler treats them as
+// kernel faults (user/user_signals.cc).
 void non_vcpu_signal_set(sigset_t* set);
+
+// vcpu.cc: every vCPU's signal stack lies in [g_signal_stacks_begin,
+// g_signal_stacks_end), reserved at the first bind and never moved: a
+// handler running there is on a vCPU, so its GS base is a Cpu (a host thread
+// that never bound has GS base 0). Zero until then.
+extern uintptr_t g_signal_stacks_begin;
+extern uintptr_t g_signal_stacks_end;
 
 // vcpu.cc: makes the calling host thread the simulator of `cpu` (signal
 // stack, timer, signal mask); called by Backend::set_current_cpu after the

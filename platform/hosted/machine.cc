@@ -35,6 +35,7 @@ timespec g_boot_time{};
 namespace hosted {
 
 char* g_direct_map = nullptr;
+int g_physmem_fd = -1;
 
 void host_failure(const char* what) {
   fmt::print(stderr, "umach: host error: {}: {}\n", what, strerror(errno));
@@ -120,6 +121,7 @@ using platform::hosted::host_failure;
 
 void boot(const BootOptions& options) {
   clock_gettime(CLOCK_MONOTONIC, &g_boot_time);
+  set_precise_fp(options.precise_fp);
   // The timer's handler exists before any CPU binds; until this thread
   // binds (as CPU 0), it and the threads it starts keep the signal blocked.
   platform::hosted::install_signal_entry();
@@ -130,6 +132,7 @@ void boot(const BootOptions& options) {
   size_t bytes = (options.memory_bytes + kAlign - 1) & ~(kAlign - 1);
   int fd = memfd_create("umach-physmem", MFD_CLOEXEC);
   if (fd < 0) host_failure("memfd_create");
+  platform::hosted::g_physmem_fd = fd;
   if (ftruncate(fd, static_cast<off_t>(bytes)) != 0) host_failure("ftruncate(physical memory)");
   // Reserve an aligned window, then map the memfd over it.
   void* window = mmap(nullptr, bytes + kAlign, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

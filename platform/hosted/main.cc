@@ -7,6 +7,11 @@
 //   umach --memory=MiB     physical memory size (default 256)
 //   umach --vcpus N        simulated CPUs, 1 to 64 (default 1); also --vcpus=N.
 //                          Stored in BootOptions; the scheduler starts them.
+//   umach --address-model=window|shared
+//                          each task in its own host address window (default),
+//                          or every task in one range (full Mach fidelity, a
+//                          mapping swap per task switch); see
+//                          platform/hosted/memory/address_window.h.
 //
 // The default demo grows with the kernel: later issues boot a bootstrap task.
 #include <fmt/core.h>
@@ -20,6 +25,7 @@
 #include "core/sched/sched.h"
 #include "core/platform/platform.h"
 #include "core/selftest.h"
+#include "platform/hosted/memory/address_window.h"
 
 namespace {
 
@@ -31,10 +37,13 @@ struct Options {
 
 [[noreturn]] void usage(int status) {
   fmt::print(status ? stderr : stdout,
-             "usage: umach [--selftest[=NAME]] [--memory=MiB] [--vcpus N]\n"
+             "usage: umach [--selftest[=NAME]] [--memory=MiB] [--vcpus N] [--precise-fp] [--address-model=window|shared]\n"
              "  --selftest[=NAME]  run the in-kernel self-test table (tests matching NAME)\n"
              "  --memory=MiB       physical memory, 16 to 65536 MiB (default 256)\n"
-             "  --vcpus N          simulated CPUs (host threads), 1 to {} (default 1)\n",
+             "  --vcpus N          simulated CPUs (host threads), 1 to {} (default 1)\n"
+             "  --precise-fp       save the whole FP/vector state at every trap call\n"
+             "  --address-model=M  window: a host address window per task (default);\n"
+             "                     shared: every task in one range, swapped at each switch\n",
              umach::Platform::kMaxCpus);
   exit(status);
 }
@@ -74,6 +83,16 @@ Options parse(int argc, char** argv) {
       o.boot.vcpus = parse_vcpus(argv[++i]);
     } else if (a.rfind("--vcpus=", 0) == 0) {
       o.boot.vcpus = parse_vcpus(a.substr(8));
+    } else if (a == "--precise-fp") {
+      o.boot.precise_fp = true;
+    } else if (a.rfind("--address-model=", 0) == 0) {
+      std::string model = a.substr(16);
+      if (model != "window" && model != "shared") {
+        fmt::print(stderr, "umach: --address-model takes window or shared, not '{}'\n", model);
+        exit(2);
+      }
+      umach::hosted::set_address_model(model == "shared" ? umach::hosted::AddressModel::kShared
+                                                         : umach::hosted::AddressModel::kWindowPerTask);
     } else if (a == "--help" || a == "-h") {
       usage(0);
     } else {

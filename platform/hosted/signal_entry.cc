@@ -1,14 +1,15 @@
-// platform/hosted/signal_entry.cc: the hosted "interrupt" entry: host
-// signal handlers, their restorer, and their installation.
+// platform/hosted/signal_entry.cc: the hosted "interrupt" entry: the
+// installation of the platform's signal handler and its restorer. The
+// handler itself (user traps, preemption, the timer, kernel faults) is
+// platform/hosted/user/user_signals.cc.
 //
 // Compiled WITHOUT sanitizers (CMakeLists.txt): a handler runs on whatever
 // the signal interrupted, including the sanitizer runtimes themselves, and
 // TSan's function hooks in a handler leak its shadow stack. Rules for code
 // here:
-//   - A handler touches only the siginfo and atomics; no libc, no errno, no
-//     instrumented function. `[[gnu::flatten]]` pulls the core's inline
-//     helpers (cpu_timer_interrupt, kstd::Atomic) into the handler, so no
-//     instrumented out-of-line copy from another TU can be linked in.
+//   - The handler touches only the siginfo, the signal context, the
+//     interrupted thread's user frame and atomics; no libc, no errno, no
+//     instrumented function (until a kernel fault panics).
 //   - Handlers are installed with the raw rt_sigaction system call and our
 //     own restorer: the sanitizers intercept sigaction(), and TSan would
 //     defer the handler to a later safe point.
@@ -24,6 +25,7 @@
 
 #include "core/cpu.h"
 #include "platform/hosted/internal.h"
+#include "platform/hosted/user/user_internal.h"
 
 // The restorer the kernel returns to when a handler returns. The bytes of
 // `mov $15, %rax; syscall` (rt_sigreturn) are what gdb and libgcc's unwinder
@@ -66,21 +68,8 @@ uint64_t platform_signal_mask() {
          signal_bit(SIGFPE) | signal_bit(SIGTRAP);
 }
 
-// The timer: the signal's value is the Cpu whose timer fired (timer.cc),
-// which is the Cpu this host thread simulates; taking it from the siginfo
-// needs no GS read and no system call. A stray kill() of the signal (not
-// SI_TIMER) is ignored. Bumping wake_seq as well makes a futex wait that
-// starts after the tick but before its sleep return at once (EAGAIN): the
-// tick cannot be lost between the scheduler's check and the sleep.
-[[gnu::flatten]] void on_timer_signal(int, siginfo_t* info, void*) {
-  if (info->si_code != SI_TIMER) return;
-  Cpu* cpu = static_cast<Cpu*>(info->si_value.sival_ptr);
-  if (cpu == nullptr) return;
-  cpu_timer_interrupt(*cpu);
-  cpu->wake_seq.fetch_add(1, kstd::MemoryOrder::release);
-}
-
-void install(int sig, void (*handler)(int, siginfo_t*, void*)) {
+void install(int sig) {
+  auto* handler = reinterpret_cast<void (*)(int, siginfo_t*, void*)>(&umach_hosted_signal_entry);
   KernelSigaction act{handler, SA_SIGINFO | SA_ONSTACK | kSaRestorer, umach_hosted_sigreturn,
                       platform_signal_mask()};
   if (syscall(SYS_rt_sigaction, sig, &act, nullptr, sizeof act.mask) != 0) host_failure("rt_sigaction");
@@ -96,7 +85,11 @@ void install_signal_entry() {
   // ticks coalesce in the kernel (one pending signal per timer, the rest
   // counted as overruns) instead of piling up.
   g_timer_signal = SIGRTMIN;
-  install(g_timer_signal, on_timer_signal);
+  user_mode_init();
+  // One handler for all: what a signal means depends on where it landed
+  // (user_signals.cc), not on which it is.
+  const int signals[] = {g_timer_signal, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP};
+  for (int sig : signals) install(sig);
 }
 
 void non_vcpu_signal_set(sigset_t* set) {

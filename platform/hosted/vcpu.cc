@@ -3,7 +3,8 @@
 // A host thread becomes CPU n through umach::cpu_init(n) ->
 // Backend::set_current_cpu -> vcpu_bind, in this order:
 //   1. GS base = &cpu (machine.cc), so current_cpu() works;
-//   2. its own sigaltstack (mmapped once per CPU, with a guard page below),
+//   2. its own sigaltstack (a slot of one reservation for all CPUs, with a
+//      guard page below; the handler tests "am I on a vCPU" against it),
 //      sized from the kernel's AT_MINSIGSTKSZ (AVX-512 frames outgrow
 //      glibc's MINSIGSTKSZ) plus a margin for the future trap entry and for
 //      a sanitizer's report if one fires on it;
@@ -33,6 +34,10 @@
 #include "platform/hosted/internal.h"
 
 namespace umach::platform::hosted {
+
+uintptr_t g_signal_stacks_begin = 0;
+uintptr_t g_signal_stacks_end = 0;
+
 namespace {
 
 constexpr size_t kSignalStackMargin = size_t{64} << 10;
@@ -47,14 +52,33 @@ size_t signal_stack_size() {
   return page_round_up((kernel_min > 4096 ? kernel_min : 4096) + kSignalStackMargin);
 }
 
-void install_signal_stack(Backend::CpuMachine& m) {
+// All vCPUs' signal stacks lie in one reservation (kMaxCpus slots of guard
+// page + stack), so the signal handler can tell from its own stack pointer
+// that it runs on a vCPU (internal.h, g_signal_stacks_begin). Reserved by
+// the first bind (the boot CPU, before any other thread binds).
+std::once_flag g_signal_stacks_once;
+size_t g_signal_slot_size = 0;
+
+void reserve_signal_stacks() {
+  size_t slot = page_round_up(1) + signal_stack_size();
+  size_t span = slot * Backend::kMaxCpus;
+  void* map = mmap(nullptr, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (map == MAP_FAILED) host_failure("mmap(signal stacks)");
+  g_signal_slot_size = slot;
+  g_signal_stacks_begin = reinterpret_cast<uintptr_t>(map);
+  g_signal_stacks_end = g_signal_stacks_begin + span;
+}
+
+void install_signal_stack(Cpu& cpu) {
+  Backend::CpuMachine& m = cpu.machine;
   if (m.signal_stack == nullptr) {
-    size_t size = signal_stack_size();
+    std::call_once(g_signal_stacks_once, reserve_signal_stacks);
     size_t guard = page_round_up(1);
-    void* map = mmap(nullptr, guard + size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    if (map == MAP_FAILED) host_failure("mmap(signal stack)");
-    if (mprotect(map, guard, PROT_NONE) != 0) host_failure("mprotect(signal stack guard)");
-    m.signal_stack = static_cast<char*>(map) + guard;
+    char* slot = reinterpret_cast<char*>(g_signal_stacks_begin) + size_t{cpu.id} * g_signal_slot_size;
+    size_t size = g_signal_slot_size - guard;
+    // The guard page below stays PROT_NONE from the reservation.
+    if (mprotect(slot + guard, size, PROT_READ | PROT_WRITE) != 0) host_failure("mprotect(signal stack)");
+    m.signal_stack = slot + guard;
     m.signal_stack_size = size;
   }
   stack_t ours{};
@@ -125,7 +149,7 @@ void vcpu_bind(Cpu& cpu) {
     errno = EBUSY;
     host_failure("a second host thread tried to become a CPU that is still bound (vcpu_leave first)");
   }
-  install_signal_stack(m);
+  install_signal_stack(cpu);
   timer_create_for(cpu, tid);
   m.host_tid = tid;
   set_timer_signal_blocked(false);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "core/platform/contract.h"
+#include "platform/hosted/user/user_frame.h"
 
 // Which sanitizer the build uses. CMake defines both for every hosted
 // translation unit (platform/hosted/CMakeLists.txt), because the ones
@@ -34,10 +35,17 @@
 #endif
 #endif
 
+// The hosted trap entry (platform/hosted/user/user_entry.cc): the address
+// the commpage's trap stubs jump to. Not a C function: entered by a jump
+// from user code, with the register convention in Backend (user mode), so
+// declared as a label (the spelling platform/hosted/memory/commpage.h uses).
+extern "C" char umach_hosted_trap_entry[];
+
 namespace umach::platform {
 
 namespace hosted {
 extern char* g_direct_map;  // the memfd's mapping; set once at boot
+extern int g_physmem_fd;    // the memfd itself (task windows map it too)
 inline constexpr paddr_t kPhysBase = 0x100000;  // physical address 0 is never RAM
 }  // namespace hosted
 
@@ -113,14 +121,50 @@ struct Backend {
     void* host_altstack = nullptr;
     size_t host_altstack_size = 0;
     int host_altstack_flags = 0;
+    hosted::UserCpu user{};  // the user-mode entry's slots (platform/hosted/user/)
   };
   static void timer_arm(uint64_t deadline_ns);
   static void timer_disarm();
   static void cpu_idle_wait(Cpu& cpu, uint32_t seen);
   static void cpu_kick(Cpu& cpu);
+
+  // User mode (platform/hosted/user/; contract.h, UserMode). A trap call
+  // enters through the commpage: `mov %rcx,%r10; mov $-N,%eax; jmp *entry`
+  // to umach_hosted_trap_entry, arguments in rdi, rsi, rdx, r10, r8, r9.
+  // The frame of a trap call is the state after the commpage stub returned:
+  // rip is the return address, rsp points just above it, so the seventh
+  // argument (8(%rsp) at the stub's entry) is at frame rsp + 0.
+  using UserFrame = hosted::UserFrame;
+  static constexpr unsigned kTrapRegisterArgs = 6;
+  static TrapInfo run_user(UserFrame& f);
+  static bool copyin(void* dst, uint64_t user_src, size_t n);
+  static bool copyout(uint64_t user_dst, const void* src, size_t n);
+  static uint64_t frame_pc(const UserFrame& f) { return f.rip; }
+  static void frame_set_pc(UserFrame& f, uint64_t pc) { f.rip = pc; }
+  static uint64_t frame_sp(const UserFrame& f) { return f.rsp; }
+  static void frame_set_sp(UserFrame& f, uint64_t sp) { f.rsp = sp; }
+  // The commpage loads eax (`mov $-N,%eax` zero-extends into rax): the
+  // number is the low 32 bits, signed.
+  static int64_t frame_trap_number(const UserFrame& f) { return -int64_t{static_cast<int32_t>(f.rax)}; }
+  static uint64_t frame_trap_arg(const UserFrame& f, unsigned i) {
+    switch (i) {
+      case 0: return f.rdi;
+      case 1: return f.rsi;
+      case 2: return f.rdx;
+      case 3: return f.r10;
+      case 4: return f.r8;
+      case 5: return f.r9;
+      default: return 0;
+    }
+  }
+  static uint64_t frame_trap_stack_args(const UserFrame& f) { return f.rsp; }
+  static void frame_set_return(UserFrame& f, uint64_t v) { f.rax = v; }
+  static void frame_init(UserFrame& f, uint64_t pc, uint64_t sp, uint64_t a0, uint64_t a1, uint64_t a2);
+  static bool frame_sanitise(UserFrame& f);
 };
 
 static_assert(Contract<Backend>, "the hosted backend must meet the platform contract");
+static_assert(UserMode<Backend>, "the hosted backend runs user code");
 
 }  // namespace umach::platform
 
@@ -129,6 +173,9 @@ namespace umach::hosted {
 struct BootOptions {
   size_t memory_bytes = size_t{256} << 20;
   unsigned vcpus = 1;  // simulated CPUs, 1 to Backend::kMaxCpus (--vcpus)
+  // Save the full XSAVE image at every trap call (--precise-fp), not only
+  // what the SysV call contract keeps (MXCSR, x87 control word).
+  bool precise_fp = false;
 };
 
 // Creates physical memory and the console; the core's kernel_bootstrap()
@@ -165,5 +212,17 @@ void start_machine_for_tests(unsigned vcpus);
 // until that thread has exited and been reaped. False if no thread could be
 // made. From a host thread that is not a CPU.
 bool run_in_kernel(void (*fn)(void*), void* arg, int priority);
+
+// Task-program code: a signal whose interrupted PC lies in a registered
+// range enters the kernel as that thread's trap (or preemption); anywhere
+// else it is the kernel's. The loader registers each program's text (or a
+// task's whole window); a small lock-free table that signal handlers read.
+// False if the table (64 ranges) is full. Unregister before the memory goes.
+bool register_user_range(uint64_t base, uint64_t size);
+void unregister_user_range(uint64_t base);
+
+// The --precise-fp switch (BootOptions::precise_fp); boot() applies it.
+// Tests flip it between runs; never while a thread is in user mode.
+void set_precise_fp(bool on);
 
 }  // namespace umach::hosted

@@ -1,0 +1,284 @@
+// platform/hosted/user/user_entry.cc: entering and leaving user mode on
+// hosted: the glue (assembly), Backend::run_user, copyin/copyout.
+//
+// Compiled WITHOUT sanitizers (CMakeLists.txt), like signal_entry.cc: this
+// code runs with user registers live and is re-entered from signal frames.
+//
+// The path of one run_user(frame):
+//   run_user (C++)      points the CPU's UserCpu at the frame, copies rip/rsp
+//                       to the slots the stub's last instructions read, and
+//                       calls the glue.
+//   enter_user          pushes the kernel's callee-saved registers, records
+//                       the kernel stack (kernel_sp) and falls into
+//   the restore stub    [user_restore_begin, user_restore_end): sets in_user,
+//                       bails out with kPreempted if a tick is pending, installs
+//                       the user's FS if it has one, restores the FP state
+//                       (XRSTOR of a full image, else MXCSR and FCW), pops
+//                       every GPR and RFLAGS from the frame, loads rsp and
+//                       jumps to rip, all %gs-relative. Nothing is written
+//                       to the user's stack, so its red zone survives.
+//                       Restartable: a signal inside it finds the whole user
+//                       state still in the frame (user_signals.cc).
+//   user code           ... until it jumps to the trap entry (a trap call) or
+//                       a signal redirects it to the kernel re-entry.
+//   trap_entry          saves the GPRs into the frame (movs only, so RFLAGS is
+//                       intact until pushfq), reads the return address (the
+//                       one user-memory access: a fault there restarts the
+//                       call, see user_signals.cc), switches to kernel_sp and
+//                       saves RFLAGS and the FP state the SysV contract keeps
+//                       (MXCSR, FCW) or, with --precise-fp, the XSAVE image.
+//   kernel_reentry      clears in_user, gives FS back to the kernel, clean
+//                       RFLAGS (DF, TF, AC clear) and FP control state, pops
+//                       the callee-saved registers: enter_user returns.
+// No host system call on this path unless the frame has its own FS.
+//
+// The sanitizers need no annotation here: user code is never instrumented
+// (task programs and test blobs are freestanding), and enter_user returns
+// on exactly the kernel stack and depth it was called on. So, as ASan and
+// TSan see it, run_user is an ordinary uninstrumented call; no fiber
+// switches, no abandoned instrumented frames (__asan_handle_no_return has
+// nothing to clean). The signal handler's frames on the sigaltstack are
+// uninstrumented and simply abandoned by the redirect.
+#include <errno.h>
+
+#include "core/cpu.h"
+#include "core/platform/platform.h"
+#include "platform/hosted/user/user_internal.h"
+
+#define UMACH_STR2(x) #x
+#define UMACH_STR(x) UMACH_STR2(x)
+
+namespace umach::platform::hosted {
+namespace {
+
+// The glue's hard-coded offsets (user_internal.h) against the real layout.
+static_assert(offsetof(UserFrame, r15) == UMACH_UF_R15 && offsetof(UserFrame, r14) == UMACH_UF_R14 &&
+              offsetof(UserFrame, r13) == UMACH_UF_R13 && offsetof(UserFrame, r12) == UMACH_UF_R12 &&
+              offsetof(UserFrame, r11) == UMACH_UF_R11 && offsetof(UserFrame, r10) == UMACH_UF_R10 &&
+              offsetof(UserFrame, r9) == UMACH_UF_R9 && offsetof(UserFrame, r8) == UMACH_UF_R8 &&
+              offsetof(UserFrame, rbp) == UMACH_UF_RBP && offsetof(UserFrame, rdi) == UMACH_UF_RDI &&
+              offsetof(UserFrame, rsi) == UMACH_UF_RSI && offsetof(UserFrame, rdx) == UMACH_UF_RDX &&
+              offsetof(UserFrame, rcx) == UMACH_UF_RCX && offsetof(UserFrame, rbx) == UMACH_UF_RBX &&
+              offsetof(UserFrame, rax) == UMACH_UF_RAX && offsetof(UserFrame, rflags) == UMACH_UF_RFLAGS &&
+              offsetof(UserFrame, rsp) == UMACH_UF_RSP && offsetof(UserFrame, rip) == UMACH_UF_RIP &&
+              offsetof(UserFrame, mxcsr) == UMACH_UF_MXCSR && offsetof(UserFrame, fcw) == UMACH_UF_FCW &&
+              offsetof(UserFrame, fp_full) == UMACH_UF_FP_FULL && offsetof(UserFrame, xsave) == UMACH_UF_XSAVE,
+              "user_internal.h's UserFrame offsets");
+static_assert(sizeof(Cpu::timer_fired) == 4, "the stub tests timer_fired with cmpl");
+static_assert(offsetof(UserCpu, frame) == 0 && offsetof(UserCpu, kernel_sp) == 8 &&
+                  offsetof(UserCpu, resume_rip) == 16 && offsetof(UserCpu, resume_rsp) == 24 &&
+                  offsetof(UserCpu, scratch) == 32 && offsetof(UserCpu, kernel_fs) == 40 &&
+                  offsetof(UserCpu, user_fs) == 48 && offsetof(UserCpu, in_user) == 56 &&
+                  offsetof(UserCpu, user_fs_live) == 57 && offsetof(UserCpu, trap) + offsetof(TrapInfo, kind) == 64,
+              "user_internal.h's UserCpu offsets");
+
+// The core's Cpu layout, as assembler symbols the glue below uses (the
+// integrated assembler resolves them although they come later in the file).
+[[gnu::used]] void define_cpu_offsets() {
+  __asm__ __volatile__(".set " UMACH_STR(UMACH_CPU_TIMER_FIRED) ", %c0\n"
+                       ".set " UMACH_STR(UMACH_CPU_USER) ", %c1\n"
+                       :
+                       : "i"(offsetof(Cpu, timer_fired)),
+                         "i"(offsetof(Cpu, machine) + offsetof(Backend::CpuMachine, user)));
+}
+
+static_assert(static_cast<int>(TrapKind::kTrapCall) == UMACH_TRAP_CALL &&
+                  static_cast<int>(TrapKind::kPreempted) == UMACH_TRAP_PREEMPTED && sizeof(TrapKind) == 1,
+              "user_internal.h's TrapKind values");
+
+}  // namespace
+}  // namespace umach::platform::hosted
+
+#define GS(slot) "%gs:" UMACH_STR(slot)
+#define UF(field, reg) UMACH_STR(field) "(" reg ")"
+// arch_prctl(ARCH_SET_FS, %rsi) with a raw syscall (clobbers rax, rdi, rcx, r11).
+#define SET_FS_FROM_RSI "  mov $158, %eax\n  mov $0x1002, %edi\n  syscall\n"
+#define GLOBAL_LABEL(name) ".globl " #name "\n.hidden " #name "\n" #name ":\n"
+#define FUNCTION(name) ".globl " #name "\n.hidden " #name "\n.type " #name ", @function\n" #name ":\n"
+
+// clang-format off
+__asm__(
+".pushsection .text\n"
+".p2align 4\n"
+GLOBAL_LABEL(umach_hosted_user_glue_begin)
+
+// void umach_hosted_enter_user(void): a normal call from run_user; it
+// "returns" through umach_hosted_kernel_reentry.
+FUNCTION(umach_hosted_enter_user)
+"  push %rbp\n  push %rbx\n  push %r12\n  push %r13\n  push %r14\n  push %r15\n"
+"  mov %rsp, " GS(UMACH_UC_KERNEL_SP) "\n"
+GLOBAL_LABEL(umach_hosted_user_restore_begin)
+"  movb $1, " GS(UMACH_UC_IN_USER) "\n"
+// A tick that arrived in kernel mode, after the core's last preemption point:
+// take it now. One after this check lands in the stub and preempts it.
+"  cmpl $0, " GS(UMACH_CPU_TIMER_FIRED) "\n"
+"  jne 9f\n"
+"  mov " GS(UMACH_UC_USER_FS) ", %rsi\n"
+"  test %rsi, %rsi\n"
+"  jz 1f\n"
+"  movb $1, " GS(UMACH_UC_USER_FS_LIVE) "\n"
+SET_FS_FROM_RSI
+"1:\n"
+"  mov " GS(UMACH_UC_FRAME) ", %rsp\n"
+"  cmpb $0, " UF(UMACH_UF_FP_FULL, "%rsp") "\n"
+"  je 2f\n"
+"  mov umach_hosted_xsave_mask(%rip), %eax\n"
+"  mov umach_hosted_xsave_mask+4(%rip), %edx\n"
+"  xrstor64 " UF(UMACH_UF_XSAVE, "%rsp") "\n"
+"  jmp 3f\n"
+"2:\n"
+"  ldmxcsr " UF(UMACH_UF_MXCSR, "%rsp") "\n"
+"  fldcw " UF(UMACH_UF_FCW, "%rsp") "\n"
+"3:\n"
+"  pop %r15\n  pop %r14\n  pop %r13\n  pop %r12\n  pop %r11\n  pop %r10\n  pop %r9\n  pop %r8\n"
+"  pop %rbp\n  pop %rdi\n  pop %rsi\n  pop %rdx\n  pop %rcx\n  pop %rbx\n  pop %rax\n"
+"  popfq\n"
+"  mov " GS(UMACH_UC_RESUME_RSP) ", %rsp\n"
+"  jmp *" GS(UMACH_UC_RESUME_RIP) "\n"
+GLOBAL_LABEL(umach_hosted_user_restore_end)
+"9:\n"
+"  movb $" UMACH_STR(UMACH_TRAP_PREEMPTED) ", " GS(UMACH_UC_TRAP_KIND) "\n"
+"  jmp umach_hosted_kernel_reentry\n"
+".size umach_hosted_enter_user, . - umach_hosted_enter_user\n"
+
+// The commpage jumps here: rax = -N, arguments in rdi, rsi, rdx, r10, r8,
+// r9, (%rsp) the return address into user code.
+FUNCTION(umach_hosted_trap_entry)
+"  mov %r11, " GS(UMACH_UC_SCRATCH) "\n"
+"  mov " GS(UMACH_UC_FRAME) ", %r11\n"
+"  mov %rax, " UF(UMACH_UF_RAX, "%r11") "\n"
+"  mov %rbx, " UF(UMACH_UF_RBX, "%r11") "\n"
+"  mov %rcx, " UF(UMACH_UF_RCX, "%r11") "\n"
+"  mov %rdx, " UF(UMACH_UF_RDX, "%r11") "\n"
+"  mov %rsi, " UF(UMACH_UF_RSI, "%r11") "\n"
+"  mov %rdi, " UF(UMACH_UF_RDI, "%r11") "\n"
+"  mov %rbp, " UF(UMACH_UF_RBP, "%r11") "\n"
+"  mov %r8, " UF(UMACH_UF_R8, "%r11") "\n"
+"  mov %r9, " UF(UMACH_UF_R9, "%r11") "\n"
+"  mov %r10, " UF(UMACH_UF_R10, "%r11") "\n"
+"  mov %r12, " UF(UMACH_UF_R12, "%r11") "\n"
+"  mov %r13, " UF(UMACH_UF_R13, "%r11") "\n"
+"  mov %r14, " UF(UMACH_UF_R14, "%r11") "\n"
+"  mov %r15, " UF(UMACH_UF_R15, "%r11") "\n"
+"  mov " GS(UMACH_UC_SCRATCH) ", %rax\n"
+"  mov %rax, " UF(UMACH_UF_R11, "%r11") "\n"
+"  mov %rsp, " UF(UMACH_UF_RSP, "%r11") "\n"
+GLOBAL_LABEL(umach_hosted_trap_entry_read_ret)
+"  mov (%rsp), %rax\n"
+"  mov %rax, " UF(UMACH_UF_RIP, "%r11") "\n"
+"  lea 8(%rsp), %rax\n"
+"  mov %rax, " UF(UMACH_UF_RSP, "%r11") "\n"
+"  mov " GS(UMACH_UC_KERNEL_SP) ", %rsp\n"
+"  pushfq\n"
+"  pop %rax\n"
+"  and $-257, %rax\n"  // TF: see user_signals.cc (single-step is not offered)
+"  mov %rax, " UF(UMACH_UF_RFLAGS, "%r11") "\n"
+"  cmpb $0, umach_hosted_precise_fp(%rip)\n"
+"  je 1f\n"
+"  mov umach_hosted_xsave_mask(%rip), %eax\n"
+"  mov umach_hosted_xsave_mask+4(%rip), %edx\n"
+"  xsave64 " UF(UMACH_UF_XSAVE, "%r11") "\n"
+"  movb $1, " UF(UMACH_UF_FP_FULL, "%r11") "\n"
+"  jmp 2f\n"
+"1:\n"
+"  stmxcsr " UF(UMACH_UF_MXCSR, "%r11") "\n"
+"  fnstcw " UF(UMACH_UF_FCW, "%r11") "\n"
+"  movb $0, " UF(UMACH_UF_FP_FULL, "%r11") "\n"
+"2:\n"
+"  movb $" UMACH_STR(UMACH_TRAP_CALL) ", " GS(UMACH_UC_TRAP_KIND) "\n"
+"  jmp umach_hosted_kernel_reentry\n"
+".size umach_hosted_trap_entry, . - umach_hosted_trap_entry\n"
+
+// Back to run_user. Entered with rsp anywhere (a signal redirect sets it to
+// kernel_sp, the trap entry is already there) and user garbage in every
+// other register.
+FUNCTION(umach_hosted_kernel_reentry)
+"  mov " GS(UMACH_UC_KERNEL_SP) ", %rsp\n"
+"  movb $0, " GS(UMACH_UC_IN_USER) "\n"
+"  cmpb $0, " GS(UMACH_UC_USER_FS_LIVE) "\n"
+"  je 1f\n"
+"  mov " GS(UMACH_UC_KERNEL_FS) ", %rsi\n"
+SET_FS_FROM_RSI
+"  movb $0, " GS(UMACH_UC_USER_FS_LIVE) "\n"
+"1:\n"
+"  pushq $0x202\n"
+"  popfq\n"
+"  fninit\n"
+"  ldmxcsr umach_hosted_kernel_mxcsr(%rip)\n"
+"  cmpb $0, umach_hosted_has_avx(%rip)\n"
+"  je 2f\n"
+"  vzeroupper\n"
+"2:\n"
+"  pop %r15\n  pop %r14\n  pop %r13\n  pop %r12\n  pop %rbx\n  pop %rbp\n"
+"  ret\n"
+".size umach_hosted_kernel_reentry, . - umach_hosted_kernel_reentry\n"
+GLOBAL_LABEL(umach_hosted_user_glue_end)
+
+// bool umach_hosted_copy_user(void* dst, const void* src, size_t n): only
+// the rep movsb touches user memory; a fault there resumes at the fixup
+// (the recovery table in user_signals.cc) with the stack as it was.
+FUNCTION(umach_hosted_copy_user)
+"  mov %rdx, %rcx\n"
+GLOBAL_LABEL(umach_hosted_copy_user_fault_begin)
+"  rep movsb\n"
+GLOBAL_LABEL(umach_hosted_copy_user_fault_end)
+"  mov $1, %eax\n"
+"  ret\n"
+GLOBAL_LABEL(umach_hosted_copy_user_fixup)
+"  xor %eax, %eax\n"
+"  ret\n"
+".size umach_hosted_copy_user, . - umach_hosted_copy_user\n"
+".popsection\n");
+// clang-format on
+
+namespace umach::platform {
+namespace {
+
+// User addresses are the lower half of the 48-bit space; a range that
+// wraps or leaves it is refused before any access.
+constexpr uint64_t kUserTop = uint64_t{1} << 47;
+
+bool user_range_ok(uint64_t addr, size_t n) { return addr < kUserTop && n <= kUserTop - addr; }
+
+}  // namespace
+
+TrapInfo Backend::run_user(UserFrame& f) {
+  // Host TLS (errno) is shared by every fiber of this host thread, and the
+  // kernel may have been anywhere when the user trap arrived; keep the
+  // caller's value across the whole excursion.
+  int saved_errno = errno;
+  hosted::UserCpu& u = current_cpu()->machine.user;
+  u.frame = &f;
+  u.resume_rip = f.rip;
+  u.resume_rsp = f.rsp;
+  u.user_fs = f.fs_base;
+  if (f.fs_base != 0) {
+    // x86-64 TLS keeps the thread pointer at %fs:0: FS base without a syscall.
+    uint64_t fs;
+    __asm__ __volatile__("mov %%fs:0, %0" : "=r"(fs));
+    u.kernel_fs = fs;
+    __atomic_store_n(&umach_hosted_user_fs_ever, 1, __ATOMIC_RELAXED);
+  }
+  u.trap = TrapInfo{TrapKind::kTrapCall};
+  umach_hosted_enter_user();
+  // Still this CPU: user mode and the re-entry never leave the host thread.
+  hosted::UserCpu& back = current_cpu()->machine.user;
+  TrapInfo t = back.trap;
+  back.frame = nullptr;
+  errno = saved_errno;
+  return t;
+}
+
+bool Backend::copyin(void* dst, uint64_t user_src, size_t n) {
+  if (n == 0) return true;
+  if (!user_range_ok(user_src, n)) return false;
+  return umach_hosted_copy_user(dst, reinterpret_cast<const void*>(user_src), n);
+}
+
+bool Backend::copyout(uint64_t user_dst, const void* src, size_t n) {
+  if (n == 0) return true;
+  if (!user_range_ok(user_dst, n)) return false;
+  return umach_hosted_copy_user(reinterpret_cast<void*>(user_dst), src, n);
+}
+
+}  // namespace umach::platform

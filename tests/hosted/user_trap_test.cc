@@ -1,0 +1,200 @@
+// tests/hosted/user_trap_test.cc: a Mach trap call from user code arrives
+// in the kernel with its number and arguments, returns a value, and keeps
+// what the SysV call contract keeps; the kernel can change the frame.
+#include <errno.h>
+
+#include <memory>
+
+#include "tests/hosted/user_support.h"
+
+namespace umach::test {
+namespace {
+
+// Six register arguments and a seventh on the stack; callee-saved
+// registers, MXCSR (round toward zero) and the x87 control word (53-bit
+// precision) set before the call; then reports the return value, MXCSR and
+// FCW with a second trap.
+UMACH_USER_PROGRAM(trap_args,
+                   "  movabs $0x1111111111111111, %rbx\n"
+                   "  movabs $0x2222222222222222, %rbp\n"
+                   "  movabs $0x3333333333333333, %r12\n"
+                   "  movabs $0x4444444444444444, %r13\n"
+                   "  movabs $0x5555555555555555, %r14\n"
+                   "  movabs $0x6666666666666666, %r15\n"
+                   "  sub $8, %rsp\n"
+                   "  movl $0x7f80, (%rsp)\n"
+                   "  ldmxcsr (%rsp)\n"
+                   "  movw $0x027f, (%rsp)\n"
+                   "  fldcw (%rsp)\n"
+                   "  add $8, %rsp\n"
+                   "  pushq $0x77777777\n"
+                   "  mov $1, %edi\n  mov $2, %esi\n  mov $3, %edx\n  mov $4, %ecx\n  mov $5, %r8d\n  mov $6, %r9d\n"
+                   "  mov $-25, %eax\n"
+                   "  call trap_args_trap\n"
+                   "  add $8, %rsp\n"
+                   "  mov %rax, %rdi\n"
+                   "  sub $8, %rsp\n"
+                   "  stmxcsr (%rsp)\n"
+                   "  mov (%rsp), %esi\n"
+                   "  fnstcw (%rsp)\n"
+                   "  movzwl (%rsp), %edx\n"
+                   "  add $8, %rsp\n"
+                   "  mov $-30, %eax\n"
+                   "  call trap_args_trap\n"
+                   "  ud2\n");
+
+// Traps; if the kernel resumes it at frame_change_alt, reports its rsp and rax.
+UMACH_USER_PROGRAM(frame_change,
+                   "  mov $-26, %eax\n"
+                   "  call frame_change_trap\n"
+                   "  ud2\n" UMACH_USER_LABEL(frame_change_alt)
+                   "  mov %rsp, %rdi\n"
+                   "  mov %rax, %rsi\n"
+                   "  mov $-27, %eax\n"
+                   "  call frame_change_trap\n"
+                   "  ud2\n");
+extern "C" const char frame_change_alt[];
+
+// With its own FS: spins until %fs:16 != 0, then reports %fs:0 and %fs:8.
+UMACH_USER_PROGRAM(fs_reader,
+                   "1:\n"
+                   "  cmpq $0, %fs:16\n"
+                   "  je 1b\n"
+                   "  mov %fs:0, %rdi\n"
+                   "  mov %fs:8, %rsi\n"
+                   "  mov $-30, %eax\n"
+                   "  call fs_reader_trap\n"
+                   "  ud2\n");
+
+uint32_t kernel_mxcsr() {
+  uint32_t v;
+  __asm__ __volatile__("stmxcsr %0" : "=m"(v));
+  return v;
+}
+
+uint16_t kernel_fcw() {
+  uint16_t v;
+  __asm__ __volatile__("fnstcw %0" : "=m"(v));
+  return v;
+}
+
+TEST(UserTrap, TrapCallArrivesWithItsNumberAndSevenArguments) {
+  UserImage image(trap_args_begin, trap_args_slot, trap_args_end);
+  in_kernel([&] {
+    auto f = std::make_unique<UserFrame>();
+    Platform::frame_init(*f, image.entry(), image.stack_top(), 0, 0, 0);
+    TrapInfo t = run_past_preemption(*f);
+    ASSERT_EQ(t.kind, TrapKind::kTrapCall);
+    EXPECT_EQ(Platform::frame_trap_number(*f), 25);
+    for (unsigned i = 0; i < Platform::kTrapRegisterArgs; ++i) EXPECT_EQ(Platform::frame_trap_arg(*f, i), i + 1);
+    uint64_t seventh = 0;
+    ASSERT_TRUE(Platform::copyin(&seventh, Platform::frame_trap_stack_args(*f), sizeof seventh));
+    EXPECT_EQ(seventh, 0x77777777u);
+    // The kernel runs with its own FP control state, not the user's.
+    EXPECT_EQ(kernel_mxcsr() & 0xffc0, 0x1f80u);
+    EXPECT_EQ(kernel_fcw(), 0x037f);
+    Platform::frame_set_return(*f, 0xabcdef);
+    t = run_past_preemption(*f);
+    ASSERT_EQ(t.kind, TrapKind::kTrapCall);
+    EXPECT_EQ(Platform::frame_trap_number(*f), 30);
+    EXPECT_EQ(Platform::frame_trap_arg(*f, 0), 0xabcdefu);
+    EXPECT_EQ(Platform::frame_trap_arg(*f, 1) & 0xffc0, 0x7f80u);  // MXCSR survived (sans sticky flags)
+    EXPECT_EQ(Platform::frame_trap_arg(*f, 2), 0x027fu);           // FCW survived
+  });
+}
+
+TEST(UserTrap, CalleeSavedRegistersSurviveATrapCall) {
+  UserImage image(trap_args_begin, trap_args_slot, trap_args_end);
+  in_kernel([&] {
+    auto f = std::make_unique<UserFrame>();
+    Platform::frame_init(*f, image.entry(), image.stack_top(), 0, 0, 0);
+    ASSERT_EQ(run_past_preemption(*f).kind, TrapKind::kTrapCall);
+    ASSERT_EQ(run_past_preemption(*f).kind, TrapKind::kTrapCall);
+    EXPECT_EQ(f->rbx, 0x1111111111111111u);
+    EXPECT_EQ(f->rbp, 0x2222222222222222u);
+    EXPECT_EQ(f->r12, 0x3333333333333333u);
+    EXPECT_EQ(f->r13, 0x4444444444444444u);
+    EXPECT_EQ(f->r14, 0x5555555555555555u);
+    EXPECT_EQ(f->r15, 0x6666666666666666u);
+    EXPECT_EQ(Platform::frame_sp(*f), image.stack_top());  // the pushed argument was popped again
+  });
+}
+
+TEST(UserTrap, KernelChangesPcSpAndReturnValue) {
+  UserImage image(frame_change_begin, frame_change_slot, frame_change_end);
+  in_kernel([&] {
+    auto f = std::make_unique<UserFrame>();
+    Platform::frame_init(*f, image.entry(), image.stack_top(), 0, 0, 0);
+    ASSERT_EQ(run_past_preemption(*f).kind, TrapKind::kTrapCall);
+    ASSERT_EQ(Platform::frame_trap_number(*f), 26);
+    uint64_t new_sp = image.stack_top() - 1024;
+    Platform::frame_set_pc(*f, image.at(frame_change_alt));
+    Platform::frame_set_sp(*f, new_sp);
+    Platform::frame_set_return(*f, 77);
+    ASSERT_EQ(run_past_preemption(*f).kind, TrapKind::kTrapCall);
+    EXPECT_EQ(Platform::frame_trap_number(*f), 27);
+    EXPECT_EQ(Platform::frame_trap_arg(*f, 0), new_sp);
+    EXPECT_EQ(Platform::frame_trap_arg(*f, 1), 77u);
+  });
+}
+
+TEST(UserTrap, ThreadWithItsOwnFsSeesItAndTheKernelKeepsItsTls) {
+  UserImage image(fs_reader_begin, fs_reader_slot, fs_reader_end);
+  HostPages tls(kUserPage, PROT_READ | PROT_WRITE);
+  auto* words = reinterpret_cast<uint64_t*>(tls.base());
+  words[0] = 0xf5f5;
+  words[1] = 0x1234;
+  in_kernel([&] {
+    auto f = std::make_unique<UserFrame>();
+    Platform::frame_init(*f, image.entry(), image.stack_top(), 0, 0, 0);
+    f->fs_base = tls.addr();
+    // Preempted while spinning on %fs:16 (each tick restores the kernel's FS).
+    for (int i = 0; i < 2; ++i) {
+      ASSERT_EQ(Platform::run_user(*f).kind, TrapKind::kPreempted);
+      errno = 1234;  // the kernel's TLS is its own again
+      EXPECT_EQ(errno, 1234);
+      sched::preemption_point();
+    }
+    uint64_t one = 1;
+    ASSERT_TRUE(Platform::copyout(tls.addr() + 16, &one, sizeof one));
+    ASSERT_EQ(run_past_preemption(*f).kind, TrapKind::kTrapCall);
+    EXPECT_EQ(Platform::frame_trap_arg(*f, 0), 0xf5f5u);
+    EXPECT_EQ(Platform::frame_trap_arg(*f, 1), 0x1234u);
+    errno = 0;
+    EXPECT_EQ(errno, 0);
+  });
+}
+
+TEST(UserTrap, SanitiseRefusesGarbage) {
+  auto f = std::make_unique<UserFrame>();
+  Platform::frame_init(*f, 0x400000, 0x7ff000, 0, 0, 0);
+  EXPECT_TRUE(Platform::frame_sanitise(*f));
+  auto bad = std::make_unique<UserFrame>(*f);
+  bad->rflags |= 0x100;  // TF
+  EXPECT_FALSE(Platform::frame_sanitise(*bad));
+  *bad = *f;
+  bad->rflags |= 0x3000;  // IOPL
+  EXPECT_FALSE(Platform::frame_sanitise(*bad));
+  *bad = *f;
+  bad->rip = 0x0000800000000000;  // not a user address
+  EXPECT_FALSE(Platform::frame_sanitise(*bad));
+  *bad = *f;
+  bad->rsp = 0xffff800000000000;
+  EXPECT_FALSE(Platform::frame_sanitise(*bad));
+  *bad = *f;
+  bad->xsave[24 + 2] = 0xff;  // MXCSR bits 16-23: reserved
+  EXPECT_FALSE(Platform::frame_sanitise(*bad));
+  *bad = *f;
+  bad->xsave[512 + 7] = 0x80;  // XSTATE_BV bit 63: no such feature
+  EXPECT_FALSE(Platform::frame_sanitise(*bad));
+  *bad = *f;
+  bad->xsave[512 + 20] = 1;  // reserved header bytes
+  EXPECT_FALSE(Platform::frame_sanitise(*bad));
+  *bad = *f;
+  bad->rflags = 0x8d5 | 0x40000;  // arithmetic flags, DF, AC: the user's to hold
+  EXPECT_TRUE(Platform::frame_sanitise(*bad));
+  EXPECT_EQ(bad->rflags & 0x202, 0x202u);
+}
+
+}  // namespace
+}  // namespace umach::test
