@@ -28,15 +28,15 @@ constexpr T&& forward(remove_reference_t<T>&& t) noexcept {
 
 template <class T>
 constexpr void swap(T& a, T& b) noexcept {
-  T tmp = move(a);
-  a = move(b);
-  b = move(tmp);
+  T tmp = kstd::move(a);
+  a = kstd::move(b);
+  b = kstd::move(tmp);
 }
 
 template <class T, class U = T>
 constexpr T exchange(T& obj, U&& value) noexcept {
-  T old = move(obj);
-  obj = forward<U>(value);
+  T old = kstd::move(obj);
+  obj = kstd::forward<U>(value);
   return old;
 }
 
@@ -58,7 +58,7 @@ namespace kstd {
 
 template <class T, class... Args>
 T* construct_at(void* where, Args&&... args) {
-  return new (placement, where) T(forward<Args>(args)...);
+  return new (placement, where) T(kstd::forward<Args>(args)...);
 }
 
 template <class T>

@@ -1,0 +1,197 @@
+// platform/hosted/task/test_task.cc: see test_task.h.
+#include "platform/hosted/task/test_task.h"
+
+#include <stdio.h>
+
+#include <new>
+
+#include "core/kstd/cstring.h"
+#include "core/log.h"
+#include "core/page_alloc.h"
+#include "core/sched/sched.h"
+#include "platform/hosted/memory/commpage.h"
+
+namespace umach::hosted {
+namespace {
+
+using Frame = platform::Backend::UserFrame;
+constexpr size_t kPage = Platform::kPageSize;
+
+// ABI.md's trap table: inside it, a number with no trap answers
+// KERN_INVALID_ARGUMENT, except these, which answer MACH_PORT_NULL.
+constexpr int64_t kLastTrap = 77;
+bool answers_port_null(int64_t n) { return (n >= 10 && n <= 13) || n == 55 || n == 56; }
+
+const char* trap_name(TrapKind k) {
+  switch (k) {
+    case TrapKind::kTrapCall: return "trap call";
+    case TrapKind::kPageFault: return "page fault";
+    case TrapKind::kIllegalInstruction: return "illegal instruction";
+    case TrapKind::kArithmetic: return "arithmetic fault";
+    case TrapKind::kBreakpoint: return "breakpoint";
+    case TrapKind::kGeneralProtection: return "general protection fault";
+    case TrapKind::kPreempted: return "preempted";
+  }
+  return "?";
+}
+
+bool read_file(const std::string& path, std::vector<uint8_t>& out) {
+  FILE* f = fopen(path.c_str(), "rb");
+  if (!f) return false;
+  uint8_t buf[65536];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.insert(out.end(), buf, buf + n);
+  fclose(f);
+  return true;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<TestTask>> TestTask::load(const std::string& path, const std::vector<std::string>& args) {
+  std::vector<uint8_t> file;
+  if (!read_file(path, file)) return Error{KERN_INVALID_ARGUMENT};
+  std::unique_ptr<TestTask> task(new TestTask);
+  task->frame_ = new (std::align_val_t{64}) Frame{};
+  task->range_ = UMACH_TRY(range_for_new_task(nullptr));
+  task->pmap_ = std::make_unique<Pmap>(*task->range_);
+  task->commpage_ = UMACH_TRY(commpage_create(reinterpret_cast<uintptr_t>(umach_hosted_trap_entry)));
+  std::vector<const char*> argv;
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  LoadStatus st = load_task_program(*task->pmap_, file.data(), file.size(), argv.data(), argv.size(),
+                                    task->commpage_, &task->program_);
+  if (st != LoadStatus::kOk) return Error{KERN_INVALID_ARGUMENT};
+  // Faults and ticks in this window are the task's (the signal entry asks).
+  AddressRange& r = *task->range_;
+  if (!register_user_range(r.base(), r.end() - r.base())) return Error{KERN_RESOURCE_SHORTAGE};
+  const LoadedProgram& p = task->program_;
+  Platform::frame_init(*task->frame_, p.pc, p.sp, p.argc, p.argv, p.commpage);
+  return task;
+}
+
+TestTask::~TestTask() {
+  if (program_.pc) unload_task_program(*pmap_, program_);
+  for (paddr_t pa : zero_filled_) page_allocator().free(pa);
+  if (range_) unregister_user_range(range_->base());
+  pmap_.reset();
+  if (commpage_) commpage_free(commpage_);
+  if (range_) range_->release_ref();
+  ::operator delete(frame_, std::align_val_t{64});
+}
+
+Result<RefPtr<sched::Thread>> TestTask::start_thread(int priority, int cpu) {
+  return sched::kernel_thread("user", user_loop, this, priority, cpu);
+}
+
+std::string TestTask::output() const {
+  std::lock_guard<std::mutex> hold(record_lock_);
+  return output_;
+}
+
+std::vector<TestTask::Fault> TestTask::faults() const {
+  std::lock_guard<std::mutex> hold(record_lock_);
+  return faults_;
+}
+
+std::string TestTask::end_reason() const {
+  std::lock_guard<std::mutex> hold(record_lock_);
+  return end_reason_;
+}
+
+void TestTask::end(const std::string& why) {
+  std::lock_guard<std::mutex> hold(record_lock_);
+  end_reason_ = why;
+}
+
+// The thread's body: user code until it ends.
+void TestTask::user_loop(void* arg) {
+  auto* self = static_cast<TestTask*>(arg);
+  Frame& frame = *self->frame_;
+  for (;;) {
+    sched::preemption_point();  // ticks first: run_user returns at once while one is pending
+    if (self->stop_.load()) return self->end("stopped");
+    TrapInfo trap = Platform::run_user(frame);
+    switch (trap.kind) {
+      case TrapKind::kPreempted:
+        self->preemptions_.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      case TrapKind::kTrapCall:
+        if (self->handle_trap_call()) continue;
+        return;
+      case TrapKind::kPageFault:
+        if (self->handle_page_fault(trap)) continue;
+        return;
+      default:
+        klog("umach: task program thread ended: %s at pc %#llx (no exception handler)\n", trap_name(trap.kind),
+             static_cast<unsigned long long>(Platform::frame_pc(frame)));
+        return self->end(trap_name(trap.kind));
+    }
+  }
+}
+
+bool TestTask::handle_trap_call() {
+  Frame& frame = *frame_;
+  trap_calls_.fetch_add(1, std::memory_order_relaxed);
+  int64_t n = Platform::frame_trap_number(frame);
+  switch (n) {
+    case 30: {  // mach_print(const char*)
+      char text[256];
+      uint64_t src = Platform::frame_trap_arg(frame, 0);
+      size_t len = 0;
+      while (len + 1 < sizeof text && Platform::copyin(&text[len], src + len, 1) && text[len]) ++len;
+      text[len] = '\0';
+      klog("%s", text);
+      {
+        std::lock_guard<std::mutex> hold(record_lock_);
+        output_ += text;
+      }
+      Platform::frame_set_return(frame, KERN_SUCCESS);
+      return true;
+    }
+    case 28:  // mach_task_self: a placeholder name until tasks have ports
+      Platform::frame_set_return(frame, 1);
+      return true;
+    case 69:  // syscall_task_terminate: the task's one thread ends
+      end("terminated");
+      return false;
+    default:
+      if (n < 0 || n > kLastTrap) {
+        klog("umach: task program thread ended: trap %lld is outside the trap table (EXC_BAD_INSTRUCTION, no handler)\n",
+             static_cast<long long>(n));
+        end("bad trap");
+        return false;
+      }
+      Platform::frame_set_return(frame, answers_port_null(n) ? 0 : KERN_INVALID_ARGUMENT);
+      return true;
+  }
+}
+
+bool TestTask::handle_page_fault(const TrapInfo& trap) {
+  {
+    std::lock_guard<std::mutex> hold(record_lock_);
+    faults_.push_back({trap.address, trap.access});
+  }
+  uint64_t va = trap.address & ~uint64_t{kPage - 1};
+  bool write = trap.access == Access::kWrite;
+  if (va >= range_->vm_min() && va < range_->vm_max()) {
+    FaultOutcome f = pmap_->fault_in(va, write);
+    if (f == FaultOutcome::kResolved) return true;
+    if (f == FaultOutcome::kNotEntered && trap.access != Access::kExecute) {
+      // Zero-fill: the one piece of vm_fault these programs need.
+      auto pa = page_allocator().alloc();
+      if (pa.ok()) {
+        kstd::memset(Platform::phys_to_virt(pa.value()), 0, kPage);
+        if (pmap_->enter(va, pa.value(), kPage, kProtRead | kProtWrite, write ? kProtWrite : kProtRead).ok()) {
+          zero_filled_.push_back(pa.value());
+          return true;
+        }
+        page_allocator().free(pa.value());
+      }
+    }
+  }
+  klog("umach: task program thread ended: page fault at %#llx (EXC_BAD_ACCESS, no handler)\n",
+       static_cast<unsigned long long>(trap.address));
+  end("page fault");
+  return false;
+}
+
+}  // namespace umach::hosted

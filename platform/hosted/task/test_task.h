@@ -1,0 +1,89 @@
+// platform/hosted/task/test_task.h: a minimal kernel-internal task, for tests
+// and benchmarks until Mach tasks arrive (the tasks issue).
+//
+// A TestTask is an address range with its pmap, a commpage and one loaded
+// task program; start_thread() runs the program's first thread as a kernel
+// thread whose body is the user loop: run_user(), then handle what brought
+// it back, then run_user() again. The loop serves only what these early
+// programs use, and says so:
+//   - traps: mach_print (30) prints through the kernel log (and is
+//     recorded); syscall_task_terminate (69) ends the thread; the null slot
+//     1 and every other number inside the table return KERN_INVALID_ARGUMENT
+//     (10-13, 55, 56: MACH_PORT_NULL), as ABI.md says; mach_task_self (28)
+//     returns a placeholder name, 1, until tasks have ports (the IPC issue);
+//   - page faults: a run the pmap forgot is faulted back in; a page never
+//     entered is zero-filled from the page allocator (the one piece of
+//     vm_fault these tests need); both are recorded;
+//   - preemption: the loop's preemption point runs before each run_user;
+//   - anything else (a trap number past the table, an illegal instruction,
+//     an arithmetic fault, a breakpoint) ends the thread with a console line
+//     saying why, as GNU Mach does for a task with no exception handler.
+#pragma once
+
+#include <stdint.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/platform/user_mode.h"
+#include "core/refptr.h"
+#include "core/result.h"
+#include "core/sched/thread.h"
+#include "platform/hosted/memory/address_window.h"
+#include "platform/hosted/memory/loader.h"
+#include "platform/hosted/memory/pmap.h"
+
+namespace umach::hosted {
+
+class TestTask {
+ public:
+  struct Fault {
+    uint64_t address;
+    Access access;
+  };
+
+  // Loads the static-PIE program at `path` with `args` as its argv.
+  static Result<std::unique_ptr<TestTask>> load(const std::string& path, const std::vector<std::string>& args);
+  ~TestTask();  // the thread must have ended (join it first)
+
+  // Starts the program's thread at `priority` (on `cpu`, if >= 0).
+  Result<RefPtr<sched::Thread>> start_thread(int priority, int cpu = -1);
+  // Asks the thread to end at its next return to the kernel (any trap or tick).
+  void stop() { stop_.store(true); }
+
+  std::string output() const;
+  std::vector<Fault> faults() const;
+  uint64_t preemptions() const { return preemptions_.load(); }
+  uint64_t trap_calls() const { return trap_calls_.load(); }
+  // Why the thread ended ("" while it runs): "terminated", "stopped", or the trap.
+  std::string end_reason() const;
+  const LoadedProgram& program() const { return program_; }
+  AddressRange& range() { return *range_; }
+  Pmap& pmap() { return *pmap_; }
+
+ private:
+  TestTask() = default;
+  static void user_loop(void* self);
+  bool handle_trap_call();
+  bool handle_page_fault(const TrapInfo& trap);
+  void end(const std::string& why);
+
+  AddressRange* range_ = nullptr;
+  std::unique_ptr<Pmap> pmap_;
+  paddr_t commpage_ = 0;
+  LoadedProgram program_;
+  std::vector<paddr_t> zero_filled_;  // pages the loop gave on faults; the user thread alone touches it
+  platform::Backend::UserFrame* frame_ = nullptr;  // the thread's user state (64-byte aligned)
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> preemptions_{0};
+  std::atomic<uint64_t> trap_calls_{0};
+  mutable std::mutex record_lock_;  // host-side records, read by tests
+  std::string output_;
+  std::vector<Fault> faults_;
+  std::string end_reason_;
+};
+
+}  // namespace umach::hosted

@@ -1,0 +1,187 @@
+// tests/hosted/task_program_test.cc: task programs, end to end: loaded into
+// a task's window, entering the kernel through the real commpage or by a
+// real signal, faulted in, preempted, and resumed. Built twice: on 1 vCPU
+// (umach_task_tests_1cpu) and on 4 (umach_task_tests_4cpu).
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/sched/sched.h"
+#include "platform/hosted/task/test_task.h"
+#include <umach/backend.h>
+
+namespace {
+
+using umach::Access;
+using umach::hosted::TestTask;
+using umach::sched::Thread;
+
+std::unique_ptr<TestTask> load(const char* path, std::vector<std::string> args) {
+  auto t = TestTask::load(path, args);
+  EXPECT_TRUE(t.ok()) << "cannot load " << path;
+  return t.ok() ? std::move(t).take() : nullptr;
+}
+
+// Starts each task's thread from a kernel thread, then runs `during` there
+// (sleeping, stopping), then joins them all.
+struct Scenario {
+  std::vector<TestTask*> tasks;
+  int priority = umach::sched::kPriorityUser;
+  uint64_t run_ns = 0;  // 0: wait for the programs to end by themselves
+  std::vector<uint64_t> ticks;
+  bool started = true;
+};
+
+void run_scenario(void* arg) {
+  auto* s = static_cast<Scenario*>(arg);
+  std::vector<umach::RefPtr<Thread>> threads;
+  for (TestTask* t : s->tasks) {
+    auto th = t->start_thread(s->priority);
+    if (!th.ok()) {
+      s->started = false;
+      break;
+    }
+    threads.push_back(std::move(th).take());
+  }
+  if (s->run_ns) {
+    umach::sched::sleep_ns(s->run_ns);
+    for (TestTask* t : s->tasks) t->stop();
+  }
+  for (auto& th : threads) {
+    umach::sched::thread_join(*th);
+    s->ticks.push_back(th->ticks_run());
+  }
+}
+
+void run(Scenario& s) {
+  // The driver outranks the programs, so it wakes on time to stop them.
+  ASSERT_TRUE(umach::hosted::run_in_kernel(run_scenario, &s, umach::sched::kPriorityKernel));
+  ASSERT_TRUE(s.started);
+}
+
+TEST(TaskProgram, HelloPrintsThroughTheCommpageAndTerminates) {
+  auto hello = load(UMACH_PROGRAM_HELLO, {"hello"});
+  ASSERT_TRUE(hello);
+  Scenario s;
+  s.tasks = {hello.get()};
+  run(s);
+  EXPECT_EQ(hello->output(), "hello from a task program\nargv[0]: hello\n");
+  EXPECT_EQ(hello->end_reason(), "terminated");
+}
+
+TEST(TaskProgram, WriteToAnUnmappedPageIsResolvedAndResumed) {
+  auto probe = load(UMACH_PROGRAM_HELLO, {"probe"});  // only for its window
+  ASSERT_TRUE(probe);
+  uint64_t target = probe->range().vm_min() + (uint64_t{1} << 30);  // far from image and stack
+  char addr[32];
+  snprintf(addr, sizeof addr, "%#llx", static_cast<unsigned long long>(target));
+  auto touch = load(UMACH_PROGRAM_TOUCH, {"touch", addr, "8", "w"});
+  ASSERT_TRUE(touch);
+  // The touch program's own window: recompute the target in it.
+  target = touch->range().vm_min() + (uint64_t{1} << 30);
+  snprintf(addr, sizeof addr, "%#llx", static_cast<unsigned long long>(target));
+  touch.reset();
+  touch = load(UMACH_PROGRAM_TOUCH, {"touch", addr, "8", "w"});
+  ASSERT_TRUE(touch);
+  ASSERT_EQ(touch->range().vm_min() + (uint64_t{1} << 30), target) << "windows are reused in order";
+  Scenario s;
+  s.tasks = {touch.get()};
+  run(s);
+  EXPECT_EQ(touch->output(), "touch: ok\n");
+  EXPECT_EQ(touch->end_reason(), "terminated");
+  // Each of the 8 pages faulted once, on a write, at the page's first word.
+  int at_target = 0;
+  for (const TestTask::Fault& f : touch->faults()) {
+    if (f.address < target || f.address >= target + 8 * 4096) continue;
+    EXPECT_EQ(f.access, Access::kWrite);
+    EXPECT_EQ(f.address % 4096, 0u);
+    ++at_target;
+  }
+  EXPECT_EQ(at_target, 8);
+}
+
+TEST(TaskProgram, ReadOfAnUnmappedPageArrivesAsARead) {
+  auto touch = load(UMACH_PROGRAM_TOUCH, {"touch", "0", "1", "r"});
+  ASSERT_TRUE(touch);
+  uint64_t target = touch->range().vm_min() + (uint64_t{1} << 31);
+  char addr[32];
+  snprintf(addr, sizeof addr, "%#llx", static_cast<unsigned long long>(target));
+  touch.reset();
+  touch = load(UMACH_PROGRAM_TOUCH, {"touch", addr, "1", "r"});
+  ASSERT_TRUE(touch);
+  Scenario s;
+  s.tasks = {touch.get()};
+  run(s);
+  EXPECT_EQ(touch->output(), "touch: ok\n");  // a zero-filled page reads as zeros
+  bool seen = false;
+  for (const TestTask::Fault& f : touch->faults())
+    if (f.address == target) {
+      EXPECT_EQ(f.access, Access::kRead);
+      seen = true;
+    }
+  EXPECT_TRUE(seen);
+}
+
+TEST(TaskProgram, AccessOutsideTheWindowEndsTheThread) {
+  auto touch = load(UMACH_PROGRAM_TOUCH, {"touch", "0x1000", "1", "w"});
+  ASSERT_TRUE(touch);
+  Scenario s;
+  s.tasks = {touch.get()};
+  run(s);
+  EXPECT_EQ(touch->end_reason(), "page fault");
+  ASSERT_FALSE(touch->faults().empty());
+  EXPECT_EQ(touch->faults().back().address, 0x1000u);
+}
+
+TEST(TaskProgram, NullTrapsAnswerInvalidArgument) {
+  auto trapper = load(UMACH_PROGRAM_TRAPPER, {"trapper", "1000"});
+  ASSERT_TRUE(trapper);
+  Scenario s;
+  s.tasks = {trapper.get()};
+  run(s);
+  EXPECT_EQ(trapper->output(), "trapper: done\n");
+  EXPECT_GE(trapper->trap_calls(), 1000u);
+}
+
+TEST(TaskProgram, SpinningProgramsAreAllPreemptedAndProgress) {
+  unsigned n = 2 * umach::sched::cpu_count() + 1;  // more programs than CPUs
+  std::vector<std::unique_ptr<TestTask>> owned;
+  Scenario s;
+  for (unsigned i = 0; i < n; ++i) {
+    owned.push_back(load(UMACH_PROGRAM_SPIN, {"spin"}));
+    ASSERT_TRUE(owned.back());
+    s.tasks.push_back(owned.back().get());
+  }
+  s.run_ns = 30 * umach::sched::kTickNs;
+  run(s);
+  for (unsigned i = 0; i < n; ++i) {
+    EXPECT_GT(owned[i]->preemptions(), 0u) << "program " << i << " was never preempted";
+    EXPECT_GT(s.ticks[i], 0u) << "program " << i << " never ran";
+    EXPECT_EQ(owned[i]->end_reason(), "stopped");
+  }
+}
+
+TEST(TaskProgram, EqualPriorityProgramsShareOneCpuFairly) {
+  if (umach::sched::cpu_count() != 1) GTEST_SKIP() << "one vCPU's round robin";
+  constexpr unsigned kPrograms = 3;
+  std::vector<std::unique_ptr<TestTask>> owned;
+  Scenario s;
+  for (unsigned i = 0; i < kPrograms; ++i) {
+    owned.push_back(load(UMACH_PROGRAM_SPIN, {"spin"}));
+    ASSERT_TRUE(owned.back());
+    s.tasks.push_back(owned.back().get());
+  }
+  s.run_ns = 60 * umach::sched::kTickNs;
+  run(s);
+  uint64_t least = ~uint64_t{0}, most = 0;
+  for (uint64_t t : s.ticks) {
+    least = std::min(least, t);
+    most = std::max(most, t);
+  }
+  EXPECT_GE(least, 1u);
+  EXPECT_LE(most, 2 * least) << "ticks: most " << most << ", least " << least;
+}
+
+}  // namespace
