@@ -122,8 +122,14 @@ TEST(UserFault, PrivilegedInstructionIsAGeneralProtectionFault) {
 }
 
 TEST(UserCopy, CopyFromAndToBadAddressesFails) {
-  HostPages bad(kUserPage, PROT_NONE);
-  HostPages good(kUserPage, PROT_READ | PROT_WRITE);
+  // One mapping, so the bad page is right after the good one (two separate
+  // mmaps need not be neighbours).
+  HostPages both(2 * kUserPage, PROT_READ | PROT_WRITE);
+  ASSERT_EQ(mprotect(both.base() + kUserPage, kUserPage, PROT_NONE), 0);
+  struct Span {
+    uint64_t a;
+    uint64_t addr() const { return a; }
+  } good{both.addr()}, bad{both.addr() + kUserPage};
   in_kernel([&] {
     char buf[64] = "copied";
     EXPECT_TRUE(Platform::copyout(good.addr() + 100, buf, sizeof buf));

@@ -180,13 +180,40 @@ GLOBAL_LABEL(umach_hosted_trap_entry_read_ret)
 "  xsave64 " UF(UMACH_UF_XSAVE, "%r11") "\n"
 "  movb $1, " UF(UMACH_UF_FP_FULL, "%r11") "\n"
 "  jmp 2f\n"
+"2:\n"  // --precise-fp: the full kernel re-entry
+"  movb $" UMACH_STR(UMACH_TRAP_CALL) ", " GS(UMACH_UC_TRAP_KIND) "\n"
+"  jmp umach_hosted_kernel_reentry\n"
+// The common case, a call without --precise-fp: the SysV call contract
+// already gives the kernel an empty x87 stack and clear DF, so the kernel's
+// FP control state is loaded only if the user changed it (ldmxcsr and
+// fninit cost more than the rest of the trip), and rflags only if they
+// are not what a call leaves.
 "1:\n"
 "  stmxcsr " UF(UMACH_UF_MXCSR, "%r11") "\n"
 "  fnstcw " UF(UMACH_UF_FCW, "%r11") "\n"
 "  movb $0, " UF(UMACH_UF_FP_FULL, "%r11") "\n"
-"2:\n"
 "  movb $" UMACH_STR(UMACH_TRAP_CALL) ", " GS(UMACH_UC_TRAP_KIND) "\n"
-"  jmp umach_hosted_kernel_reentry\n"
+"  movb $0, " GS(UMACH_UC_IN_USER) "\n"
+"  cmpb $0, " GS(UMACH_UC_USER_FS_LIVE) "\n"
+"  jne umach_hosted_kernel_reentry\n"
+"  mov " UF(UMACH_UF_RFLAGS, "%r11") ", %rax\n"
+"  and $0x40500, %eax\n"  // AC, DF, TF: any set needs the full path
+"  jnz umach_hosted_kernel_reentry\n"
+"  mov " UF(UMACH_UF_MXCSR, "%r11") ", %eax\n"
+"  cmp umach_hosted_kernel_mxcsr(%rip), %eax\n"
+"  je 3f\n"
+"  ldmxcsr umach_hosted_kernel_mxcsr(%rip)\n"
+"3:\n"
+"  cmpw $0x37f, " UF(UMACH_UF_FCW, "%r11") "\n"  // the x87 control word after fninit
+"  je 4f\n"
+"  fninit\n"
+"4:\n"
+"  cmpb $0, umach_hosted_has_avx(%rip)\n"
+"  je 5f\n"
+"  vzeroupper\n"
+"5:\n"
+"  pop %r15\n  pop %r14\n  pop %r13\n  pop %r12\n  pop %rbx\n  pop %rbp\n"
+"  ret\n"
 ".size umach_hosted_trap_entry, . - umach_hosted_trap_entry\n"
 
 // Back to run_user. Entered with rsp anywhere (a signal redirect sets it to
