@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/platform/platform.h"
 #include "core/sched/sched.h"
 #include "platform/hosted/task/test_task.h"
 #include <umach/backend.h>
@@ -30,6 +31,7 @@ struct Scenario {
   std::vector<TestTask*> tasks;
   int priority = umach::sched::kPriorityUser;
   uint64_t run_ns = 0;  // 0: wait for the programs to end by themselves
+  uint64_t min_preemptions = 0;  // then also wait until each was preempted this often
   std::vector<uint64_t> ticks;
   bool started = true;
 };
@@ -47,6 +49,16 @@ void run_scenario(void* arg) {
   }
   if (s->run_ns) {
     umach::sched::sleep_ns(s->run_ns);
+    // On a loaded host a vCPU may get little host time: wait (up to 10 s)
+    // until every program has been preempted at least twice, so "made
+    // progress" does not depend on the host's mood.
+    uint64_t give_up = umach::Platform::clock_ns() + 10'000'000'000;
+    while (s->min_preemptions && umach::Platform::clock_ns() < give_up) {
+      bool all = true;
+      for (TestTask* t : s->tasks) all = all && (t->preemptions() >= s->min_preemptions || !t->end_reason().empty());
+      if (all) break;
+      umach::sched::sleep_ns(10'000'000);
+    }
     for (TestTask* t : s->tasks) t->stop();
   }
   for (auto& th : threads) {
@@ -155,6 +167,7 @@ TEST(TaskProgram, SpinningProgramsAreAllPreemptedAndProgress) {
     s.tasks.push_back(owned.back().get());
   }
   s.run_ns = 30 * umach::sched::kTickNs;
+  s.min_preemptions = 2;
   run(s);
   for (unsigned i = 0; i < n; ++i) {
     EXPECT_GT(owned[i]->preemptions(), 0u) << "program " << i << " was never preempted";
@@ -182,6 +195,35 @@ TEST(TaskProgram, EqualPriorityProgramsShareOneCpuFairly) {
   }
   EXPECT_GE(least, 1u);
   EXPECT_LE(most, 2 * least) << "ticks: most " << most << ", least " << least;
+}
+
+}  // namespace
+
+namespace {
+
+TEST(TaskProgram, TasksSharingARangeNeverRunOnTwoCpusAtOnce) {
+  using umach::hosted::AddressModel;
+  umach::hosted::set_address_model(AddressModel::kShared);
+  TestTask::reset_shared_range_stats();
+  std::vector<std::unique_ptr<TestTask>> owned;
+  Scenario s;
+  for (int i = 0; i < 3; ++i) {
+    owned.push_back(load(UMACH_PROGRAM_SPIN, {"spin"}));
+    ASSERT_TRUE(owned.back());
+    s.tasks.push_back(owned.back().get());
+  }
+  auto hello = load(UMACH_PROGRAM_HELLO, {"hello"});
+  ASSERT_TRUE(hello);
+  s.tasks.push_back(hello.get());
+  umach::hosted::set_address_model(AddressModel::kWindowPerTask);
+  ASSERT_EQ(&owned[0]->range(), &hello->range()) << "the shared model puts every task in one range";
+  s.run_ns = 100 * umach::sched::kTickNs;  // room for the range to pass around
+  s.min_preemptions = 1;
+  run(s);
+  EXPECT_EQ(TestTask::shared_range_most_in_user(), 1);
+  // Each kept its own bytes across the swaps: hello still printed its lines.
+  EXPECT_EQ(hello->output(), "hello from a task program\nargv[0]: hello\n");
+  for (auto& t : owned) EXPECT_GT(t->preemptions(), 0u);
 }
 
 }  // namespace

@@ -2,10 +2,13 @@
 #include "platform/hosted/task/test_task.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <new>
 
 #include "core/kstd/cstring.h"
+#include "core/cpu.h"
 #include "core/log.h"
 #include "core/page_alloc.h"
 #include "core/sched/sched.h"
@@ -47,6 +50,39 @@ bool read_file(const std::string& path, std::vector<uint8_t>& out) {
 
 }  // namespace
 
+// The loaded programs, for the gdb helper's mach-load-symbols (it reads
+// these two symbols by name). Plain data, so gdb can walk it.
+struct LoadedProgramRecord {
+  const char* path;
+  uint64_t base;
+};
+constexpr unsigned kMaxLoadedPrograms = 256;
+LoadedProgramRecord g_loaded_programs[kMaxLoadedPrograms];
+unsigned g_loaded_program_count = 0;
+namespace {
+std::mutex g_loaded_lock;
+
+void note_loaded(const std::string& path, uint64_t base) {
+  std::lock_guard<std::mutex> hold(g_loaded_lock);
+  if (g_loaded_program_count < kMaxLoadedPrograms)
+    g_loaded_programs[g_loaded_program_count++] = {strdup(path.c_str()), base};
+}
+
+void note_unloaded(uint64_t base) {
+  std::lock_guard<std::mutex> hold(g_loaded_lock);
+  for (unsigned i = 0; i < g_loaded_program_count; ++i) {
+    if (g_loaded_programs[i].base != base) continue;
+    free(const_cast<char*>(g_loaded_programs[i].path));
+    g_loaded_programs[i] = g_loaded_programs[--g_loaded_program_count];
+    return;
+  }
+}
+}  // namespace
+
+std::atomic<int> TestTask::g_shared_in_user{0};
+std::atomic<int> TestTask::g_shared_most{0};
+std::atomic<int> TestTask::g_shared_waiting{0};
+
 Result<std::unique_ptr<TestTask>> TestTask::load(const std::string& path, const std::vector<std::string>& args) {
   std::vector<uint8_t> file;
   if (!read_file(path, file)) return Error{KERN_INVALID_ARGUMENT};
@@ -64,12 +100,16 @@ Result<std::unique_ptr<TestTask>> TestTask::load(const std::string& path, const 
   AddressRange& r = *task->range_;
   if (!register_user_range(r.base(), r.end() - r.base())) return Error{KERN_RESOURCE_SHORTAGE};
   const LoadedProgram& p = task->program_;
+  note_loaded(path, p.load_bias);
   Platform::frame_init(*task->frame_, p.pc, p.sp, p.argc, p.argv, p.commpage);
   return task;
 }
 
 TestTask::~TestTask() {
-  if (program_.pc) unload_task_program(*pmap_, program_);
+  if (program_.pc) {
+    note_unloaded(program_.load_bias);
+    unload_task_program(*pmap_, program_);
+  }
   for (paddr_t pa : zero_filled_) page_allocator().free(pa);
   if (range_) unregister_user_range(range_->base());
   pmap_.reset();
@@ -109,22 +149,57 @@ void TestTask::user_loop(void* arg) {
   for (;;) {
     sched::preemption_point();  // ticks first: run_user returns at once while one is pending
     if (self->stop_.load()) return self->end("stopped");
-    TrapInfo trap = Platform::run_user(frame);
-    switch (trap.kind) {
-      case TrapKind::kPreempted:
-        self->preemptions_.fetch_add(1, std::memory_order_relaxed);
+    // Tasks that share a range (--address-model=shared, or a child in its
+    // parent's range) never run on two CPUs at once: claim the range for
+    // this CPU and make this task's mappings the resident ones. The thread
+    // cannot leave the CPU inside run_user, so the claim covers the run.
+    AddressRange& range = *self->range_;
+    bool shared = range.pmap_count() > 1;
+    unsigned cpu = this_cpu().id;
+    if (shared) {
+      if (!range.try_claim(cpu)) {
+        // Another CPU runs a task of this range: wait a little, and let
+        // the holder know someone waits, so it backs off after its run.
+        g_shared_waiting.fetch_add(1);
+        sched::sleep_ns(50'000);
+        g_shared_waiting.fetch_sub(1);
         continue;
-      case TrapKind::kTrapCall:
-        if (self->handle_trap_call()) continue;
-        return;
-      case TrapKind::kPageFault:
-        if (self->handle_page_fault(trap)) continue;
-        return;
-      default:
-        klog("umach: task program thread ended: %s at pc %#llx (no exception handler)\n", trap_name(trap.kind),
-             static_cast<unsigned long long>(Platform::frame_pc(frame)));
-        return self->end(trap_name(trap.kind));
+      }
+      range.activate(*self->pmap_);
+      int now = g_shared_in_user.fetch_add(1) + 1;
+      for (int seen = g_shared_most.load(); now > seen && !g_shared_most.compare_exchange_weak(seen, now);) {
+      }
     }
+    TrapInfo trap = Platform::run_user(frame);
+    if (shared) g_shared_in_user.fetch_sub(1);
+    // Handled with the claim still held: copyin/copyout and the pmap see
+    // this task's mappings, not another task's of the same range.
+    bool go_on = self->handle(trap);
+    if (shared) {
+      range.release(cpu);
+      // Best-effort fairness: a holder that would re-claim at once would
+      // starve waiters polling from other CPUs.
+      if (g_shared_waiting.load() > 0) sched::sleep_ns(200'000);
+    }
+    if (!go_on) return;
+  }
+}
+
+// What brought the thread back from user mode; false when the thread ends.
+bool TestTask::handle(const TrapInfo& trap) {
+  switch (trap.kind) {
+    case TrapKind::kPreempted:
+      preemptions_.fetch_add(1, std::memory_order_relaxed);
+      return true;
+    case TrapKind::kTrapCall:
+      return handle_trap_call();
+    case TrapKind::kPageFault:
+      return handle_page_fault(trap);
+    default:
+      klog("umach: task program thread ended: %s at pc %#llx (no exception handler)\n", trap_name(trap.kind),
+           static_cast<unsigned long long>(Platform::frame_pc(*frame_)));
+      end(trap_name(trap.kind));
+      return false;
   }
 }
 

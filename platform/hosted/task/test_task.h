@@ -15,6 +15,9 @@
 //     entered is zero-filled from the page allocator (the one piece of
 //     vm_fault these tests need); both are recorded;
 //   - preemption: the loop's preemption point runs before each run_user;
+//   - shared ranges: a task whose range holds other tasks' pmaps claims the
+//     range for its CPU and makes its mappings resident around each
+//     run_user, so such tasks never run on two CPUs at once;
 //   - anything else (a trap number past the table, an illegal instruction,
 //     an arithmetic fault, a breakpoint) ends the thread with a console line
 //     saying why, as GNU Mach does for a task with no exception handler.
@@ -61,12 +64,17 @@ class TestTask {
   // Why the thread ended ("" while it runs): "terminated", "stopped", or the trap.
   std::string end_reason() const;
   const LoadedProgram& program() const { return program_; }
+  // The most threads of range-sharing tasks ever seen in user mode at once
+  // (the rule is one); tests reset it.
+  static int shared_range_most_in_user() { return g_shared_most.load(); }
+  static void reset_shared_range_stats() { g_shared_most.store(0); }
   AddressRange& range() { return *range_; }
   Pmap& pmap() { return *pmap_; }
 
  private:
   TestTask() = default;
   static void user_loop(void* self);
+  bool handle(const TrapInfo& trap);
   bool handle_trap_call();
   bool handle_page_fault(const TrapInfo& trap);
   void end(const std::string& why);
@@ -84,6 +92,9 @@ class TestTask {
   std::string output_;
   std::vector<Fault> faults_;
   std::string end_reason_;
+  static std::atomic<int> g_shared_in_user;
+  static std::atomic<int> g_shared_most;
+  static std::atomic<int> g_shared_waiting;
 };
 
 }  // namespace umach::hosted
