@@ -26,7 +26,8 @@ void PageAllocator::init(kstd::Span<const PhysRange> ranges) {
   for (const PhysRange& pr : ranges) {
     kassert(pr.base % kPage == 0 && pr.size % kPage == 0);
     size_t total = pr.size / kPage;
-    size_t bitmap_pages = (words_for(total) * 8 + kPage - 1) / kPage;
+    // Two bitmaps: allocated pages, then pages that may hold old data.
+    size_t bitmap_pages = (2 * words_for(total) * 8 + kPage - 1) / kPage;
     if (total <= bitmap_pages) continue;  // too small to be worth a bitmap
     kassert(range_count_ < kMaxRanges);
     Range& r = ranges_[range_count_++];
@@ -37,6 +38,8 @@ void PageAllocator::init(kstd::Span<const PhysRange> ranges) {
     size_t words = words_for(r.pages);
     kstd::memset(r.bitmap, 0, words * 8);
     if (r.pages % 64) r.bitmap[words - 1] = kFull << (r.pages % 64);  // no pages past the end
+    r.dirty = r.bitmap + words;
+    kstd::memset(r.dirty, Platform::kRamZeroAtBoot ? 0 : 0xff, words * 8);
     total_pages_ += r.pages;
     free_pages_ += r.pages;
   }
@@ -67,6 +70,7 @@ void PageAllocator::mark_locked(Range& r, size_t first, size_t n, bool allocated
     } else {
       if (!(word & bit)) panic("page_free: page %#llx is not allocated", static_cast<unsigned long long>(r.base + i * kPage));
       word &= ~bit;
+      r.dirty[i / 64] |= bit;  // whatever its owner wrote is still there
     }
   }
   if (allocated)
@@ -116,6 +120,21 @@ Result<paddr_t> PageAllocator::alloc(size_t npages, size_t align_pages) {
   bool ok = (npages == 1 && align_pages == 1) ? alloc_one_locked(pa)
                                               : alloc_run_locked(npages, align_pages, pa);
   if (!ok) return Error{KERN_RESOURCE_SHORTAGE};
+  return pa;
+}
+
+Result<paddr_t> PageAllocator::alloc_zeroed() {
+  paddr_t pa = UMACH_TRY(alloc());
+  bool dirty;
+  {
+    SpinlockGuard guard(lock_);
+    Range* r = range_of_locked(pa, 1);
+    size_t i = (pa - r->base) / kPage;
+    dirty = r->dirty[i / 64] & (uint64_t{1} << (i % 64));
+  }
+  // A page never handed out since a zero-filled boot needs no zeroing (on
+  // hosted, touching it would also make the host allocate it twice over).
+  if (dirty) kstd::memset(Platform::phys_to_virt(pa), 0, kPage);
   return pa;
 }
 

@@ -5,6 +5,8 @@
 // range itself. Single pages come from a next-fit scan of 64-page words
 // (O(1) amortised while memory is not nearly full); runs of pages with an
 // alignment come from a linear scan, which only zones' slabs use.
+// A second bitmap remembers which pages may hold old data, so a page that
+// was never used since a zero-filled boot is handed out as zeros for free.
 // Later the VM's page database (VmPage, queues) sits on top of this.
 #pragma once
 
@@ -31,6 +33,9 @@ class PageAllocator {
   // `npages` contiguous pages whose physical address is a multiple of
   // `align_pages` pages (a power of two). KERN_RESOURCE_SHORTAGE when none.
   Result<paddr_t> alloc(size_t npages = 1, size_t align_pages = 1) UMACH_EXCLUDES(lock_);
+  // One page of zeros: zeroed here unless it was never used since boot
+  // on a machine whose RAM starts zero (Platform::kRamZeroAtBoot).
+  Result<paddr_t> alloc_zeroed() UMACH_EXCLUDES(lock_);
   // Returns pages; freeing a page that is not allocated panics.
   void free(paddr_t pa, size_t npages = 1) UMACH_EXCLUDES(lock_);
 
@@ -44,6 +49,7 @@ class PageAllocator {
     paddr_t base = 0;     // first page the allocator hands out
     size_t pages = 0;
     uint64_t* bitmap = nullptr;
+    uint64_t* dirty = nullptr;  // bit set: the page may hold old contents
     size_t hint = 0;      // word index where the next single-page scan starts
   };
 

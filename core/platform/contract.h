@@ -47,9 +47,12 @@ concept Console = requires(const char* s, size_t n) {
 
 // Physical memory: the usable ranges (page aligned, not overlapping, none
 // holding the kernel image or boot data), and the kernel's direct map.
+// kRamZeroAtBoot: every reported page reads as zero until first written
+// (a fresh memfd on hosted); the page allocator then skips zeroing them.
 template <class P>
 concept BootMemory = requires(paddr_t pa, const void* va) {
   { P::kPageSize } -> kstd::convertible_to<size_t>;
+  { P::kRamZeroAtBoot } -> kstd::convertible_to<bool>;
   { P::phys_ranges() } -> kstd::same_as<kstd::Span<const PhysRange>>;
   { P::phys_to_virt(pa) } -> kstd::same_as<void*>;
   { P::virt_to_phys(va) } -> kstd::same_as<paddr_t>;

@@ -2,6 +2,8 @@
 // instance over ranges of the boot allocator's memory.
 #include <gtest/gtest.h>
 
+#include <string.h>
+
 #include <set>
 #include <vector>
 
@@ -27,6 +29,10 @@ class PageAllocatorTest : public testing::Test {
     borrowed_ = {{a.value(), pages_a}, {b.value(), pages_b}};
     ranges_[0] = {a.value(), pages_a * kPage};
     ranges_[1] = {b.value(), pages_b * kPage};
+    // Borrowed pages may hold old data; the platform promises zeroed RAM at
+    // boot (kRamZeroAtBoot), so give the private allocator what boot would.
+    memset(Platform::phys_to_virt(a.value()), 0, pages_a * kPage);
+    memset(Platform::phys_to_virt(b.value()), 0, pages_b * kPage);
     alloc_.init({ranges_, 2});
   }
   void TearDown() override {
@@ -77,6 +83,27 @@ TEST_F(PageAllocatorTest, InjectedFailureReportsResourceShortage) {
   auto r = alloc_.alloc();
   ASSERT_TRUE(r.ok());
   alloc_.free(r.value());
+}
+
+TEST_F(PageAllocatorTest, ZeroedPagesAreZeroEvenAfterReuse) {
+  carve(8, 8);
+  std::vector<paddr_t> pages;
+  for (;;) {  // every page, each written and given back
+    auto r = alloc_.alloc_zeroed();
+    if (!r.ok()) break;
+    auto* bytes = static_cast<unsigned char*>(Platform::phys_to_virt(r.value()));
+    for (size_t i = 0; i < kPage; ++i) ASSERT_EQ(bytes[i], 0) << "fresh page not zero";
+    memset(bytes, 0xa5, kPage);
+    pages.push_back(r.value());
+  }
+  for (paddr_t pa : pages) alloc_.free(pa);
+  for (size_t n = 0; n < pages.size(); ++n) {
+    auto r = alloc_.alloc_zeroed();
+    ASSERT_TRUE(r.ok());
+    auto* bytes = static_cast<unsigned char*>(Platform::phys_to_virt(r.value()));
+    for (size_t i = 0; i < kPage; ++i) ASSERT_EQ(bytes[i], 0) << "reused page not zeroed";
+  }
+  for (paddr_t pa : pages) alloc_.free(pa);
 }
 
 TEST_F(PageAllocatorTest, DoubleFreePanics) {

@@ -16,6 +16,8 @@ namespace umach::baremetal {
 
 struct IdentityDirectMap {
   static constexpr size_t kPageSize = 4096;
+  // Firmware and boot loaders leave RAM as they please: zero it on use.
+  static constexpr bool kRamZeroAtBoot = false;
   static void* phys_to_virt(paddr_t pa) { return reinterpret_cast<void*>(static_cast<uintptr_t>(pa)); }
   static paddr_t virt_to_phys(const void* va) { return reinterpret_cast<uintptr_t>(va); }
 };

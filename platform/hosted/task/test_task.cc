@@ -252,9 +252,8 @@ bool TestTask::handle_page_fault(const TrapInfo& trap) {
     if (f == FaultOutcome::kResolved) return true;
     if (f == FaultOutcome::kNotEntered && trap.access != Access::kExecute) {
       // Zero-fill: the one piece of vm_fault these programs need.
-      auto pa = page_allocator().alloc();
+      auto pa = page_allocator().alloc_zeroed();
       if (pa.ok()) {
-        kstd::memset(Platform::phys_to_virt(pa.value()), 0, kPage);
         if (pmap_->enter(va, pa.value(), kPage, kProtRead | kProtWrite, write ? kProtWrite : kProtRead).ok()) {
           zero_filled_.push_back(pa.value());
           return true;

@@ -51,6 +51,7 @@ inline constexpr paddr_t kPhysBase = 0x100000;  // physical address 0 is never R
 
 struct Backend {
   static constexpr size_t kPageSize = 4096;
+  static constexpr bool kRamZeroAtBoot = true;  // a new memfd reads as zeros
   static constexpr unsigned kMaxCpus = 64;
   static constexpr bool kMemoryChecker = UMACH_HOSTED_ASAN;
 
