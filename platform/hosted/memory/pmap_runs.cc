@@ -2,6 +2,7 @@
 // host mappings: forming them around a fault, splitting, dropping, and the
 // least-recently-used budget (see pmap.h). All under the pmap's lock.
 #include "core/kassert.h"
+#include "core/kstd/utility.h"
 #include "core/platform/platform.h"
 #include "platform/hosted/memory/address_window.h"
 #include "platform/hosted/memory/pmap.h"
@@ -75,7 +76,14 @@ bool Pmap::mergeable_locked(vaddr_t page, vaddr_t va, const Entry& e) const {
 bool Pmap::map_around_locked(vaddr_t va, uint8_t bits) {
   const Entry e = entries_.at(va);
   vaddr_t lo = va, hi = va + kPageSize;
-  vaddr_t absorbed[kMaxRunPages];
+  // Runs the new one absorbs: their pages stay mapped in the host (an mmap
+  // over a present page unmaps it first, and that TLB shootdown across the
+  // vCPUs' host CPUs costs far more than the fault itself); only the gaps
+  // between them are mapped, and the host merges the adjacent mappings.
+  struct Absorbed {
+    vaddr_t start, end;
+    unsigned host_prot;
+  } absorbed[kMaxRunPages];
   size_t nabsorbed = 0;
   auto pages = [&] { return (hi - lo) / kPageSize; };
   auto grow = [&](vaddr_t page, bool down) {
@@ -88,7 +96,7 @@ bool Pmap::map_around_locked(vaddr_t va, uint8_t bits) {
     }
     size_t n = (r->second.end - r->first) / kPageSize;
     if (pages() + n > kMaxRunPages || r->second.prot != e.prot) return false;
-    absorbed[nabsorbed++] = r->first;
+    absorbed[nabsorbed++] = {r->first, r->second.end, host_prot_of(r->second.prot, r->second.bits)};
     (down ? lo : hi) = down ? r->first : r->second.end;
     return true;
   };
@@ -96,13 +104,27 @@ bool Pmap::map_around_locked(vaddr_t va, uint8_t bits) {
   }
   while (grow(hi, false)) {
   }
-  for (size_t i = 0; i < nabsorbed; ++i) drop_run_locked(runs_.find(absorbed[i]), false);
+  for (size_t i = 0; i < nabsorbed; ++i) drop_run_locked(runs_.find(absorbed[i].start), false);
   uint8_t all = kReferenced | kModified;
   for (vaddr_t p = lo; p < hi; p += kPageSize) all &= entries_[p].bits;
   bits |= all;
   enforce_budget_locked(1);
   paddr_t pa = e.pa - (va - lo);
-  if (!map_physical(lo, pa, hi - lo, host_prot_of(e.prot, bits))) {
+  unsigned prot = host_prot_of(e.prot, bits);
+  // Absorbed runs were found growing down, then up: put them in address order.
+  for (size_t i = 1; i < nabsorbed; ++i)
+    for (size_t j = i; j > 0 && absorbed[j].start < absorbed[j - 1].start; --j)
+      kstd::swap(absorbed[j], absorbed[j - 1]);
+  bool ok = true;
+  vaddr_t cur = lo;
+  for (size_t i = 0; i < nabsorbed && ok; ++i) {
+    if (cur < absorbed[i].start) ok = map_physical(cur, pa + (cur - lo), absorbed[i].start - cur, prot);
+    if (ok && absorbed[i].host_prot != prot)
+      ok = protect_host(absorbed[i].start, absorbed[i].end - absorbed[i].start, prot);
+    cur = absorbed[i].end;
+  }
+  if (ok && cur < hi) ok = map_physical(cur, pa + (cur - lo), hi - cur, prot);
+  if (!ok) {
     if (!reserve_host(lo, hi - lo)) panic("hosted pmap: reservation refused");
     return false;
   }
