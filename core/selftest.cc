@@ -4,6 +4,7 @@
 #include "core/log.h"
 #include "core/page_alloc.h"
 #include "core/sched/kstack.h"
+#include "core/sched/sched.h"
 #include "core/zone.h"
 
 // Bounds of the linker section, defined by the linker (or the bare-metal
@@ -52,6 +53,7 @@ bool run_selftest(const SelfTest& test, bool verbose) {
   SelfTestContext ctx(test.name);
   test.run(ctx);
   drain_caches();
+  sched::check_invariants();
   long leaked = before.leaks_since();
   size_t pages_now = page_allocator().free_pages();
   ctx.check(leaked == 0, "no kernel object leaked", __FILE__, __LINE__);

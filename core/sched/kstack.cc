@@ -65,9 +65,5 @@ void kstack_drain() {
   }
 }
 
-size_t kstack_pooled() {
-  SpinlockGuard guard(g_lock);
-  return g_pooled;
-}
 
 }  // namespace umach::sched

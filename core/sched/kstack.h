@@ -15,6 +15,5 @@ inline constexpr size_t kStackPoolMax = 16;
 void* kstack_alloc();  // nullptr when out of memory (or fault injected)
 void kstack_free(void* stack);
 void kstack_drain();
-size_t kstack_pooled();
 
 }  // namespace umach::sched

@@ -30,8 +30,6 @@ Thread* RunQueue::dequeue_locked(int worst, bool thief) {
   return nullptr;
 }
 
-int RunQueue::best_priority_locked() const { return bitmap_ ? __builtin_ctzll(bitmap_) : kNumPriorities; }
-
 void RunQueue::check_invariants() const {
   SpinlockGuard guard(lock);
   size_t n = 0;

@@ -378,6 +378,13 @@ void thread_join(Thread& t) {
   }
 }
 
+void check_invariants() {
+  for (unsigned i = 0; i < g_cpu_count; ++i) g_cpus[i].runq.check_invariants();
+  SpinlockGuard guard(g_all_threads_lock);
+  g_all_threads.check_invariants();
+  for (const Thread& t : g_all_threads) t.check_local();
+}
+
 void sleep_ns(uint64_t ns) {
   WaitQueue never;
   {

@@ -62,4 +62,8 @@ void thread_join(Thread& t);
 // Sleeps the current thread for at least `ns` nanoseconds.
 void sleep_ns(uint64_t ns);
 
+// Full tier of the object checks: every run queue and every thread.
+// O(threads); for test boundaries.
+void check_invariants();
+
 }  // namespace umach::sched

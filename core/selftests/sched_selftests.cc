@@ -248,11 +248,13 @@ namespace {
 struct Counter {
   sched::Mutex mutex;
   long value UMACH_GUARDED_BY(mutex) = 0;
+  kstd::Atomic<int> not_owner{0};  // times the holder was not the owner
 };
 void count_under_mutex(void* arg) {
   auto* c = static_cast<Counter*>(arg);
   for (int i = 0; i < 200; ++i) {
     sched::MutexGuard guard(c->mutex);
+    if (!c->mutex.held_by_current()) c->not_owner.fetch_add(1);
     long v = c->value;
     if (i % 16 == 0) sched::thread_yield();  // let others find it held
     c->value = v + 1;
@@ -270,6 +272,8 @@ UMACH_SELFTEST(sched_mutex_excludes) {
   }
   for (auto& x : t)
     if (x) sched::thread_join(*x);
+  ST_CHECK_EQ(c.not_owner.load(), 0);
+  ST_CHECK(!c.mutex.held_by_current());
   sched::MutexGuard guard(c.mutex);
   ST_CHECK_EQ(c.value, 800);
 }
