@@ -81,12 +81,14 @@ void finish_switch() {
     st = prev->state_;
     if (st == ThreadState::kRunning && !prev->is_idle_) prev->state_ = ThreadState::kRunnable;
   }
+  // Its context is saved: it may run elsewhere from here on. Cleared before
+  // it goes back on a queue, so a queued thread is never still on a CPU.
+  prev->on_cpu_.store(false, kstd::MemoryOrder::release);
   if (st == ThreadState::kRunning && !prev->is_idle_) {
     // Preempted or yielded: back on this CPU's queue, behind its peers.
     SpinlockGuard guard(sc.runq.lock);
     sc.runq.enqueue_locked(*prev);
   }
-  prev->on_cpu_.store(false, kstd::MemoryOrder::release);
   if (st == ThreadState::kTerminated) reap(prev);
 }
 
@@ -94,8 +96,10 @@ void switch_to(Thread* self, Thread* next) {
   Cpu& c = this_cpu();
   SchedCpu& sc = sched_of(c);
   kassert(sc.active == self && next != self);
-  // Its context may still be being saved on the CPU it just left.
-  while (next->on_cpu_.load(kstd::MemoryOrder::acquire)) Platform::cpu_relax();
+  // Queued and handed-off threads have left their last CPU (thread_setrun
+  // and thread_handoff wait for that); a CPU that waited here, in the middle
+  // of its own switch, could wait in a ring with others doing the same.
+  kassert(!next->on_cpu_.load(kstd::MemoryOrder::acquire));
   next->on_cpu_.store(true, kstd::MemoryOrder::relaxed);
   next->last_cpu_ = &c;
   next->quantum_left_ = kQuantumTicks;
@@ -241,6 +245,10 @@ int find_idle_cpu(unsigned except) {
 }
 
 void thread_setrun(Thread& t) {
+  // A woken thread may still be leaving its CPU (its context not yet saved):
+  // wait here, in the waker, which is not itself leaving a CPU, so nobody
+  // waits on it and no ring of waiting CPUs can form.
+  while (t.on_cpu_.load(kstd::MemoryOrder::acquire)) Platform::cpu_relax();
   Cpu* here = current_cpu_or_null();
   unsigned target;
   if (t.last_cpu_) {
@@ -305,6 +313,13 @@ WaitResult thread_block() {
 WaitResult thread_handoff(RefPtr<Thread> next_ref) {
   Thread* self = current_thread();
   kassert(self && !self->is_idle_ && next_ref);
+  Thread* next = next_ref.get();
+  if (next->on_cpu_.load(kstd::MemoryOrder::acquire)) {
+    // Still leaving its CPU: no direct switch (see switch_to); wake it the
+    // ordinary way before committing to our own sleep, then sleep.
+    thread_setrun(*next);
+    return thread_block();
+  }
   bool waiting;
   {
     SpinlockGuard guard(self->lock);
@@ -314,7 +329,6 @@ WaitResult thread_handoff(RefPtr<Thread> next_ref) {
     else
       self->state_ = ThreadState::kRunning;
   }
-  Thread* next = next_ref.get();
   if (!waiting) {
     thread_setrun(*next);  // our wait already ended: both stay runnable
     SpinlockGuard guard(self->lock);

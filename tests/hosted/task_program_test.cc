@@ -32,6 +32,7 @@ struct Scenario {
   int priority = umach::sched::kPriorityUser;
   uint64_t run_ns = 0;  // 0: wait for the programs to end by themselves
   uint64_t min_preemptions = 0;  // then also wait until each was preempted this often
+  std::vector<TestTask*> must_end;  // ... and until these have ended by themselves
   std::vector<uint64_t> ticks;
   bool started = true;
 };
@@ -56,6 +57,7 @@ void run_scenario(void* arg) {
     while (s->min_preemptions && umach::Platform::clock_ns() < give_up) {
       bool all = true;
       for (TestTask* t : s->tasks) all = all && (t->preemptions() >= s->min_preemptions || !t->end_reason().empty());
+      for (TestTask* t : s->must_end) all = all && !t->end_reason().empty();
       if (all) break;
       umach::sched::sleep_ns(10'000'000);
     }
@@ -219,6 +221,7 @@ TEST(TaskProgram, TasksSharingARangeNeverRunOnTwoCpusAtOnce) {
   ASSERT_EQ(&owned[0]->range(), &hello->range()) << "the shared model puts every task in one range";
   s.run_ns = 100 * umach::sched::kTickNs;  // room for the range to pass around
   s.min_preemptions = 1;
+  s.must_end = {hello.get()};
   run(s);
   EXPECT_EQ(TestTask::shared_range_most_in_user(), 1);
   // Each kept its own bytes across the swaps: hello still printed its lines.
