@@ -1,7 +1,5 @@
 /* tests/programs/spin.c: never returns; counts in memory, so a test or the
  * scheduler can see it run and preempt it. */
-#include "umach_task.h"
-
 volatile unsigned long spin_counter;
 
 int main(void) {
