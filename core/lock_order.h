@@ -12,7 +12,11 @@
 //   rank            what it guards                              taken inside
 //   ----            --------------                              ------------
 //   kSleepLock      a Mutex's owner and waiters                 (outermost)
-//   kWaitQueue      a wait queue's waiters                       kSleepLock
+//   kIpcSpace       one IPC space's names and entries            kSleepLock
+//   kIpcObject      one port's or port set's state; two are      kIpcSpace
+//                   nested only in address order (a port and
+//                   its set: the set after its member)
+//   kWaitQueue      a wait queue's waiters                       kIpcObject
 //   kThread         a thread's scheduling state (state, wait     kWaitQueue
 //                   queue, wait result)
 //   kTimerQueue     the pending timeouts                         kThread
@@ -35,14 +39,16 @@
 namespace umach {
 
 enum class LockRank : unsigned {
-  kSleepLock = 2,
-  kWaitQueue = 3,
-  kThread = 4,
-  kTimerQueue = 5,
-  kRunQueue = 6,
-  kKernelStacks = 7,
-  kThreadList = 8,
-  kAddressWindows = 9,
+  kSleepLock = 1,
+  kIpcSpace = 2,
+  kIpcObject = 3,
+  kWaitQueue = 4,
+  kThread = 5,
+  kTimerQueue = 6,
+  kRunQueue = 7,
+  kKernelStacks = 8,
+  kThreadList = 9,
+  kAddressWindows = 10,
   kAddressRange = 11,
   kPmap = 12,
   kZoneRegistry = 13,

@@ -1,0 +1,312 @@
+// ipc/mach_port.cc: the mach_port_* calls on a space, with the errors of
+// the GNU Mach manual ("Port Manipulation Interface").
+#include "ipc/right.h"
+
+namespace umach::ipc {
+
+kern_return_t IpcSpace::allocate_object_locked(IpcEntry* e, mach_port_right_t right) {
+  if (right == MACH_PORT_RIGHT_RECEIVE) {
+    auto port = Port::create();
+    if (!port.ok()) return port.error();
+    Port* p = port.value().leak_ref();
+    {
+      SpinlockGuard pg(p->lock);
+      p->receiver_ = this;
+      p->receiver_name_ = e->name;
+    }
+    e->type = MACH_PORT_TYPE_RECEIVE;
+    set_object_locked(e, p);
+  } else if (right == MACH_PORT_RIGHT_PORT_SET) {
+    auto set = PortSet::create();
+    if (!set.ok()) return set.error();
+    PortSet* s = set.value().leak_ref();
+    {
+      SpinlockGuard sg(s->lock);
+      s->name_ = e->name;
+    }
+    e->type = MACH_PORT_TYPE_PORT_SET;
+    set_object_locked(e, s);
+  } else {
+    e->type = MACH_PORT_TYPE_DEAD_NAME;
+    e->urefs = 1;
+  }
+  return KERN_SUCCESS;
+}
+
+static bool allocatable(mach_port_right_t right) {
+  return right == MACH_PORT_RIGHT_RECEIVE || right == MACH_PORT_RIGHT_PORT_SET || right == MACH_PORT_RIGHT_DEAD_NAME;
+}
+
+kern_return_t IpcSpace::allocate(mach_port_right_t right, mach_port_name_t* name) {
+  if (!allocatable(right)) return KERN_INVALID_VALUE;
+  SpinlockGuard g(lock);
+  IpcEntry* e;
+  if (kern_return_t kr = new_entry_locked(MACH_PORT_NULL, &e); kr != KERN_SUCCESS) return kr;
+  if (kern_return_t kr = allocate_object_locked(e, right); kr != KERN_SUCCESS) {
+    free_entry_locked(e);
+    return kr;
+  }
+  *name = e->name;
+  return KERN_SUCCESS;
+}
+
+kern_return_t IpcSpace::allocate_name(mach_port_right_t right, mach_port_name_t name) {
+  if (!allocatable(right) || !MACH_PORT_VALID(name)) return KERN_INVALID_VALUE;
+  SpinlockGuard g(lock);
+  if (!active_) return KERN_INVALID_TASK;
+  if (lookup_locked(name)) return KERN_NAME_EXISTS;
+  IpcEntry* e;
+  if (kern_return_t kr = new_entry_locked(name, &e); kr != KERN_SUCCESS) return kr;
+  if (kern_return_t kr = allocate_object_locked(e, right); kr != KERN_SUCCESS) {
+    free_entry_locked(e);
+    return kr;
+  }
+  return KERN_SUCCESS;
+}
+
+kern_return_t IpcSpace::deallocate(mach_port_name_t name) {
+  SpinlockGuard g(lock);
+  if (!active_) return KERN_INVALID_TASK;
+  IpcEntry* e = lookup_locked(name);
+  if (!e) return KERN_INVALID_NAME;
+  if (e->type & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_DEAD_NAME)) {
+    if (e->urefs > 1) {
+      --e->urefs;
+      return KERN_SUCCESS;
+    }
+    drop_rights_locked(e, e->type & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_DEAD_NAME));
+    return KERN_SUCCESS;
+  }
+  if (e->type & MACH_PORT_TYPE_SEND_ONCE) {
+    drop_rights_locked(e, MACH_PORT_TYPE_SEND_ONCE);
+    return KERN_SUCCESS;
+  }
+  return KERN_INVALID_RIGHT;  // a receive right or a port set: mod_refs or destroy
+}
+
+kern_return_t IpcSpace::destroy(mach_port_name_t name) {
+  SpinlockGuard g(lock);
+  if (!active_) return KERN_INVALID_TASK;
+  IpcEntry* e = lookup_locked(name);
+  if (!e) return KERN_INVALID_NAME;
+  destroy_entry_locked(e);
+  return KERN_SUCCESS;
+}
+
+kern_return_t IpcSpace::mod_refs(mach_port_name_t name, mach_port_right_t right, mach_port_delta_t delta) {
+  if (right >= MACH_PORT_RIGHT_NUMBER) return KERN_INVALID_VALUE;
+  SpinlockGuard g(lock);
+  if (!active_) return KERN_INVALID_TASK;
+  IpcEntry* e = lookup_locked(name);
+  if (!e) return KERN_INVALID_NAME;
+  const mach_port_type_t bit = MACH_PORT_TYPE(right);
+  if (!(e->type & bit)) return KERN_INVALID_RIGHT;
+  if (right == MACH_PORT_RIGHT_RECEIVE || right == MACH_PORT_RIGHT_PORT_SET || right == MACH_PORT_RIGHT_SEND_ONCE) {
+    // One right each: the only changes are none and its removal.
+    if (delta == 0) return KERN_SUCCESS;
+    if (delta != -1) return KERN_INVALID_VALUE;
+    drop_rights_locked(e, bit);
+    return KERN_SUCCESS;
+  }
+  // Send rights and dead names count user references.
+  const int64_t refs = static_cast<int64_t>(e->urefs) + delta;
+  if (refs < 0) return KERN_INVALID_VALUE;
+  if (refs > kUrefsMax) return KERN_UREFS_OVERFLOW;
+  if (refs == 0) drop_rights_locked(e, bit);
+  else e->urefs = static_cast<mach_port_urefs_t>(refs);
+  return KERN_SUCCESS;
+}
+
+kern_return_t IpcSpace::get_refs(mach_port_name_t name, mach_port_right_t right, mach_port_urefs_t* refs) {
+  if (right >= MACH_PORT_RIGHT_NUMBER) return KERN_INVALID_VALUE;
+  SpinlockGuard g(lock);
+  if (!active_) return KERN_INVALID_TASK;
+  IpcEntry* e = lookup_locked(name);
+  if (!e) return KERN_INVALID_NAME;
+  const mach_port_type_t bit = MACH_PORT_TYPE(right);
+  if (!(e->type & bit)) *refs = 0;
+  else if (right == MACH_PORT_RIGHT_SEND || right == MACH_PORT_RIGHT_DEAD_NAME) *refs = e->urefs;
+  else *refs = 1;
+  return KERN_SUCCESS;
+}
+
+kern_return_t IpcSpace::type(mach_port_name_t name, mach_port_type_t* type) {
+  SpinlockGuard g(lock);
+  if (!active_) return KERN_INVALID_TASK;
+  IpcEntry* e = lookup_locked(name);
+  if (!e) return KERN_INVALID_NAME;
+  *type = e->type;
+  return KERN_SUCCESS;
+}
+
+kern_return_t IpcSpace::rename(mach_port_name_t old_name, mach_port_name_t new_name) {
+  if (!MACH_PORT_VALID(new_name)) return KERN_INVALID_VALUE;
+  SpinlockGuard g(lock);
+  if (!active_) return KERN_INVALID_TASK;
+  IpcEntry* old_entry = lookup_locked(old_name);
+  if (!old_entry) return KERN_INVALID_NAME;
+  if (lookup_locked(new_name)) return KERN_NAME_EXISTS;
+  IpcEntry* e;
+  if (kern_return_t kr = new_entry_locked(new_name, &e); kr != KERN_SUCCESS) return kr;
+  IpcObject* object = old_entry->object;
+  e->type = old_entry->type;
+  e->urefs = old_entry->urefs;
+  set_object_locked(old_entry, nullptr);
+  old_entry->type = MACH_PORT_TYPE_NONE;
+  old_entry->urefs = 0;
+  free_entry_locked(old_entry);
+  set_object_locked(e, object);
+  if (e->type & MACH_PORT_TYPE_RECEIVE) {
+    SpinlockGuard pg(e->port()->lock);
+    e->port()->receiver_name_ = new_name;
+  } else if (e->type & MACH_PORT_TYPE_PORT_SET) {
+    auto* set = static_cast<PortSet*>(object);
+    SpinlockGuard sg(set->lock);
+    set->name_ = new_name;
+  }
+  return KERN_SUCCESS;
+}
+
+kern_return_t IpcSpace::receive_port_locked(mach_port_name_t name, Port** port) {
+  if (!active_) return KERN_INVALID_TASK;
+  IpcEntry* e = lookup_locked(name);
+  if (!e) return KERN_INVALID_NAME;
+  if (!(e->type & MACH_PORT_TYPE_RECEIVE)) return KERN_INVALID_RIGHT;
+  *port = e->port();
+  return KERN_SUCCESS;
+}
+
+kern_return_t IpcSpace::move_member(mach_port_name_t member, mach_port_name_t after) {
+  SpinlockGuard g(lock);
+  Port* port;
+  if (kern_return_t kr = receive_port_locked(member, &port); kr != KERN_SUCCESS) return kr;
+  PortSet* set = nullptr;
+  if (after != MACH_PORT_NULL) {
+    IpcEntry* e = lookup_locked(after);
+    if (!e) return KERN_INVALID_NAME;
+    if (!(e->type & MACH_PORT_TYPE_PORT_SET)) return KERN_INVALID_RIGHT;
+    set = static_cast<PortSet*>(e->object);
+  }
+  SpinlockGuard pg(port->lock);
+  if (!set && !port->pset_) return KERN_NOT_IN_SET;
+  leave_set_locked(port);
+  if (set) {
+    SpinlockGuard sg(set->lock);
+    set->members_.push_back(*port);
+    ++set->member_count_;
+    port->pset_ = set;
+  }
+  return KERN_SUCCESS;
+}
+
+kern_return_t IpcSpace::get_receive_status(mach_port_name_t name, mach_port_status_t* status) {
+  SpinlockGuard g(lock);
+  Port* port;
+  if (kern_return_t kr = receive_port_locked(name, &port); kr != KERN_SUCCESS) return kr;
+  SpinlockGuard pg(port->lock);
+  mach_port_name_t set_name = MACH_PORT_NULL;
+  if (port->pset_) {
+    SpinlockGuard sg(port->pset_->lock);
+    set_name = port->pset_->name_;
+  }
+  *status = mach_port_status_t{};
+  status->mps_pset = set_name;
+  status->mps_seqno = port->seqno_;
+  status->mps_mscount = port->mscount_;
+  status->mps_qlimit = port->qlimit_;
+  status->mps_msgcount = port->msgcount_;
+  status->mps_sorights = port->sorights_;
+  status->mps_srights = port->srights_ > 0;
+  status->mps_pdrequest = FALSE;
+  status->mps_nsrequest = FALSE;
+  return KERN_SUCCESS;
+}
+
+kern_return_t IpcSpace::set_qlimit(mach_port_name_t name, mach_port_msgcount_t qlimit) {
+  if (qlimit > MACH_PORT_QLIMIT_MAX) return KERN_INVALID_VALUE;
+  SpinlockGuard g(lock);
+  Port* port;
+  if (kern_return_t kr = receive_port_locked(name, &port); kr != KERN_SUCCESS) return kr;
+  SpinlockGuard pg(port->lock);
+  port->qlimit_ = qlimit;
+  return KERN_SUCCESS;
+}
+
+kern_return_t IpcSpace::set_mscount(mach_port_name_t name, mach_port_mscount_t mscount) {
+  SpinlockGuard g(lock);
+  Port* port;
+  if (kern_return_t kr = receive_port_locked(name, &port); kr != KERN_SUCCESS) return kr;
+  SpinlockGuard pg(port->lock);
+  port->mscount_ = mscount;
+  return KERN_SUCCESS;
+}
+
+kern_return_t IpcSpace::set_seqno(mach_port_name_t name, mach_port_seqno_t seqno) {
+  SpinlockGuard g(lock);
+  Port* port;
+  if (kern_return_t kr = receive_port_locked(name, &port); kr != KERN_SUCCESS) return kr;
+  SpinlockGuard pg(port->lock);
+  port->seqno_ = seqno;
+  return KERN_SUCCESS;
+}
+
+kern_return_t IpcSpace::insert_right(mach_port_name_t name, TransitRight& right) {
+  if (!MACH_PORT_VALID(name) || !right.port) return KERN_INVALID_VALUE;
+  SpinlockGuard g(lock);
+  if (!active_) return KERN_INVALID_TASK;
+  Port* port = right.port;
+  IpcEntry* existing = right.type == MACH_MSG_TYPE_PORT_SEND_ONCE ? nullptr : entry_of_port_locked(port);
+  if (existing && existing->name != name) return KERN_RIGHT_EXISTS;  // the space has another name for it
+  IpcEntry* e = lookup_locked(name);
+  if (e && e != existing) return KERN_NAME_EXISTS;
+  {
+    SpinlockGuard pg(port->lock);
+    if (!port->active_ && right.type != MACH_MSG_TYPE_PORT_RECEIVE) return KERN_INVALID_CAPABILITY;
+  }
+  if (e) {
+    // The name already denotes this port: the right joins the entry.
+    if (right.type == MACH_MSG_TYPE_PORT_SEND && (e->type & MACH_PORT_TYPE_SEND)) {
+      if (e->urefs == kUrefsMax) return KERN_UREFS_OVERFLOW;
+      ++e->urefs;
+      SpinlockGuard pg(port->lock);
+      --port->srights_;  // the entry already counts once
+    } else if (right.type == MACH_MSG_TYPE_PORT_SEND) {
+      e->type |= MACH_PORT_TYPE_SEND;
+      e->urefs = 1;
+    } else {
+      kassert(!(e->type & MACH_PORT_TYPE_RECEIVE));
+      e->type |= MACH_PORT_TYPE_RECEIVE;
+      SpinlockGuard pg(port->lock);
+      port->receiver_ = this;
+      port->receiver_name_ = name;
+    }
+    set_object_locked(e, port);
+    port->unref_not_last();
+    right = TransitRight{};
+    return KERN_SUCCESS;
+  }
+  if (kern_return_t kr = new_entry_locked(name, &e); kr != KERN_SUCCESS) return kr;
+  e->type = right.type == MACH_MSG_TYPE_PORT_SEND        ? MACH_PORT_TYPE_SEND
+            : right.type == MACH_MSG_TYPE_PORT_SEND_ONCE ? MACH_PORT_TYPE_SEND_ONCE
+                                                         : MACH_PORT_TYPE_RECEIVE;
+  e->urefs = right.type == MACH_MSG_TYPE_PORT_RECEIVE ? 0 : 1;
+  set_object_locked(e, port);
+  if (right.type == MACH_MSG_TYPE_PORT_RECEIVE) {
+    SpinlockGuard pg(port->lock);
+    port->receiver_ = this;
+    port->receiver_name_ = name;
+  }
+  right = TransitRight{};
+  return KERN_SUCCESS;
+}
+
+void IpcSpace::terminate() {
+  SpinlockGuard g(lock);
+  if (!active_) return;
+  active_ = false;
+  for (uint32_t i = 0; i < table_size_; ++i)
+    if (IpcEntry* e = table_[i].entry) destroy_entry_locked(e);
+  while (IpcEntry* e = chosen_names_.first()) destroy_entry_locked(e);
+}
+
+}  // namespace umach::ipc

@@ -1,0 +1,90 @@
+// ipc/port.h: ports and port sets.
+//
+// A Port is a message queue with rights to it. Exactly one receive right
+// exists while the port is active: held in one space's entry (receiver_,
+// receiver_name_) or in transit in a message (receiver_ == nullptr). Send
+// rights are counted in srights_ (one per entry that holds send rights,
+// whatever its user references, plus one per right in transit) and
+// send-once rights in sorights_; the make-send count mscount_ counts
+// MAKE_SEND dispositions since the last no-senders notification. These
+// counts are separate from the reference count, which says only how long
+// the memory lives.
+//
+// Destroying the receive right makes the port dead (active_ false). The
+// spaces that name it are not walked: each turns its entry into a dead
+// name the next time it looks at it (IpcSpace::lookup_locked), as GNU Mach
+// does.
+#pragma once
+
+#include <mach/port.h>
+#include <mach/message.h>
+
+#include "core/list.h"
+#include "core/result.h"
+#include "ipc/object.h"
+
+namespace umach::ipc {
+
+class IpcSpace;
+class PortSet;
+
+// What a kernel port stands for (the kernel's RPC dispatch converts).
+enum class KObjectType : uint8_t { kNone, kTask, kThread, kHost, kHostPriv, kTest };
+
+class Port final : public IpcObject {
+ public:
+  // A new active port with no rights yet.
+  [[nodiscard]] static Result<RefPtr<Port>> create();
+
+  bool active_locked() const UMACH_REQUIRES(lock) { return active_; }
+  IpcSpace* receiver_locked() const UMACH_REQUIRES(lock) { return receiver_; }
+  mach_port_name_t receiver_name_locked() const UMACH_REQUIRES(lock) { return receiver_name_; }
+  PortSet* pset_locked() const UMACH_REQUIRES(lock) { return pset_; }
+
+  void check_local() const;
+
+  // State the space code manipulates under the port's lock.
+  bool active_ UMACH_GUARDED_BY(lock) = true;
+  IpcSpace* receiver_ UMACH_GUARDED_BY(lock) = nullptr;  // borrowed: the space holds an entry
+  mach_port_name_t receiver_name_ UMACH_GUARDED_BY(lock) = MACH_PORT_NULL;
+  PortSet* pset_ UMACH_GUARDED_BY(lock) = nullptr;       // the set holds a reference to us
+  mach_port_mscount_t mscount_ UMACH_GUARDED_BY(lock) = 0;
+  uint32_t srights_ UMACH_GUARDED_BY(lock) = 0;
+  uint32_t sorights_ UMACH_GUARDED_BY(lock) = 0;
+  mach_port_seqno_t seqno_ UMACH_GUARDED_BY(lock) = 0;
+  mach_port_msgcount_t qlimit_ UMACH_GUARDED_BY(lock) = MACH_PORT_QLIMIT_DEFAULT;
+  mach_port_msgcount_t msgcount_ UMACH_GUARDED_BY(lock) = 0;
+  rpc_uintptr_t protected_payload_ UMACH_GUARDED_BY(lock) = 0;
+  bool has_protected_payload_ UMACH_GUARDED_BY(lock) = false;
+  KObjectType kobject_type_ UMACH_GUARDED_BY(lock) = KObjectType::kNone;
+  void* kobject_ UMACH_GUARDED_BY(lock) = nullptr;
+
+  ListNode pset_link_;  // guarded by the set's lock
+
+  // Use create(); public only so the zone can construct it.
+  Port() : IpcObject(ObjectKind::kPort) {}
+  ~Port() { check_canary(); }
+};
+
+// A port set: receive rights gathered so that one receive serves them all.
+class PortSet final : public IpcObject {
+ public:
+  [[nodiscard]] static Result<RefPtr<PortSet>> create();
+
+  bool active_ UMACH_GUARDED_BY(lock) = true;
+  mach_port_name_t name_ UMACH_GUARDED_BY(lock) = MACH_PORT_NULL;
+  List<Port, &Port::pset_link_> members_ UMACH_GUARDED_BY(lock);
+  size_t member_count_ UMACH_GUARDED_BY(lock) = 0;
+
+  void check_local() const;
+
+  // Use create(); public only so the zone can construct it.
+  PortSet() : IpcObject(ObjectKind::kPortSet) {}
+  ~PortSet() { check_canary(); }
+};
+
+// Live objects, for leak audits and tests.
+size_t live_ports();
+size_t live_port_sets();
+
+}  // namespace umach::ipc

@@ -1,0 +1,293 @@
+// ipc/right.cc: rights in transit: taking a right out of a space for a
+// message (copyin), putting one in (copyout), and what becomes of one
+// nobody receives (ipc/space.h).
+//
+// Counting rule: an entry with send rights counts once in the port's
+// srights_ whatever its user references; a send-once entry counts once in
+// sorights_; an entry holds one reference on its object whatever rights it
+// has. A right in transit (TransitRight) holds one reference and counts
+// once.
+//
+// Not yet here (they need messages): the notifications (no-senders,
+// send-once, dead-name, port-deleted, port-destroyed) GNU Mach sends when
+// these counts reach zero or a port dies.
+#include "ipc/right.h"
+
+namespace umach::ipc {
+
+void leave_set_locked(Port* port) {
+  PortSet* set = port->pset_;
+  if (!set) return;
+  SpinlockGuard g(set->lock);  // a set's lock nests inside its member's
+  set->members_.remove(*port);
+  --set->member_count_;
+  port->pset_ = nullptr;
+}
+
+void empty_set(PortSet* set) {
+  for (;;) {
+    Port* member;
+    {
+      SpinlockGuard g(set->lock);
+      set->active_ = false;
+      member = set->members_.front();
+      if (!member) return;
+      member->ref();
+    }
+    {
+      SpinlockGuard g(member->lock);
+      if (member->pset_ == set) leave_set_locked(member);
+    }
+    member->unref();
+  }
+}
+
+void destroy_receive_right(Port* port) {
+  {
+    SpinlockGuard g(port->lock);
+    kassert(port->active_);
+    port->active_ = false;
+    port->receiver_ = nullptr;
+    port->receiver_name_ = MACH_PORT_NULL;
+    leave_set_locked(port);
+  }
+  port->unref();
+}
+
+void release_transit_right(TransitRight& right) {
+  Port* port = right.port;
+  const mach_msg_type_name_t type = right.type;
+  right = TransitRight{};
+  if (!port) return;
+  if (type == MACH_MSG_TYPE_PORT_RECEIVE) return destroy_receive_right(port);
+  {
+    SpinlockGuard g(port->lock);
+    if (type == MACH_MSG_TYPE_PORT_SEND) {
+      kassert(port->srights_ > 0);
+      --port->srights_;
+    } else {
+      kassert(type == MACH_MSG_TYPE_PORT_SEND_ONCE && port->sorights_ > 0);
+      --port->sorights_;
+    }
+  }
+  port->unref();
+}
+
+void IpcSpace::drop_rights_locked(IpcEntry* e, mach_port_type_t rights) {
+  kassert((e->type & rights) == rights);
+  if (rights & MACH_PORT_TYPE_SEND) {
+    {
+      SpinlockGuard g(e->port()->lock);
+      kassert(e->port()->srights_ > 0);
+      --e->port()->srights_;
+    }
+    e->urefs = 0;
+  }
+  if (rights & MACH_PORT_TYPE_SEND_ONCE) {
+    SpinlockGuard g(e->port()->lock);
+    kassert(e->port()->sorights_ > 0);
+    --e->port()->sorights_;
+    e->urefs = 0;
+  }
+  if (rights & MACH_PORT_TYPE_DEAD_NAME) e->urefs = 0;
+  IpcObject* object = e->object;
+  e->type &= ~rights;
+  if (rights & MACH_PORT_TYPE_RECEIVE) {
+    object->ref();  // destroy_receive_right consumes one; the entry's goes below
+    destroy_receive_right(e->port());
+  }
+  if (rights & MACH_PORT_TYPE_PORT_SET) {
+    auto* set = static_cast<PortSet*>(object);
+    empty_set(set);
+  }
+  if (e->type & MACH_PORT_TYPE_ALL_RIGHTS) {
+    set_object_locked(e, object);  // fewer rights: maybe out of the reverse map
+    return;
+  }
+  set_object_locked(e, nullptr);
+  if (object) object->unref();
+  free_entry_locked(e);
+}
+
+void IpcSpace::destroy_entry_locked(IpcEntry* e) { drop_rights_locked(e, e->type & MACH_PORT_TYPE_ALL_RIGHTS); }
+
+kern_return_t IpcSpace::copyin_right(mach_port_name_t name, mach_msg_type_name_t disposition, TransitRight* out) {
+  *out = TransitRight{};
+  if (disposition < MACH_MSG_TYPE_MOVE_RECEIVE || disposition > MACH_MSG_TYPE_MAKE_SEND_ONCE)
+    return KERN_INVALID_VALUE;
+  if (name == MACH_PORT_NULL) return KERN_SUCCESS;
+  if (name == MACH_PORT_DEAD) {
+    out->dead = true;
+    return KERN_SUCCESS;
+  }
+  SpinlockGuard g(lock);
+  if (!active_) return KERN_INVALID_TASK;
+  IpcEntry* e = lookup_locked(name);
+  if (!e) return KERN_INVALID_NAME;
+  return copyin_locked(e, disposition, out);
+}
+
+kern_return_t IpcSpace::copyin_locked(IpcEntry* e, mach_msg_type_name_t disposition, TransitRight* out) {
+  const mach_port_type_t t = e->type;
+  switch (disposition) {
+    case MACH_MSG_TYPE_MAKE_SEND:
+    case MACH_MSG_TYPE_MAKE_SEND_ONCE: {
+      if (!(t & MACH_PORT_TYPE_RECEIVE)) return KERN_INVALID_RIGHT;
+      Port* port = e->port();
+      SpinlockGuard pg(port->lock);
+      if (disposition == MACH_MSG_TYPE_MAKE_SEND) {
+        ++port->mscount_;
+        ++port->srights_;
+        *out = TransitRight{port, MACH_MSG_TYPE_PORT_SEND, false};
+      } else {
+        ++port->sorights_;
+        *out = TransitRight{port, MACH_MSG_TYPE_PORT_SEND_ONCE, false};
+      }
+      port->ref();
+      return KERN_SUCCESS;
+    }
+    case MACH_MSG_TYPE_COPY_SEND:
+    case MACH_MSG_TYPE_MOVE_SEND: {
+      if (t & MACH_PORT_TYPE_DEAD_NAME) {
+        // A dead name travels as MACH_PORT_DEAD; moving it uses a reference.
+        out->dead = true;
+        if (disposition == MACH_MSG_TYPE_MOVE_SEND && --e->urefs == 0) {
+          e->type = MACH_PORT_TYPE_NONE;
+          free_entry_locked(e);
+        }
+        return KERN_SUCCESS;
+      }
+      if (!(t & MACH_PORT_TYPE_SEND)) return KERN_INVALID_RIGHT;
+      Port* port = e->port();
+      *out = TransitRight{port, MACH_MSG_TYPE_PORT_SEND, false};
+      if (disposition == MACH_MSG_TYPE_MOVE_SEND && e->urefs == 1) {
+        // The entry's send right itself leaves: its count goes with it.
+        e->urefs = 0;
+        e->type &= ~MACH_PORT_TYPE_SEND;
+        if (e->type & MACH_PORT_TYPE_RECEIVE) {
+          port->ref();
+          set_object_locked(e, port);
+        } else {
+          set_object_locked(e, nullptr);  // the entry's reference goes with the right
+          free_entry_locked(e);
+        }
+        return KERN_SUCCESS;
+      }
+      if (disposition == MACH_MSG_TYPE_MOVE_SEND) --e->urefs;
+      SpinlockGuard pg(port->lock);
+      ++port->srights_;
+      port->ref();
+      return KERN_SUCCESS;
+    }
+    case MACH_MSG_TYPE_MOVE_SEND_ONCE: {
+      if (t & MACH_PORT_TYPE_DEAD_NAME) {
+        out->dead = true;
+        if (--e->urefs == 0) {
+          e->type = MACH_PORT_TYPE_NONE;
+          free_entry_locked(e);
+        }
+        return KERN_SUCCESS;
+      }
+      if (!(t & MACH_PORT_TYPE_SEND_ONCE)) return KERN_INVALID_RIGHT;
+      *out = TransitRight{e->port(), MACH_MSG_TYPE_PORT_SEND_ONCE, false};
+      e->type = MACH_PORT_TYPE_NONE;
+      e->urefs = 0;
+      set_object_locked(e, nullptr);  // reference and count go with the right
+      free_entry_locked(e);
+      return KERN_SUCCESS;
+    }
+    case MACH_MSG_TYPE_MOVE_RECEIVE: {
+      if (!(t & MACH_PORT_TYPE_RECEIVE)) return KERN_INVALID_RIGHT;
+      Port* port = e->port();
+      {
+        SpinlockGuard pg(port->lock);
+        port->receiver_ = nullptr;
+        port->receiver_name_ = MACH_PORT_NULL;
+        leave_set_locked(port);
+      }
+      *out = TransitRight{port, MACH_MSG_TYPE_PORT_RECEIVE, false};
+      e->type &= ~MACH_PORT_TYPE_RECEIVE;
+      if (e->type & MACH_PORT_TYPE_SEND) {
+        port->ref();  // the entry keeps its own for the send right
+        set_object_locked(e, port);
+      } else {
+        set_object_locked(e, nullptr);
+        free_entry_locked(e);
+      }
+      return KERN_SUCCESS;
+    }
+    default:
+      return KERN_INVALID_VALUE;
+  }
+}
+
+kern_return_t IpcSpace::copyout_right(TransitRight& right, mach_port_name_t* name) {
+  *name = right.dead ? MACH_PORT_DEAD : MACH_PORT_NULL;
+  if (!right.port) {
+    right = TransitRight{};
+    return KERN_SUCCESS;
+  }
+  SpinlockGuard g(lock);
+  Port* port = right.port;
+  bool dead;
+  {
+    SpinlockGuard pg(port->lock);
+    dead = !port->active_;
+  }
+  if (!active_ || (dead && right.type != MACH_MSG_TYPE_PORT_RECEIVE)) {
+    // A send right to a dead port arrives as MACH_PORT_DEAD.
+    release_transit_right(right);
+    *name = MACH_PORT_DEAD;
+    return active_ ? KERN_SUCCESS : KERN_INVALID_TASK;
+  }
+  IpcEntry* e = right.type == MACH_MSG_TYPE_PORT_SEND_ONCE ? nullptr : entry_of_port_locked(port);
+  if (e) {
+    // The space already names the port: the right joins that entry.
+    if (right.type == MACH_MSG_TYPE_PORT_SEND) {
+      if (e->type & MACH_PORT_TYPE_SEND) {
+        if (e->urefs == kUrefsMax) {
+          release_transit_right(right);
+          *name = MACH_PORT_DEAD;
+          return KERN_UREFS_OVERFLOW;
+        }
+        ++e->urefs;
+        SpinlockGuard pg(port->lock);
+        --port->srights_;  // the entry already counts once
+      } else {
+        e->type |= MACH_PORT_TYPE_SEND;
+        e->urefs = 1;
+      }
+    } else {
+      kassert(right.type == MACH_MSG_TYPE_PORT_RECEIVE && !(e->type & MACH_PORT_TYPE_RECEIVE));
+      e->type |= MACH_PORT_TYPE_RECEIVE;
+      SpinlockGuard pg(port->lock);
+      port->receiver_ = this;
+      port->receiver_name_ = e->name;
+    }
+    port->unref_not_last();  // the entry's reference stands for both
+    right = TransitRight{};
+    *name = e->name;
+    return KERN_SUCCESS;
+  }
+  kern_return_t kr = new_entry_locked(MACH_PORT_NULL, &e);
+  if (kr != KERN_SUCCESS) {
+    release_transit_right(right);
+    *name = MACH_PORT_DEAD;
+    return kr;
+  }
+  e->type = right.type == MACH_MSG_TYPE_PORT_SEND        ? MACH_PORT_TYPE_SEND
+            : right.type == MACH_MSG_TYPE_PORT_SEND_ONCE ? MACH_PORT_TYPE_SEND_ONCE
+                                                         : MACH_PORT_TYPE_RECEIVE;
+  e->urefs = right.type == MACH_MSG_TYPE_PORT_RECEIVE ? 0 : 1;
+  set_object_locked(e, port);  // the right's reference becomes the entry's
+  if (right.type == MACH_MSG_TYPE_PORT_RECEIVE) {
+    SpinlockGuard pg(port->lock);
+    port->receiver_ = this;
+    port->receiver_name_ = e->name;
+  }
+  right = TransitRight{};
+  *name = e->name;
+  return KERN_SUCCESS;
+}
+
+}  // namespace umach::ipc

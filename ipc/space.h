@@ -1,0 +1,157 @@
+// ipc/space.h: a task's IPC name space, and the rights it names.
+//
+// Names are GNU Mach's: (index << 8) | generation. An index is a slot in
+// the space's table; each reuse of a slot bumps its generation, so a stale
+// name (one whose right was released) never reaches the slot's next right.
+// Allocating a name pops a free slot (O(1)); looking a name up is one
+// array access and a compare. Names a task chooses itself
+// (mach_port_allocate_name) live in an AVL tree instead, so choosing a huge
+// index costs no table; table names skip any generation the tree holds.
+//
+// One entry per name holds the rights: receive and send rights to the same
+// port share an entry (so a space names a port once), each send-once right
+// has its own, a port set has one, a dead name counts user references like
+// send rights. A second tree maps a port to the entry holding its receive
+// or send rights, to find that entry when a send right arrives.
+//
+// Rights to a dead port are not chased down when the port dies: an entry
+// becomes a dead name when it is next looked up (lookup_locked), keeping
+// its user references (a send-once right becomes one dead-name reference).
+//
+// The space's lock (rank kIpcSpace) guards the table, the trees and every
+// entry; a port's lock nests inside it.
+#pragma once
+
+#include <mach/message.h>
+#include <mach/port.h>
+
+#include "core/avl_tree.h"
+#include "core/refptr.h"
+#include "core/result.h"
+#include "core/spinlock.h"
+#include "ipc/port.h"
+
+namespace umach::ipc {
+
+inline constexpr mach_port_name_t name_index(mach_port_name_t name) { return name >> 8; }
+inline constexpr uint8_t name_gen(mach_port_name_t name) { return static_cast<uint8_t>(name & 0xff); }
+inline constexpr mach_port_name_t make_name(uint32_t index, uint8_t gen) { return (index << 8) | gen; }
+inline constexpr mach_port_urefs_t kUrefsMax = 0xffff;
+
+struct IpcEntry {
+  mach_port_name_t name = MACH_PORT_NULL;
+  mach_port_type_t type = MACH_PORT_TYPE_NONE;  // MACH_PORT_TYPE_* right bits
+  mach_port_urefs_t urefs = 0;                  // send rights' or dead name's references
+  IpcObject* object = nullptr;                  // one reference; null for a dead name
+  bool in_name_tree = false;                    // a chosen name (not in the table)
+  AvlNode name_node;
+  AvlNode object_node;                          // in the reverse map while it has send/receive
+  Port* port() const { return static_cast<Port*>(object); }
+};
+
+// A port right on its way through a message, or through
+// mach_port_insert_right/extract_right: the port (one reference, and the
+// right counted in it) and what the receiver gets (MACH_MSG_TYPE_PORT_*).
+// `port` null with `dead` false is MACH_PORT_NULL; with `dead`, MACH_PORT_DEAD.
+struct TransitRight {
+  Port* port = nullptr;
+  mach_msg_type_name_t type = 0;
+  bool dead = false;
+};
+
+class IpcSpace : public RefCounted<IpcSpace> {
+ public:
+  [[nodiscard]] static Result<RefPtr<IpcSpace>> create();
+  static void last_reference_dropped(IpcSpace* space);
+  IpcSpace() = default;  // use create()
+  ~IpcSpace();
+  IpcSpace(const IpcSpace&) = delete;
+  IpcSpace& operator=(const IpcSpace&) = delete;
+
+  // Destroys every right the space holds (task death); later calls fail
+  // with KERN_INVALID_TASK.
+  void terminate() UMACH_EXCLUDES(lock);
+
+  // The mach_port_* calls, with the errors the GNU Mach manual documents.
+  kern_return_t allocate(mach_port_right_t right, mach_port_name_t* name) UMACH_EXCLUDES(lock);
+  kern_return_t allocate_name(mach_port_right_t right, mach_port_name_t name) UMACH_EXCLUDES(lock);
+  kern_return_t deallocate(mach_port_name_t name) UMACH_EXCLUDES(lock);
+  kern_return_t destroy(mach_port_name_t name) UMACH_EXCLUDES(lock);
+  kern_return_t mod_refs(mach_port_name_t name, mach_port_right_t right, mach_port_delta_t delta)
+      UMACH_EXCLUDES(lock);
+  kern_return_t get_refs(mach_port_name_t name, mach_port_right_t right, mach_port_urefs_t* refs)
+      UMACH_EXCLUDES(lock);
+  kern_return_t type(mach_port_name_t name, mach_port_type_t* type) UMACH_EXCLUDES(lock);
+  kern_return_t rename(mach_port_name_t old_name, mach_port_name_t new_name) UMACH_EXCLUDES(lock);
+  kern_return_t move_member(mach_port_name_t member, mach_port_name_t after) UMACH_EXCLUDES(lock);
+  kern_return_t get_receive_status(mach_port_name_t name, mach_port_status_t* status) UMACH_EXCLUDES(lock);
+  kern_return_t set_qlimit(mach_port_name_t name, mach_port_msgcount_t qlimit) UMACH_EXCLUDES(lock);
+  kern_return_t set_mscount(mach_port_name_t name, mach_port_mscount_t mscount) UMACH_EXCLUDES(lock);
+  kern_return_t set_seqno(mach_port_name_t name, mach_port_seqno_t seqno) UMACH_EXCLUDES(lock);
+  // mach_port_insert_right: gives `name` the right `right` carries (from
+  // copyin_right in the caller's space). Consumes `right` on success.
+  kern_return_t insert_right(mach_port_name_t name, TransitRight& right) UMACH_EXCLUDES(lock);
+
+  // Takes the right `disposition` (MACH_MSG_TYPE_MOVE_RECEIVE ... MAKE_SEND_ONCE)
+  // that `name` denotes out of the space, for a message. MACH_PORT_NULL
+  // and MACH_PORT_DEAD pass through as such.
+  kern_return_t copyin_right(mach_port_name_t name, mach_msg_type_name_t disposition, TransitRight* out)
+      UMACH_EXCLUDES(lock);
+  // Puts a right in transit into the space, merging a send right with an
+  // entry that already names the port; consumes `right` (on failure too:
+  // the right is destroyed, and the name is MACH_PORT_DEAD).
+  kern_return_t copyout_right(TransitRight& right, mach_port_name_t* name) UMACH_EXCLUDES(lock);
+
+  size_t entry_count() const UMACH_EXCLUDES(lock);
+  void check_invariants() const UMACH_EXCLUDES(lock);
+
+  mutable Spinlock lock{LockRank::kIpcSpace};
+
+ private:
+  struct Slot {
+    IpcEntry* entry;
+    uint32_t next_free;  // the next free index, 0 for none (index 0 is never used)
+    uint8_t gen;         // the generation this slot's next name gets
+  };
+  struct ByName {
+    static uint64_t key(const IpcEntry& e) { return e.name; }
+  };
+  struct ByObject {
+    static uint64_t key(const IpcEntry& e) { return reinterpret_cast<uintptr_t>(e.object); }
+  };
+
+  IpcEntry* lookup_locked(mach_port_name_t name) UMACH_REQUIRES(lock);
+  IpcEntry* entry_of_port_locked(const Port* port) UMACH_REQUIRES(lock);
+  kern_return_t new_entry_locked(mach_port_name_t chosen, IpcEntry** out) UMACH_REQUIRES(lock);
+  void free_entry_locked(IpcEntry* entry) UMACH_REQUIRES(lock);
+  kern_return_t grow_table_locked() UMACH_REQUIRES(lock);
+  void set_object_locked(IpcEntry* entry, IpcObject* object) UMACH_REQUIRES(lock);
+  void drop_rights_locked(IpcEntry* entry, mach_port_type_t rights) UMACH_REQUIRES(lock);
+  void destroy_entry_locked(IpcEntry* entry) UMACH_REQUIRES(lock);
+  kern_return_t allocate_object_locked(IpcEntry* entry, mach_port_right_t right) UMACH_REQUIRES(lock);
+  kern_return_t copyin_locked(IpcEntry* entry, mach_msg_type_name_t disposition, TransitRight* out)
+      UMACH_REQUIRES(lock);
+  kern_return_t receive_port_locked(mach_port_name_t name, Port** port) UMACH_REQUIRES(lock);
+
+  Slot* table_ UMACH_GUARDED_BY(lock) = nullptr;
+  uint32_t table_size_ UMACH_GUARDED_BY(lock) = 0;
+  uint32_t free_head_ UMACH_GUARDED_BY(lock) = 0;
+  AvlTree<IpcEntry, &IpcEntry::name_node, ByName> chosen_names_ UMACH_GUARDED_BY(lock);
+  AvlTree<IpcEntry, &IpcEntry::object_node, ByObject> by_object_ UMACH_GUARDED_BY(lock);
+  size_t entries_ UMACH_GUARDED_BY(lock) = 0;
+  bool active_ UMACH_GUARDED_BY(lock) = true;
+  Canary<0x53504143u> canary_;  // "SPAC"
+};
+
+// What happens to a right in transit that is never received: a send right
+// is released, a send-once right too, a receive right destroys its port.
+void release_transit_right(TransitRight& right);
+
+// Destroys a port whose receive right goes away (port death): it stops
+// being active, leaves its set, and every name for it becomes a dead name.
+// Consumes the caller's reference, which stood for the receive right.
+void destroy_receive_right(Port* port);
+
+size_t live_spaces();
+
+}  // namespace umach::ipc
