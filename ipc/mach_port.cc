@@ -176,6 +176,14 @@ kern_return_t IpcSpace::receive_port_locked(mach_port_name_t name, Port** port) 
   return KERN_SUCCESS;
 }
 
+kern_return_t IpcSpace::receive_port(mach_port_name_t name, RefPtr<Port>* out) {
+  SpinlockGuard g(lock);
+  Port* port;
+  if (kern_return_t kr = receive_port_locked(name, &port); kr != KERN_SUCCESS) return kr;
+  *out = RefPtr<Port>::share(port);
+  return KERN_SUCCESS;
+}
+
 kern_return_t IpcSpace::move_member(mach_port_name_t member, mach_port_name_t after) {
   SpinlockGuard g(lock);
   Port* port;

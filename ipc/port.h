@@ -21,6 +21,8 @@
 
 #include "core/list.h"
 #include "core/result.h"
+#include "core/sched/wait_queue.h"
+#include "ipc/kmsg.h"
 #include "ipc/object.h"
 
 namespace umach::ipc {
@@ -60,6 +62,14 @@ class Port final : public IpcObject {
   void* kobject_ UMACH_GUARDED_BY(lock) = nullptr;
 
   ListNode pset_link_;  // guarded by the set's lock
+
+  // The queued messages (msgcount_ of them), oldest first, and the threads
+  // waiting to receive from this port or for room in its queue. A waiter
+  // asserts its wait while it holds the port's lock, so a sender that
+  // queues under the lock and wakes after it cannot be missed.
+  List<Kmsg, &Kmsg::link_> messages_ UMACH_GUARDED_BY(lock);
+  sched::WaitQueue receivers_;
+  sched::WaitQueue senders_;
 
   // Use create(); public only so the zone can construct it.
   Port() : IpcObject(ObjectKind::kPort) {}

@@ -11,6 +11,7 @@
 // Not yet here (they need messages): the notifications (no-senders,
 // send-once, dead-name, port-deleted, port-destroyed) GNU Mach sends when
 // these counts reach zero or a port dies.
+#include "ipc/kmsg_copy.h"
 #include "ipc/right.h"
 
 namespace umach::ipc {
@@ -43,6 +44,7 @@ void empty_set(PortSet* set) {
 }
 
 void destroy_receive_right(Port* port) {
+  List<Kmsg, &Kmsg::link_> queued;
   {
     SpinlockGuard g(port->lock);
     kassert(port->active_);
@@ -50,6 +52,20 @@ void destroy_receive_right(Port* port) {
     port->receiver_ = nullptr;
     port->receiver_name_ = MACH_PORT_NULL;
     leave_set_locked(port);
+    while (Kmsg* k = port->messages_.front()) {
+      port->messages_.remove(*k);
+      queued.push_back(*k);
+    }
+    port->msgcount_ = 0;
+  }
+  // Waiters see the port dead (receivers) or send into nothing (senders).
+  port->receivers_.wakeup_all();
+  port->senders_.wakeup_all();
+  // The queued messages go, with their rights (after the port's lock: a
+  // message may hold a right to this very port).
+  while (Kmsg* k = queued.front()) {
+    queued.remove(*k);
+    kmsg_destroy(k);
   }
   port->unref();
 }
@@ -219,6 +235,60 @@ kern_return_t IpcSpace::copyin_locked(IpcEntry* e, mach_msg_type_name_t disposit
     default:
       return KERN_INVALID_VALUE;
   }
+}
+
+bool IpcSpace::copyin_allowed_locked(const IpcEntry* e, mach_msg_type_name_t disposition, int uses) {
+  switch (disposition) {
+    case MACH_MSG_TYPE_MAKE_SEND:
+    case MACH_MSG_TYPE_MAKE_SEND_ONCE:
+      return e->type & MACH_PORT_TYPE_RECEIVE;
+    case MACH_MSG_TYPE_COPY_SEND:
+      return e->type & MACH_PORT_TYPE_SEND;
+    case MACH_MSG_TYPE_MOVE_SEND:
+      return (e->type & MACH_PORT_TYPE_SEND) && e->urefs >= static_cast<mach_port_urefs_t>(uses);
+    case MACH_MSG_TYPE_MOVE_SEND_ONCE:
+      return (e->type & MACH_PORT_TYPE_SEND_ONCE) && uses == 1;
+    default:
+      return false;
+  }
+}
+
+mach_msg_return_t IpcSpace::copyin_header(mach_port_name_t dest_name, mach_msg_type_name_t dest_disposition,
+                                          mach_port_name_t reply_name, mach_msg_type_name_t reply_disposition,
+                                          TransitRight* dest, TransitRight* reply) {
+  *dest = *reply = TransitRight{};
+  SpinlockGuard g(lock);
+  if (!active_) return MACH_SEND_INVALID_DEST;
+  IpcEntry* d = lookup_locked(dest_name);
+  if (!d || !copyin_allowed_locked(d, dest_disposition, 1)) return MACH_SEND_INVALID_DEST;
+  IpcEntry* r = nullptr;
+  if (MACH_PORT_VALID(reply_name)) {
+    r = lookup_locked(reply_name);
+    if (!r) return MACH_SEND_INVALID_REPLY;
+    const bool needs_send =
+        reply_disposition == MACH_MSG_TYPE_COPY_SEND || reply_disposition == MACH_MSG_TYPE_MOVE_SEND;
+    // One entry for both: what the destination takes must leave the reply's right.
+    int uses = 1;
+    if (r == d) {
+      if (dest_disposition == MACH_MSG_TYPE_MOVE_SEND_ONCE) return MACH_SEND_INVALID_REPLY;
+      if (dest_disposition == MACH_MSG_TYPE_MOVE_SEND && needs_send) uses = 2;
+    }
+    const bool dead_reply = (r->type & MACH_PORT_TYPE_DEAD_NAME) &&
+                            (needs_send || reply_disposition == MACH_MSG_TYPE_MOVE_SEND_ONCE);
+    if (!dead_reply && !copyin_allowed_locked(r, reply_disposition, uses)) return MACH_SEND_INVALID_REPLY;
+  }
+  // Both checked: neither copyin can fail now.
+  kern_return_t kr = copyin_locked(d, dest_disposition, dest);
+  kassert(kr == KERN_SUCCESS);
+  if (r) {
+    r = lookup_locked(reply_name);
+    kassert(r != nullptr);
+    kr = copyin_locked(r, reply_disposition, reply);
+    kassert(kr == KERN_SUCCESS);
+  } else if (reply_name == MACH_PORT_DEAD) {
+    reply->dead = true;
+  }
+  return MACH_MSG_SUCCESS;
 }
 
 kern_return_t IpcSpace::copyout_right(TransitRight& right, mach_port_name_t* name) {

@@ -97,10 +97,21 @@ class IpcSpace : public RefCounted<IpcSpace> {
   // and MACH_PORT_DEAD pass through as such.
   kern_return_t copyin_right(mach_port_name_t name, mach_msg_type_name_t disposition, TransitRight* out)
       UMACH_EXCLUDES(lock);
+  // A message header's two rights at once: both are checked before either
+  // is taken, so an error changes nothing (MACH_SEND_INVALID_DEST for the
+  // destination, MACH_SEND_INVALID_REPLY for the reply; a null reply name
+  // takes nothing). The destination must be a live send or send-once right.
+  mach_msg_return_t copyin_header(mach_port_name_t dest_name, mach_msg_type_name_t dest_disposition,
+                                  mach_port_name_t reply_name, mach_msg_type_name_t reply_disposition,
+                                  TransitRight* dest, TransitRight* reply) UMACH_EXCLUDES(lock);
   // Puts a right in transit into the space, merging a send right with an
   // entry that already names the port; consumes `right` (on failure too:
   // the right is destroyed, and the name is MACH_PORT_DEAD).
   kern_return_t copyout_right(TransitRight& right, mach_port_name_t* name) UMACH_EXCLUDES(lock);
+
+  // The port whose receive right `name` denotes (a new reference), for a
+  // receiver: KERN_INVALID_NAME, KERN_INVALID_RIGHT otherwise.
+  kern_return_t receive_port(mach_port_name_t name, RefPtr<Port>* port) UMACH_EXCLUDES(lock);
 
   size_t entry_count() const UMACH_EXCLUDES(lock);
   void check_invariants() const UMACH_EXCLUDES(lock);
@@ -130,6 +141,9 @@ class IpcSpace : public RefCounted<IpcSpace> {
   void destroy_entry_locked(IpcEntry* entry) UMACH_REQUIRES(lock);
   kern_return_t allocate_object_locked(IpcEntry* entry, mach_port_right_t right) UMACH_REQUIRES(lock);
   kern_return_t copyin_locked(IpcEntry* entry, mach_msg_type_name_t disposition, TransitRight* out)
+      UMACH_REQUIRES(lock);
+  // Could copyin_locked take `disposition` from `entry` (`uses` times)?
+  bool copyin_allowed_locked(const IpcEntry* entry, mach_msg_type_name_t disposition, int uses)
       UMACH_REQUIRES(lock);
   kern_return_t receive_port_locked(mach_port_name_t name, Port** port) UMACH_REQUIRES(lock);
 

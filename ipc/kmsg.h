@@ -1,0 +1,51 @@
+// ipc/kmsg.h: a message inside the kernel.
+//
+// A Kmsg holds a message's bytes in the layout of ABI.md with every port
+// right translated: header slots and inline port items hold Port*
+// references (one per right, counted in the port), descriptors of port
+// items carry the type the receiver will see (MACH_MSG_TYPE_PORT_*).
+//
+// ipc/kmsg_copy.h turns a sender's message into that form and back.
+#pragma once
+
+#include <mach/message.h>
+#include <stdint.h>
+
+#include "core/list.h"
+
+namespace umach::ipc {
+
+class Port;
+
+// MACH_PORT_DEAD in a kernel-form slot (null is MACH_PORT_NULL).
+inline Port* const kDeadPort = reinterpret_cast<Port*>(~uintptr_t{0});
+
+class Kmsg {
+ public:
+  // The largest message umach accepts (MACH_SEND_NO_BUFFER beyond).
+  static constexpr mach_msg_size_t kMaxSize = 64 * 1024;
+
+  [[nodiscard]] static Kmsg* alloc(mach_msg_size_t size);
+  static void free(Kmsg* kmsg);
+
+  mach_msg_header_t* header() { return reinterpret_cast<mach_msg_header_t*>(bytes_); }
+  const mach_msg_header_t* header() const { return reinterpret_cast<const mach_msg_header_t*>(bytes_); }
+  char* bytes() { return bytes_; }
+  mach_msg_size_t size() const { return header()->msgh_size; }
+  mach_msg_size_t capacity() const { return capacity_; }
+
+  // The destination and reply ports of a copied-in message (references).
+  Port* dest() const;
+  Port* reply() const;
+
+  ListNode link_;  // on a port's queue, guarded by the port's lock
+
+ private:
+  mach_msg_size_t capacity_ = 0;
+  uint32_t size_class_ = 0;
+  alignas(8) char bytes_[];  // capacity_ bytes follow
+};
+
+size_t live_kmsgs();
+
+}  // namespace umach::ipc

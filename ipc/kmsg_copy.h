@@ -1,0 +1,30 @@
+// ipc/kmsg_copy.h: a message's rights leaving the sender's space and
+// entering the receiver's (kernel form: ipc/kmsg.h).
+//
+// The header is copied in all at once or not at all (an error in it changes
+// nothing in the sender's space); an error in the body releases every right
+// the message had already taken, header rights included, and the message
+// is gone (GNU Mach's semantics, DESIGN.md).
+#pragma once
+
+#include "ipc/kmsg.h"
+#include "ipc/space.h"
+
+namespace umach::ipc {
+
+// Sender side: the header's rights, then (for a complex message) every
+// port item, out of `space`. On MACH_MSG_SUCCESS the message holds them;
+// on a header error nothing changed; on a body error every right taken so
+// far was released and the caller frees the buffer.
+mach_msg_return_t kmsg_copyin(IpcSpace& space, Kmsg& kmsg);
+
+// Receiver side: the reply right and every port item into `space`; the
+// destination right is consumed (the receiver names the port it received
+// on). Returns MACH_RCV_BODY_ERROR if some item could not be named (it is
+// then MACH_PORT_DEAD), MACH_MSG_SUCCESS otherwise.
+mach_msg_return_t kmsg_copyout(IpcSpace& space, Kmsg& kmsg, mach_port_name_t receive_name);
+
+// Releases every right a copied-in message holds and frees it.
+void kmsg_destroy(Kmsg* kmsg);
+
+}  // namespace umach::ipc

@@ -1,0 +1,376 @@
+// tests/unit/ipc_msg_test.cc: mach_msg inside the kernel (ipc/msg.h): what
+// a message carries arrives, and every error leaves each right where GNU
+// Mach says. Blocking cases run on kernel threads (umach_ipc_msg_tests has
+// two vCPUs).
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <vector>
+
+#include <umach/backend.h>
+
+#include "core/sched/sched.h"
+#include "ipc/kmsg.h"
+#include "ipc/msg.h"
+
+namespace {
+
+using umach::RefPtr;
+using umach::ipc::IpcSpace;
+using umach::ipc::TransitRight;
+
+RefPtr<IpcSpace> new_space() { return IpcSpace::create().value(); }
+
+// A message as a sender writes it.
+struct Msg {
+  std::vector<uint8_t> m;
+  Msg(mach_port_name_t dest, mach_msg_type_name_t dest_disp, mach_port_name_t reply = MACH_PORT_NULL,
+      mach_msg_type_name_t reply_disp = 0, mach_msg_id_t id = 1000) {
+    mach_msg_header_t h{};
+    h.msgh_bits = MACH_MSGH_BITS(dest_disp, reply_disp);
+    h.msgh_remote_port = dest;
+    h.msgh_local_port = reply;
+    h.msgh_id = id;
+    m.assign(reinterpret_cast<uint8_t*>(&h), reinterpret_cast<uint8_t*>(&h) + sizeof h);
+  }
+  Msg& item(unsigned name, unsigned bits, uint32_t number, const void* data, size_t n, bool inl = true) {
+    const uint32_t d[2] = {name | (bits << 8) | (uint32_t{inl} << 29), number};
+    append(d, 8);
+    append(data, n);
+    if (name >= MACH_MSG_TYPE_MOVE_RECEIVE && name <= MACH_MSG_TYPE_MAKE_SEND_ONCE) complex();
+    return *this;
+  }
+  Msg& port(mach_msg_type_name_t disp, mach_port_name_t name) {
+    const uint64_t slot = name;
+    return item(disp, 64, 1, &slot, 8);
+  }
+  Msg& complex() {
+    reinterpret_cast<mach_msg_header_t*>(m.data())->msgh_bits |= MACH_MSGH_BITS_COMPLEX;
+    return *this;
+  }
+  void append(const void* p, size_t n) {
+    const auto* b = static_cast<const uint8_t*>(p);
+    m.insert(m.end(), b, b + n);
+    m.resize((m.size() + 7) & ~size_t{7}, 0);
+  }
+  mach_msg_header_t* head() { return reinterpret_cast<mach_msg_header_t*>(m.data()); }
+  mach_msg_size_t size() const { return static_cast<mach_msg_size_t>(m.size()); }
+};
+
+struct Received {
+  alignas(8) uint8_t bytes[1024];
+  mach_msg_header_t* head() { return reinterpret_cast<mach_msg_header_t*>(bytes); }
+  mach_port_name_t slot(size_t at) {
+    mach_port_name_t n;
+    std::memcpy(&n, bytes + at, 4);
+    return n;
+  }
+  unsigned type_name(size_t at) { return bytes[at]; }
+};
+
+class IpcMsgTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(receiver->allocate(MACH_PORT_RIGHT_RECEIVE, &port), KERN_SUCCESS);
+    send_right = give(*receiver, port, MACH_MSG_TYPE_MAKE_SEND, *sender);
+  }
+  void TearDown() override {
+    sender->check_invariants();
+    receiver->check_invariants();
+  }
+  mach_port_name_t give(IpcSpace& from, mach_port_name_t name, mach_msg_type_name_t disp, IpcSpace& to) {
+    TransitRight r;
+    EXPECT_EQ(from.copyin_right(name, disp, &r), KERN_SUCCESS);
+    mach_port_name_t out = MACH_PORT_NULL;
+    EXPECT_EQ(to.copyout_right(r, &out), KERN_SUCCESS);
+    return out;
+  }
+  mach_msg_return_t send(Msg& msg, mach_msg_option_t option = MACH_SEND_MSG | MACH_SEND_TIMEOUT) {
+    return umach::ipc::mach_msg_send(*sender, msg.head(), msg.size(), option, 0);
+  }
+  mach_msg_return_t receive(Received& r, mach_msg_option_t option = MACH_RCV_MSG | MACH_RCV_TIMEOUT,
+                            mach_msg_size_t size = sizeof(Received::bytes)) {
+    return umach::ipc::mach_msg_receive(*receiver, r.head(), size, port, option, 0);
+  }
+  mach_port_type_t type(IpcSpace& s, mach_port_name_t n) {
+    mach_port_type_t t = 0;
+    return s.type(n, &t) == KERN_SUCCESS ? t : MACH_PORT_TYPE_NONE;
+  }
+  mach_port_urefs_t refs(IpcSpace& s, mach_port_name_t n, mach_port_right_t right) {
+    mach_port_urefs_t r = 0;
+    EXPECT_EQ(s.get_refs(n, right, &r), KERN_SUCCESS);
+    return r;
+  }
+  mach_port_status_t status() {
+    mach_port_status_t st{};
+    EXPECT_EQ(receiver->get_receive_status(port, &st), KERN_SUCCESS);
+    return st;
+  }
+
+  RefPtr<IpcSpace> sender = new_space();
+  RefPtr<IpcSpace> receiver = new_space();
+  mach_port_name_t port = MACH_PORT_NULL, send_right = MACH_PORT_NULL;
+};
+
+TEST_F(IpcMsgTest, InlineDataArrivesWithTheHeaderTurnedAround) {
+  const uint32_t value = 0x12345678;
+  Msg msg(send_right, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 4242);
+  msg.item(MACH_MSG_TYPE_INTEGER_32, 32, 1, &value, 4);
+  ASSERT_EQ(send(msg), MACH_MSG_SUCCESS);
+  EXPECT_EQ(status().mps_msgcount, 1u);
+  Received r;
+  ASSERT_EQ(receive(r), MACH_MSG_SUCCESS);
+  EXPECT_EQ(r.head()->msgh_id, 4242);
+  EXPECT_EQ(r.head()->msgh_size, msg.size());
+  EXPECT_EQ(r.head()->msgh_local_port, port);  // the name it was received on
+  EXPECT_EQ(r.head()->msgh_remote_port, unsigned{MACH_PORT_NULL});
+  EXPECT_EQ(MACH_MSGH_BITS_LOCAL(r.head()->msgh_bits), unsigned{MACH_MSG_TYPE_PORT_SEND});
+  EXPECT_EQ(r.slot(40), value);
+  EXPECT_EQ(refs(*sender, send_right, MACH_PORT_RIGHT_SEND), 1u);  // COPY_SEND kept it
+}
+
+TEST_F(IpcMsgTest, SequenceNumbersCountReceivedMessages) {
+  for (int i = 0; i < 3; ++i) {
+    Msg msg(send_right, MACH_MSG_TYPE_COPY_SEND);
+    ASSERT_EQ(send(msg), MACH_MSG_SUCCESS);
+  }
+  for (mach_port_seqno_t i = 0; i < 3; ++i) {
+    Received r;
+    ASSERT_EQ(receive(r), MACH_MSG_SUCCESS);
+    EXPECT_EQ(r.head()->msgh_seqno, i);
+  }
+}
+
+TEST_F(IpcMsgTest, TheReplyRightBecomesTheReceiversRemotePort) {
+  mach_port_name_t reply_port;
+  ASSERT_EQ(sender->allocate(MACH_PORT_RIGHT_RECEIVE, &reply_port), KERN_SUCCESS);
+  Msg msg(send_right, MACH_MSG_TYPE_COPY_SEND, reply_port, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+  ASSERT_EQ(send(msg), MACH_MSG_SUCCESS);
+  Received r;
+  ASSERT_EQ(receive(r), MACH_MSG_SUCCESS);
+  mach_port_name_t answer = r.head()->msgh_remote_port;
+  EXPECT_EQ(MACH_MSGH_BITS_REMOTE(r.head()->msgh_bits), unsigned{MACH_MSG_TYPE_PORT_SEND_ONCE});
+  EXPECT_EQ(type(*receiver, answer), MACH_PORT_TYPE_SEND_ONCE);
+  // The reply goes back on it, consuming it.
+  Msg reply(answer, MACH_MSG_TYPE_MOVE_SEND_ONCE, MACH_PORT_NULL, 0, 1100);
+  ASSERT_EQ(umach::ipc::mach_msg_send(*receiver, reply.head(), reply.size(), MACH_SEND_MSG, 0), MACH_MSG_SUCCESS);
+  EXPECT_EQ(type(*receiver, answer), MACH_PORT_TYPE_NONE);
+  Received back;
+  ASSERT_EQ(umach::ipc::mach_msg_receive(*sender, back.head(), sizeof back.bytes, reply_port,
+                                         MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0),
+            MACH_MSG_SUCCESS);
+  EXPECT_EQ(back.head()->msgh_id, 1100);
+}
+
+TEST_F(IpcMsgTest, PortRightsInTheBodyArriveAsNames) {
+  mach_port_name_t carried;
+  ASSERT_EQ(sender->allocate(MACH_PORT_RIGHT_RECEIVE, &carried), KERN_SUCCESS);
+  Msg msg(send_right, MACH_MSG_TYPE_COPY_SEND);
+  msg.port(MACH_MSG_TYPE_MAKE_SEND, carried).port(MACH_MSG_TYPE_MOVE_RECEIVE, carried);
+  ASSERT_EQ(send(msg), MACH_MSG_SUCCESS);
+  EXPECT_EQ(type(*sender, carried), MACH_PORT_TYPE_NONE);  // the receive right left, the send right too
+  Received r;
+  ASSERT_EQ(receive(r), MACH_MSG_SUCCESS);
+  EXPECT_NE(r.head()->msgh_bits & MACH_MSGH_BITS_COMPLEX, 0u);
+  EXPECT_EQ(r.type_name(32), unsigned{MACH_MSG_TYPE_PORT_SEND});
+  EXPECT_EQ(r.type_name(48), unsigned{MACH_MSG_TYPE_PORT_RECEIVE});
+  // Both rights name one port in the receiver: one name, send and receive.
+  EXPECT_EQ(r.slot(40), r.slot(56));
+  EXPECT_EQ(type(*receiver, r.slot(40)), MACH_PORT_TYPE_SEND_RECEIVE);
+}
+
+TEST_F(IpcMsgTest, AnInvalidDestinationChangesNothing) {
+  Msg msg(0x4242, MACH_MSG_TYPE_COPY_SEND);
+  EXPECT_EQ(send(msg), MACH_SEND_INVALID_DEST);
+  Msg receive_as_dest(send_right, MACH_MSG_TYPE_MOVE_RECEIVE);
+  EXPECT_EQ(send(receive_as_dest), MACH_SEND_INVALID_HEADER);
+  Msg null_dest(MACH_PORT_NULL, MACH_MSG_TYPE_COPY_SEND);
+  EXPECT_EQ(send(null_dest), MACH_SEND_INVALID_DEST);
+  EXPECT_EQ(refs(*sender, send_right, MACH_PORT_RIGHT_SEND), 1u);
+}
+
+TEST_F(IpcMsgTest, AnInvalidReplyChangesNothingEvenAMovedDestination) {
+  Msg msg(send_right, MACH_MSG_TYPE_MOVE_SEND, 0x4242, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+  EXPECT_EQ(send(msg), MACH_SEND_INVALID_REPLY);
+  EXPECT_EQ(refs(*sender, send_right, MACH_PORT_RIGHT_SEND), 1u);  // not moved
+  EXPECT_EQ(status().mps_msgcount, 0u);
+}
+
+TEST_F(IpcMsgTest, ABodyErrorReleasesEveryRightTheMessageHadTaken) {
+  mach_port_name_t carried;
+  ASSERT_EQ(sender->allocate(MACH_PORT_RIGHT_RECEIVE, &carried), KERN_SUCCESS);
+  mach_port_name_t reply_port;
+  ASSERT_EQ(sender->allocate(MACH_PORT_RIGHT_RECEIVE, &reply_port), KERN_SUCCESS);
+  Msg msg(send_right, MACH_MSG_TYPE_MOVE_SEND, reply_port, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+  msg.port(MACH_MSG_TYPE_MOVE_RECEIVE, carried).port(MACH_MSG_TYPE_COPY_SEND, 0x4242);
+  EXPECT_EQ(send(msg), MACH_SEND_INVALID_RIGHT);
+  // Taken and released: the moved send right and the moved receive right
+  // are gone (the port died with it), the made send-once right is undone.
+  EXPECT_EQ(type(*sender, send_right), MACH_PORT_TYPE_NONE);
+  EXPECT_EQ(type(*sender, carried), MACH_PORT_TYPE_NONE);
+  mach_port_status_t st{};
+  ASSERT_EQ(sender->get_receive_status(reply_port, &st), KERN_SUCCESS);
+  EXPECT_EQ(st.mps_sorights, 0u);
+  EXPECT_EQ(status().mps_msgcount, 0u);
+  EXPECT_FALSE(status().mps_srights);
+  EXPECT_EQ(umach::ipc::live_kmsgs(), 0u);
+}
+
+TEST_F(IpcMsgTest, OutOfLineDataIsRefusedUntilTheVmCanCarryIt) {
+  const uint64_t pointer = 0x1000;
+  Msg msg(send_right, MACH_MSG_TYPE_COPY_SEND);
+  msg.item(MACH_MSG_TYPE_BYTE, 8, 100, &pointer, 8, /*inl=*/false).complex();
+  EXPECT_EQ(send(msg), MACH_SEND_INVALID_TYPE);
+  EXPECT_EQ(refs(*sender, send_right, MACH_PORT_RIGHT_SEND), 1u);  // COPY_SEND: released, not lost
+}
+
+TEST_F(IpcMsgTest, ATruncatedBodyIsTooSmall) {
+  const uint32_t v = 1;
+  Msg msg(send_right, MACH_MSG_TYPE_COPY_SEND);
+  msg.item(MACH_MSG_TYPE_INTEGER_32, 32, 5, &v, 4).complex();  // claims 20 bytes, carries 8
+  EXPECT_EQ(send(msg), MACH_SEND_MSG_TOO_SMALL);
+  EXPECT_EQ(umach::ipc::mach_msg_send(*sender, msg.head(), 16, MACH_SEND_MSG, 0), MACH_SEND_MSG_TOO_SMALL);
+}
+
+TEST_F(IpcMsgTest, AFullQueueRefusesAPollingSenderButNotASendOnceRight) {
+  ASSERT_EQ(receiver->set_qlimit(port, 1), KERN_SUCCESS);
+  Msg first(send_right, MACH_MSG_TYPE_COPY_SEND);
+  ASSERT_EQ(send(first), MACH_MSG_SUCCESS);
+  Msg second(send_right, MACH_MSG_TYPE_COPY_SEND);
+  EXPECT_EQ(send(second), MACH_SEND_TIMED_OUT);
+  mach_port_name_t once = give(*receiver, port, MACH_MSG_TYPE_MAKE_SEND_ONCE, *sender);
+  Msg reply(once, MACH_MSG_TYPE_MOVE_SEND_ONCE);
+  EXPECT_EQ(send(reply), MACH_MSG_SUCCESS);
+  EXPECT_EQ(status().mps_msgcount, 2u);
+}
+
+TEST_F(IpcMsgTest, AnEmptyQueuePollsAsTimedOut) {
+  Received r;
+  EXPECT_EQ(receive(r), MACH_RCV_TIMED_OUT);
+  EXPECT_EQ(umach::ipc::mach_msg_receive(*receiver, r.head(), sizeof r.bytes, 0x4242, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0),
+            MACH_RCV_INVALID_NAME);
+  EXPECT_EQ(umach::ipc::mach_msg_receive(*sender, r.head(), sizeof r.bytes, send_right, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0),
+            MACH_RCV_INVALID_NAME);
+}
+
+TEST_F(IpcMsgTest, RcvLargeLeavesATooLargeMessageQueuedAndSaysItsSize) {
+  std::vector<uint8_t> payload(200, 7);
+  Msg msg(send_right, MACH_MSG_TYPE_COPY_SEND);
+  msg.item(MACH_MSG_TYPE_BYTE, 8, 200, payload.data(), payload.size());
+  ASSERT_EQ(send(msg), MACH_MSG_SUCCESS);
+  Received r;
+  EXPECT_EQ(receive(r, MACH_RCV_MSG | MACH_RCV_TIMEOUT | MACH_RCV_LARGE, 64), MACH_RCV_TOO_LARGE);
+  EXPECT_EQ(r.head()->msgh_size, msg.size());
+  EXPECT_EQ(status().mps_msgcount, 1u);
+  EXPECT_EQ(receive(r, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 64), MACH_RCV_TOO_LARGE);  // without: it is lost
+  EXPECT_EQ(status().mps_msgcount, 0u);
+}
+
+TEST_F(IpcMsgTest, APortThatDiesTakesItsQueuedMessagesAndTheirRightsAlong) {
+  mach_port_name_t carried;
+  ASSERT_EQ(sender->allocate(MACH_PORT_RIGHT_RECEIVE, &carried), KERN_SUCCESS);
+  Msg msg(send_right, MACH_MSG_TYPE_COPY_SEND);
+  msg.port(MACH_MSG_TYPE_MOVE_RECEIVE, carried);
+  ASSERT_EQ(send(msg), MACH_MSG_SUCCESS);
+  ASSERT_EQ(receiver->destroy(port), KERN_SUCCESS);
+  EXPECT_EQ(umach::ipc::live_kmsgs(), 0u);
+  EXPECT_EQ(type(*sender, send_right), MACH_PORT_TYPE_DEAD_NAME);
+  Msg again(send_right, MACH_MSG_TYPE_COPY_SEND);
+  EXPECT_EQ(send(again), MACH_SEND_INVALID_DEST);
+}
+
+// Blocking: kernel threads.
+struct BlockingRun {
+  IpcSpace* sender;
+  IpcSpace* receiver;
+  mach_port_name_t port, send_right;
+  mach_msg_return_t receive_result = 0, send_result = 0;
+  mach_msg_id_t received_id = 0;
+};
+
+void blocked_receiver(void* arg) {
+  auto* run = static_cast<BlockingRun*>(arg);
+  alignas(8) uint8_t buf[256];
+  auto* h = reinterpret_cast<mach_msg_header_t*>(buf);
+  run->receive_result = umach::ipc::mach_msg_receive(*run->receiver, h, sizeof buf, run->port, MACH_RCV_MSG, 0);
+  run->received_id = h->msgh_id;
+}
+
+void send_to_a_blocked_receiver(void* arg) {
+  auto* run = static_cast<BlockingRun*>(arg);
+  auto t = umach::sched::kernel_thread("receiver", blocked_receiver, run, umach::sched::kPriorityUser);
+  ASSERT_TRUE(t.ok());
+  umach::sched::sleep_ns(2'000'000);  // let it block
+  Msg msg(run->send_right, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 777);
+  run->send_result = umach::ipc::mach_msg_send(*run->sender, msg.head(), msg.size(), MACH_SEND_MSG, 0);
+  umach::sched::thread_join(*t.value());
+}
+
+TEST_F(IpcMsgTest, AReceiverWaitsForTheMessage) {
+  BlockingRun run{sender.get(), receiver.get(), port, send_right};
+  ASSERT_TRUE(umach::hosted::run_in_kernel(send_to_a_blocked_receiver, &run, umach::sched::kPriorityKernel));
+  EXPECT_EQ(run.send_result, MACH_MSG_SUCCESS);
+  EXPECT_EQ(run.receive_result, MACH_MSG_SUCCESS);
+  EXPECT_EQ(run.received_id, 777);
+}
+
+void timed_receive(void* arg) {
+  auto* run = static_cast<BlockingRun*>(arg);
+  alignas(8) uint8_t buf[256];
+  run->receive_result = umach::ipc::mach_msg_receive(*run->receiver, reinterpret_cast<mach_msg_header_t*>(buf),
+                                                     sizeof buf, run->port, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 5);
+}
+
+TEST_F(IpcMsgTest, AReceiveTimesOut) {
+  BlockingRun run{sender.get(), receiver.get(), port, send_right};
+  ASSERT_TRUE(umach::hosted::run_in_kernel(timed_receive, &run, umach::sched::kPriorityKernel));
+  EXPECT_EQ(run.receive_result, MACH_RCV_TIMED_OUT);
+}
+
+void kill_the_port_under_a_receiver(void* arg) {
+  auto* run = static_cast<BlockingRun*>(arg);
+  auto t = umach::sched::kernel_thread("receiver", blocked_receiver, run, umach::sched::kPriorityUser);
+  ASSERT_TRUE(t.ok());
+  umach::sched::sleep_ns(2'000'000);
+  EXPECT_EQ(run->receiver->destroy(run->port), KERN_SUCCESS);
+  umach::sched::thread_join(*t.value());
+}
+
+TEST_F(IpcMsgTest, AWaitingReceiverLearnsThatThePortDied) {
+  BlockingRun run{sender.get(), receiver.get(), port, send_right};
+  ASSERT_TRUE(umach::hosted::run_in_kernel(kill_the_port_under_a_receiver, &run, umach::sched::kPriorityKernel));
+  EXPECT_EQ(run.receive_result, MACH_RCV_PORT_DIED);
+}
+
+void blocked_sender(void* arg) {
+  auto* run = static_cast<BlockingRun*>(arg);
+  Msg msg(run->send_right, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 2);
+  run->send_result = umach::ipc::mach_msg_send(*run->sender, msg.head(), msg.size(), MACH_SEND_MSG, 0);
+}
+
+void fill_then_drain(void* arg) {
+  auto* run = static_cast<BlockingRun*>(arg);
+  Msg first(run->send_right, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 1);
+  EXPECT_EQ(umach::ipc::mach_msg_send(*run->sender, first.head(), first.size(), MACH_SEND_MSG, 0), MACH_MSG_SUCCESS);
+  auto t = umach::sched::kernel_thread("sender", blocked_sender, run, umach::sched::kPriorityUser);
+  ASSERT_TRUE(t.ok());
+  umach::sched::sleep_ns(2'000'000);  // the second send waits for room
+  EXPECT_EQ(run->send_result, 0);
+  alignas(8) uint8_t buf[256];
+  auto* h = reinterpret_cast<mach_msg_header_t*>(buf);
+  EXPECT_EQ(umach::ipc::mach_msg_receive(*run->receiver, h, sizeof buf, run->port, MACH_RCV_MSG, 0), MACH_MSG_SUCCESS);
+  EXPECT_EQ(h->msgh_id, 1);
+  umach::sched::thread_join(*t.value());
+  EXPECT_EQ(umach::ipc::mach_msg_receive(*run->receiver, h, sizeof buf, run->port, MACH_RCV_MSG, 0), MACH_MSG_SUCCESS);
+  run->received_id = h->msgh_id;
+}
+
+TEST_F(IpcMsgTest, ASenderWaitsForRoomInAFullQueue) {
+  ASSERT_EQ(receiver->set_qlimit(port, 1), KERN_SUCCESS);
+  BlockingRun run{sender.get(), receiver.get(), port, send_right};
+  ASSERT_TRUE(umach::hosted::run_in_kernel(fill_then_drain, &run, umach::sched::kPriorityKernel));
+  EXPECT_EQ(run.send_result, MACH_MSG_SUCCESS);
+  EXPECT_EQ(run.received_id, 2);
+}
+
+}  // namespace
