@@ -238,7 +238,7 @@ mach_msg_return_t kmsg_copyout(IpcSpace& space, Kmsg& k, mach_port_name_t receiv
   // port by its receive right, so the right itself is used up.
   TransitRight dest = transit(k.dest(), MACH_MSGH_BITS_REMOTE(bits));
   const mach_msg_type_name_t dest_type = MACH_MSGH_BITS_REMOTE(bits);
-  release_transit_right(dest);
+  release_transit_right(dest, /*used=*/true);
   TransitRight reply = transit(k.reply(), MACH_MSGH_BITS_LOCAL(bits));
   mach_port_name_t reply_name = MACH_PORT_NULL;
   mach_msg_return_t result = MACH_MSG_SUCCESS;
@@ -261,6 +261,16 @@ mach_msg_return_t kmsg_copyout(IpcSpace& space, Kmsg& k, mach_port_name_t receiv
     pos += 8 + round8(it.data_bytes);
   }
   return result;
+}
+
+void kmsg_convert_from_kernel(Kmsg& k) {
+  if (!(k.header()->msgh_bits & MACH_MSGH_BITS_COMPLEX)) return;
+  char* b = k.bytes();
+  for (uint64_t pos = sizeof(mach_msg_header_t); pos + 8 <= k.size();) {
+    const Item it = read_item(b + pos);
+    if (it.inl && is_port_name(it.name)) set_item_name(b + pos, received(it.name));
+    pos += 8 + round8(it.data_bytes);
+  }
 }
 
 void kmsg_destroy(Kmsg* k) {

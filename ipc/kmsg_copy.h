@@ -24,6 +24,11 @@ mach_msg_return_t kmsg_copyin(IpcSpace& space, Kmsg& kmsg);
 // then MACH_PORT_DEAD), MACH_MSG_SUCCESS otherwise.
 mach_msg_return_t kmsg_copyout(IpcSpace& space, Kmsg& kmsg, mach_port_name_t receive_name);
 
+// A message the kernel built (a reply of its dispatch): its port items'
+// descriptors say the sender's disposition; they become the types the
+// receiver sees (the rights are already counted, ipc/kserver.h).
+void kmsg_convert_from_kernel(Kmsg& kmsg);
+
 // Releases every right a copied-in message holds and frees it.
 void kmsg_destroy(Kmsg* kmsg);
 

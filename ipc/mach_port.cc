@@ -1,5 +1,9 @@
 // ipc/mach_port.cc: the mach_port_* calls on a space, with the errors of
 // the GNU Mach manual ("Port Manipulation Interface").
+#include <mach/notify.h>
+
+#include "core/kstd/utility.h"
+#include "ipc/notify.h"
 #include "ipc/right.h"
 
 namespace umach::ipc {
@@ -184,6 +188,47 @@ kern_return_t IpcSpace::receive_port(mach_port_name_t name, RefPtr<Port>* out) {
   return KERN_SUCCESS;
 }
 
+kern_return_t IpcSpace::request_notification(mach_port_name_t name, mach_msg_id_t id, mach_port_mscount_t sync,
+                                             TransitRight& notify, TransitRight* previous) {
+  *previous = TransitRight{};
+  if (id != MACH_NOTIFY_NO_SENDERS && id != MACH_NOTIFY_PORT_DESTROYED) return KERN_INVALID_VALUE;
+  if (notify.port && notify.type != MACH_MSG_TYPE_PORT_SEND_ONCE) return KERN_INVALID_CAPABILITY;
+  if (id == MACH_NOTIFY_PORT_DESTROYED && sync != 0) return KERN_INVALID_VALUE;
+  Port* fire = nullptr;
+  mach_port_mscount_t mscount = 0;
+  {
+    SpinlockGuard g(lock);
+    Port* port;
+    if (kern_return_t kr = receive_port_locked(name, &port); kr != KERN_SUCCESS) return kr;
+    SpinlockGuard pg(port->lock);
+    Port*& slot = id == MACH_NOTIFY_NO_SENDERS ? port->nsrequest_ : port->pdrequest_;
+    Port* old = kstd::exchange(slot, notify.port);
+    if (old) *previous = TransitRight{old, MACH_MSG_TYPE_PORT_SEND_ONCE, false};
+    notify = TransitRight{};
+    if (id == MACH_NOTIFY_NO_SENDERS) {
+      port->nssync_ = sync;
+      // No senders already (and the count reached): it fires at once.
+      if (sync != 0 && port->srights_ == 0 && port->mscount_ >= sync && port->nsrequest_) {
+        fire = kstd::exchange(port->nsrequest_, nullptr);
+        mscount = port->mscount_;
+      }
+    }
+  }
+  if (fire) notify_no_senders(fire, mscount);
+  return KERN_SUCCESS;
+}
+
+kern_return_t IpcSpace::receive_source(mach_port_name_t name, RefPtr<Port>* port, RefPtr<PortSet>* set) {
+  SpinlockGuard g(lock);
+  if (!active_) return KERN_INVALID_TASK;
+  IpcEntry* e = lookup_locked(name);
+  if (!e) return KERN_INVALID_NAME;
+  if (e->type & MACH_PORT_TYPE_RECEIVE) *port = RefPtr<Port>::share(e->port());
+  else if (e->type & MACH_PORT_TYPE_PORT_SET) *set = RefPtr<PortSet>::share(static_cast<PortSet*>(e->object));
+  else return KERN_INVALID_RIGHT;
+  return KERN_SUCCESS;
+}
+
 kern_return_t IpcSpace::move_member(mach_port_name_t member, mach_port_name_t after) {
   SpinlockGuard g(lock);
   Port* port;
@@ -198,11 +243,19 @@ kern_return_t IpcSpace::move_member(mach_port_name_t member, mach_port_name_t af
   SpinlockGuard pg(port->lock);
   if (!set && !port->pset_) return KERN_NOT_IN_SET;
   leave_set_locked(port);
+  bool queued = false;
   if (set) {
     SpinlockGuard sg(set->lock);
     set->members_.push_back(*port);
     ++set->member_count_;
     port->pset_ = set;
+    queued = port->messages_.front() != nullptr;
+  }
+  if (set) port->receivers_.wakeup_all();  // receivers on the port itself: it changed
+  if (queued) {
+    // Messages already waiting on the port are now the set's to receive.
+    set->arrivals_.fetch_add(1, kstd::MemoryOrder::acq_rel);
+    set->receivers_.wakeup_one();
   }
   return KERN_SUCCESS;
 }

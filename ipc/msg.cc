@@ -5,6 +5,7 @@
 #include "core/platform/platform.h"
 #include "core/sched/sched.h"
 #include "ipc/kmsg_copy.h"
+#include "ipc/kobject.h"
 
 namespace umach::ipc {
 namespace {
@@ -14,11 +15,13 @@ uint64_t deadline_of(mach_msg_option_t option, mach_msg_option_t timeout_bit, ma
   return Platform::clock_ns() + static_cast<uint64_t>(ms) * 1000000;
 }
 
-// Queues a copied-in message on its destination port. MACH_SEND_TIMED_OUT
+// Queues a copied-in message on its destination port, or hands it to the
+// kernel's dispatch if the port is a kernel object's. MACH_SEND_TIMED_OUT
 // and MACH_SEND_INTERRUPTED leave the message with the caller.
 mach_msg_return_t queue_message(Kmsg* k, mach_msg_option_t option, mach_msg_timeout_t timeout) {
   Port* port = k->dest();
-  const bool send_once = MACH_MSGH_BITS_REMOTE(k->header()->msgh_bits) == MACH_MSG_TYPE_PORT_SEND_ONCE;
+  const bool send_once = MACH_MSGH_BITS_REMOTE(k->header()->msgh_bits) == MACH_MSG_TYPE_PORT_SEND_ONCE ||
+                         (option & MACH_SEND_ALWAYS);
   const bool poll = (option & MACH_SEND_TIMEOUT) && timeout == 0;
   const uint64_t deadline = deadline_of(option, MACH_SEND_TIMEOUT, timeout);
   for (;;) {
@@ -30,11 +33,23 @@ mach_msg_return_t queue_message(Kmsg* k, mach_msg_option_t option, mach_msg_time
       kmsg_destroy(k);
       return MACH_MSG_SUCCESS;
     }
+    if (port->kobject_type_ != KObjectType::kNone) {
+      port->lock.unlock();
+      kobject_server(k);
+      return MACH_MSG_SUCCESS;
+    }
     if (send_once || port->msgcount_ < port->qlimit_) {
       port->messages_.push_back(*k);
       ++port->msgcount_;
+      PortSet* set = port->pset_;
+      if (set) set->ref();  // alive while we hold its member's lock (right.cc)
       port->lock.unlock();
       port->receivers_.wakeup_one();
+      if (set) {
+        set->arrivals_.fetch_add(1, kstd::MemoryOrder::acq_rel);
+        set->receivers_.wakeup_one();
+        set->unref();
+      }
       return MACH_MSG_SUCCESS;
     }
     if (poll) {
@@ -52,12 +67,96 @@ mach_msg_return_t queue_message(Kmsg* k, mach_msg_option_t option, mach_msg_time
   }
 }
 
+// Takes the oldest queued message of `port` (there is one), stamped with
+// the port's sequence number; with MACH_RCV_LARGE one larger than the
+// buffer stays queued and its size is reported.
+mach_msg_return_t take_message_locked(Port* port, mach_msg_size_t rcv_size, mach_msg_option_t option, Kmsg** out,
+                                      mach_msg_size_t* too_large) UMACH_REQUIRES(port->lock) {
+  Kmsg* k = port->messages_.front();
+  if (k->size() > rcv_size && (option & MACH_RCV_LARGE)) {
+    *too_large = k->size();
+    return MACH_RCV_TOO_LARGE;
+  }
+  port->messages_.remove(*k);
+  --port->msgcount_;
+  k->header()->msgh_seqno = port->seqno_++;
+  *out = k;
+  return MACH_MSG_SUCCESS;
+}
+
+// Takes a message from some member of `set`: members are tried without
+// waiting for their locks (a member's lock comes before its set's), and
+// the member served moves to the back so every member gets its turn.
+// kNothing: no member had one; kBusy: a member was locked, look again.
+enum class SetScan { kTaken, kNothing, kBusy, kDead };
+
+SetScan scan_set(PortSet* set, mach_msg_size_t rcv_size, mach_msg_option_t option, Kmsg** out,
+                 mach_msg_size_t* too_large, mach_port_name_t* member_name, mach_msg_return_t* mr,
+                 RefPtr<Port>* member) {
+  SpinlockGuard g(set->lock);
+  if (!set->active_) return SetScan::kDead;
+  bool busy = false;
+  for (Port& p : set->members_) {
+    if (!p.lock.try_lock()) {
+      busy = true;
+      continue;
+    }
+    if (!p.messages_.front()) {
+      p.lock.unlock();
+      continue;
+    }
+    *mr = take_message_locked(&p, rcv_size, option, out, too_large);
+    *member_name = p.receiver_name_;
+    *member = RefPtr<Port>::share(&p);
+    p.lock.unlock();
+    if (*mr == MACH_MSG_SUCCESS) {
+      set->members_.remove(p);
+      set->members_.push_back(p);
+    }
+    return SetScan::kTaken;
+  }
+  return busy ? SetScan::kBusy : SetScan::kNothing;
+}
+
+mach_msg_return_t dequeue_from_set(PortSet* set, mach_msg_size_t rcv_size, mach_msg_option_t option,
+                                   mach_msg_timeout_t timeout, Kmsg** out, mach_msg_size_t* too_large,
+                                   mach_port_name_t* member_name) {
+  const bool poll = (option & MACH_RCV_TIMEOUT) && timeout == 0;
+  const uint64_t deadline = deadline_of(option, MACH_RCV_TIMEOUT, timeout);
+  for (;;) {
+    const uint64_t seen = set->arrivals_.load(kstd::MemoryOrder::acquire);
+    mach_msg_return_t mr = MACH_MSG_SUCCESS;
+    RefPtr<Port> member;
+    switch (scan_set(set, rcv_size, option, out, too_large, member_name, &mr, &member)) {
+      case SetScan::kTaken:
+        if (mr == MACH_MSG_SUCCESS) member->senders_.wakeup_one();
+        return mr;
+      case SetScan::kDead:
+        return MACH_RCV_PORT_DIED;
+      case SetScan::kBusy:
+        sched::thread_yield();
+        continue;
+      case SetScan::kNothing:
+        break;
+    }
+    if (poll) return MACH_RCV_TIMED_OUT;
+    {
+      SpinlockGuard wg(set->receivers_.lock);
+      if (set->arrivals_.load(kstd::MemoryOrder::acquire) != seen) continue;  // one came while we looked
+      set->receivers_.assert_wait_locked(/*interruptible=*/true, deadline);
+    }
+    const sched::WaitResult r = sched::thread_block();
+    if (r == sched::WaitResult::kTimedOut) return MACH_RCV_TIMED_OUT;
+    if (r == sched::WaitResult::kInterrupted) return MACH_RCV_INTERRUPTED;
+  }
+}
+
 // Takes the oldest message of `port` for a receiver in `space`.
 mach_msg_return_t dequeue_message(IpcSpace& space, Port* port, mach_msg_size_t rcv_size, mach_msg_option_t option,
                                   mach_msg_timeout_t timeout, Kmsg** out, mach_msg_size_t* too_large) {
   const bool poll = (option & MACH_RCV_TIMEOUT) && timeout == 0;
   const uint64_t deadline = deadline_of(option, MACH_RCV_TIMEOUT, timeout);
-  for (;;) {
+  for (bool waited = false;; waited = true) {
     port->lock.lock();
     if (!port->active_) {
       port->lock.unlock();
@@ -67,19 +166,16 @@ mach_msg_return_t dequeue_message(IpcSpace& space, Port* port, mach_msg_size_t r
       port->lock.unlock();
       return MACH_RCV_PORT_CHANGED;  // the receive right moved while we waited
     }
-    if (Kmsg* k = port->messages_.front()) {
-      if (k->size() > rcv_size && (option & MACH_RCV_LARGE)) {
-        *too_large = k->size();  // stays queued for a larger buffer
-        port->lock.unlock();
-        return MACH_RCV_TOO_LARGE;
-      }
-      port->messages_.remove(*k);
-      --port->msgcount_;
-      k->header()->msgh_seqno = port->seqno_++;
+    if (port->pset_) {
+      // Its messages are received through the set (it joined one while we waited).
       port->lock.unlock();
-      port->senders_.wakeup_one();
-      *out = k;
-      return MACH_MSG_SUCCESS;
+      return waited ? MACH_RCV_PORT_CHANGED : MACH_RCV_IN_SET;
+    }
+    if (port->messages_.front()) {
+      mach_msg_return_t mr = take_message_locked(port, rcv_size, option, out, too_large);
+      port->lock.unlock();
+      if (mr == MACH_MSG_SUCCESS) port->senders_.wakeup_one();
+      return mr;
     }
     if (poll) {
       port->lock.unlock();
@@ -97,6 +193,15 @@ mach_msg_return_t dequeue_message(IpcSpace& space, Port* port, mach_msg_size_t r
 }
 
 }  // namespace
+
+void send_from_kernel(Kmsg* k) {
+  if (!k->dest() || k->dest() == kDeadPort) {
+    kmsg_destroy(k);
+    return;
+  }
+  mach_msg_return_t mr = queue_message(k, MACH_SEND_ALWAYS, 0);
+  kassert(mr == MACH_MSG_SUCCESS);  // never waits, never fails
+}
 
 mach_msg_return_t mach_msg_send(IpcSpace& space, const mach_msg_header_t* msg, mach_msg_size_t send_size,
                                 mach_msg_option_t option, mach_msg_timeout_t timeout) {
@@ -119,10 +224,13 @@ mach_msg_return_t mach_msg_send(IpcSpace& space, const mach_msg_header_t* msg, m
 mach_msg_return_t mach_msg_receive(IpcSpace& space, mach_msg_header_t* buffer, mach_msg_size_t rcv_size,
                                    mach_port_name_t name, mach_msg_option_t option, mach_msg_timeout_t timeout) {
   RefPtr<Port> port;
-  if (kern_return_t kr = space.receive_port(name, &port); kr != KERN_SUCCESS) return MACH_RCV_INVALID_NAME;
+  RefPtr<PortSet> set;
+  if (space.receive_source(name, &port, &set) != KERN_SUCCESS) return MACH_RCV_INVALID_NAME;
   Kmsg* k = nullptr;
   mach_msg_size_t too_large = 0;
-  mach_msg_return_t mr = dequeue_message(space, port.get(), rcv_size, option, timeout, &k, &too_large);
+  mach_port_name_t received_on = name;
+  mach_msg_return_t mr = port ? dequeue_message(space, port.get(), rcv_size, option, timeout, &k, &too_large)
+                              : dequeue_from_set(set.get(), rcv_size, option, timeout, &k, &too_large, &received_on);
   if (mr == MACH_RCV_TOO_LARGE) {
     if (rcv_size >= sizeof(mach_msg_header_t)) buffer->msgh_size = too_large;
     return mr;
@@ -132,7 +240,7 @@ mach_msg_return_t mach_msg_receive(IpcSpace& space, mach_msg_header_t* buffer, m
     kmsg_destroy(k);  // without MACH_RCV_LARGE, a message too large is lost
     return MACH_RCV_TOO_LARGE;
   }
-  mr = kmsg_copyout(space, *k, name);
+  mr = kmsg_copyout(space, *k, received_on);
   kstd::memcpy(buffer, k->bytes(), k->size());
   Kmsg::free(k);
   return mr;

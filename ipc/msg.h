@@ -12,10 +12,13 @@
 // bytes into the caller's buffer; an empty queue makes the receiver wait
 // (or fail at once with MACH_RCV_TIMEOUT and a zero timeout).
 //
-// Still to come (issue 5): receiving on port sets, messages to kernel
-// ports (dispatch), the send timeout's pseudo-receive (a timed-out send
-// now destroys its message), notifications, MACH_SEND_CANCEL, the handoff
-// fast path.
+// A message to a kernel port runs the generated dispatch at once
+// (ipc/kobject.h) instead of waiting in a queue.
+//
+// Still to come (issue 5): receiving on port sets, the send timeout's
+// pseudo-receive (a timed-out or interrupted send now destroys its
+// message), notifications, MACH_SEND_CANCEL, protected payloads on
+// receive, the handoff fast path.
 #pragma once
 
 #include <mach/message.h>

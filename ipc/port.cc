@@ -29,6 +29,7 @@ void IpcObject::last_reference_dropped(IpcObject* object) UMACH_NO_THREAD_SAFETY
     // Every right holds a reference: with none left, no right exists.
     kassert(port->srights_ == 0 && port->sorights_ == 0 && port->receiver_ == nullptr);
     kassert(port->pset_ == nullptr && port->msgcount_ == 0);
+    kassert(port->nsrequest_ == nullptr && port->pdrequest_ == nullptr);
     g_ports.destroy(port);
   } else {
     auto* set = static_cast<PortSet*>(object);

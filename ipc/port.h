@@ -19,6 +19,7 @@
 #include <mach/port.h>
 #include <mach/message.h>
 
+#include "core/kstd/atomic.h"
 #include "core/list.h"
 #include "core/result.h"
 #include "core/sched/wait_queue.h"
@@ -58,6 +59,11 @@ class Port final : public IpcObject {
   mach_port_msgcount_t msgcount_ UMACH_GUARDED_BY(lock) = 0;
   rpc_uintptr_t protected_payload_ UMACH_GUARDED_BY(lock) = 0;
   bool has_protected_payload_ UMACH_GUARDED_BY(lock) = false;
+  // Notification requests: send-once rights held for the requester (a
+  // reference each, counted in their ports' sorights_).
+  Port* nsrequest_ UMACH_GUARDED_BY(lock) = nullptr;  // no-senders
+  mach_port_mscount_t nssync_ UMACH_GUARDED_BY(lock) = 0;
+  Port* pdrequest_ UMACH_GUARDED_BY(lock) = nullptr;  // port-destroyed
   KObjectType kobject_type_ UMACH_GUARDED_BY(lock) = KObjectType::kNone;
   void* kobject_ UMACH_GUARDED_BY(lock) = nullptr;
 
@@ -85,6 +91,12 @@ class PortSet final : public IpcObject {
   mach_port_name_t name_ UMACH_GUARDED_BY(lock) = MACH_PORT_NULL;
   List<Port, &Port::pset_link_> members_ UMACH_GUARDED_BY(lock);
   size_t member_count_ UMACH_GUARDED_BY(lock) = 0;
+  // Threads receiving on the set, and a count of messages queued on its
+  // members: a receiver that found nothing sleeps only if no message
+  // arrived since it started looking (it checks under the wait queue's
+  // lock, which the sender's wakeup takes after counting).
+  sched::WaitQueue receivers_;
+  kstd::Atomic<uint64_t> arrivals_{0};
 
   void check_local() const;
 

@@ -11,7 +11,9 @@
 // Not yet here (they need messages): the notifications (no-senders,
 // send-once, dead-name, port-deleted, port-destroyed) GNU Mach sends when
 // these counts reach zero or a port dies.
+#include "core/kstd/utility.h"
 #include "ipc/kmsg_copy.h"
+#include "ipc/notify.h"
 #include "ipc/right.h"
 
 namespace umach::ipc {
@@ -26,6 +28,11 @@ void leave_set_locked(Port* port) {
 }
 
 void empty_set(PortSet* set) {
+  {
+    SpinlockGuard g(set->lock);
+    set->active_ = false;
+  }
+  set->receivers_.wakeup_all();  // they see the set gone
   for (;;) {
     Port* member;
     {
@@ -45,22 +52,39 @@ void empty_set(PortSet* set) {
 
 void destroy_receive_right(Port* port) {
   List<Kmsg, &Kmsg::link_> queued;
+  Port* nsrequest = nullptr;
+  Port* pdrequest = nullptr;
   {
     SpinlockGuard g(port->lock);
     kassert(port->active_);
-    port->active_ = false;
     port->receiver_ = nullptr;
     port->receiver_name_ = MACH_PORT_NULL;
     leave_set_locked(port);
-    while (Kmsg* k = port->messages_.front()) {
-      port->messages_.remove(*k);
-      queued.push_back(*k);
+    pdrequest = kstd::exchange(port->pdrequest_, nullptr);
+    if (!pdrequest) {
+      port->active_ = false;
+      nsrequest = kstd::exchange(port->nsrequest_, nullptr);
+      while (Kmsg* k = port->messages_.front()) {
+        port->messages_.remove(*k);
+        queued.push_back(*k);
+      }
+      port->msgcount_ = 0;
     }
-    port->msgcount_ = 0;
+  }
+  if (pdrequest) {
+    // Someone asked for it: the receive right goes to them instead of
+    // dying, with its queue (ipc/notify.h).
+    port->receivers_.wakeup_all();
+    notify_port_destroyed(pdrequest, port);
+    return;
   }
   // Waiters see the port dead (receivers) or send into nothing (senders).
   port->receivers_.wakeup_all();
   port->senders_.wakeup_all();
+  if (nsrequest) {
+    TransitRight r{nsrequest, MACH_MSG_TYPE_PORT_SEND_ONCE, false};
+    release_transit_right(r);  // the requester hears a send-once notification
+  }
   // The queued messages go, with their rights (after the port's lock: a
   // message may hold a right to this very port).
   while (Kmsg* k = queued.front()) {
@@ -70,39 +94,63 @@ void destroy_receive_right(Port* port) {
   port->unref();
 }
 
-void release_transit_right(TransitRight& right) {
+// A send right went away (the caller decremented srights_ under the lock):
+// the request to fire if that was the last one.
+Port* take_no_senders_request_locked(Port* port) UMACH_REQUIRES(port->lock) {
+  if (port->srights_ != 0 || !port->nsrequest_ || !port->active_) return nullptr;
+  return kstd::exchange(port->nsrequest_, nullptr);  // (sync matters only when requesting)
+}
+
+void release_transit_right(TransitRight& right, bool used) {
   Port* port = right.port;
   const mach_msg_type_name_t type = right.type;
   right = TransitRight{};
   if (!port) return;
   if (type == MACH_MSG_TYPE_PORT_RECEIVE) return destroy_receive_right(port);
-  {
-    SpinlockGuard g(port->lock);
-    if (type == MACH_MSG_TYPE_PORT_SEND) {
+  if (type == MACH_MSG_TYPE_PORT_SEND) {
+    Port* request;
+    mach_port_mscount_t mscount;
+    {
+      SpinlockGuard g(port->lock);
       kassert(port->srights_ > 0);
       --port->srights_;
-    } else {
-      kassert(type == MACH_MSG_TYPE_PORT_SEND_ONCE && port->sorights_ > 0);
+      request = take_no_senders_request_locked(port);
+      mscount = port->mscount_;
+    }
+    if (request) notify_no_senders(request, mscount);
+    port->unref();
+    return;
+  }
+  kassert(type == MACH_MSG_TYPE_PORT_SEND_ONCE);
+  {
+    SpinlockGuard g(port->lock);
+    kassert(port->sorights_ > 0);
+    // An unused send-once right to a live user port tells the port so, on
+    // itself; otherwise it just goes.
+    if (used || !port->active_ || port->kobject_type_ != KObjectType::kNone) {
       --port->sorights_;
+      used = true;
     }
   }
-  port->unref();
+  if (used) port->unref();
+  else notify_send_once(port);  // consumes the reference and the count
 }
 
 void IpcSpace::drop_rights_locked(IpcEntry* e, mach_port_type_t rights) {
   kassert((e->type & rights) == rights);
   if (rights & MACH_PORT_TYPE_SEND) {
-    {
-      SpinlockGuard g(e->port()->lock);
-      kassert(e->port()->srights_ > 0);
-      --e->port()->srights_;
-    }
+    // The entry's count of the send right leaves as a right in transit would.
+    Port* port = e->port();
+    port->ref();
+    TransitRight r{port, MACH_MSG_TYPE_PORT_SEND, false};
+    release_transit_right(r);
     e->urefs = 0;
   }
   if (rights & MACH_PORT_TYPE_SEND_ONCE) {
-    SpinlockGuard g(e->port()->lock);
-    kassert(e->port()->sorights_ > 0);
-    --e->port()->sorights_;
+    Port* port = e->port();
+    port->ref();
+    TransitRight r{port, MACH_MSG_TYPE_PORT_SEND_ONCE, false};
+    release_transit_right(r);  // a send-once notification
     e->urefs = 0;
   }
   if (rights & MACH_PORT_TYPE_DEAD_NAME) e->urefs = 0;
@@ -242,8 +290,7 @@ bool IpcSpace::copyin_allowed_locked(const IpcEntry* e, mach_msg_type_name_t dis
     case MACH_MSG_TYPE_MAKE_SEND:
     case MACH_MSG_TYPE_MAKE_SEND_ONCE:
       return e->type & MACH_PORT_TYPE_RECEIVE;
-    case MACH_MSG_TYPE_COPY_SEND:
-      return e->type & MACH_PORT_TYPE_SEND;
+    case MACH_MSG_TYPE_COPY_SEND:  // uses 2: after the destination moved one reference
     case MACH_MSG_TYPE_MOVE_SEND:
       return (e->type & MACH_PORT_TYPE_SEND) && e->urefs >= static_cast<mach_port_urefs_t>(uses);
     case MACH_MSG_TYPE_MOVE_SEND_ONCE:

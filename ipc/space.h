@@ -112,6 +112,15 @@ class IpcSpace : public RefCounted<IpcSpace> {
   // The port whose receive right `name` denotes (a new reference), for a
   // receiver: KERN_INVALID_NAME, KERN_INVALID_RIGHT otherwise.
   kern_return_t receive_port(mach_port_name_t name, RefPtr<Port>* port) UMACH_EXCLUDES(lock);
+  // mach_port_request_notification for `name`'s receive right: MACH_NOTIFY_
+  // NO_SENDERS (with `sync`) or MACH_NOTIFY_PORT_DESTROYED. `notify` (a
+  // send-once right, or none) replaces the previous request, which is
+  // handed back in `previous`. Consumes `notify` on success.
+  kern_return_t request_notification(mach_port_name_t name, mach_msg_id_t id, mach_port_mscount_t sync,
+                                     TransitRight& notify, TransitRight* previous) UMACH_EXCLUDES(lock);
+  // What a receive on `name` waits on: a port (receive right) or a set.
+  kern_return_t receive_source(mach_port_name_t name, RefPtr<Port>* port, RefPtr<PortSet>* set)
+      UMACH_EXCLUDES(lock);
 
   size_t entry_count() const UMACH_EXCLUDES(lock);
   void check_invariants() const UMACH_EXCLUDES(lock);
@@ -158,8 +167,11 @@ class IpcSpace : public RefCounted<IpcSpace> {
 };
 
 // What happens to a right in transit that is never received: a send right
-// is released, a send-once right too, a receive right destroys its port.
-void release_transit_right(TransitRight& right);
+// is released (the last one may send a no-senders notification), a
+// send-once right sends a send-once notification on itself, a receive
+// right destroys its port. `used`: the right delivered a message (its
+// destination) and just goes, without a notification.
+void release_transit_right(TransitRight& right, bool used = false);
 
 // Destroys a port whose receive right goes away (port death): it stops
 // being active, leaves its set, and every name for it becomes a dead name.

@@ -85,6 +85,25 @@ TEST(TaskProgram, HelloPrintsThroughTheCommpageAndTerminates) {
   EXPECT_EQ(hello->end_reason(), "terminated");
 }
 
+TEST(TaskProgram, PortRightsAndMessagesWorkThroughLibmach) {
+  auto ports = load(UMACH_PROGRAM_PORTS, {"ports"});
+  ASSERT_TRUE(ports);
+  Scenario s;
+  s.tasks = {ports.get()};
+  run(s);
+  // KERN_SUCCESS 0, KERN_INVALID_RIGHT 17, MACH_RCV_TIMED_OUT 268451843.
+  EXPECT_EQ(ports->output(),
+            "allocate: 0\n"
+            "insert_right: 0\n"
+            "type: 0 send+receive: 1\n"
+            "deallocate send: 0\n"
+            "deallocate receive: 17\n"
+            "send: 0\n"
+            "receive: 0 id 1234 value 42 on port 1\n"
+            "empty: 268451843\n");
+  EXPECT_EQ(ports->end_reason(), "terminated");
+}
+
 TEST(TaskProgram, WriteToAnUnmappedPageIsResolvedAndResumed) {
   auto probe = load(UMACH_PROGRAM_HELLO, {"probe"});  // only for its window
   ASSERT_TRUE(probe);

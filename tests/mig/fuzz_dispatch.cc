@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "default_pager_kserver.h"
+#include "ipc/kserver.h"
 #include "device_kserver.h"
 #include "gnumach_kserver.h"
 #include "mach4_kserver.h"
@@ -22,6 +23,10 @@
 #include "mach_kserver.h"
 #include "mach_port_kserver.h"
 #include "memory_object_default_kserver.h"
+
+// The dispatch alone, without the kernel: task ports convert to nothing.
+ipc_space_ref_t convert_port_to_space(ipc_port_t) { return nullptr; }
+void space_deallocate(ipc_space_ref_t) {}
 
 namespace umach::kserver {
 
@@ -40,14 +45,14 @@ kern_return_t vm_read(ipc_port_t, vm_address_t, vm_size_t size, vm_offset_t* dat
   return KERN_SUCCESS;
 }
 
-kern_return_t mach_port_extract_right(ipc_port_t, mach_port_name_t, mach_msg_type_name_t type, ipc_port_t* poly,
+kern_return_t mach_port_extract_right(ipc_space_ref_t, mach_port_name_t, mach_msg_type_name_t type, ipc_port_t* poly,
                                       mach_msg_type_name_t* poly_type) {
   *poly = nullptr;
   *poly_type = type;  // whatever was asked for, even nonsense: the stub must cope
   return KERN_SUCCESS;
 }
 
-kern_return_t mach_port_get_receive_status(ipc_port_t, mach_port_name_t name, mach_port_status_t* status) {
+kern_return_t mach_port_get_receive_status(ipc_space_ref_t, mach_port_name_t name, mach_port_status_t* status) {
   std::memset(status, 0, sizeof *status);
   status->mps_seqno = name;
   return KERN_SUCCESS;
@@ -58,7 +63,7 @@ kern_return_t host_get_kernel_version(ipc_port_t, kernel_version_t version) {
   return KERN_SUCCESS;
 }
 
-kern_return_t mach_port_names(ipc_port_t, mach_port_name_array_t* names, mach_msg_type_number_t* names_count,
+kern_return_t mach_port_names(ipc_space_ref_t, mach_port_name_array_t* names, mach_msg_type_number_t* names_count,
                               mach_port_type_array_t* types, mach_msg_type_number_t* types_count) {
   static mach_port_name_t name_list[3] = {1, 2, 3};
   static mach_port_type_t type_list[3] = {0, 0, 0};

@@ -17,6 +17,7 @@
 #include <mach/notify.h>
 
 #include "exc_kuser.h"
+#include "ipc/port.h"
 #include "ktest_types.h"
 #include "mach_port_kserver.h"
 #include "notify_kuser.h"
@@ -69,13 +70,16 @@ struct Reply {
 };
 
 TEST(KernelDispatch, RoutineTheKernelLacksAnswersBadIdAfterTheCheck) {
-  const int right = MACH_PORT_RIGHT_RECEIVE;
-  KRequest req(3204, fake_port(0x1000));
-  req.item(MACH_MSG_TYPE_INTEGER_32, 32, &right, 4);
+  // mach_port_get_set_status replies with an out-of-line array: it comes
+  // with the VM, and until then its generated fallback answers.
+  const mach_port_name_t name = 0x1234;
+  auto target = umach::ipc::Port::create().value();  // converted before the call: a real port
+  KRequest req(3212, target.get());
+  req.item(MACH_MSG_TYPE_PORT_NAME, 32, &name, 4);
   Reply out;
   EXPECT_TRUE(umach::kserver::mach_port_server(req.head(), &out.head()->Head));
   EXPECT_EQ(out.head()->RetCode, MIG_BAD_ID);
-  EXPECT_EQ(out.head()->Head.msgh_id, 3304);
+  EXPECT_EQ(out.head()->Head.msgh_id, 3312);
   ipc_port_t reply_slot;
   std::memcpy(&reply_slot, out.bytes + 8, 8);
   EXPECT_EQ(reply_slot, fake_port(0x7700));  // the reply goes to the request's reply port

@@ -6,6 +6,9 @@
 #include <thread>
 #include <vector>
 
+#include <mach/notify.h>
+
+#include "ipc/msg.h"
 #include "ipc/space.h"
 
 namespace {
@@ -47,6 +50,17 @@ TEST(IpcConcurrency, SendRightsMadeCopiedAndDroppedConcurrentlyBalance) {
     }
     mine->check_invariants();
   });
+  // Each send-once right died unused: each told the port so, on itself.
+  const int once_rights = kThreads * ((kRounds + 2) / 3);
+  int notifications = 0;
+  alignas(8) uint8_t buf[128];
+  auto* head = reinterpret_cast<mach_msg_header_t*>(buf);
+  while (umach::ipc::mach_msg_receive(*owner, head, sizeof buf, port, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0) ==
+         MACH_MSG_SUCCESS) {
+    EXPECT_EQ(head->msgh_id, MACH_NOTIFY_SEND_ONCE);
+    ++notifications;
+  }
+  EXPECT_NEAR(notifications, once_rights, kThreads);
   mach_port_status_t st;
   ASSERT_EQ(owner->get_receive_status(port, &st), KERN_SUCCESS);
   EXPECT_FALSE(st.mps_srights);

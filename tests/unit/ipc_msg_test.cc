@@ -7,6 +7,7 @@
 #include <cstring>
 #include <vector>
 
+#include <mach/notify.h>
 #include <umach/backend.h>
 
 #include "core/sched/sched.h"
@@ -205,14 +206,19 @@ TEST_F(IpcMsgTest, ABodyErrorReleasesEveryRightTheMessageHadTaken) {
   msg.port(MACH_MSG_TYPE_MOVE_RECEIVE, carried).port(MACH_MSG_TYPE_COPY_SEND, 0x4242);
   EXPECT_EQ(send(msg), MACH_SEND_INVALID_RIGHT);
   // Taken and released: the moved send right and the moved receive right
-  // are gone (the port died with it), the made send-once right is undone.
+  // are gone (the port died with it); the made send-once right died unused,
+  // so the reply port hears a send-once notification (on that right).
   EXPECT_EQ(type(*sender, send_right), MACH_PORT_TYPE_NONE);
   EXPECT_EQ(type(*sender, carried), MACH_PORT_TYPE_NONE);
+  EXPECT_EQ(status().mps_msgcount, 0u);
+  EXPECT_FALSE(status().mps_srights);
+  Received r;
+  ASSERT_EQ(umach::ipc::mach_msg_receive(*sender, r.head(), sizeof r.bytes, reply_port, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0),
+            MACH_MSG_SUCCESS);
+  EXPECT_EQ(r.head()->msgh_id, MACH_NOTIFY_SEND_ONCE);
   mach_port_status_t st{};
   ASSERT_EQ(sender->get_receive_status(reply_port, &st), KERN_SUCCESS);
   EXPECT_EQ(st.mps_sorights, 0u);
-  EXPECT_EQ(status().mps_msgcount, 0u);
-  EXPECT_FALSE(status().mps_srights);
   EXPECT_EQ(umach::ipc::live_kmsgs(), 0u);
 }
 
@@ -371,6 +377,235 @@ TEST_F(IpcMsgTest, ASenderWaitsForRoomInAFullQueue) {
   ASSERT_TRUE(umach::hosted::run_in_kernel(fill_then_drain, &run, umach::sched::kPriorityKernel));
   EXPECT_EQ(run.send_result, MACH_MSG_SUCCESS);
   EXPECT_EQ(run.received_id, 2);
+}
+
+}  // namespace
+
+namespace {
+
+class IpcSetTest : public IpcMsgTest {
+ protected:
+  void SetUp() override {
+    IpcMsgTest::SetUp();
+    ASSERT_EQ(receiver->allocate(MACH_PORT_RIGHT_RECEIVE, &port2), KERN_SUCCESS);
+    send_right2 = give(*receiver, port2, MACH_MSG_TYPE_MAKE_SEND, *sender);
+    ASSERT_EQ(receiver->allocate(MACH_PORT_RIGHT_PORT_SET, &set), KERN_SUCCESS);
+  }
+  mach_msg_return_t send_to(mach_port_name_t right, mach_msg_id_t id) {
+    Msg msg(right, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, id);
+    return send(msg);
+  }
+  mach_msg_return_t receive_set(Received& r) {
+    return umach::ipc::mach_msg_receive(*receiver, r.head(), sizeof r.bytes, set, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0);
+  }
+  mach_port_name_t port2 = MACH_PORT_NULL, send_right2 = MACH_PORT_NULL, set = MACH_PORT_NULL;
+};
+
+TEST_F(IpcSetTest, ReceivingOnASetTakesAMessageOfAnyMemberAndNamesIt) {
+  ASSERT_EQ(receiver->move_member(port, set), KERN_SUCCESS);
+  ASSERT_EQ(receiver->move_member(port2, set), KERN_SUCCESS);
+  ASSERT_EQ(send_to(send_right2, 2), MACH_MSG_SUCCESS);
+  Received r;
+  ASSERT_EQ(receive_set(r), MACH_MSG_SUCCESS);
+  EXPECT_EQ(r.head()->msgh_id, 2);
+  EXPECT_EQ(r.head()->msgh_local_port, port2);
+  EXPECT_EQ(receive_set(r), MACH_RCV_TIMED_OUT);
+}
+
+TEST_F(IpcSetTest, MembersTakeTurns) {
+  ASSERT_EQ(receiver->move_member(port, set), KERN_SUCCESS);
+  ASSERT_EQ(receiver->move_member(port2, set), KERN_SUCCESS);
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_EQ(send_to(send_right, 1), MACH_MSG_SUCCESS);
+    ASSERT_EQ(send_to(send_right2, 2), MACH_MSG_SUCCESS);
+  }
+  std::vector<mach_msg_id_t> order;
+  Received r;
+  while (receive_set(r) == MACH_MSG_SUCCESS) order.push_back(r.head()->msgh_id);
+  EXPECT_EQ(order, (std::vector<mach_msg_id_t>{1, 2, 1, 2}));
+}
+
+TEST_F(IpcSetTest, AMemberIsNotReceivedFromDirectly) {
+  ASSERT_EQ(receiver->move_member(port, set), KERN_SUCCESS);
+  Received r;
+  EXPECT_EQ(receive(r), MACH_RCV_IN_SET);
+}
+
+TEST_F(IpcSetTest, MessagesQueuedBeforeJoiningAreTheSetsToReceive) {
+  ASSERT_EQ(send_to(send_right, 7), MACH_MSG_SUCCESS);
+  ASSERT_EQ(receiver->move_member(port, set), KERN_SUCCESS);
+  Received r;
+  ASSERT_EQ(receive_set(r), MACH_MSG_SUCCESS);
+  EXPECT_EQ(r.head()->msgh_id, 7);
+}
+
+struct SetRun {
+  IpcSpace* sender;
+  IpcSpace* receiver;
+  mach_port_name_t set, send_right;
+  mach_msg_return_t receive_result = 0;
+  mach_msg_id_t received_id = 0;
+};
+
+void set_receiver(void* arg) {
+  auto* run = static_cast<SetRun*>(arg);
+  alignas(8) uint8_t buf[256];
+  auto* h = reinterpret_cast<mach_msg_header_t*>(buf);
+  run->receive_result = umach::ipc::mach_msg_receive(*run->receiver, h, sizeof buf, run->set, MACH_RCV_MSG, 0);
+  run->received_id = h->msgh_id;
+}
+
+void send_to_a_set_receiver(void* arg) {
+  auto* run = static_cast<SetRun*>(arg);
+  auto t = umach::sched::kernel_thread("set receiver", set_receiver, run, umach::sched::kPriorityUser);
+  ASSERT_TRUE(t.ok());
+  umach::sched::sleep_ns(2'000'000);
+  Msg msg(run->send_right, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 99);
+  EXPECT_EQ(umach::ipc::mach_msg_send(*run->sender, msg.head(), msg.size(), MACH_SEND_MSG, 0), MACH_MSG_SUCCESS);
+  umach::sched::thread_join(*t.value());
+}
+
+TEST_F(IpcSetTest, AReceiverWaitingOnASetGetsAMessageSentToAMember) {
+  ASSERT_EQ(receiver->move_member(port2, set), KERN_SUCCESS);
+  SetRun run{sender.get(), receiver.get(), set, send_right2};
+  ASSERT_TRUE(umach::hosted::run_in_kernel(send_to_a_set_receiver, &run, umach::sched::kPriorityKernel));
+  EXPECT_EQ(run.receive_result, MACH_MSG_SUCCESS);
+  EXPECT_EQ(run.received_id, 99);
+}
+
+void destroy_set_under_receiver(void* arg) {
+  auto* run = static_cast<SetRun*>(arg);
+  auto t = umach::sched::kernel_thread("set receiver", set_receiver, run, umach::sched::kPriorityUser);
+  ASSERT_TRUE(t.ok());
+  umach::sched::sleep_ns(2'000'000);
+  EXPECT_EQ(run->receiver->destroy(run->set), KERN_SUCCESS);
+  umach::sched::thread_join(*t.value());
+}
+
+TEST_F(IpcSetTest, AReceiverWaitingOnASetLearnsThatItWasDestroyed) {
+  SetRun run{sender.get(), receiver.get(), set, send_right2};
+  ASSERT_TRUE(umach::hosted::run_in_kernel(destroy_set_under_receiver, &run, umach::sched::kPriorityKernel));
+  EXPECT_EQ(run.receive_result, MACH_RCV_PORT_DIED);
+}
+
+}  // namespace
+
+namespace {
+
+// Notifications (ipc/notify.h).
+class IpcNotifyTest : public IpcMsgTest {
+ protected:
+  void SetUp() override {
+    IpcMsgTest::SetUp();
+    ASSERT_EQ(receiver->allocate(MACH_PORT_RIGHT_RECEIVE, &notify_port), KERN_SUCCESS);
+  }
+  // A notification waiting on notify_port (or `on`, in `space`): its id, or 0.
+  mach_msg_id_t next_notification(Received& r, IpcSpace* space = nullptr, mach_port_name_t on = MACH_PORT_NULL) {
+    if (!space) space = receiver.get();
+    if (on == MACH_PORT_NULL) on = notify_port;
+    if (umach::ipc::mach_msg_receive(*space, r.head(), sizeof r.bytes, on, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0) !=
+        MACH_MSG_SUCCESS)
+      return 0;
+    return r.head()->msgh_id;
+  }
+  TransitRight send_once_to_notify_port() {
+    TransitRight r;
+    EXPECT_EQ(receiver->copyin_right(notify_port, MACH_MSG_TYPE_MAKE_SEND_ONCE, &r), KERN_SUCCESS);
+    return r;
+  }
+  mach_port_name_t notify_port = MACH_PORT_NULL;
+};
+
+TEST_F(IpcNotifyTest, AnUnusedSendOnceRightThatIsDestroyedSaysSo) {
+  mach_port_name_t once = give(*receiver, port, MACH_MSG_TYPE_MAKE_SEND_ONCE, *sender);
+  ASSERT_EQ(sender->deallocate(once), KERN_SUCCESS);
+  Received r;
+  EXPECT_EQ(next_notification(r, receiver.get(), port), MACH_NOTIFY_SEND_ONCE);
+  EXPECT_EQ(status().mps_sorights, 0u);
+}
+
+TEST_F(IpcNotifyTest, ASendOnceRightUsedForAMessageNotifiesNothing) {
+  mach_port_name_t once = give(*receiver, port, MACH_MSG_TYPE_MAKE_SEND_ONCE, *sender);
+  Msg msg(once, MACH_MSG_TYPE_MOVE_SEND_ONCE);
+  ASSERT_EQ(send(msg), MACH_MSG_SUCCESS);
+  Received r;
+  EXPECT_EQ(next_notification(r, receiver.get(), port), 1000);
+  EXPECT_EQ(next_notification(r, receiver.get(), port), 0);
+}
+
+TEST_F(IpcNotifyTest, NoSendersFiresWhenTheLastSendRightGoes) {
+  TransitRight notify = send_once_to_notify_port(), previous;
+  ASSERT_EQ(receiver->request_notification(port, MACH_NOTIFY_NO_SENDERS, 1, notify, &previous), KERN_SUCCESS);
+  EXPECT_EQ(previous.port, nullptr);
+  Received r;
+  EXPECT_EQ(next_notification(r), 0);  // the sender still holds its right
+  ASSERT_EQ(sender->deallocate(send_right), KERN_SUCCESS);
+  ASSERT_EQ(next_notification(r), MACH_NOTIFY_NO_SENDERS);
+  EXPECT_EQ(r.slot(40), 1u);  // the make-send count
+}
+
+TEST_F(IpcNotifyTest, NoSendersFiresAtOnceWhenThereAreNoneAlready) {
+  ASSERT_EQ(sender->deallocate(send_right), KERN_SUCCESS);
+  TransitRight notify = send_once_to_notify_port(), previous;
+  ASSERT_EQ(receiver->request_notification(port, MACH_NOTIFY_NO_SENDERS, 1, notify, &previous), KERN_SUCCESS);
+  Received r;
+  EXPECT_EQ(next_notification(r), MACH_NOTIFY_NO_SENDERS);
+}
+
+TEST_F(IpcNotifyTest, ANewRequestHandsThePreviousOneBack) {
+  TransitRight first = send_once_to_notify_port(), second = send_once_to_notify_port(), previous;
+  ASSERT_EQ(receiver->request_notification(port, MACH_NOTIFY_NO_SENDERS, 0, first, &previous), KERN_SUCCESS);
+  ASSERT_EQ(receiver->request_notification(port, MACH_NOTIFY_NO_SENDERS, 0, second, &previous), KERN_SUCCESS);
+  EXPECT_NE(previous.port, nullptr);
+  umach::ipc::release_transit_right(previous);  // unused: a send-once notification
+  Received r;
+  EXPECT_EQ(next_notification(r), MACH_NOTIFY_SEND_ONCE);
+}
+
+TEST_F(IpcNotifyTest, RequestsNeedAReceiveRightAndAKnownId) {
+  TransitRight notify = send_once_to_notify_port(), previous;
+  EXPECT_EQ(sender->request_notification(send_right, MACH_NOTIFY_NO_SENDERS, 0, notify, &previous), KERN_INVALID_RIGHT);
+  EXPECT_EQ(receiver->request_notification(port, MACH_NOTIFY_PORT_DESTROYED, 1, notify, &previous), KERN_INVALID_VALUE);
+  EXPECT_EQ(receiver->request_notification(port, 4242, 0, notify, &previous), KERN_INVALID_VALUE);
+  umach::ipc::release_transit_right(notify);
+}
+
+TEST_F(IpcNotifyTest, PortDestroyedHandsTheReceiveRightBackAlive) {
+  TransitRight notify = send_once_to_notify_port(), previous;
+  ASSERT_EQ(receiver->request_notification(port, MACH_NOTIFY_PORT_DESTROYED, 0, notify, &previous), KERN_SUCCESS);
+  ASSERT_EQ(receiver->destroy(port), KERN_SUCCESS);
+  Received r;
+  ASSERT_EQ(next_notification(r), MACH_NOTIFY_PORT_DESTROYED);
+  const mach_port_name_t back = r.slot(40);
+  EXPECT_EQ(type(*receiver, back), MACH_PORT_TYPE_RECEIVE);
+  // The senders never noticed: their right still reaches it.
+  Msg msg(send_right, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 5);
+  ASSERT_EQ(send(msg), MACH_MSG_SUCCESS);
+  EXPECT_EQ(next_notification(r, receiver.get(), back), 5);
+}
+
+TEST_F(IpcNotifyTest, AClientLearnsThatTheServerDiedBeforeReplying) {
+  mach_port_name_t reply_port;
+  ASSERT_EQ(sender->allocate(MACH_PORT_RIGHT_RECEIVE, &reply_port), KERN_SUCCESS);
+  Msg request(send_right, MACH_MSG_TYPE_COPY_SEND, reply_port, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+  ASSERT_EQ(send(request), MACH_MSG_SUCCESS);
+  ASSERT_EQ(receiver->destroy(port), KERN_SUCCESS);  // the request dies queued
+  Received r;
+  EXPECT_EQ(next_notification(r, sender.get(), reply_port), MACH_NOTIFY_SEND_ONCE);
+}
+
+}  // namespace
+
+namespace {
+
+// Found by tests/fuzz: one name as both destination and reply, the
+// destination moving its last send reference while the reply copies it.
+TEST_F(IpcMsgTest, MovingTheLastSendReferenceLeavesNoneToCopyForTheReply) {
+  Msg msg(send_right, MACH_MSG_TYPE_MOVE_SEND, send_right, MACH_MSG_TYPE_COPY_SEND);
+  EXPECT_EQ(send(msg), MACH_SEND_INVALID_REPLY);
+  EXPECT_EQ(refs(*sender, send_right, MACH_PORT_RIGHT_SEND), 1u);
+  ASSERT_EQ(sender->mod_refs(send_right, MACH_PORT_RIGHT_SEND, 1), KERN_SUCCESS);
+  EXPECT_EQ(send(msg), MACH_MSG_SUCCESS);  // with two references both fit
 }
 
 }  // namespace

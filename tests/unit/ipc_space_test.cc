@@ -188,7 +188,10 @@ TEST_F(IpcSpaceTest, EachSendOnceRightHasANameOfItsOwn) {
   EXPECT_EQ(status(*a, n).mps_sorights, 2u);
   EXPECT_EQ(b->mod_refs(o1, MACH_PORT_RIGHT_SEND_ONCE, 1), KERN_INVALID_VALUE);
   EXPECT_EQ(b->deallocate(o1), KERN_SUCCESS);
-  EXPECT_EQ(status(*a, n).mps_sorights, 1u);
+  // Unused, it tells the port so: a send-once notification, queued on the
+  // port and carried by the very right until it is received.
+  EXPECT_EQ(status(*a, n).mps_msgcount, 1u);
+  EXPECT_EQ(status(*a, n).mps_sorights, 2u);
 }
 
 TEST_F(IpcSpaceTest, ADeadSendOnceRightIsOneDeadNameReference) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cstddef>
 #include <new>
 
 #include "core/kstd/cstring.h"
@@ -12,6 +13,8 @@
 #include "core/log.h"
 #include "core/page_alloc.h"
 #include "core/sched/sched.h"
+#include "ipc/kmsg.h"
+#include "ipc/msg.h"
 #include "platform/hosted/memory/commpage.h"
 
 namespace umach::hosted {
@@ -88,6 +91,7 @@ Result<std::unique_ptr<TestTask>> TestTask::load(const std::string& path, const 
   if (!read_file(path, file)) return Error{KERN_INVALID_ARGUMENT};
   std::unique_ptr<TestTask> task(new TestTask);
   task->frame_ = new (std::align_val_t{64}) Frame{};
+  task->task_ = UMACH_TRY(Task::create());
   task->range_ = UMACH_TRY(range_for_new_task(nullptr));
   task->pmap_ = std::make_unique<Pmap>(*task->range_);
   task->commpage_ = UMACH_TRY(commpage_create(reinterpret_cast<uintptr_t>(umach_hosted_trap_entry)));
@@ -138,6 +142,7 @@ std::string TestTask::end_reason() const {
 }
 
 void TestTask::end(const std::string& why) {
+  if (task_) task_->terminate();  // its rights go with it
   std::lock_guard<std::mutex> hold(record_lock_);
   end_reason_ = why;
 }
@@ -222,8 +227,17 @@ bool TestTask::handle_trap_call() {
       Platform::frame_set_return(frame, KERN_SUCCESS);
       return true;
     }
-    case 28:  // mach_task_self: a placeholder name until tasks have ports
-      Platform::frame_set_return(frame, 1);
+    case 25:  // mach_msg_trap
+      Platform::frame_set_return(frame, mach_msg_trap());
+      return true;
+    case 26: {  // mach_reply_port: a new receive right, or MACH_PORT_NULL
+      mach_port_name_t name = MACH_PORT_NULL;
+      if (task_->space().allocate(MACH_PORT_RIGHT_RECEIVE, &name) != KERN_SUCCESS) name = MACH_PORT_NULL;
+      Platform::frame_set_return(frame, name);
+      return true;
+    }
+    case 28:  // mach_task_self
+      Platform::frame_set_return(frame, task_->self_name());
       return true;
     case 69:  // syscall_task_terminate: the task's one thread ends
       end("terminated");
@@ -238,6 +252,45 @@ bool TestTask::handle_trap_call() {
       Platform::frame_set_return(frame, answers_port_null(n) ? 0 : KERN_INVALID_ARGUMENT);
       return true;
   }
+}
+
+// mach_msg_trap(msg, option, send_size, rcv_size, rcv_name, timeout,
+// notify): the message is copied between user memory and a kernel buffer
+// around ipc/msg.h's send and receive (the 7th argument, notify, is not
+// used yet).
+mach_msg_return_t TestTask::mach_msg_trap() {
+  Frame& frame = *frame_;
+  const uint64_t msg = Platform::frame_trap_arg(frame, 0);
+  const auto option = static_cast<mach_msg_option_t>(Platform::frame_trap_arg(frame, 1));
+  const auto send_size = static_cast<mach_msg_size_t>(Platform::frame_trap_arg(frame, 2));
+  const auto rcv_size = static_cast<mach_msg_size_t>(Platform::frame_trap_arg(frame, 3));
+  const auto rcv_name = static_cast<mach_port_name_t>(Platform::frame_trap_arg(frame, 4));
+  const auto timeout = static_cast<mach_msg_timeout_t>(Platform::frame_trap_arg(frame, 5));
+  if (option & MACH_SEND_MSG) {
+    if (send_size > ipc::Kmsg::kMaxSize) return MACH_SEND_NO_BUFFER;
+    std::vector<uint64_t> buf((send_size + 7) / 8 + 4);
+    if (send_size < sizeof(mach_msg_header_t)) return MACH_SEND_MSG_TOO_SMALL;
+    if (!Platform::copyin(buf.data(), msg, send_size)) return MACH_SEND_INVALID_DATA;
+    mach_msg_return_t mr = ipc::mach_msg_send(task_->space(), reinterpret_cast<mach_msg_header_t*>(buf.data()),
+                                              send_size, option, timeout);
+    if (mr != MACH_MSG_SUCCESS) return mr;
+  }
+  if (option & MACH_RCV_MSG) {
+    const mach_msg_size_t size = rcv_size < ipc::Kmsg::kMaxSize ? rcv_size : ipc::Kmsg::kMaxSize;
+    std::vector<uint64_t> buf((size + 7) / 8 + 4);
+    auto* head = reinterpret_cast<mach_msg_header_t*>(buf.data());
+    mach_msg_return_t mr = ipc::mach_msg_receive(task_->space(), head, size, rcv_name, option, timeout);
+    if (mr == MACH_RCV_TOO_LARGE && (option & MACH_RCV_LARGE) && size >= sizeof(mach_msg_header_t)) {
+      // The needed size goes in the caller's header; the message stays queued.
+      if (!Platform::copyout(msg + offsetof(mach_msg_header_t, msgh_size), &head->msgh_size, 4))
+        return MACH_RCV_INVALID_DATA;
+      return mr;
+    }
+    if (mr != MACH_MSG_SUCCESS && mr != MACH_RCV_HEADER_ERROR && mr != MACH_RCV_BODY_ERROR) return mr;
+    if (!Platform::copyout(msg, head, head->msgh_size)) return MACH_RCV_INVALID_DATA;
+    return mr;
+  }
+  return MACH_MSG_SUCCESS;
 }
 
 bool TestTask::handle_page_fault(const TrapInfo& trap) {

@@ -9,8 +9,10 @@
 //   - traps: mach_print (30) prints through the kernel log (and is
 //     recorded); syscall_task_terminate (69) ends the thread; the null slot
 //     1 and every other number inside the table return KERN_INVALID_ARGUMENT
-//     (10-13, 55, 56: MACH_PORT_NULL), as ABI.md says; mach_task_self (28)
-//     returns a placeholder name, 1, until tasks have ports (the IPC issue);
+//     (10-13, 55, 56: MACH_PORT_NULL), as ABI.md says; the IPC traps run on
+//     the task's core Task (core/task/task.h): mach_msg_trap (25) through
+//     ipc/msg.h, mach_reply_port (26), mach_task_self (28) with a send
+//     right to the task's kernel port;
 //   - page faults: a run the pmap forgot is faulted back in; a page never
 //     entered is zero-filled from the page allocator (the one piece of
 //     vm_fault these tests need); both are recorded;
@@ -35,6 +37,7 @@
 #include "core/refptr.h"
 #include "core/result.h"
 #include "core/sched/thread.h"
+#include "core/task/task.h"
 #include "platform/hosted/memory/address_window.h"
 #include "platform/hosted/memory/loader.h"
 #include "platform/hosted/memory/pmap.h"
@@ -77,8 +80,10 @@ class TestTask {
   bool handle(const TrapInfo& trap);
   bool handle_trap_call();
   bool handle_page_fault(const TrapInfo& trap);
+  mach_msg_return_t mach_msg_trap();
   void end(const std::string& why);
 
+  RefPtr<Task> task_;  // the IPC side: name space and task port
   AddressRange* range_ = nullptr;
   std::unique_ptr<Pmap> pmap_;
   paddr_t commpage_ = 0;

@@ -1,0 +1,103 @@
+// ipc/kobject.cc: the kernel as a server (ipc/kobject.h), and the
+// conversions its generated dispatch calls (ipc/kserver.h).
+#include "ipc/kobject.h"
+
+#include "core/kstd/cstring.h"
+#include "core/task/task.h"
+#include "ipc/kmsg_copy.h"
+#include "ipc/kserver.h"
+#include "default_pager_kserver.h"
+#include "device_kserver.h"
+#include "gnumach_kserver.h"
+#include "mach4_kserver.h"
+#include "mach_host_kserver.h"
+#include "mach_i386_kserver.h"
+#include "mach_kserver.h"
+#include "mach_port_kserver.h"
+#include "memory_object_default_kserver.h"
+
+ipc_space_ref_t convert_port_to_space(ipc_port_t port) {
+  if (!port) return nullptr;
+  umach::SpinlockGuard g(port->lock);
+  if (!port->active_ || port->kobject_type_ != umach::ipc::KObjectType::kTask) return nullptr;
+  umach::ipc::IpcSpace& space = static_cast<umach::Task*>(port->kobject_)->space();
+  space.ref();  // the task cannot go while we hold its port's lock (task.h)
+  return &space;
+}
+
+void space_deallocate(ipc_space_ref_t space) {
+  if (space) space->unref();
+}
+
+namespace umach::ipc {
+namespace {
+
+using Demux = boolean_t (*)(mach_msg_header_t*, mach_msg_header_t*);
+constexpr Demux kDemuxes[] = {
+    kserver::mach_server,          kserver::mach_port_server,  kserver::mach_host_server,
+    kserver::gnumach_server,       kserver::mach4_server,      kserver::mach_i386_server,
+    kserver::device_server,        kserver::memory_object_default_server,
+    kserver::default_pager_server,
+};
+
+constexpr long kReplySizes[] = {MACH_MAX_REPLY_SIZE,         MACH_PORT_MAX_REPLY_SIZE, MACH_HOST_MAX_REPLY_SIZE,
+                                GNUMACH_MAX_REPLY_SIZE,      MACH4_MAX_REPLY_SIZE,     MACH_I386_MAX_REPLY_SIZE,
+                                DEVICE_MAX_REPLY_SIZE,       MEMORY_OBJECT_DEFAULT_MAX_REPLY_SIZE,
+                                DEFAULT_PAGER_MAX_REPLY_SIZE};
+constexpr mach_msg_size_t kMaxReply = [] {
+  long m = 0;
+  for (long s : kReplySizes) m = s > m ? s : m;
+  return static_cast<mach_msg_size_t>(m);
+}();
+
+}  // namespace
+
+void kobject_server(Kmsg* request) {
+  mach_msg_header_t* in = request->header();
+  const mach_msg_bits_t bits = in->msgh_bits;
+  const mach_msg_type_name_t dest_type = MACH_MSGH_BITS_REMOTE(bits), reply_type = MACH_MSGH_BITS_LOCAL(bits);
+  Port* dest = request->dest();
+  Port* reply = request->reply();
+  // The dispatch reads a request as its receiver would: the reply port in
+  // the remote slot, the kernel port in the local one.
+  kstd::memcpy(request->bytes() + 8, &reply, sizeof reply);
+  kstd::memcpy(request->bytes() + 16, &dest, sizeof dest);
+  in->msgh_bits = (bits & MACH_MSGH_BITS_COMPLEX) | MACH_MSGH_BITS(reply_type, dest_type);
+
+  Kmsg* answer = Kmsg::alloc(kMaxReply);
+  if (!answer) {
+    in->msgh_bits = bits;  // back to the sender's view for the destruction
+    kstd::memcpy(request->bytes() + 8, &dest, sizeof dest);
+    kstd::memcpy(request->bytes() + 16, &reply, sizeof reply);
+    kmsg_destroy(request);
+    return;
+  }
+  mach_msg_header_t* out = answer->header();
+  for (Demux demux : kDemuxes)
+    if (demux(in, out)) break;
+  const kern_return_t ret = reinterpret_cast<mig_reply_header_t*>(out)->RetCode;
+
+  // The request: the kernel port's right is used up; the body belongs to
+  // the routine if it succeeded; the reply right moved into the answer.
+  TransitRight used{dest, dest_type, false};
+  release_transit_right(used, /*used=*/true);
+  kstd::memset(request->bytes() + 8, 0, 16);
+  in->msgh_bits &= ~MACH_MSGH_BITS_PORTS_MASK;
+  if (ret == KERN_SUCCESS || ret == MIG_NO_REPLY) Kmsg::free(request);
+  else kmsg_destroy(request);
+
+  if (ret == MIG_NO_REPLY || !reply || reply == kDeadPort) {
+    // No answer goes out: a routine that replies later took the reply
+    // right (the answer must not release it); a null or dead reply port
+    // gets nothing. The answer's own rights are released.
+    kstd::memset(answer->bytes() + 8, 0, 8);
+    answer->header()->msgh_bits &= ~MACH_MSGH_BITS_PORTS_MASK;
+    kmsg_convert_from_kernel(*answer);
+    kmsg_destroy(answer);
+    return;
+  }
+  kmsg_convert_from_kernel(*answer);
+  send_from_kernel(answer);
+}
+
+}  // namespace umach::ipc

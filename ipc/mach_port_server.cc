@@ -1,0 +1,109 @@
+// ipc/mach_port_server.cc: the kernel's side of mach_port.defs: each
+// routine checks its target and calls the space (ipc/mach_port.cc).
+//
+// Not here yet: mach_port_names and mach_port_get_set_status (their
+// replies are out-of-line arrays: the VM issue), set/clear_protected_payload,
+// set_ktype. They answer MIG_BAD_ID through the generated fallbacks.
+// request_notification knows no-senders and port-destroyed; a dead-name
+// request answers KERN_INVALID_VALUE until dead-name notifications exist.
+#include "ipc/kserver.h"
+#include "ipc/space.h"
+#include "mach_port_kserver.h"
+
+namespace umach::kserver {
+
+using ipc::IpcSpace;
+
+kern_return_t mach_port_type(ipc_space_ref_t task, mach_port_name_t name, mach_port_type_t* type) {
+  return task ? task->type(name, type) : KERN_INVALID_TASK;
+}
+
+kern_return_t mach_port_rename(ipc_space_ref_t task, mach_port_name_t old_name, mach_port_name_t new_name) {
+  return task ? task->rename(old_name, new_name) : KERN_INVALID_TASK;
+}
+
+kern_return_t mach_port_allocate_name(ipc_space_ref_t task, mach_port_right_t right, mach_port_name_t name) {
+  return task ? task->allocate_name(right, name) : KERN_INVALID_TASK;
+}
+
+kern_return_t mach_port_allocate(ipc_space_ref_t task, mach_port_right_t right, mach_port_name_t* name) {
+  return task ? task->allocate(right, name) : KERN_INVALID_TASK;
+}
+
+kern_return_t mach_port_destroy(ipc_space_ref_t task, mach_port_name_t name) {
+  return task ? task->destroy(name) : KERN_INVALID_TASK;
+}
+
+kern_return_t mach_port_deallocate(ipc_space_ref_t task, mach_port_name_t name) {
+  return task ? task->deallocate(name) : KERN_INVALID_TASK;
+}
+
+kern_return_t mach_port_get_refs(ipc_space_ref_t task, mach_port_name_t name, mach_port_right_t right,
+                                 mach_port_urefs_t* refs) {
+  return task ? task->get_refs(name, right, refs) : KERN_INVALID_TASK;
+}
+
+kern_return_t mach_port_mod_refs(ipc_space_ref_t task, mach_port_name_t name, mach_port_right_t right,
+                                 mach_port_delta_t delta) {
+  return task ? task->mod_refs(name, right, delta) : KERN_INVALID_TASK;
+}
+
+kern_return_t mach_port_set_qlimit(ipc_space_ref_t task, mach_port_name_t name, mach_port_msgcount_t qlimit) {
+  return task ? task->set_qlimit(name, qlimit) : KERN_INVALID_TASK;
+}
+
+kern_return_t mach_port_set_mscount(ipc_space_ref_t task, mach_port_name_t name, mach_port_mscount_t mscount) {
+  return task ? task->set_mscount(name, mscount) : KERN_INVALID_TASK;
+}
+
+kern_return_t mach_port_move_member(ipc_space_ref_t task, mach_port_name_t member, mach_port_name_t after) {
+  return task ? task->move_member(member, after) : KERN_INVALID_TASK;
+}
+
+kern_return_t mach_port_get_receive_status(ipc_space_ref_t task, mach_port_name_t name, mach_port_status_t* status) {
+  return task ? task->get_receive_status(name, status) : KERN_INVALID_TASK;
+}
+
+kern_return_t mach_port_set_seqno(ipc_space_ref_t task, mach_port_name_t name, mach_port_seqno_t seqno) {
+  return task ? task->set_seqno(name, seqno) : KERN_INVALID_TASK;
+}
+
+// The right arrived in the request (a reference, counted); on success the
+// space holds it, on failure the dispatch destroys the request and it.
+kern_return_t mach_port_insert_right(ipc_space_ref_t task, mach_port_name_t name, ipc_port_t poly,
+                                     mach_msg_type_name_t poly_type) {
+  if (!task) return KERN_INVALID_TASK;
+  if (!poly || poly == ipc::kDeadPort) return KERN_INVALID_VALUE;
+  ipc::TransitRight right{poly, poly_type, false};
+  return task->insert_right(name, right);
+}
+
+// The right leaves the space in transit, into the reply (ipc/kserver.h).
+kern_return_t mach_port_extract_right(ipc_space_ref_t task, mach_port_name_t name, mach_msg_type_name_t msgt_name,
+                                      ipc_port_t* poly, mach_msg_type_name_t* poly_type) {
+  if (!task) return KERN_INVALID_TASK;
+  ipc::TransitRight right;
+  kern_return_t kr = task->copyin_right(name, msgt_name, &right);
+  if (kr != KERN_SUCCESS) return kr;
+  if (!right.port) return KERN_INVALID_RIGHT;  // MACH_PORT_NULL or a dead name has no right to extract
+  *poly = right.port;
+  *poly_type = right.type;
+  return KERN_SUCCESS;
+}
+
+// The notify right came in the request (a send-once right, counted); the
+// previous request's right goes back in the reply.
+kern_return_t mach_port_request_notification(ipc_space_ref_t task, mach_port_name_t name, mach_msg_id_t id,
+                                             mach_port_mscount_t sync, ipc_port_t notify, ipc_port_t* previous) {
+  if (!task) return KERN_INVALID_TASK;
+  ipc::TransitRight right;
+  if (notify == ipc::kDeadPort) right.dead = true;
+  else if (notify) right = ipc::TransitRight{notify, MACH_MSG_TYPE_PORT_SEND_ONCE, false};
+  ipc::TransitRight old;
+  kern_return_t kr = task->request_notification(name, id, sync, right, &old);
+  if (kr != KERN_SUCCESS) return kr;  // the request, with the right, is destroyed
+  *previous = old.port;
+  return KERN_SUCCESS;
+}
+
+}  // namespace umach::kserver

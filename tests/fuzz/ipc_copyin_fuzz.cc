@@ -1,0 +1,107 @@
+// tests/fuzz/ipc_copyin_fuzz.cc: libFuzzer over mach_msg's copy-in (and the
+// queue, receive and copy-out behind it).
+//
+// Each input is a message a sender sends from a space that holds one of
+// every kind of right; its first byte chooses which known names replace
+// the header's slots, and body slots whose low byte is below 0x20 are
+// replaced by a known name too, so dispositions meet real rights often.
+// Whatever happens, the kernel must not crash or trip a sanitizer, and
+// after both spaces are gone no message, port, entry or space may be left.
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include <umach/backend.h>
+
+#include "core/zone.h"
+#include "ipc/kmsg.h"
+#include "ipc/msg.h"
+
+namespace {
+
+using umach::RefPtr;
+using umach::ipc::IpcSpace;
+
+struct World {
+  RefPtr<IpcSpace> sender, receiver;
+  mach_port_name_t names[8] = {};  // in the sender's space
+  mach_port_name_t target = 0;     // the receiver's port
+};
+
+void give(IpcSpace& from, mach_port_name_t name, mach_msg_type_name_t disposition, IpcSpace& to, mach_port_name_t* out) {
+  umach::ipc::TransitRight r;
+  if (from.copyin_right(name, disposition, &r) != KERN_SUCCESS) std::abort();
+  if (to.copyout_right(r, out) != KERN_SUCCESS) std::abort();
+}
+
+World make_world() {
+  World w;
+  w.sender = IpcSpace::create().value();
+  w.receiver = IpcSpace::create().value();
+  if (w.receiver->allocate(MACH_PORT_RIGHT_RECEIVE, &w.target) != KERN_SUCCESS) std::abort();
+  give(*w.receiver, w.target, MACH_MSG_TYPE_MAKE_SEND, *w.sender, &w.names[0]);   // send
+  give(*w.receiver, w.target, MACH_MSG_TYPE_MAKE_SEND_ONCE, *w.sender, &w.names[1]);  // send-once
+  if (w.sender->allocate(MACH_PORT_RIGHT_RECEIVE, &w.names[2]) != KERN_SUCCESS) std::abort();  // receive
+  if (w.sender->allocate(MACH_PORT_RIGHT_PORT_SET, &w.names[3]) != KERN_SUCCESS) std::abort();
+  if (w.sender->allocate(MACH_PORT_RIGHT_DEAD_NAME, &w.names[4]) != KERN_SUCCESS) std::abort();
+  give(*w.sender, w.names[2], MACH_MSG_TYPE_MAKE_SEND, *w.sender, &w.names[5]);  // send+receive entry
+  w.names[6] = MACH_PORT_NULL;
+  w.names[7] = MACH_PORT_DEAD;
+  return w;
+}
+
+void patch_slot(uint8_t* slot, const World& w) {
+  if (slot[0] < 0x20) {
+    const uint64_t name = w.names[slot[0] % 8];
+    std::memcpy(slot, &name, 8);
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  umach::hosted::boot_for_tests(size_t{64} << 20);
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size < 1 + sizeof(mach_msg_header_t) || size > 1 + 8192) return 0;
+  const size_t live_before = umach::ZoneRegistry::total_live();
+  {
+    World w = make_world();
+    const uint8_t mode = data[0];
+    std::vector<uint64_t> buf((size - 1 + 7) / 8 + 1);
+    auto* bytes = reinterpret_cast<uint8_t*>(buf.data());
+    std::memcpy(bytes, data + 1, size - 1);
+    const auto msg_size = static_cast<mach_msg_size_t>(size - 1) & ~3u;
+    if (mode & 1) {  // destination: one of the known names
+      const uint64_t dest = w.names[(mode >> 1) % 8];
+      std::memcpy(bytes + 8, &dest, 8);
+    }
+    if (mode & 0x10) {  // reply: one of the known names
+      const uint64_t reply = w.names[(mode >> 5) % 8];
+      std::memcpy(bytes + 16, &reply, 8);
+    }
+    for (size_t at = sizeof(mach_msg_header_t) + 8; at + 8 <= msg_size; at += 8) patch_slot(bytes + at, w);
+    auto* head = reinterpret_cast<mach_msg_header_t*>(bytes);
+    (void)umach::ipc::mach_msg_send(*w.sender, head, msg_size, MACH_SEND_MSG | MACH_SEND_TIMEOUT, 0);
+    // Receive whatever arrived (the sender's own receive right may have been
+    // the destination too), then end both spaces.
+    std::vector<uint64_t> in(8192 / 8 + 8);
+    auto* rcv = reinterpret_cast<mach_msg_header_t*>(in.data());
+    for (mach_port_name_t name : {w.target, w.names[2]}) {
+      IpcSpace& space = name == w.target ? *w.receiver : *w.sender;
+      while (umach::ipc::mach_msg_receive(space, rcv, 8192 + 64, name, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0) ==
+             MACH_MSG_SUCCESS) {
+      }
+    }
+    w.sender->check_invariants();
+    w.receiver->check_invariants();
+    w.sender->terminate();
+    w.receiver->terminate();
+  }
+  if (umach::ipc::live_kmsgs() != 0 || umach::ipc::live_ports() != 0 || umach::ipc::live_spaces() != 0) std::abort();
+  if (umach::ZoneRegistry::total_live() != live_before) std::abort();
+  return 0;
+}
