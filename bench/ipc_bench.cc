@@ -9,6 +9,13 @@
 //   BM_PortNameLookupCold/N  the same over random names of the whole space:
 //                            what touching a million entries costs in cache
 //                            misses (two per lookup: the slot and the entry).
+//   BM_NullRpc               a null RPC between two task programs on one
+//                            vCPU: the client's send+receive (reply through a
+//                            send-once right), the server's reply+receive
+//                            (rpc_client.c, rpc_server.c); peers:
+//                            BM_FiberRoundTrip, BM_PipeRoundTrip
+//   BM_NullRpcCrossCpu       the same with the two programs on two vCPUs
+//                            (peer: BM_FutexPingPong)
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -16,7 +23,11 @@
 #include <random>
 #include <vector>
 
+#include "core/platform/platform.h"
+#include "core/sched/sched.h"
 #include "ipc/space.h"
+#include "platform/hosted/task/test_task.h"
+#include <umach/backend.h>
 
 namespace {
 
@@ -54,5 +65,67 @@ void BM_PortNameLookup(benchmark::State& state) { lookup(state, 16); }
 void BM_PortNameLookupCold(benchmark::State& state) { lookup(state, SIZE_MAX); }
 BENCHMARK(BM_PortNameLookup)->Arg(16)->Arg(1000000);
 BENCHMARK(BM_PortNameLookupCold)->Arg(1000000);
+
+using umach::hosted::TestTask;
+constexpr mach_port_name_t kService = 0x1000;  // the name both programs use
+constexpr int kRpcs = 20000;
+
+// The server's receive right and the client's send right, under kService.
+bool connect(TestTask& server, TestTask& client) {
+  IpcSpace& s = server.task().space();
+  if (s.allocate_name(MACH_PORT_RIGHT_RECEIVE, kService) != KERN_SUCCESS) return false;
+  umach::ipc::TransitRight right;
+  if (s.copyin_right(kService, MACH_MSG_TYPE_MAKE_SEND, &right) != KERN_SUCCESS) return false;
+  if (client.task().space().insert_right(kService, right) != KERN_SUCCESS) {
+    umach::ipc::release_transit_right(right);
+    return false;
+  }
+  return true;
+}
+
+struct RpcRun {
+  TestTask* server;
+  TestTask* client;
+  int server_cpu, client_cpu;
+  uint64_t elapsed_ns = 0;
+  bool ok = false;
+};
+
+void run_rpcs(void* arg) {
+  auto* r = static_cast<RpcRun*>(arg);
+  auto server = r->server->start_thread(umach::sched::kPriorityUser, r->server_cpu);
+  if (!server.ok()) return;
+  umach::sched::sleep_ns(1'000'000);  // the server waits in receive
+  const uint64_t start = umach::Platform::clock_ns();
+  auto client = r->client->start_thread(umach::sched::kPriorityUser, r->client_cpu);
+  if (client.ok()) umach::sched::thread_join(*client.value());
+  r->elapsed_ns = umach::Platform::clock_ns() - start;
+  // If the client failed before its last message, the server would wait
+  // forever: its port goes (a server that already ended does not mind).
+  (void)r->server->task().space().destroy(kService);
+  umach::sched::thread_join(*server.value());
+  r->ok = client.ok() && r->client->output().find(" done") != std::string::npos;
+}
+
+void null_rpc(benchmark::State& state, int server_cpu, int client_cpu) {
+  if (umach::sched::cpu_count() <= static_cast<unsigned>(std::max(server_cpu, client_cpu)))
+    return state.SkipWithError("needs more vCPUs");
+  for (auto _ : state) {
+    auto server = TestTask::load(UMACH_PROGRAM_RPC_SERVER, {"rpc_server"});
+    auto client = TestTask::load(UMACH_PROGRAM_RPC_CLIENT, {"rpc_client", std::to_string(kRpcs)});
+    if (!server.ok() || !client.ok()) return state.SkipWithError("cannot load the programs");
+    if (!connect(*server.value(), *client.value())) return state.SkipWithError("cannot connect them");
+    RpcRun r{server.value().get(), client.value().get(), server_cpu, client_cpu};
+    if (!umach::hosted::run_in_kernel(run_rpcs, &r, umach::sched::kPriorityKernel) || !r.ok)
+      return state.SkipWithError("the programs did not run to their end");
+    state.SetIterationTime(static_cast<double>(r.elapsed_ns) * 1e-9);
+  }
+  state.SetItemsProcessed(state.iterations() * kRpcs);
+}
+
+void BM_NullRpc(benchmark::State& state) { null_rpc(state, 0, 0); }
+void BM_NullRpcCrossCpu(benchmark::State& state) { null_rpc(state, 0, 1); }
+BENCHMARK(BM_NullRpc)->UseManualTime();
+BENCHMARK(BM_NullRpcCrossCpu)->UseManualTime();
 
 }  // namespace

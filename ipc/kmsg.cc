@@ -263,6 +263,19 @@ mach_msg_return_t kmsg_copyout(IpcSpace& space, Kmsg& k, mach_port_name_t receiv
   return result;
 }
 
+bool kmsg_carries_receive_right(Kmsg& k, const Port* port) {
+  if (!(k.header()->msgh_bits & MACH_MSGH_BITS_COMPLEX)) return false;
+  char* b = k.bytes();
+  for (uint64_t pos = sizeof(mach_msg_header_t); pos + 8 <= k.size();) {
+    const Item it = read_item(b + pos);
+    if (it.inl && it.name == MACH_MSG_TYPE_PORT_RECEIVE)
+      for (uint32_t i = 0; i < it.number; ++i)
+        if (slot_port(b + pos + 8 + 8 * i) == port) return true;
+    pos += 8 + round8(it.data_bytes);
+  }
+  return false;
+}
+
 void kmsg_convert_from_kernel(Kmsg& k) {
   if (!(k.header()->msgh_bits & MACH_MSGH_BITS_COMPLEX)) return;
   char* b = k.bytes();

@@ -29,6 +29,9 @@ mach_msg_return_t kmsg_copyout(IpcSpace& space, Kmsg& kmsg, mach_port_name_t rec
 // receiver sees (the rights are already counted, ipc/kserver.h).
 void kmsg_convert_from_kernel(Kmsg& kmsg);
 
+// Does the (copied-in) message carry `port`'s receive right?
+bool kmsg_carries_receive_right(Kmsg& kmsg, const Port* port);
+
 // Releases every right a copied-in message holds and frees it.
 void kmsg_destroy(Kmsg* kmsg);
 

@@ -39,6 +39,15 @@ mach_msg_return_t queue_message(Kmsg* k, mach_msg_option_t option, mach_msg_time
       return MACH_MSG_SUCCESS;
     }
     if (send_once || port->msgcount_ < port->qlimit_) {
+      if (kmsg_carries_receive_right(*k, port)) {
+        // A port's receive right queued on itself could never be received:
+        // the message is destroyed (the port with it), and the send
+        // succeeds, as in GNU Mach. Longer cycles (A's right queued on B,
+        // B's on A) are not detected yet.
+        port->lock.unlock();
+        kmsg_destroy(k);
+        return MACH_MSG_SUCCESS;
+      }
       port->messages_.push_back(*k);
       ++port->msgcount_;
       PortSet* set = port->pset_;

@@ -39,6 +39,8 @@ pairs = [
     ("BM_NullRpc", "BM_FiberRoundTrip", "at most 20x"),
     ("BM_NullRpc", "BM_PipeRoundTrip", "at most 0.025x (40x faster)"),
     ("BM_NullRpc", "BM_UnixSocketRoundTrip", "-"),
+    ("BM_NullRpcCrossCpu", "BM_FutexPingPong", "-"),
+    ("BM_NullRpcCrossCpu", "BM_UnixSocketRoundTripCrossCpu", "-"),
 ]
 rows = ["| umach | ns | peer | ns | ratio | target |", "|---|---|---|---|---|---|"]
 for ours, peer, target in pairs:

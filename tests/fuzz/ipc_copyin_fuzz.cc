@@ -8,6 +8,7 @@
 // Whatever happens, the kernel must not crash or trip a sanitizer, and
 // after both spaces are gone no message, port, entry or space may be left.
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -85,7 +86,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     for (size_t at = sizeof(mach_msg_header_t) + 8; at + 8 <= msg_size; at += 8) patch_slot(bytes + at, w);
     auto* head = reinterpret_cast<mach_msg_header_t*>(bytes);
-    (void)umach::ipc::mach_msg_send(*w.sender, head, msg_size, MACH_SEND_MSG | MACH_SEND_TIMEOUT, 0);
+    const mach_msg_return_t sent = umach::ipc::mach_msg_send(*w.sender, head, msg_size, MACH_SEND_MSG | MACH_SEND_TIMEOUT, 0);
+    if (getenv("UMACH_FUZZ_VERBOSE")) fprintf(stderr, "send: %#x\n", sent);
     // Receive whatever arrived (the sender's own receive right may have been
     // the destination too), then end both spaces.
     std::vector<uint64_t> in(8192 / 8 + 8);
@@ -101,7 +103,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     w.sender->terminate();
     w.receiver->terminate();
   }
-  if (umach::ipc::live_kmsgs() != 0 || umach::ipc::live_ports() != 0 || umach::ipc::live_spaces() != 0) std::abort();
+  if (umach::ipc::live_kmsgs() != 0 || umach::ipc::live_ports() != 0 || umach::ipc::live_spaces() != 0) {
+    fprintf(stderr, "left: %zu messages, %zu ports, %zu spaces\n", umach::ipc::live_kmsgs(), umach::ipc::live_ports(),
+            umach::ipc::live_spaces());
+    std::abort();
+  }
   if (umach::ZoneRegistry::total_live() != live_before) std::abort();
   return 0;
 }

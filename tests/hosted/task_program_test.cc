@@ -104,6 +104,39 @@ TEST(TaskProgram, PortRightsAndMessagesWorkThroughLibmach) {
   EXPECT_EQ(ports->end_reason(), "terminated");
 }
 
+struct RpcPair {
+  TestTask* server;
+  TestTask* client;
+};
+
+void run_rpc_pair(void* arg) {
+  auto* p = static_cast<RpcPair*>(arg);
+  auto server = p->server->start_thread(umach::sched::kPriorityUser);
+  ASSERT_TRUE(server.ok());
+  auto client = p->client->start_thread(umach::sched::kPriorityUser);
+  ASSERT_TRUE(client.ok());
+  umach::sched::thread_join(*client.value());
+  (void)p->server->task().space().destroy(0x1000);  // a server left waiting ends too
+  umach::sched::thread_join(*server.value());
+}
+
+TEST(TaskProgram, TwoProgramsMakeNullRpcs) {
+  auto server = load(UMACH_PROGRAM_RPC_SERVER, {"rpc_server"});
+  auto client = load(UMACH_PROGRAM_RPC_CLIENT, {"rpc_client", "500"});
+  ASSERT_TRUE(server && client);
+  // The server's receive right and the client's send right, both 0x1000.
+  umach::ipc::IpcSpace& s = server->task().space();
+  ASSERT_EQ(s.allocate_name(MACH_PORT_RIGHT_RECEIVE, 0x1000), KERN_SUCCESS);
+  umach::ipc::TransitRight right;
+  ASSERT_EQ(s.copyin_right(0x1000, MACH_MSG_TYPE_MAKE_SEND, &right), KERN_SUCCESS);
+  ASSERT_EQ(client->task().space().insert_right(0x1000, right), KERN_SUCCESS);
+  RpcPair pair{server.get(), client.get()};
+  ASSERT_TRUE(umach::hosted::run_in_kernel(run_rpc_pair, &pair, umach::sched::kPriorityKernel));
+  EXPECT_EQ(client->output(), "rpc: 500 done\n");
+  EXPECT_EQ(client->end_reason(), "terminated");
+  EXPECT_EQ(server->end_reason(), "terminated");
+}
+
 TEST(TaskProgram, WriteToAnUnmappedPageIsResolvedAndResumed) {
   auto probe = load(UMACH_PROGRAM_HELLO, {"probe"});  // only for its window
   ASSERT_TRUE(probe);

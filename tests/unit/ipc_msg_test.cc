@@ -609,3 +609,53 @@ TEST_F(IpcMsgTest, MovingTheLastSendReferenceLeavesNoneToCopyForTheReply) {
 }
 
 }  // namespace
+
+namespace {
+
+// What thread_abort does to a thread blocked in mach_msg: its wait ends
+// with kInterrupted, and mach_msg answers MACH_RCV_INTERRUPTED (libmach
+// retries unless the caller asked for MACH_RCV_INTERRUPT).
+struct AbortRun {
+  IpcSpace* receiver;
+  mach_port_name_t port;
+  mach_msg_return_t result = 0;
+};
+
+void interruptible_receiver(void* arg) {
+  auto* run = static_cast<AbortRun*>(arg);
+  alignas(8) uint8_t buf[128];
+  run->result = umach::ipc::mach_msg_receive(*run->receiver, reinterpret_cast<mach_msg_header_t*>(buf), sizeof buf,
+                                             run->port, MACH_RCV_MSG, 0);
+}
+
+void interrupt_a_receiver(void* arg) {
+  auto t = umach::sched::kernel_thread("receiver", interruptible_receiver, arg, umach::sched::kPriorityUser);
+  ASSERT_TRUE(t.ok());
+  umach::sched::sleep_ns(2'000'000);
+  umach::sched::clear_wait(*t.value(), umach::sched::WaitResult::kInterrupted);
+  umach::sched::thread_join(*t.value());
+}
+
+TEST_F(IpcMsgTest, AnInterruptedReceiveSaysSo) {
+  AbortRun run{receiver.get(), port};
+  ASSERT_TRUE(umach::hosted::run_in_kernel(interrupt_a_receiver, &run, umach::sched::kPriorityKernel));
+  EXPECT_EQ(run.result, MACH_RCV_INTERRUPTED);
+  EXPECT_EQ(status().mps_msgcount, 0u);
+}
+
+}  // namespace
+
+namespace {
+
+// Found by tests/fuzz: a port's receive right sent to the port itself.
+TEST_F(IpcMsgTest, AReceiveRightSentToItsOwnPortIsDestroyedWithIt) {
+  mach_port_name_t own;
+  ASSERT_EQ(sender->allocate(MACH_PORT_RIGHT_RECEIVE, &own), KERN_SUCCESS);
+  Msg msg(own, MACH_MSG_TYPE_MAKE_SEND);
+  msg.port(MACH_MSG_TYPE_MOVE_RECEIVE, own);
+  EXPECT_EQ(send(msg), MACH_MSG_SUCCESS);
+  EXPECT_EQ(type(*sender, own), MACH_PORT_TYPE_NONE);
+  EXPECT_EQ(umach::ipc::live_kmsgs(), 0u);
+}
+
+}  // namespace

@@ -92,6 +92,8 @@ Result<std::unique_ptr<TestTask>> TestTask::load(const std::string& path, const 
   std::unique_ptr<TestTask> task(new TestTask);
   task->frame_ = new (std::align_val_t{64}) Frame{};
   task->task_ = UMACH_TRY(Task::create());
+  task->send_buffer_ = std::make_unique<uint64_t[]>(ipc::Kmsg::kMaxSize / 8 + 1);
+  task->receive_buffer_ = std::make_unique<uint64_t[]>(ipc::Kmsg::kMaxSize / 8 + 1);
   task->range_ = UMACH_TRY(range_for_new_task(nullptr));
   task->pmap_ = std::make_unique<Pmap>(*task->range_);
   task->commpage_ = UMACH_TRY(commpage_create(reinterpret_cast<uintptr_t>(umach_hosted_trap_entry)));
@@ -268,17 +270,15 @@ mach_msg_return_t TestTask::mach_msg_trap() {
   const auto timeout = static_cast<mach_msg_timeout_t>(Platform::frame_trap_arg(frame, 5));
   if (option & MACH_SEND_MSG) {
     if (send_size > ipc::Kmsg::kMaxSize) return MACH_SEND_NO_BUFFER;
-    std::vector<uint64_t> buf((send_size + 7) / 8 + 4);
     if (send_size < sizeof(mach_msg_header_t)) return MACH_SEND_MSG_TOO_SMALL;
-    if (!Platform::copyin(buf.data(), msg, send_size)) return MACH_SEND_INVALID_DATA;
-    mach_msg_return_t mr = ipc::mach_msg_send(task_->space(), reinterpret_cast<mach_msg_header_t*>(buf.data()),
+    if (!Platform::copyin(send_buffer_.get(), msg, send_size)) return MACH_SEND_INVALID_DATA;
+    mach_msg_return_t mr = ipc::mach_msg_send(task_->space(), reinterpret_cast<mach_msg_header_t*>(send_buffer_.get()),
                                               send_size, option, timeout);
     if (mr != MACH_MSG_SUCCESS) return mr;
   }
   if (option & MACH_RCV_MSG) {
     const mach_msg_size_t size = rcv_size < ipc::Kmsg::kMaxSize ? rcv_size : ipc::Kmsg::kMaxSize;
-    std::vector<uint64_t> buf((size + 7) / 8 + 4);
-    auto* head = reinterpret_cast<mach_msg_header_t*>(buf.data());
+    auto* head = reinterpret_cast<mach_msg_header_t*>(receive_buffer_.get());
     mach_msg_return_t mr = ipc::mach_msg_receive(task_->space(), head, size, rcv_name, option, timeout);
     if (mr == MACH_RCV_TOO_LARGE && (option & MACH_RCV_LARGE) && size >= sizeof(mach_msg_header_t)) {
       // The needed size goes in the caller's header; the message stays queued.

@@ -61,6 +61,8 @@ class TestTask {
   void stop() { stop_.store(true); }
 
   std::string output() const;
+  // The task's IPC side, e.g. to give it rights before it starts.
+  Task& task() { return *task_; }
   std::vector<Fault> faults() const;
   uint64_t preemptions() const { return preemptions_.load(); }
   uint64_t trap_calls() const { return trap_calls_.load(); }
@@ -84,6 +86,8 @@ class TestTask {
   void end(const std::string& why);
 
   RefPtr<Task> task_;  // the IPC side: name space and task port
+  // mach_msg_trap's kernel copies of a message (the task's thread alone uses them).
+  std::unique_ptr<uint64_t[]> send_buffer_, receive_buffer_;
   AddressRange* range_ = nullptr;
   std::unique_ptr<Pmap> pmap_;
   paddr_t commpage_ = 0;
