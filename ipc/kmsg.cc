@@ -244,8 +244,15 @@ mach_msg_return_t kmsg_copyout(IpcSpace& space, Kmsg& k, mach_port_name_t receiv
   mach_msg_return_t result = MACH_MSG_SUCCESS;
   if (space.copyout_right(reply, &reply_name) != KERN_SUCCESS) result = MACH_RCV_HEADER_ERROR;
   set_slot_name(b + 8, reply_name);
-  set_slot_name(b + 16, receive_name);
-  h->msgh_bits = (bits & MACH_MSGH_BITS_COMPLEX) | MACH_MSGH_BITS(MACH_MSGH_BITS_LOCAL(bits), dest_type);
+  mach_msg_type_name_t local_type = dest_type;
+  if (k.has_payload_) {
+    // The receiver asked to see its payload, not the port's name.
+    kstd::memcpy(b + 16, &k.payload_, 8);
+    local_type = MACH_MSG_TYPE_PROTECTED_PAYLOAD;
+  } else {
+    set_slot_name(b + 16, receive_name);
+  }
+  h->msgh_bits = (bits & MACH_MSGH_BITS_COMPLEX) | MACH_MSGH_BITS(MACH_MSGH_BITS_LOCAL(bits), local_type);
   if (!(bits & MACH_MSGH_BITS_COMPLEX)) return result;
   for (uint64_t pos = sizeof(mach_msg_header_t); pos + 8 <= k.size();) {
     const Item it = read_item(b + pos);

@@ -40,6 +40,12 @@ class Kmsg {
 
   ListNode link_;  // on a port's queue, guarded by the port's lock
 
+  // Set when the message is taken off its port's queue: the port's
+  // protected payload, which the receiver then sees instead of the port's
+  // name (msgh_protected_payload, MACH_MSG_TYPE_PROTECTED_PAYLOAD).
+  bool has_payload_ = false;
+  rpc_uintptr_t payload_ = 0;
+
  private:
   mach_msg_size_t capacity_ = 0;
   uint32_t size_class_ = 0;

@@ -311,6 +311,26 @@ kern_return_t IpcSpace::set_seqno(mach_port_name_t name, mach_port_seqno_t seqno
   return KERN_SUCCESS;
 }
 
+kern_return_t IpcSpace::set_protected_payload(mach_port_name_t name, rpc_uintptr_t payload) {
+  SpinlockGuard g(lock);
+  Port* port;
+  if (kern_return_t kr = receive_port_locked(name, &port); kr != KERN_SUCCESS) return kr;
+  SpinlockGuard pg(port->lock);
+  port->protected_payload_ = payload;
+  port->has_protected_payload_ = true;
+  return KERN_SUCCESS;
+}
+
+kern_return_t IpcSpace::clear_protected_payload(mach_port_name_t name) {
+  SpinlockGuard g(lock);
+  Port* port;
+  if (kern_return_t kr = receive_port_locked(name, &port); kr != KERN_SUCCESS) return kr;
+  SpinlockGuard pg(port->lock);
+  port->protected_payload_ = 0;
+  port->has_protected_payload_ = false;
+  return KERN_SUCCESS;
+}
+
 kern_return_t IpcSpace::insert_right(mach_port_name_t name, TransitRight& right) {
   if (!MACH_PORT_VALID(name) || !right.port) return KERN_INVALID_VALUE;
   SpinlockGuard g(lock);

@@ -2,8 +2,7 @@
 // routine checks its target and calls the space (ipc/mach_port.cc).
 //
 // Not here yet: mach_port_names and mach_port_get_set_status (their
-// replies are out-of-line arrays: the VM issue), set/clear_protected_payload,
-// set_ktype. They answer MIG_BAD_ID through the generated fallbacks.
+// replies are out-of-line arrays: the VM issue), set_ktype. They answer MIG_BAD_ID through the generated fallbacks.
 // request_notification knows no-senders and port-destroyed; a dead-name
 // request answers KERN_INVALID_VALUE until dead-name notifications exist.
 #include "ipc/kserver.h"
@@ -66,6 +65,14 @@ kern_return_t mach_port_get_receive_status(ipc_space_ref_t task, mach_port_name_
 
 kern_return_t mach_port_set_seqno(ipc_space_ref_t task, mach_port_name_t name, mach_port_seqno_t seqno) {
   return task ? task->set_seqno(name, seqno) : KERN_INVALID_TASK;
+}
+
+kern_return_t mach_port_set_protected_payload(ipc_space_ref_t task, mach_port_name_t name, rpc_uintptr_t payload) {
+  return task ? task->set_protected_payload(name, payload) : KERN_INVALID_TASK;
+}
+
+kern_return_t mach_port_clear_protected_payload(ipc_space_ref_t task, mach_port_name_t name) {
+  return task ? task->clear_protected_payload(name) : KERN_INVALID_TASK;
 }
 
 // The right arrived in the request (a reference, counted); on success the

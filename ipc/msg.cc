@@ -3,6 +3,8 @@
 
 #include "core/kstd/cstring.h"
 #include "core/platform/platform.h"
+#include "core/cpu.h"
+#include "core/kstd/utility.h"
 #include "core/sched/sched.h"
 #include "ipc/kmsg_copy.h"
 #include "ipc/kobject.h"
@@ -18,7 +20,27 @@ uint64_t deadline_of(mach_msg_option_t option, mach_msg_option_t timeout_bit, ma
 // Queues a copied-in message on its destination port, or hands it to the
 // kernel's dispatch if the port is a kernel object's. MACH_SEND_TIMED_OUT
 // and MACH_SEND_INTERRUPTED leave the message with the caller.
-mach_msg_return_t queue_message(Kmsg* k, mach_msg_option_t option, mach_msg_timeout_t timeout) {
+// A receiver woken for the fast path runs here only if it may run on this CPU.
+void wake_receiver(Port* port, Handoff* handoff) {
+  if (!handoff || handoff->next) {
+    port->receivers_.wakeup_one();
+    return;
+  }
+  RefPtr<sched::Thread> t = port->receivers_.wakeup_for_handoff();
+  if (!t) return;
+  if (t->bound_cpu_ >= 0 && static_cast<unsigned>(t->bound_cpu_) != this_cpu().id) sched::thread_setrun(*t);
+  else handoff->next = kstd::move(t);
+}
+
+// Blocks the current thread (its wait asserted), switching to the handed
+// off receiver if there is one.
+sched::WaitResult block(Handoff* handoff) {
+  if (handoff && handoff->next) return sched::thread_handoff(kstd::move(handoff->next));
+  return sched::thread_block();
+}
+
+mach_msg_return_t queue_message(Kmsg* k, mach_msg_option_t option, mach_msg_timeout_t timeout,
+                                Handoff* handoff = nullptr) {
   Port* port = k->dest();
   const bool send_once = MACH_MSGH_BITS_REMOTE(k->header()->msgh_bits) == MACH_MSG_TYPE_PORT_SEND_ONCE ||
                          (option & MACH_SEND_ALWAYS);
@@ -52,8 +74,11 @@ mach_msg_return_t queue_message(Kmsg* k, mach_msg_option_t option, mach_msg_time
       ++port->msgcount_;
       PortSet* set = port->pset_;
       if (set) set->ref();  // alive while we hold its member's lock (right.cc)
+      // Queued, the message is the port's: if the port dies now, its last
+      // reference may go with the message, so we keep our own for the wakeup.
+      RefPtr<Port> hold = RefPtr<Port>::share(port);
       port->lock.unlock();
-      port->receivers_.wakeup_one();
+      wake_receiver(port, handoff);
       if (set) {
         set->arrivals_.fetch_add(1, kstd::MemoryOrder::acq_rel);
         set->receivers_.wakeup_one();
@@ -89,6 +114,8 @@ mach_msg_return_t take_message_locked(Port* port, mach_msg_size_t rcv_size, mach
   port->messages_.remove(*k);
   --port->msgcount_;
   k->header()->msgh_seqno = port->seqno_++;
+  k->has_payload_ = port->has_protected_payload_;
+  k->payload_ = port->protected_payload_;
   *out = k;
   return MACH_MSG_SUCCESS;
 }
@@ -129,7 +156,7 @@ SetScan scan_set(PortSet* set, mach_msg_size_t rcv_size, mach_msg_option_t optio
 
 mach_msg_return_t dequeue_from_set(PortSet* set, mach_msg_size_t rcv_size, mach_msg_option_t option,
                                    mach_msg_timeout_t timeout, Kmsg** out, mach_msg_size_t* too_large,
-                                   mach_port_name_t* member_name) {
+                                   mach_port_name_t* member_name, Handoff* handoff) {
   const bool poll = (option & MACH_RCV_TIMEOUT) && timeout == 0;
   const uint64_t deadline = deadline_of(option, MACH_RCV_TIMEOUT, timeout);
   for (;;) {
@@ -154,7 +181,7 @@ mach_msg_return_t dequeue_from_set(PortSet* set, mach_msg_size_t rcv_size, mach_
       if (set->arrivals_.load(kstd::MemoryOrder::acquire) != seen) continue;  // one came while we looked
       set->receivers_.assert_wait_locked(/*interruptible=*/true, deadline);
     }
-    const sched::WaitResult r = sched::thread_block();
+    const sched::WaitResult r = block(handoff);
     if (r == sched::WaitResult::kTimedOut) return MACH_RCV_TIMED_OUT;
     if (r == sched::WaitResult::kInterrupted) return MACH_RCV_INTERRUPTED;
   }
@@ -162,7 +189,8 @@ mach_msg_return_t dequeue_from_set(PortSet* set, mach_msg_size_t rcv_size, mach_
 
 // Takes the oldest message of `port` for a receiver in `space`.
 mach_msg_return_t dequeue_message(IpcSpace& space, Port* port, mach_msg_size_t rcv_size, mach_msg_option_t option,
-                                  mach_msg_timeout_t timeout, Kmsg** out, mach_msg_size_t* too_large) {
+                                  mach_msg_timeout_t timeout, Kmsg** out, mach_msg_size_t* too_large,
+                                  Handoff* handoff) {
   const bool poll = (option & MACH_RCV_TIMEOUT) && timeout == 0;
   const uint64_t deadline = deadline_of(option, MACH_RCV_TIMEOUT, timeout);
   for (bool waited = false;; waited = true) {
@@ -195,13 +223,20 @@ mach_msg_return_t dequeue_message(IpcSpace& space, Port* port, mach_msg_size_t r
       port->receivers_.assert_wait_locked(/*interruptible=*/true, deadline);
     }
     port->lock.unlock();
-    const sched::WaitResult r = sched::thread_block();
+    const sched::WaitResult r = block(handoff);
     if (r == sched::WaitResult::kTimedOut) return MACH_RCV_TIMED_OUT;
     if (r == sched::WaitResult::kInterrupted) return MACH_RCV_INTERRUPTED;
   }
 }
 
 }  // namespace
+
+void handoff_flush(Handoff* handoff) {
+  if (handoff && handoff->next) {
+    RefPtr<sched::Thread> t = kstd::move(handoff->next);
+    sched::thread_setrun(*t);
+  }
+}
 
 void send_from_kernel(Kmsg* k) {
   if (!k->dest() || k->dest() == kDeadPort) {
@@ -213,7 +248,7 @@ void send_from_kernel(Kmsg* k) {
 }
 
 mach_msg_return_t mach_msg_send(IpcSpace& space, const mach_msg_header_t* msg, mach_msg_size_t send_size,
-                                mach_msg_option_t option, mach_msg_timeout_t timeout) {
+                                mach_msg_option_t option, mach_msg_timeout_t timeout, Handoff* handoff) {
   if (send_size < sizeof(mach_msg_header_t) || (send_size & 3) != 0) return MACH_SEND_MSG_TOO_SMALL;
   if (send_size > Kmsg::kMaxSize) return MACH_SEND_NO_BUFFER;
   Kmsg* k = Kmsg::alloc(send_size);
@@ -225,21 +260,24 @@ mach_msg_return_t mach_msg_send(IpcSpace& space, const mach_msg_header_t* msg, m
     Kmsg::free(k);  // a header error took nothing; a body error released what it took
     return mr;
   }
-  mr = queue_message(k, option, timeout);
+  mr = queue_message(k, option, timeout, handoff);
   if (mr != MACH_MSG_SUCCESS) kmsg_destroy(k);  // GNU Mach would hand it back (pseudo-receive): not yet
   return mr;
 }
 
-mach_msg_return_t mach_msg_receive(IpcSpace& space, mach_msg_header_t* buffer, mach_msg_size_t rcv_size,
-                                   mach_port_name_t name, mach_msg_option_t option, mach_msg_timeout_t timeout) {
+namespace {
+
+mach_msg_return_t receive(IpcSpace& space, mach_msg_header_t* buffer, mach_msg_size_t rcv_size, mach_port_name_t name,
+                          mach_msg_option_t option, mach_msg_timeout_t timeout, Handoff* handoff) {
   RefPtr<Port> port;
   RefPtr<PortSet> set;
   if (space.receive_source(name, &port, &set) != KERN_SUCCESS) return MACH_RCV_INVALID_NAME;
   Kmsg* k = nullptr;
   mach_msg_size_t too_large = 0;
   mach_port_name_t received_on = name;
-  mach_msg_return_t mr = port ? dequeue_message(space, port.get(), rcv_size, option, timeout, &k, &too_large)
-                              : dequeue_from_set(set.get(), rcv_size, option, timeout, &k, &too_large, &received_on);
+  mach_msg_return_t mr =
+      port ? dequeue_message(space, port.get(), rcv_size, option, timeout, &k, &too_large, handoff)
+           : dequeue_from_set(set.get(), rcv_size, option, timeout, &k, &too_large, &received_on, handoff);
   if (mr == MACH_RCV_TOO_LARGE) {
     if (rcv_size >= sizeof(mach_msg_header_t)) buffer->msgh_size = too_large;
     return mr;
@@ -252,6 +290,16 @@ mach_msg_return_t mach_msg_receive(IpcSpace& space, mach_msg_header_t* buffer, m
   mr = kmsg_copyout(space, *k, received_on);
   kstd::memcpy(buffer, k->bytes(), k->size());
   Kmsg::free(k);
+  return mr;
+}
+
+}  // namespace
+
+mach_msg_return_t mach_msg_receive(IpcSpace& space, mach_msg_header_t* buffer, mach_msg_size_t rcv_size,
+                                   mach_port_name_t name, mach_msg_option_t option, mach_msg_timeout_t timeout,
+                                   Handoff* handoff) {
+  mach_msg_return_t mr = receive(space, buffer, rcv_size, name, option, timeout, handoff);
+  handoff_flush(handoff);  // not handed off (the receive did not block): it runs the ordinary way
   return mr;
 }
 

@@ -88,6 +88,10 @@ class IpcSpace : public RefCounted<IpcSpace> {
   kern_return_t set_qlimit(mach_port_name_t name, mach_port_msgcount_t qlimit) UMACH_EXCLUDES(lock);
   kern_return_t set_mscount(mach_port_name_t name, mach_port_mscount_t mscount) UMACH_EXCLUDES(lock);
   kern_return_t set_seqno(mach_port_name_t name, mach_port_seqno_t seqno) UMACH_EXCLUDES(lock);
+  // A receive right's protected payload: received messages carry it in
+  // place of the port's name until it is cleared.
+  kern_return_t set_protected_payload(mach_port_name_t name, rpc_uintptr_t payload) UMACH_EXCLUDES(lock);
+  kern_return_t clear_protected_payload(mach_port_name_t name) UMACH_EXCLUDES(lock);
   // mach_port_insert_right: gives `name` the right `right` carries (from
   // copyin_right in the caller's space). Consumes `right` on success.
   kern_return_t insert_right(mach_port_name_t name, TransitRight& right) UMACH_EXCLUDES(lock);

@@ -659,3 +659,23 @@ TEST_F(IpcMsgTest, AReceiveRightSentToItsOwnPortIsDestroyedWithIt) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(IpcMsgTest, AProtectedPayloadReplacesThePortsNameOnReceive) {
+  ASSERT_EQ(receiver->set_protected_payload(port, 0x1122334455667788), KERN_SUCCESS);
+  Msg first(send_right, MACH_MSG_TYPE_COPY_SEND);
+  ASSERT_EQ(send(first), MACH_MSG_SUCCESS);
+  Received r;
+  ASSERT_EQ(receive(r), MACH_MSG_SUCCESS);
+  EXPECT_EQ(MACH_MSGH_BITS_LOCAL(r.head()->msgh_bits), unsigned{MACH_MSG_TYPE_PROTECTED_PAYLOAD});
+  EXPECT_EQ(r.head()->msgh_protected_payload, 0x1122334455667788u);
+  ASSERT_EQ(receiver->clear_protected_payload(port), KERN_SUCCESS);
+  Msg second(send_right, MACH_MSG_TYPE_COPY_SEND);
+  ASSERT_EQ(send(second), MACH_MSG_SUCCESS);
+  ASSERT_EQ(receive(r), MACH_MSG_SUCCESS);
+  EXPECT_EQ(r.head()->msgh_local_port, port);
+  EXPECT_EQ(sender->set_protected_payload(send_right, 1), KERN_INVALID_RIGHT);
+}
+
+}  // namespace

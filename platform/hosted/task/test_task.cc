@@ -268,18 +268,25 @@ mach_msg_return_t TestTask::mach_msg_trap() {
   const auto rcv_size = static_cast<mach_msg_size_t>(Platform::frame_trap_arg(frame, 3));
   const auto rcv_name = static_cast<mach_port_name_t>(Platform::frame_trap_arg(frame, 4));
   const auto timeout = static_cast<mach_msg_timeout_t>(Platform::frame_trap_arg(frame, 5));
+  // A send and a receive in one call (an RPC) take the fast path: a
+  // receiver the send wakes runs as soon as the receive blocks.
+  ipc::Handoff handoff;
+  ipc::Handoff* fast = (option & MACH_SEND_MSG) && (option & MACH_RCV_MSG) ? &handoff : nullptr;
   if (option & MACH_SEND_MSG) {
     if (send_size > ipc::Kmsg::kMaxSize) return MACH_SEND_NO_BUFFER;
     if (send_size < sizeof(mach_msg_header_t)) return MACH_SEND_MSG_TOO_SMALL;
     if (!Platform::copyin(send_buffer_.get(), msg, send_size)) return MACH_SEND_INVALID_DATA;
     mach_msg_return_t mr = ipc::mach_msg_send(task_->space(), reinterpret_cast<mach_msg_header_t*>(send_buffer_.get()),
-                                              send_size, option, timeout);
-    if (mr != MACH_MSG_SUCCESS) return mr;
+                                              send_size, option, timeout, fast);
+    if (mr != MACH_MSG_SUCCESS) {
+      ipc::handoff_flush(fast);
+      return mr;
+    }
   }
   if (option & MACH_RCV_MSG) {
     const mach_msg_size_t size = rcv_size < ipc::Kmsg::kMaxSize ? rcv_size : ipc::Kmsg::kMaxSize;
     auto* head = reinterpret_cast<mach_msg_header_t*>(receive_buffer_.get());
-    mach_msg_return_t mr = ipc::mach_msg_receive(task_->space(), head, size, rcv_name, option, timeout);
+    mach_msg_return_t mr = ipc::mach_msg_receive(task_->space(), head, size, rcv_name, option, timeout, fast);
     if (mr == MACH_RCV_TOO_LARGE && (option & MACH_RCV_LARGE) && size >= sizeof(mach_msg_header_t)) {
       // The needed size goes in the caller's header; the message stays queued.
       if (!Platform::copyout(msg + offsetof(mach_msg_header_t, msgh_size), &head->msgh_size, 4))
