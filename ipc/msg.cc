@@ -3,7 +3,6 @@
 
 #include "core/kstd/cstring.h"
 #include "core/platform/platform.h"
-#include "core/cpu.h"
 #include "core/kstd/utility.h"
 #include "core/sched/sched.h"
 #include "ipc/kmsg_copy.h"
@@ -20,16 +19,11 @@ uint64_t deadline_of(mach_msg_option_t option, mach_msg_option_t timeout_bit, ma
 // Queues a copied-in message on its destination port, or hands it to the
 // kernel's dispatch if the port is a kernel object's. MACH_SEND_TIMED_OUT
 // and MACH_SEND_INTERRUPTED leave the message with the caller.
-// A receiver woken for the fast path runs here only if it may run on this CPU.
+// Wakes a receiver; on the fast path it is kept for the caller's receive
+// to switch to (sched::thread_handoff decides where it can run).
 void wake_receiver(Port* port, Handoff* handoff) {
-  if (!handoff || handoff->next) {
-    port->receivers_.wakeup_one();
-    return;
-  }
-  RefPtr<sched::Thread> t = port->receivers_.wakeup_for_handoff();
-  if (!t) return;
-  if (t->bound_cpu_ >= 0 && static_cast<unsigned>(t->bound_cpu_) != this_cpu().id) sched::thread_setrun(*t);
-  else handoff->next = kstd::move(t);
+  if (!handoff || handoff->next) port->receivers_.wakeup_one();
+  else handoff->next = port->receivers_.wakeup_for_handoff();
 }
 
 // Blocks the current thread (its wait asserted), switching to the handed

@@ -314,9 +314,11 @@ WaitResult thread_handoff(RefPtr<Thread> next_ref) {
   Thread* self = current_thread();
   kassert(self && !self->is_idle_ && next_ref);
   Thread* next = next_ref.get();
-  if (next->on_cpu_.load(kstd::MemoryOrder::acquire)) {
-    // Still leaving its CPU: no direct switch (see switch_to); wake it the
-    // ordinary way before committing to our own sleep, then sleep.
+  const bool elsewhere = next->bound_cpu_ >= 0 && static_cast<unsigned>(next->bound_cpu_) != this_cpu().id;
+  if (elsewhere || next->on_cpu_.load(kstd::MemoryOrder::acquire)) {
+    // Bound to another CPU, or still leaving its CPU (see switch_to): no
+    // direct switch; wake it the ordinary way before committing to our
+    // own sleep, then sleep.
     thread_setrun(*next);
     return thread_block();
   }
