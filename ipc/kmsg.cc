@@ -107,6 +107,27 @@ void release_body(Kmsg& k, uint64_t stop, uint32_t stop_slot) {
   }
 }
 
+// Names every port right of a kernel-form body in `space`; `result`
+// becomes MACH_RCV_BODY_ERROR if one could not be named (it reads
+// MACH_PORT_DEAD).
+mach_msg_return_t copyout_body(IpcSpace& space, Kmsg& k, mach_msg_return_t result) {
+  char* b = k.bytes();
+  for (uint64_t pos = sizeof(mach_msg_header_t); pos + 8 <= k.size();) {
+    const Item it = read_item(b + pos);
+    if (it.inl && is_received_port(it.name)) {
+      for (uint32_t i = 0; i < it.number; ++i) {
+        char* slot = b + pos + 8 + 8 * i;
+        TransitRight r = transit(slot_port(slot), it.name);
+        mach_port_name_t name;
+        if (space.copyout_right(r, &name) != KERN_SUCCESS && result == MACH_MSG_SUCCESS) result = MACH_RCV_BODY_ERROR;
+        set_slot_name(slot, name);
+      }
+    }
+    pos += 8 + round8(it.data_bytes);
+  }
+  return result;
+}
+
 }  // namespace
 
 Kmsg* Kmsg::alloc(mach_msg_size_t size) {
@@ -157,7 +178,7 @@ size_t live_kmsgs() {
 Port* Kmsg::dest() const { return slot_port(bytes_ + 8); }
 Port* Kmsg::reply() const { return slot_port(bytes_ + 16); }
 
-mach_msg_return_t kmsg_copyin(IpcSpace& space, Kmsg& k) {
+mach_msg_return_t kmsg_copyin(IpcSpace& space, Kmsg& k, const Port* cancel) {
   mach_msg_header_t* h = k.header();
   const mach_msg_size_t size = h->msgh_size;
   if (size < sizeof(mach_msg_header_t) || (size & 3) != 0) return MACH_SEND_MSG_TOO_SMALL;
@@ -168,7 +189,7 @@ mach_msg_return_t kmsg_copyin(IpcSpace& space, Kmsg& k) {
   if (reply_name != MACH_PORT_NULL && !is_send_disposition(ltype)) return MACH_SEND_INVALID_HEADER;
   if (!MACH_PORT_VALID(dest_name)) return MACH_SEND_INVALID_DEST;
   TransitRight dest, reply;
-  mach_msg_return_t mr = space.copyin_header(dest_name, rtype, reply_name, ltype, &dest, &reply);
+  mach_msg_return_t mr = space.copyin_header(dest_name, rtype, reply_name, ltype, &dest, &reply, cancel);
   if (mr != MACH_MSG_SUCCESS) return mr;
   set_slot_port(k.bytes() + 8, dest.port);
   set_slot_port(k.bytes() + 16, reply.dead ? kDeadPort : reply.port);
@@ -254,20 +275,22 @@ mach_msg_return_t kmsg_copyout(IpcSpace& space, Kmsg& k, mach_port_name_t receiv
   }
   h->msgh_bits = (bits & MACH_MSGH_BITS_COMPLEX) | MACH_MSGH_BITS(MACH_MSGH_BITS_LOCAL(bits), local_type);
   if (!(bits & MACH_MSGH_BITS_COMPLEX)) return result;
-  for (uint64_t pos = sizeof(mach_msg_header_t); pos + 8 <= k.size();) {
-    const Item it = read_item(b + pos);
-    if (it.inl && is_received_port(it.name)) {
-      for (uint32_t i = 0; i < it.number; ++i) {
-        char* slot = b + pos + 8 + 8 * i;
-        TransitRight r = transit(slot_port(slot), it.name);
-        mach_port_name_t name;
-        if (space.copyout_right(r, &name) != KERN_SUCCESS && result == MACH_MSG_SUCCESS) result = MACH_RCV_BODY_ERROR;
-        set_slot_name(slot, name);
-      }
-    }
-    pos += 8 + round8(it.data_bytes);
-  }
-  return result;
+  return copyout_body(space, k, result);
+}
+
+mach_msg_return_t kmsg_copyout_pseudo(IpcSpace& space, Kmsg& k) {
+  char* b = k.bytes();
+  const mach_msg_bits_t bits = k.header()->msgh_bits;
+  TransitRight dest = transit(k.dest(), MACH_MSGH_BITS_REMOTE(bits));
+  TransitRight reply = transit(k.reply(), MACH_MSGH_BITS_LOCAL(bits));
+  mach_port_name_t dest_name, reply_name;
+  mach_msg_return_t result = MACH_MSG_SUCCESS;
+  if (space.copyout_right(dest, &dest_name) != KERN_SUCCESS) result = MACH_RCV_HEADER_ERROR;
+  if (space.copyout_right(reply, &reply_name) != KERN_SUCCESS) result = MACH_RCV_HEADER_ERROR;
+  set_slot_name(b + 8, dest_name);
+  set_slot_name(b + 16, reply_name);
+  if (!(bits & MACH_MSGH_BITS_COMPLEX)) return result;
+  return copyout_body(space, k, result);
 }
 
 bool kmsg_carries_receive_right(Kmsg& k, const Port* port) {
@@ -294,6 +317,10 @@ void kmsg_convert_from_kernel(Kmsg& k) {
 }
 
 void kmsg_destroy(Kmsg* k) {
+  // A forced message that is never received: the msg-accepted request's
+  // right dies unused (a send-once notification), and the sender may
+  // force another.
+  kmsg_take_accept_request(*k, /*received=*/false);
   const mach_msg_bits_t bits = k->header()->msgh_bits;
   TransitRight dest = transit(k->dest(), MACH_MSGH_BITS_REMOTE(bits));
   TransitRight reply = transit(k->reply(), MACH_MSGH_BITS_LOCAL(bits));

@@ -11,14 +11,29 @@
 #include <mach/message.h>
 #include <stdint.h>
 
+#include "core/kstd/atomic.h"
 #include "core/list.h"
 
 namespace umach::ipc {
 
+class IpcSpace;
 class Port;
 
 // MACH_PORT_DEAD in a kernel-form slot (null is MACH_PORT_NULL).
 inline Port* const kDeadPort = reinterpret_cast<Port*>(~uintptr_t{0});
+
+// What a message forced with MACH_SEND_NOTIFY shares with the sender's
+// send-right entry, so that neither needs the other's lock: the entry
+// keeps `name` current (MACH_PORT_NULL once the right is gone) and sees
+// the right free for another forced message once `received` is set;
+// whoever drops the last of the two references frees it.
+struct AcceptRequest {
+  kstd::Atomic<mach_port_name_t> name{MACH_PORT_NULL};
+  kstd::Atomic<bool> received{false};
+  kstd::Atomic<uint32_t> refs{2};
+};
+AcceptRequest* new_accept_request();
+void release_accept_request(AcceptRequest* request);
 
 class Kmsg {
  public:
@@ -45,6 +60,12 @@ class Kmsg {
   // name (msgh_protected_payload, MACH_MSG_TYPE_PROTECTED_PAYLOAD).
   bool has_payload_ = false;
   rpc_uintptr_t payload_ = 0;
+
+  // A message forced onto a full queue with MACH_SEND_NOTIFY: the
+  // send-once right for its msg-accepted notification, and what it shares
+  // with the sender's entry (ipc/msg.cc).
+  Port* accept_notify_ = nullptr;
+  AcceptRequest* accept_ = nullptr;
 
  private:
   mach_msg_size_t capacity_ = 0;

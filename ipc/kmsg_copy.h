@@ -16,13 +16,23 @@ namespace umach::ipc {
 // port item, out of `space`. On MACH_MSG_SUCCESS the message holds them;
 // on a header error nothing changed; on a body error every right taken so
 // far was released and the caller frees the buffer.
-mach_msg_return_t kmsg_copyin(IpcSpace& space, Kmsg& kmsg);
+// `cancel`: MACH_SEND_CANCEL's notify port (IpcSpace::copyin_header).
+mach_msg_return_t kmsg_copyin(IpcSpace& space, Kmsg& kmsg, const Port* cancel = nullptr);
 
 // Receiver side: the reply right and every port item into `space`; the
 // destination right is consumed (the receiver names the port it received
 // on). Returns MACH_RCV_BODY_ERROR if some item could not be named (it is
 // then MACH_PORT_DEAD), MACH_MSG_SUCCESS otherwise.
 mach_msg_return_t kmsg_copyout(IpcSpace& space, Kmsg& kmsg, mach_port_name_t receive_name);
+
+// A send that failed after copy-in (timed out, interrupted, refused a
+// msg-accepted request) hands the message back: every right it carries,
+// the destination's and the reply's included, goes back into `space`
+// under a name, with the header's bits saying what each is (GNU Mach's
+// pseudo-receive). The header is not swapped: msgh_remote_port still
+// names the destination. MACH_RCV_BODY_ERROR/HEADER_ERROR bits as for a
+// receive if some right could not be named.
+mach_msg_return_t kmsg_copyout_pseudo(IpcSpace& space, Kmsg& kmsg);
 
 // A message the kernel built (a reply of its dispatch): its port items'
 // descriptors say the sender's disposition; they become the types the
@@ -31,6 +41,11 @@ void kmsg_convert_from_kernel(Kmsg& kmsg);
 
 // Does the (copied-in) message carry `port`'s receive right?
 bool kmsg_carries_receive_right(Kmsg& kmsg, const Port* port);
+
+// A message taken off its queue (`received`) or destroyed unreceived:
+// its msg-accepted request, if it was forced with MACH_SEND_NOTIFY, sends
+// msg-accepted or (unreceived) dies as a send-once notification.
+void kmsg_take_accept_request(Kmsg& kmsg, bool received);
 
 // Releases every right a copied-in message holds and frees it.
 void kmsg_destroy(Kmsg* kmsg);

@@ -155,6 +155,15 @@ kern_return_t IpcSpace::rename(mach_port_name_t old_name, mach_port_name_t new_n
   IpcObject* object = old_entry->object;
   e->type = old_entry->type;
   e->urefs = old_entry->urefs;
+  e->request = kstd::exchange(old_entry->request, nullptr);
+  e->accept = kstd::exchange(old_entry->accept, nullptr);
+  if (e->accept) e->accept->name.store(new_name, kstd::MemoryOrder::relaxed);
+  if (e->request) {
+    // A dead-name notification must carry the new name.
+    Port* port = static_cast<Port*>(object);
+    SpinlockGuard pg(port->lock);
+    if (port->active_) e->request->name = new_name;
+  }
   set_object_locked(old_entry, nullptr);
   old_entry->type = MACH_PORT_TYPE_NONE;
   old_entry->urefs = 0;
@@ -188,12 +197,61 @@ kern_return_t IpcSpace::receive_port(mach_port_name_t name, RefPtr<Port>* out) {
   return KERN_SUCCESS;
 }
 
+kern_return_t IpcSpace::request_dead_name_locked(IpcEntry* e, mach_port_mscount_t sync, TransitRight& notify,
+                                                 TransitRight* previous, DeadNameRequest** spare) {
+  if (e->type & MACH_PORT_TYPE_PORT_RIGHTS) {
+    Port* port = e->port();
+    SpinlockGuard pg(port->lock);
+    kassert(port->active_);  // lookup_locked turned a right to a dead port into a dead name
+    Port* old = e->request ? e->request->notify : nullptr;
+    if (old) *previous = TransitRight{old, MACH_MSG_TYPE_PORT_SEND_ONCE, false};
+    if (notify.port) {
+      if (!e->request) {
+        e->request = kstd::exchange(*spare, nullptr);
+        e->request->name = e->name;
+        port->dnrequests_.push_back(*e->request);
+      }
+      e->request->notify = notify.port;
+      notify = TransitRight{};
+    } else if (e->request) {
+      port->dnrequests_.remove(*e->request);
+      *spare = kstd::exchange(e->request, nullptr);  // the caller frees it
+    }
+    return KERN_SUCCESS;
+  }
+  if (e->type & MACH_PORT_TYPE_DEAD_NAME) {
+    // Already dead: with `sync` the notification comes at once, with the
+    // user reference it carries.
+    if (sync == 0 || !notify.port) return KERN_INVALID_ARGUMENT;
+    if (e->urefs == kUrefsMax) return KERN_UREFS_OVERFLOW;
+    ++e->urefs;
+    notify_dead_name(kstd::exchange(notify, TransitRight{}).port, e->name);
+    return KERN_SUCCESS;
+  }
+  return KERN_INVALID_RIGHT;
+}
+
 kern_return_t IpcSpace::request_notification(mach_port_name_t name, mach_msg_id_t id, mach_port_mscount_t sync,
                                              TransitRight& notify, TransitRight* previous) {
   *previous = TransitRight{};
-  if (id != MACH_NOTIFY_NO_SENDERS && id != MACH_NOTIFY_PORT_DESTROYED) return KERN_INVALID_VALUE;
+  if (id != MACH_NOTIFY_NO_SENDERS && id != MACH_NOTIFY_PORT_DESTROYED && id != MACH_NOTIFY_DEAD_NAME)
+    return KERN_INVALID_VALUE;
   if (notify.port && notify.type != MACH_MSG_TYPE_PORT_SEND_ONCE) return KERN_INVALID_CAPABILITY;
   if (id == MACH_NOTIFY_PORT_DESTROYED && sync != 0) return KERN_INVALID_VALUE;
+  if (id == MACH_NOTIFY_DEAD_NAME) {
+    // The request's memory is found before the locks are taken.
+    DeadNameRequest* spare = notify.port ? new_dead_name_request() : nullptr;
+    if (notify.port && !spare) return KERN_RESOURCE_SHORTAGE;
+    kern_return_t kr;
+    {
+      SpinlockGuard g(lock);
+      IpcEntry* e = active_ ? lookup_locked(name) : nullptr;
+      kr = !active_ ? KERN_INVALID_TASK : !e ? KERN_INVALID_NAME
+                                          : request_dead_name_locked(e, sync, notify, previous, &spare);
+    }
+    if (spare) free_dead_name_request(spare);
+    return kr;
+  }
   Port* fire = nullptr;
   mach_port_mscount_t mscount = 0;
   {

@@ -2,9 +2,8 @@
 // routine checks its target and calls the space (ipc/mach_port.cc).
 //
 // Not here yet: mach_port_names and mach_port_get_set_status (their
-// replies are out-of-line arrays: the VM issue), set_ktype. They answer MIG_BAD_ID through the generated fallbacks.
-// request_notification knows no-senders and port-destroyed; a dead-name
-// request answers KERN_INVALID_VALUE until dead-name notifications exist.
+// replies are out-of-line arrays: the VM issue), set_ktype. They answer
+// MIG_BAD_ID through the generated fallbacks.
 #include "ipc/kserver.h"
 #include "ipc/space.h"
 #include "mach_port_kserver.h"

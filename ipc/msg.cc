@@ -7,6 +7,8 @@
 #include "core/sched/sched.h"
 #include "ipc/kmsg_copy.h"
 #include "ipc/kobject.h"
+#include "ipc/notify.h"
+#include "core/zone.h"
 
 namespace umach::ipc {
 namespace {
@@ -33,13 +35,29 @@ sched::WaitResult block(Handoff* handoff) {
   return sched::thread_block();
 }
 
+// MACH_SEND_NOTIFY: whose send right a message may be forced through,
+// and the receive right for the msg-accepted notification.
+struct ForceRequest {
+  IpcSpace* space;
+  mach_port_name_t dest_name;
+  mach_port_name_t notify;
+};
+
 mach_msg_return_t queue_message(Kmsg* k, mach_msg_option_t option, mach_msg_timeout_t timeout,
-                                Handoff* handoff = nullptr) {
+                                Handoff* handoff = nullptr, const ForceRequest* force = nullptr) {
   Port* port = k->dest();
   const bool send_once = MACH_MSGH_BITS_REMOTE(k->header()->msgh_bits) == MACH_MSG_TYPE_PORT_SEND_ONCE ||
                          (option & MACH_SEND_ALWAYS);
   const bool poll = (option & MACH_SEND_TIMEOUT) && timeout == 0;
   const uint64_t deadline = deadline_of(option, MACH_SEND_TIMEOUT, timeout);
+  bool forced = false;
+  // Instead of waiting (or, with a timeout, once it expired) a
+  // MACH_SEND_NOTIFY message is queued regardless of the limit.
+  auto arm_force = [&]() {
+    const mach_msg_return_t mr = force->space->request_msg_accepted(force->dest_name, force->notify, *k);
+    forced = mr == MACH_MSG_SUCCESS;
+    return mr;
+  };
   for (;;) {
     port->lock.lock();
     if (!port->active_) {
@@ -54,7 +72,7 @@ mach_msg_return_t queue_message(Kmsg* k, mach_msg_option_t option, mach_msg_time
       kobject_server(k);
       return MACH_MSG_SUCCESS;
     }
-    if (send_once || port->msgcount_ < port->qlimit_) {
+    if (send_once || forced || port->msgcount_ < port->qlimit_) {
       if (kmsg_carries_receive_right(*k, port)) {
         // A port's receive right queued on itself could never be received:
         // the message is destroyed (the port with it), and the send
@@ -78,7 +96,12 @@ mach_msg_return_t queue_message(Kmsg* k, mach_msg_option_t option, mach_msg_time
         set->receivers_.wakeup_one();
         set->unref();
       }
-      return MACH_MSG_SUCCESS;
+      return forced ? MACH_SEND_WILL_NOTIFY : MACH_MSG_SUCCESS;
+    }
+    if (force && (poll || !(option & MACH_SEND_TIMEOUT))) {
+      port->lock.unlock();
+      if (mach_msg_return_t mr = arm_force(); mr != MACH_MSG_SUCCESS) return mr;
+      continue;
     }
     if (poll) {
       port->lock.unlock();
@@ -90,10 +113,15 @@ mach_msg_return_t queue_message(Kmsg* k, mach_msg_option_t option, mach_msg_time
     }
     port->lock.unlock();
     const sched::WaitResult r = sched::thread_block();
-    if (r == sched::WaitResult::kTimedOut) return MACH_SEND_TIMED_OUT;
+    if (r == sched::WaitResult::kTimedOut) {
+      if (!force) return MACH_SEND_TIMED_OUT;
+      if (mach_msg_return_t mr = arm_force(); mr != MACH_MSG_SUCCESS) return mr;
+    }
     if (r == sched::WaitResult::kInterrupted) return MACH_SEND_INTERRUPTED;
   }
 }
+
+
 
 // Takes the oldest queued message of `port` (there is one), stamped with
 // the port's sequence number; with MACH_RCV_LARGE one larger than the
@@ -225,6 +253,12 @@ mach_msg_return_t dequeue_message(IpcSpace& space, Port* port, mach_msg_size_t r
 
 }  // namespace
 
+bool send_hands_message_back(mach_msg_return_t mr) {
+  mr &= ~MACH_MSG_MASK;
+  return mr == MACH_SEND_TIMED_OUT || mr == MACH_SEND_INTERRUPTED || mr == MACH_SEND_INVALID_NOTIFY ||
+         mr == MACH_SEND_NO_NOTIFY || mr == MACH_SEND_NOTIFY_IN_PROGRESS;
+}
+
 void handoff_flush(Handoff* handoff) {
   if (handoff && handoff->next) {
     RefPtr<sched::Thread> t = kstd::move(handoff->next);
@@ -241,22 +275,94 @@ void send_from_kernel(Kmsg* k) {
   kassert(mr == MACH_MSG_SUCCESS);  // never waits, never fails
 }
 
-mach_msg_return_t mach_msg_send(IpcSpace& space, const mach_msg_header_t* msg, mach_msg_size_t send_size,
-                                mach_msg_option_t option, mach_msg_timeout_t timeout, Handoff* handoff) {
+mach_msg_return_t mach_msg_send(IpcSpace& space, mach_msg_header_t* msg, mach_msg_size_t send_size,
+                                mach_msg_option_t option, mach_msg_timeout_t timeout, mach_port_name_t notify,
+                                Handoff* handoff) {
   if (send_size < sizeof(mach_msg_header_t) || (send_size & 3) != 0) return MACH_SEND_MSG_TOO_SMALL;
   if (send_size > Kmsg::kMaxSize) return MACH_SEND_NO_BUFFER;
+  // MACH_SEND_CANCEL's notify must be a receive right before anything happens.
+  RefPtr<Port> cancel;
+  if ((option & MACH_SEND_CANCEL) && notify != MACH_PORT_NULL &&
+      space.receive_port(notify, &cancel) != KERN_SUCCESS)
+    return MACH_SEND_INVALID_NOTIFY;
   Kmsg* k = Kmsg::alloc(send_size);
   if (!k) return MACH_SEND_NO_BUFFER;
   kstd::memcpy(k->bytes(), msg, send_size);
   k->header()->msgh_size = send_size;  // the size is what the sender says it sends
-  mach_msg_return_t mr = kmsg_copyin(space, *k);
+  mach_msg_return_t mr = kmsg_copyin(space, *k, cancel.get());
   if (mr != MACH_MSG_SUCCESS) {
     Kmsg::free(k);  // a header error took nothing; a body error released what it took
     return mr;
   }
-  mr = queue_message(k, option, timeout, handoff);
-  if (mr != MACH_MSG_SUCCESS) kmsg_destroy(k);  // GNU Mach would hand it back (pseudo-receive): not yet
+  const ForceRequest force{&space, msg->msgh_remote_port, notify};
+  mr = queue_message(k, option, timeout, handoff, (option & MACH_SEND_NOTIFY) ? &force : nullptr);
+  if (send_hands_message_back(mr)) {
+    // The message goes back to the sender, rights and all (kmsg_copy.h).
+    // Resent as it is (libmach retries an interrupted send), its
+    // MACH_MSG_TYPE_PORT_* bits read as the MOVE_* dispositions.
+    if (kmsg_copyout_pseudo(space, *k) != MACH_MSG_SUCCESS) mr |= MACH_MSG_IPC_SPACE;
+    kstd::memcpy(msg, k->bytes(), k->size());
+    Kmsg::free(k);
+  }
   return mr;
+}
+
+namespace {
+[[clang::no_destroy]] constinit TypedZone<AcceptRequest> g_accepts("ipc.accept");
+}  // namespace
+
+AcceptRequest* new_accept_request() { return g_accepts.create(); }
+
+void release_accept_request(AcceptRequest* a) {
+  if (a->refs.fetch_sub(1, kstd::MemoryOrder::acq_rel) == 1) g_accepts.destroy(a);
+}
+
+mach_msg_return_t IpcSpace::request_msg_accepted(mach_port_name_t name, mach_port_name_t notify, Kmsg& k) {
+  AcceptRequest* a = new_accept_request();
+  if (!a) return MACH_SEND_NO_NOTIFY;
+  mach_msg_return_t mr = MACH_MSG_SUCCESS;
+  {
+    SpinlockGuard g(lock);
+    IpcEntry* n = active_ ? lookup_locked(notify) : nullptr;
+    IpcEntry* e = active_ ? lookup_locked(name) : nullptr;
+    // The send right the message went through, if the space still has it
+    // (a MOVE_SEND of its last reference took it along).
+    if (e && (!(e->type & MACH_PORT_TYPE_SEND) || e->port() != k.dest())) e = nullptr;
+    if (e && e->accept && e->accept->received.load(kstd::MemoryOrder::acquire)) {
+      release_accept_request(kstd::exchange(e->accept, nullptr));  // the last forced message was received
+    }
+    TransitRight so;
+    if (!n || !(n->type & MACH_PORT_TYPE_RECEIVE)) mr = MACH_SEND_INVALID_NOTIFY;
+    else if (e && e->accept) mr = MACH_SEND_NOTIFY_IN_PROGRESS;
+    else if (copyin_locked(n, MACH_MSG_TYPE_MAKE_SEND_ONCE, &so) != KERN_SUCCESS) mr = MACH_SEND_INVALID_NOTIFY;
+    if (mr == MACH_MSG_SUCCESS) {
+      k.accept_notify_ = so.port;
+      k.accept_ = a;
+      if (e) {
+        a->name.store(name, kstd::MemoryOrder::relaxed);
+        e->accept = a;
+      } else {
+        a->refs.store(1, kstd::MemoryOrder::relaxed);  // the message's alone
+      }
+    }
+  }
+  if (mr != MACH_MSG_SUCCESS) g_accepts.destroy(a);
+  return mr;
+}
+
+void kmsg_take_accept_request(Kmsg& k, bool received) {
+  Port* notify = kstd::exchange(k.accept_notify_, nullptr);
+  if (!notify) return;
+  AcceptRequest* a = kstd::exchange(k.accept_, nullptr);
+  const mach_port_name_t name = a->name.load(kstd::MemoryOrder::relaxed);
+  a->received.store(true, kstd::MemoryOrder::release);
+  release_accept_request(a);
+  if (received) {
+    notify_msg_accepted(notify, name);
+  } else {
+    TransitRight r{notify, MACH_MSG_TYPE_PORT_SEND_ONCE, false};
+    release_transit_right(r);  // a send-once notification instead
+  }
 }
 
 namespace {
@@ -277,6 +383,7 @@ mach_msg_return_t receive(IpcSpace& space, mach_msg_header_t* buffer, mach_msg_s
     return mr;
   }
   if (mr != MACH_MSG_SUCCESS) return mr;
+  kmsg_take_accept_request(*k, /*received=*/true);
   if (k->size() > rcv_size) {
     kmsg_destroy(k);  // without MACH_RCV_LARGE, a message too large is lost
     return MACH_RCV_TOO_LARGE;

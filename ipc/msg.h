@@ -15,10 +15,10 @@
 // A message to a kernel port runs the generated dispatch at once
 // (ipc/kobject.h) instead of waiting in a queue.
 //
-// Still to come (issue 5): receiving on port sets, the send timeout's
-// pseudo-receive (a timed-out or interrupted send now destroys its
-// message), notifications, MACH_SEND_CANCEL, protected payloads on
-// receive.
+// MACH_SEND_NOTIFY forces a message onto a full queue instead of waiting
+// (one per send right until a receiver takes it: msg-accepted), and
+// MACH_SEND_CANCEL silences the dead-name request of a destination right
+// the send consumes.
 #pragma once
 
 #include <mach/message.h>
@@ -38,8 +38,18 @@ struct Handoff {
 };
 void handoff_flush(Handoff* handoff);
 
-mach_msg_return_t mach_msg_send(IpcSpace& space, const mach_msg_header_t* msg, mach_msg_size_t send_size,
-                                mach_msg_option_t option, mach_msg_timeout_t timeout, Handoff* handoff = nullptr);
+// `notify` is mach_msg's notify argument: a receive right for
+// MACH_SEND_CANCEL and MACH_SEND_NOTIFY. A send that fails after copy-in
+// with MACH_SEND_TIMED_OUT, MACH_SEND_INTERRUPTED or a MACH_SEND_NOTIFY
+// error hands the message back in `msg` (pseudo-receive, kmsg_copy.h);
+// one forced onto a full queue by MACH_SEND_NOTIFY answers
+// MACH_SEND_WILL_NOTIFY.
+mach_msg_return_t mach_msg_send(IpcSpace& space, mach_msg_header_t* msg, mach_msg_size_t send_size,
+                                mach_msg_option_t option, mach_msg_timeout_t timeout,
+                                mach_port_name_t notify = MACH_PORT_NULL, Handoff* handoff = nullptr);
+
+// Did a send that answered `mr` hand its message back (in `msg`)?
+bool send_hands_message_back(mach_msg_return_t mr);
 
 mach_msg_return_t mach_msg_receive(IpcSpace& space, mach_msg_header_t* buffer, mach_msg_size_t rcv_size,
                                    mach_port_name_t name, mach_msg_option_t option, mach_msg_timeout_t timeout,

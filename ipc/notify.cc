@@ -65,4 +65,18 @@ void notify_port_destroyed(Port* request, Port* port) {
   send_from_kernel(k);
 }
 
+namespace {
+void notify_name(Port* request, mach_msg_id_t id, mach_port_name_t name) {
+  Kmsg* k = new_notification(request, id, 48, false);
+  if (!k) return drop(request);
+  put_descriptor(k->bytes() + 32, MACH_MSG_TYPE_PORT_NAME, 32, 1);
+  kstd::memcpy(k->bytes() + 40, &name, 4);
+  send_from_kernel(k);
+}
+}  // namespace
+
+void notify_dead_name(Port* request, mach_port_name_t name) { notify_name(request, MACH_NOTIFY_DEAD_NAME, name); }
+void notify_port_deleted(Port* request, mach_port_name_t name) { notify_name(request, MACH_NOTIFY_PORT_DELETED, name); }
+void notify_msg_accepted(Port* request, mach_port_name_t name) { notify_name(request, MACH_NOTIFY_MSG_ACCEPTED, name); }
+
 }  // namespace umach::ipc

@@ -29,7 +29,21 @@
 namespace umach::ipc {
 
 class IpcSpace;
+class Port;
 class PortSet;
+
+// A dead-name request (mach_port_request_notification with
+// MACH_NOTIFY_DEAD_NAME): the name one space gives the port and the
+// send-once right to notify. It hangs on the port while the port lives
+// and the entry points at it; when the port dies the port sends and frees
+// every request at once, and an entry that still points at one only
+// remembers that it had one (IpcSpace::lookup_locked adds the user
+// reference the notification carries, as GNU Mach does).
+struct DeadNameRequest {
+  ListNode link;
+  mach_port_name_t name = MACH_PORT_NULL;
+  Port* notify = nullptr;  // a send-once right: a reference, counted in its port's sorights_
+};
 
 // What a kernel port stands for (the kernel's RPC dispatch converts).
 enum class KObjectType : uint8_t { kNone, kTask, kThread, kHost, kHostPriv, kTest };
@@ -64,6 +78,7 @@ class Port final : public IpcObject {
   Port* nsrequest_ UMACH_GUARDED_BY(lock) = nullptr;  // no-senders
   mach_port_mscount_t nssync_ UMACH_GUARDED_BY(lock) = 0;
   Port* pdrequest_ UMACH_GUARDED_BY(lock) = nullptr;  // port-destroyed
+  List<DeadNameRequest, &DeadNameRequest::link> dnrequests_ UMACH_GUARDED_BY(lock);
   KObjectType kobject_type_ UMACH_GUARDED_BY(lock) = KObjectType::kNone;
   void* kobject_ UMACH_GUARDED_BY(lock) = nullptr;
 

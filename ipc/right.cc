@@ -8,15 +8,19 @@
 // has. A right in transit (TransitRight) holds one reference and counts
 // once.
 //
-// Not yet here (they need messages): the notifications (no-senders,
-// send-once, dead-name, port-deleted, port-destroyed) GNU Mach sends when
-// these counts reach zero or a port dies.
+// Notifications (ipc/notify.h) go out as these counts reach zero or a
+// port dies; an entry that loses its last right to a port while it has a
+// dead-name request sends a port-deleted notification (entry_deleted_locked).
 #include "core/kstd/utility.h"
+#include "core/zone.h"
 #include "ipc/kmsg_copy.h"
 #include "ipc/notify.h"
 #include "ipc/right.h"
 
 namespace umach::ipc {
+namespace {
+[[clang::no_destroy]] constinit TypedZone<DeadNameRequest> g_dnrequests("ipc.dnrequest");
+}  // namespace
 
 void leave_set_locked(Port* port) {
   PortSet* set = port->pset_;
@@ -52,6 +56,7 @@ void empty_set(PortSet* set) {
 
 void destroy_receive_right(Port* port) {
   List<Kmsg, &Kmsg::link_> queued;
+  List<DeadNameRequest, &DeadNameRequest::link> dnrequests;
   Port* nsrequest = nullptr;
   Port* pdrequest = nullptr;
   {
@@ -69,6 +74,12 @@ void destroy_receive_right(Port* port) {
         queued.push_back(*k);
       }
       port->msgcount_ = 0;
+      // Dead, the port answers every dead-name request now; entries that
+      // point at one see the port dead before they look at it again.
+      while (DeadNameRequest* r = port->dnrequests_.front()) {
+        port->dnrequests_.remove(*r);
+        dnrequests.push_back(*r);
+      }
     }
   }
   if (pdrequest) {
@@ -84,6 +95,11 @@ void destroy_receive_right(Port* port) {
   if (nsrequest) {
     TransitRight r{nsrequest, MACH_MSG_TYPE_PORT_SEND_ONCE, false};
     release_transit_right(r);  // the requester hears a send-once notification
+  }
+  while (DeadNameRequest* r = dnrequests.front()) {
+    dnrequests.remove(*r);
+    notify_dead_name(r->notify, r->name);
+    g_dnrequests.destroy(r);
   }
   // The queued messages go, with their rights (after the port's lock: a
   // message may hold a right to this very port).
@@ -136,9 +152,50 @@ void release_transit_right(TransitRight& right, bool used) {
   else notify_send_once(port);  // consumes the reference and the count
 }
 
+DeadNameRequest* new_dead_name_request() { return g_dnrequests.create(); }
+void free_dead_name_request(DeadNameRequest* r) { g_dnrequests.destroy(r); }
+
+Port* IpcSpace::cancel_request_locked(IpcEntry* e) {
+  DeadNameRequest* r = kstd::exchange(e->request, nullptr);
+  if (!r) return nullptr;
+  Port* port = e->port();
+  Port* notify = nullptr;
+  {
+    SpinlockGuard pg(port->lock);
+    if (!port->active_) return nullptr;  // it died: the request was answered (and freed)
+    port->dnrequests_.remove(*r);
+    notify = r->notify;
+  }
+  g_dnrequests.destroy(r);
+  return notify;
+}
+
+void IpcSpace::entry_deleted_locked(IpcEntry* e, const Port* cancel) {
+  Port* notify = cancel_request_locked(e);
+  if (!notify) return;
+  if (notify == cancel) {
+    // MACH_SEND_CANCEL named the request's notify port: it goes silently.
+    TransitRight r{notify, MACH_MSG_TYPE_PORT_SEND_ONCE, false};
+    release_transit_right(r, /*used=*/true);
+    return;
+  }
+  notify_port_deleted(notify, e->name);
+}
+
+void IpcSpace::drop_accept_locked(IpcEntry* e) {
+  AcceptRequest* a = kstd::exchange(e->accept, nullptr);
+  if (!a) return;
+  a->name.store(MACH_PORT_NULL, kstd::MemoryOrder::relaxed);
+  release_accept_request(a);
+}
+
 void IpcSpace::drop_rights_locked(IpcEntry* e, mach_port_type_t rights) {
   kassert((e->type & rights) == rights);
+  // The name stops naming the port: before a receive right dies below, so
+  // the requester hears port-deleted rather than dead-name (GNU Mach).
+  if (!(e->type & ~rights & MACH_PORT_TYPE_PORT_RIGHTS)) entry_deleted_locked(e);
   if (rights & MACH_PORT_TYPE_SEND) {
+    drop_accept_locked(e);
     // The entry's count of the send right leaves as a right in transit would.
     Port* port = e->port();
     port->ref();
@@ -191,7 +248,8 @@ kern_return_t IpcSpace::copyin_right(mach_port_name_t name, mach_msg_type_name_t
   return copyin_locked(e, disposition, out);
 }
 
-kern_return_t IpcSpace::copyin_locked(IpcEntry* e, mach_msg_type_name_t disposition, TransitRight* out) {
+kern_return_t IpcSpace::copyin_locked(IpcEntry* e, mach_msg_type_name_t disposition, TransitRight* out,
+                                      const Port* cancel) {
   const mach_port_type_t t = e->type;
   switch (disposition) {
     case MACH_MSG_TYPE_MAKE_SEND:
@@ -228,10 +286,12 @@ kern_return_t IpcSpace::copyin_locked(IpcEntry* e, mach_msg_type_name_t disposit
         // The entry's send right itself leaves: its count goes with it.
         e->urefs = 0;
         e->type &= ~MACH_PORT_TYPE_SEND;
+        drop_accept_locked(e);
         if (e->type & MACH_PORT_TYPE_RECEIVE) {
           port->ref();
           set_object_locked(e, port);
         } else {
+          entry_deleted_locked(e, cancel);
           set_object_locked(e, nullptr);  // the entry's reference goes with the right
           free_entry_locked(e);
         }
@@ -254,6 +314,7 @@ kern_return_t IpcSpace::copyin_locked(IpcEntry* e, mach_msg_type_name_t disposit
       }
       if (!(t & MACH_PORT_TYPE_SEND_ONCE)) return KERN_INVALID_RIGHT;
       *out = TransitRight{e->port(), MACH_MSG_TYPE_PORT_SEND_ONCE, false};
+      entry_deleted_locked(e, cancel);
       e->type = MACH_PORT_TYPE_NONE;
       e->urefs = 0;
       set_object_locked(e, nullptr);  // reference and count go with the right
@@ -275,6 +336,7 @@ kern_return_t IpcSpace::copyin_locked(IpcEntry* e, mach_msg_type_name_t disposit
         port->ref();  // the entry keeps its own for the send right
         set_object_locked(e, port);
       } else {
+        entry_deleted_locked(e, cancel);
         set_object_locked(e, nullptr);
         free_entry_locked(e);
       }
@@ -302,7 +364,7 @@ bool IpcSpace::copyin_allowed_locked(const IpcEntry* e, mach_msg_type_name_t dis
 
 mach_msg_return_t IpcSpace::copyin_header(mach_port_name_t dest_name, mach_msg_type_name_t dest_disposition,
                                           mach_port_name_t reply_name, mach_msg_type_name_t reply_disposition,
-                                          TransitRight* dest, TransitRight* reply) {
+                                          TransitRight* dest, TransitRight* reply, const Port* cancel) {
   *dest = *reply = TransitRight{};
   SpinlockGuard g(lock);
   if (!active_) return MACH_SEND_INVALID_DEST;
@@ -325,7 +387,7 @@ mach_msg_return_t IpcSpace::copyin_header(mach_port_name_t dest_name, mach_msg_t
     if (!dead_reply && !copyin_allowed_locked(r, reply_disposition, uses)) return MACH_SEND_INVALID_REPLY;
   }
   // Both checked: neither copyin can fail now.
-  kern_return_t kr = copyin_locked(d, dest_disposition, dest);
+  kern_return_t kr = copyin_locked(d, dest_disposition, dest, cancel);
   kassert(kr == KERN_SUCCESS);
   if (r) {
     r = lookup_locked(reply_name);

@@ -13,4 +13,8 @@ void leave_set_locked(Port* port) UMACH_REQUIRES(port->lock);
 // Removes every member of a set that is going away.
 void empty_set(PortSet* set);
 
+// Dead-name requests come from their own zone (leak audits count them).
+DeadNameRequest* new_dead_name_request();
+void free_dead_name_request(DeadNameRequest* request);
+
 }  // namespace umach::ipc

@@ -3,6 +3,7 @@
 #include "ipc/space.h"
 
 #include "core/kstd/cstring.h"
+#include "core/kstd/utility.h"
 #include "core/page_alloc.h"
 #include "core/platform/platform.h"
 #include "core/zone.h"
@@ -101,7 +102,8 @@ kern_return_t IpcSpace::new_entry_locked(mach_port_name_t chosen, IpcEntry** out
 }
 
 void IpcSpace::free_entry_locked(IpcEntry* e) {
-  kassert(e->type == MACH_PORT_TYPE_NONE && e->object == nullptr && e->urefs == 0);
+  kassert(e->type == MACH_PORT_TYPE_NONE && e->object == nullptr && e->urefs == 0 && e->request == nullptr &&
+          e->accept == nullptr);
   kassert(!e->object_node.is_linked());
   if (e->in_name_tree) {
     chosen_names_.remove(*e);
@@ -153,6 +155,9 @@ IpcEntry* IpcSpace::lookup_locked(mach_port_name_t name) {
     }
     if (dead) {
       if (e->type & MACH_PORT_TYPE_SEND_ONCE) e->urefs = 1;
+      // The dead-name notification went out with a reference of its own.
+      if (kstd::exchange(e->request, nullptr) && e->urefs < kUrefsMax) ++e->urefs;
+      drop_accept_locked(e);
       e->type = MACH_PORT_TYPE_DEAD_NAME;
       set_object_locked(e, nullptr);
       port->unref();

@@ -44,6 +44,12 @@ struct IpcEntry {
   mach_port_urefs_t urefs = 0;                  // send rights' or dead name's references
   IpcObject* object = nullptr;                  // one reference; null for a dead name
   bool in_name_tree = false;                    // a chosen name (not in the table)
+  // A dead-name request for this name: valid while the port is active;
+  // once it died, only a mark that the notification went (port.h).
+  DeadNameRequest* request = nullptr;
+  // A MACH_SEND_NOTIFY message forced onto a full queue through this send
+  // right, shared with the message (kmsg.h); pending until it is received.
+  AcceptRequest* accept = nullptr;
   AvlNode name_node;
   AvlNode object_node;                          // in the reverse map while it has send/receive
   Port* port() const { return static_cast<Port*>(object); }
@@ -105,21 +111,36 @@ class IpcSpace : public RefCounted<IpcSpace> {
   // is taken, so an error changes nothing (MACH_SEND_INVALID_DEST for the
   // destination, MACH_SEND_INVALID_REPLY for the reply; a null reply name
   // takes nothing). The destination must be a live send or send-once right.
+  // `cancel` (MACH_SEND_CANCEL's notify port): a dead-name request on the
+  // destination's name whose notify port it is goes silently if the
+  // destination right leaves the space.
   mach_msg_return_t copyin_header(mach_port_name_t dest_name, mach_msg_type_name_t dest_disposition,
                                   mach_port_name_t reply_name, mach_msg_type_name_t reply_disposition,
-                                  TransitRight* dest, TransitRight* reply) UMACH_EXCLUDES(lock);
+                                  TransitRight* dest, TransitRight* reply, const Port* cancel = nullptr)
+      UMACH_EXCLUDES(lock);
   // Puts a right in transit into the space, merging a send right with an
   // entry that already names the port; consumes `right` (on failure too:
   // the right is destroyed, and the name is MACH_PORT_DEAD).
   kern_return_t copyout_right(TransitRight& right, mach_port_name_t* name) UMACH_EXCLUDES(lock);
 
+  // MACH_SEND_NOTIFY (ipc/msg.cc): the message `kmsg` to `name`'s send
+  // right may be forced onto its destination's full queue. Makes the
+  // send-once right for its msg-accepted notification from the receive
+  // right `notify` and ties the message to the send right (one forced
+  // message per right): MACH_SEND_INVALID_NOTIFY, MACH_SEND_NO_NOTIFY,
+  // MACH_SEND_NOTIFY_IN_PROGRESS otherwise.
+  mach_msg_return_t request_msg_accepted(mach_port_name_t name, mach_port_name_t notify, Kmsg& kmsg)
+      UMACH_EXCLUDES(lock);
+
   // The port whose receive right `name` denotes (a new reference), for a
   // receiver: KERN_INVALID_NAME, KERN_INVALID_RIGHT otherwise.
   kern_return_t receive_port(mach_port_name_t name, RefPtr<Port>* port) UMACH_EXCLUDES(lock);
-  // mach_port_request_notification for `name`'s receive right: MACH_NOTIFY_
-  // NO_SENDERS (with `sync`) or MACH_NOTIFY_PORT_DESTROYED. `notify` (a
-  // send-once right, or none) replaces the previous request, which is
-  // handed back in `previous`. Consumes `notify` on success.
+  // mach_port_request_notification: MACH_NOTIFY_NO_SENDERS (with `sync`)
+  // or MACH_NOTIFY_PORT_DESTROYED for `name`'s receive right, or
+  // MACH_NOTIFY_DEAD_NAME for any right to a port (on a dead name with
+  // `sync`, it fires at once). `notify` (a send-once right, or none)
+  // replaces the previous request, which is handed back in `previous`.
+  // Consumes `notify` on success.
   kern_return_t request_notification(mach_port_name_t name, mach_msg_id_t id, mach_port_mscount_t sync,
                                      TransitRight& notify, TransitRight* previous) UMACH_EXCLUDES(lock);
   // What a receive on `name` waits on: a port (receive right) or a set.
@@ -153,12 +174,28 @@ class IpcSpace : public RefCounted<IpcSpace> {
   void drop_rights_locked(IpcEntry* entry, mach_port_type_t rights) UMACH_REQUIRES(lock);
   void destroy_entry_locked(IpcEntry* entry) UMACH_REQUIRES(lock);
   kern_return_t allocate_object_locked(IpcEntry* entry, mach_port_right_t right) UMACH_REQUIRES(lock);
-  kern_return_t copyin_locked(IpcEntry* entry, mach_msg_type_name_t disposition, TransitRight* out)
-      UMACH_REQUIRES(lock);
+  // `cancel`: MACH_SEND_CANCEL's notify port (entry_deleted_locked).
+  kern_return_t copyin_locked(IpcEntry* entry, mach_msg_type_name_t disposition, TransitRight* out,
+                              const Port* cancel = nullptr) UMACH_REQUIRES(lock);
+  // Takes the entry's dead-name request off its port: the send-once right
+  // to notify, or null if there was none or the port died (it was used).
+  Port* cancel_request_locked(IpcEntry* entry) UMACH_REQUIRES(lock);
+  // The entry is losing its last right to its port (still set): its
+  // dead-name request becomes a port-deleted notification, or goes
+  // silently if its notify port is `cancel`.
+  void entry_deleted_locked(IpcEntry* entry, const Port* cancel = nullptr) UMACH_REQUIRES(lock);
+  // The entry's send right goes: a forced message's msg-accepted
+  // notification will carry MACH_PORT_NULL.
+  void drop_accept_locked(IpcEntry* entry) UMACH_REQUIRES(lock);
   // Could copyin_locked take `disposition` from `entry` (`uses` times)?
   bool copyin_allowed_locked(const IpcEntry* entry, mach_msg_type_name_t disposition, int uses)
       UMACH_REQUIRES(lock);
   kern_return_t receive_port_locked(mach_port_name_t name, Port** port) UMACH_REQUIRES(lock);
+  // MACH_NOTIFY_DEAD_NAME for `entry`: registers, replaces or (null
+  // `notify`) cancels its request, using `*spare` for a new one and leaving
+  // a cancelled one there for the caller to free.
+  kern_return_t request_dead_name_locked(IpcEntry* entry, mach_port_mscount_t sync, TransitRight& notify,
+                                         TransitRight* previous, DeadNameRequest** spare) UMACH_REQUIRES(lock);
 
   Slot* table_ UMACH_GUARDED_BY(lock) = nullptr;
   uint32_t table_size_ UMACH_GUARDED_BY(lock) = 0;

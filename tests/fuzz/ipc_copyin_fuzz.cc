@@ -4,15 +4,19 @@
 // Each input is a message a sender sends from a space that holds one of
 // every kind of right; its first byte chooses which known names replace
 // the header's slots, and body slots whose low byte is below 0x20 are
-// replaced by a known name too, so dispositions meet real rights often.
+// replaced by a known name too, so dispositions meet real rights often;
+// the message id's low byte adds dead-name requests, a full queue and the
+// notify options.
 // Whatever happens, the kernel must not crash or trip a sanitizer, and
 // after both spaces are gone no message, port, entry or space may be left.
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
 
+#include <mach/notify.h>
 #include <umach/backend.h>
 
 #include "core/zone.h"
@@ -86,7 +90,32 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     for (size_t at = sizeof(mach_msg_header_t) + 8; at + 8 <= msg_size; at += 8) patch_slot(bytes + at, w);
     auto* head = reinterpret_cast<mach_msg_header_t*>(bytes);
-    const mach_msg_return_t sent = umach::ipc::mach_msg_send(*w.sender, head, msg_size, MACH_SEND_MSG | MACH_SEND_TIMEOUT, 0);
+    // The message id's low byte sets the scene further: dead-name requests
+    // on the send and send-once rights (notified on the sender's receive
+    // right), a full destination queue, MACH_SEND_NOTIFY/CANCEL with a
+    // known name as notify port.
+    const uint8_t scene = bytes[offsetof(mach_msg_header_t, msgh_id)];
+    for (int i = 0; i < 2; ++i) {
+      if (!(scene & (1 << i))) continue;
+      umach::ipc::TransitRight notify, previous;
+      if (w.sender->copyin_right(w.names[2], MACH_MSG_TYPE_MAKE_SEND_ONCE, &notify) != KERN_SUCCESS) std::abort();
+      if (w.sender->request_notification(w.names[i], MACH_NOTIFY_DEAD_NAME, 0, notify, &previous) != KERN_SUCCESS)
+        std::abort();
+    }
+    if (scene & 4) {
+      mach_msg_header_t fill{};
+      fill.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0);
+      fill.msgh_size = sizeof fill;
+      fill.msgh_remote_port = w.target;
+      if (w.receiver->set_qlimit(w.target, 1) != KERN_SUCCESS ||
+          umach::ipc::mach_msg_send(*w.receiver, &fill, sizeof fill, MACH_SEND_MSG, 0) != MACH_MSG_SUCCESS)
+        std::abort();
+    }
+    mach_msg_option_t option = MACH_SEND_MSG | MACH_SEND_TIMEOUT;
+    if (scene & 8) option |= MACH_SEND_NOTIFY;
+    if (scene & 16) option |= MACH_SEND_CANCEL;
+    const mach_port_name_t notify = w.names[(scene >> 5) % 8];
+    const mach_msg_return_t sent = umach::ipc::mach_msg_send(*w.sender, head, msg_size, option, 0, notify);
     if (getenv("UMACH_FUZZ_VERBOSE")) fprintf(stderr, "send: %#x\n", sent);
     // Receive whatever arrived (the sender's own receive right may have been
     // the destination too), then end both spaces.

@@ -258,8 +258,8 @@ bool TestTask::handle_trap_call() {
 
 // mach_msg_trap(msg, option, send_size, rcv_size, rcv_name, timeout,
 // notify): the message is copied between user memory and a kernel buffer
-// around ipc/msg.h's send and receive (the 7th argument, notify, is not
-// used yet).
+// around ipc/msg.h's send and receive; a send that hands its message back
+// (pseudo-receive) copies it back to the caller.
 mach_msg_return_t TestTask::mach_msg_trap() {
   Frame& frame = *frame_;
   const uint64_t msg = Platform::frame_trap_arg(frame, 0);
@@ -268,6 +268,13 @@ mach_msg_return_t TestTask::mach_msg_trap() {
   const auto rcv_size = static_cast<mach_msg_size_t>(Platform::frame_trap_arg(frame, 3));
   const auto rcv_name = static_cast<mach_port_name_t>(Platform::frame_trap_arg(frame, 4));
   const auto timeout = static_cast<mach_msg_timeout_t>(Platform::frame_trap_arg(frame, 5));
+  // The 7th argument is on the user stack; an unreadable stack reads as no notify port.
+  uint64_t notify_arg = 0;
+  static_assert(Platform::kTrapRegisterArgs == 6);
+  if ((option & (MACH_SEND_NOTIFY | MACH_SEND_CANCEL)) &&
+      !Platform::copyin(&notify_arg, Platform::frame_trap_stack_args(frame), sizeof notify_arg))
+    notify_arg = 0;
+  const auto notify = static_cast<mach_port_name_t>(notify_arg);
   // A send and a receive in one call (an RPC) take the fast path: a
   // receiver the send wakes runs as soon as the receive blocks.
   ipc::Handoff handoff;
@@ -276,10 +283,11 @@ mach_msg_return_t TestTask::mach_msg_trap() {
     if (send_size > ipc::Kmsg::kMaxSize) return MACH_SEND_NO_BUFFER;
     if (send_size < sizeof(mach_msg_header_t)) return MACH_SEND_MSG_TOO_SMALL;
     if (!Platform::copyin(send_buffer_.get(), msg, send_size)) return MACH_SEND_INVALID_DATA;
-    mach_msg_return_t mr = ipc::mach_msg_send(task_->space(), reinterpret_cast<mach_msg_header_t*>(send_buffer_.get()),
-                                              send_size, option, timeout, fast);
-    if (mr != MACH_MSG_SUCCESS) {
+    auto* sent = reinterpret_cast<mach_msg_header_t*>(send_buffer_.get());
+    mach_msg_return_t mr = ipc::mach_msg_send(task_->space(), sent, send_size, option, timeout, notify, fast);
+    if (mr != MACH_MSG_SUCCESS && mr != MACH_SEND_WILL_NOTIFY) {
       ipc::handoff_flush(fast);
+      if (ipc::send_hands_message_back(mr) && !Platform::copyout(msg, sent, send_size)) return MACH_SEND_INVALID_DATA;
       return mr;
     }
   }
