@@ -17,12 +17,10 @@
 #include "memory_object_default_kserver.h"
 
 ipc_space_ref_t convert_port_to_space(ipc_port_t port) {
-  if (!port) return nullptr;
-  umach::SpinlockGuard g(port->lock);
-  if (!port->active_ || port->kobject_type_ != umach::ipc::KObjectType::kTask) return nullptr;
-  umach::ipc::IpcSpace& space = static_cast<umach::Task*>(port->kobject_)->space();
-  space.ref();  // the task cannot go while we hold its port's lock (task.h)
-  return &space;
+  // The task cannot go while we hold its port's lock (kobject.h).
+  void* task = umach::ipc::kobject_of(port, umach::ipc::KObjectType::kTask,
+                                      [](void* t) { static_cast<umach::Task*>(t)->space().ref(); });
+  return task ? &static_cast<umach::Task*>(task)->space() : nullptr;
 }
 
 void space_deallocate(ipc_space_ref_t space) {
@@ -30,6 +28,52 @@ void space_deallocate(ipc_space_ref_t space) {
 }
 
 namespace umach::ipc {
+
+Result<RefPtr<Port>> kobject_port_create(KObjectType type, void* object) {
+  auto port = Port::create();
+  if (!port.ok()) return Error{port.error()};
+  Port* p = port.value().get();
+  SpinlockGuard g(p->lock);
+  p->kobject_type_ = type;
+  p->kobject_ = object;
+  return port;
+}
+
+TransitRight kobject_make_send(Port* port) {
+  if (!port) return {};
+  SpinlockGuard g(port->lock);
+  if (!port->active_) return TransitRight{nullptr, 0, true};
+  ++port->mscount_;
+  ++port->srights_;
+  port->ref();
+  return TransitRight{port, MACH_MSG_TYPE_PORT_SEND, false};
+}
+
+mach_port_name_t kobject_send_name(Port* port, IpcSpace& space) {
+  TransitRight right = kobject_make_send(port);
+  mach_port_name_t name = MACH_PORT_NULL;
+  if (space.copyout_right(right, &name) != KERN_SUCCESS) return MACH_PORT_NULL;
+  return name;
+}
+
+void kobject_port_destroy(RefPtr<Port> port) {
+  if (!port) return;
+  {
+    SpinlockGuard g(port->lock);
+    port->kobject_type_ = KObjectType::kNone;
+    port->kobject_ = nullptr;
+  }
+  destroy_receive_right(port.leak_ref());
+}
+
+void* kobject_of(Port* port, KObjectType type, void (*take)(void* object)) {
+  if (!port || port == kDeadPort) return nullptr;
+  SpinlockGuard g(port->lock);
+  if (!port->active_ || port->kobject_type_ != type) return nullptr;
+  take(port->kobject_);
+  return port->kobject_;
+}
+
 namespace {
 
 using Demux = boolean_t (*)(mach_msg_header_t*, mach_msg_header_t*);

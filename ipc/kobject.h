@@ -1,16 +1,37 @@
 // ipc/kobject.h: messages sent to kernel ports.
 //
-// A message whose destination stands for a kernel object (a task port,
-// later threads, the host...) is not queued: the sender's thread runs the
+// A message whose destination stands for a kernel object (a task's,
+// a thread's or the host's port) is not queued: the sender's thread runs the
 // generated dispatch on it at once (tools/mig, defs/ under KERNEL_SERVER)
 // and the reply goes to the request's reply right like any message. As in
 // GNU Mach, a routine that succeeds (or answers MIG_NO_REPLY) has taken
 // what the request's body carried; otherwise the request is destroyed.
 #pragma once
 
-#include "ipc/kmsg.h"
+#include "core/result.h"
+#include "ipc/port.h"
+#include "ipc/space.h"
 
 namespace umach::ipc {
+
+// A kernel object's port (a task's, a thread's, the host's): the kernel
+// holds its receive right (the returned reference) and the port stands for
+// `object` until kobject_port_destroy. The object keeps the port; the
+// dispatch's conversions (ipc/kserver.h) find the object from the port
+// under the port's lock, so cutting the link under that lock is what makes
+// an object unreachable.
+[[nodiscard]] Result<RefPtr<Port>> kobject_port_create(KObjectType type, void* object);
+// A new send right to a kernel port, in transit (MACH_PORT_DEAD once it died).
+TransitRight kobject_make_send(Port* port);
+// The same right put into `space` (the self traps): its name, or
+// MACH_PORT_NULL if that failed.
+mach_port_name_t kobject_send_name(Port* port, IpcSpace& space);
+// Cuts the link to the object and destroys the receive right: every name
+// for the port becomes a dead name. Consumes the reference.
+void kobject_port_destroy(RefPtr<Port> port);
+// The object `port` stands for if it is of `type` (the caller takes its
+// reference in `take`, under the port's lock), or null.
+void* kobject_of(Port* port, KObjectType type, void (*take)(void* object));
 
 // Serves `request` (copied in, its destination a kernel port). Consumes it.
 void kobject_server(Kmsg* request);

@@ -15,11 +15,19 @@
 
 #include "core/mig/mig_kernel.h"
 
-namespace umach::ipc {
+namespace umach {
+class MachThread;
+namespace ipc {
 class IpcSpace;
-}  // namespace umach::ipc
+}  // namespace ipc
+}  // namespace umach
 
 // The task port's IPC space (mach_port_* calls), or null.
 using ipc_space_ref_t = umach::ipc::IpcSpace*;
 ipc_space_ref_t convert_port_to_space(ipc_port_t port);
 void space_deallocate(ipc_space_ref_t space);
+
+// The thread a thread port stands for, or null (core/task/thread.cc).
+using thread_ref_t = umach::MachThread*;
+thread_ref_t convert_port_to_thread(ipc_port_t port);
+void thread_deallocate(thread_ref_t thread);

@@ -224,8 +224,8 @@ Thread* current_thread() {
   return c ? sched_of(*c).active : nullptr;
 }
 
-Result<RefPtr<Thread>> kernel_thread(const char* name, Thread::Entry entry, void* arg, int priority,
-                                     int bound_cpu) {
+Result<RefPtr<Thread>> kernel_thread_prepare(const char* name, Thread::Entry entry, void* arg, int priority,
+                                             int bound_cpu) {
   if (bound_cpu >= static_cast<int>(g_cpu_count)) return Error{KERN_INVALID_ARGUMENT};
   RefPtr<Thread> t = UMACH_TRY(Thread::create(name, entry, arg, priority));
   Platform::context_init(t->context_, t->stack_, Platform::kKernelStackSize, thread_trampoline, t.get());
@@ -233,6 +233,12 @@ Result<RefPtr<Thread>> kernel_thread(const char* name, Thread::Entry entry, void
     t->bound_cpu_ = bound_cpu;
     t->last_cpu_ = &cpu(static_cast<unsigned>(bound_cpu));
   }
+  return t;
+}
+
+Result<RefPtr<Thread>> kernel_thread(const char* name, Thread::Entry entry, void* arg, int priority,
+                                     int bound_cpu) {
+  RefPtr<Thread> t = UMACH_TRY(kernel_thread_prepare(name, entry, arg, priority, bound_cpu));
   thread_setrun(*t);
   return t;
 }

@@ -37,6 +37,10 @@ unsigned cpu_count();
 // bound_cpu >= 0 it runs only on that CPU (no other CPU steals it).
 Result<RefPtr<Thread>> kernel_thread(const char* name, Thread::Entry entry, void* arg,
                                      int priority = kPriorityKernel, int bound_cpu = -1);
+// The same thread not yet runnable: thread_setrun starts it (the caller
+// first ties it to what it will run for, e.g. a task's thread port).
+Result<RefPtr<Thread>> kernel_thread_prepare(const char* name, Thread::Entry entry, void* arg,
+                                             int priority = kPriorityKernel, int bound_cpu = -1);
 
 // The running thread; nullptr on a host thread that is not a CPU (hosted).
 Thread* current_thread();

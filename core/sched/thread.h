@@ -44,9 +44,10 @@ class Thread : public RefCounted<Thread> {
  public:
   using Entry = void (*)(void*);
 
-  // A new kernel thread that will run entry(arg) at `priority`; it starts
-  // once thread_start() makes it runnable. KERN_RESOURCE_SHORTAGE if no
-  // memory for the object or its stack.
+  // A new kernel thread that will run entry(arg) at `priority` once it has
+  // a context and thread_setrun() makes it runnable (sched.h:
+  // kernel_thread_prepare). KERN_RESOURCE_SHORTAGE if no memory for the
+  // object or its stack.
   static Result<RefPtr<Thread>> create(const char* name, Entry entry, void* arg, int priority);
   // The object standing for a CPU's boot context (its idle thread).
   static RefPtr<Thread> create_for_boot_context(const char* name);

@@ -1,7 +1,9 @@
 // core/task/task.cc: tasks' IPC side (core/task/task.h).
 #include "core/task/task.h"
 
+#include "core/kstd/utility.h"
 #include "core/zone.h"
+#include "ipc/kobject.h"
 
 namespace umach {
 namespace {
@@ -14,15 +16,10 @@ Result<RefPtr<Task>> Task::create() {
   RefPtr<Task> task = RefPtr<Task>::adopt(t);
   auto space = ipc::IpcSpace::create();
   if (!space.ok()) return Error{space.error()};
-  auto port = ipc::Port::create();
+  auto port = ipc::kobject_port_create(ipc::KObjectType::kTask, t);
   if (!port.ok()) return Error{port.error()};
   task->space_ = space.value();
   task->self_ = port.value();
-  {
-    SpinlockGuard g(task->self_->lock);
-    task->self_->kobject_type_ = ipc::KObjectType::kTask;
-    task->self_->kobject_ = t;
-  }
   return task;
 }
 
@@ -35,31 +32,13 @@ Task::~Task() { canary_.check(); }
 
 size_t live_tasks() { return g_tasks.live(); }
 
-ipc::TransitRight Task::make_send() {
-  if (!self_) return {};
-  SpinlockGuard g(self_->lock);
-  if (!self_->active_) return ipc::TransitRight{nullptr, 0, true};
-  ++self_->mscount_;
-  ++self_->srights_;
-  self_->ref();
-  return ipc::TransitRight{self_.get(), MACH_MSG_TYPE_PORT_SEND, false};
-}
+ipc::TransitRight Task::make_send() { return ipc::kobject_make_send(self_.get()); }
 
-mach_port_name_t Task::self_name() {
-  ipc::TransitRight right = make_send();
-  mach_port_name_t name = MACH_PORT_NULL;
-  if (space_->copyout_right(right, &name) != KERN_SUCCESS) return MACH_PORT_NULL;
-  return name;
-}
+mach_port_name_t Task::self_name() { return ipc::kobject_send_name(self_.get(), *space_); }
 
 void Task::terminate() {
   if (!self_) return;  // half-built by create(), or already ended
-  {
-    SpinlockGuard g(self_->lock);
-    self_->kobject_type_ = ipc::KObjectType::kNone;
-    self_->kobject_ = nullptr;
-  }
-  ipc::destroy_receive_right(self_.leak_ref());  // the kernel's receive right
+  ipc::kobject_port_destroy(kstd::move(self_));
   space_->terminate();
 }
 

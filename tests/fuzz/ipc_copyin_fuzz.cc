@@ -20,6 +20,7 @@
 #include <umach/backend.h>
 
 #include "core/zone.h"
+#include "core/task/host.h"
 #include "ipc/kmsg.h"
 #include "ipc/msg.h"
 
@@ -132,8 +133,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     w.sender->terminate();
     w.receiver->terminate();
   }
-  if (umach::ipc::live_kmsgs() != 0 || umach::ipc::live_ports() != 0 || umach::ipc::live_spaces() != 0) {
-    fprintf(stderr, "left: %zu messages, %zu ports, %zu spaces\n", umach::ipc::live_kmsgs(), umach::ipc::live_ports(),
+  if (umach::ipc::live_kmsgs() != 0 || (umach::ipc::live_ports() - umach::host::permanent_ports()) != 0 || umach::ipc::live_spaces() != 0) {
+    fprintf(stderr, "left: %zu messages, %zu ports, %zu spaces\n", umach::ipc::live_kmsgs(), (umach::ipc::live_ports() - umach::host::permanent_ports()),
             umach::ipc::live_spaces());
     std::abort();
   }

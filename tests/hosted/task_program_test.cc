@@ -10,6 +10,7 @@
 
 #include "core/platform/platform.h"
 #include "core/sched/sched.h"
+#include "ipc/kobject.h"
 #include "platform/hosted/task/test_task.h"
 #include <umach/backend.h>
 
@@ -135,6 +136,65 @@ TEST(TaskProgram, TwoProgramsMakeNullRpcs) {
   EXPECT_EQ(client->output(), "rpc: 500 done\n");
   EXPECT_EQ(client->end_reason(), "terminated");
   EXPECT_EQ(server->end_reason(), "terminated");
+}
+
+TEST(TaskProgram, SelfTrapsNameTheThreadTaskAndHostPorts) {
+  auto p = load(UMACH_PROGRAM_SELF_PORTS, {"self_ports"});
+  ASSERT_TRUE(p);
+  Scenario s;
+  s.tasks = {p.get()};
+  run(s);
+  // KERN_INVALID_TASK 16, KERN_INVALID_ARGUMENT 4, MACH_NOTIFY_DEAD_NAME 72.
+  EXPECT_EQ(p->output(),
+            "self ports: 1 1 1 distinct: 1\n"
+            "thread again: 1 refs 2\n"
+            "thread_abort self: 0\n"
+            "allocate on host: 16\n"
+            "abort the task: 4\n"
+            "request: 0\n"
+            "drop receive: 0\n"
+            "notification: 0 id 72 for port 1\n"
+            "dead name refs: 2\n");
+  EXPECT_EQ(p->end_reason(), "terminated");
+}
+
+// thread_abort from another task ends a thread's wait in mach_msg.
+struct AbortPair {
+  TestTask* waiter;
+  TestTask* aborter;
+  umach::RefPtr<umach::ipc::Port> thread_port = {};
+};
+
+void run_abort_pair(void* arg) {
+  auto* p = static_cast<AbortPair*>(arg);
+  auto waiter = p->waiter->start_thread(umach::sched::kPriorityUser);
+  ASSERT_TRUE(waiter.ok());
+  // The aborter gets a send right to the waiter's thread port as 0x2000.
+  p->thread_port = umach::RefPtr<umach::ipc::Port>::share(p->waiter->thread()->port());
+  umach::ipc::TransitRight right = umach::ipc::kobject_make_send(p->thread_port.get());
+  ASSERT_EQ(p->aborter->task().space().insert_right(0x2000, right), KERN_SUCCESS);
+  auto aborter = p->aborter->start_thread(umach::sched::kPriorityUser);
+  ASSERT_TRUE(aborter.ok());
+  umach::sched::thread_join(*aborter.value());
+  umach::sched::thread_join(*waiter.value());
+}
+
+TEST(TaskProgram, ThreadAbortEndsAnotherTasksWaitInMachMsg) {
+  auto waiter = load(UMACH_PROGRAM_ABORT_WAITER, {"abort_waiter"});
+  auto aborter = load(UMACH_PROGRAM_ABORTER, {"aborter"});
+  ASSERT_TRUE(waiter && aborter);
+  umach::ipc::IpcSpace& a = aborter->task().space();
+  ASSERT_EQ(a.allocate_name(MACH_PORT_RIGHT_RECEIVE, 0x1000), KERN_SUCCESS);
+  umach::ipc::TransitRight right;
+  ASSERT_EQ(a.copyin_right(0x1000, MACH_MSG_TYPE_MAKE_SEND, &right), KERN_SUCCESS);
+  ASSERT_EQ(waiter->task().space().insert_right(0x1000, right), KERN_SUCCESS);
+  AbortPair pair{waiter.get(), aborter.get()};
+  ASSERT_TRUE(umach::hosted::run_in_kernel(run_abort_pair, &pair, umach::sched::kPriorityKernel));
+  EXPECT_EQ(waiter->output(), "waiter: 0x10004005\n");  // MACH_RCV_INTERRUPTED
+  EXPECT_EQ(aborter->output(), "aborter: 0 out: 1\n");
+  // Its thread ended, and its port died with it.
+  EXPECT_TRUE(umach::ipc::kobject_make_send(pair.thread_port.get()).dead);
+  pair.thread_port = nullptr;
 }
 
 TEST(TaskProgram, WriteToAnUnmappedPageIsResolvedAndResumed) {

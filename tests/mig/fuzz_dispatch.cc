@@ -24,13 +24,17 @@
 #include "mach_port_kserver.h"
 #include "memory_object_default_kserver.h"
 
-// The dispatch alone, without the kernel: task ports convert to nothing.
+// The dispatch alone, without the kernel: task ports convert to nothing;
+// thread ports to a token the routines below never look into (so their
+// replies are exercised).
 ipc_space_ref_t convert_port_to_space(ipc_port_t) { return nullptr; }
 void space_deallocate(ipc_space_ref_t) {}
+thread_ref_t convert_port_to_thread(ipc_port_t port) { return reinterpret_cast<thread_ref_t>(port); }
+void thread_deallocate(thread_ref_t) {}
 
 namespace umach::kserver {
 
-kern_return_t thread_get_state(ipc_port_t, int flavor, thread_state_t old_state, mach_msg_type_number_t* count) {
+kern_return_t thread_get_state(thread_ref_t, int flavor, thread_state_t old_state, mach_msg_type_number_t* count) {
   const mach_msg_type_number_t n = static_cast<mach_msg_type_number_t>(flavor) % 40;
   if (n > *count) return KERN_INVALID_ARGUMENT;
   for (mach_msg_type_number_t i = 0; i < n; ++i) old_state[i] = i;

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <type_traits>
 
 #include <mach/mach_interface.h>
 #include <mach/mach_port.h>
@@ -81,6 +82,28 @@ TEST_F(StubTest, PolymorphicNameThatIsNoRightLeavesTheMessageSimple) {
   transport.reply = ReplyBuilder(3315).m;
   EXPECT_EQ(mach_port_insert_right(0x3, 0x1234, 0x1234, MACH_MSG_TYPE_PORT_NAME), KERN_SUCCESS);
   EXPECT_EQ(transport.request[3] & 0x80, 0);
+}
+
+// A MACH_MSG_TYPE_PORT_* argument is chosen by its sender, as with GNU MIG:
+// GNU programs call mach_port_request_notification with seven arguments.
+static_assert(std::is_same_v<decltype(&mach_port_request_notification),
+                             kern_return_t (*)(mach_port_t, mach_port_name_t, mach_msg_id_t, mach_port_mscount_t,
+                                               mach_port_t, mach_msg_type_name_t, mach_port_t*)>);
+
+TEST_F(StubTest, ASenderChosenRightGoesWithTheCallersDisposition) {
+  transport.reply = ReplyBuilder(3314, KERN_SUCCESS, MACH_MSGH_BITS_COMPLEX)
+                        .item(MACH_MSG_TYPE_PORT_SEND_ONCE, 64, 1, 1, "\0\0\0\0\0\0\0\0", 8)
+                        .m;
+  mach_port_t previous = 1;
+  EXPECT_EQ(mach_port_request_notification(0x3, 0x1234, MACH_NOTIFY_DEAD_NAME, 1, 0x5678,
+                                           MACH_MSG_TYPE_MAKE_SEND_ONCE, &previous),
+            KERN_SUCCESS);
+  // After the header and three 16-byte items (name, id, sync), the notify
+  // item carries MAKE_SEND_ONCE.
+  ASSERT_GE(transport.request.size(), 96u);
+  EXPECT_EQ(transport.request[80], MACH_MSG_TYPE_MAKE_SEND_ONCE);
+  EXPECT_EQ(transport.request[3] & 0x80, 0x80);  // complex
+  EXPECT_EQ(previous, unsigned{MACH_PORT_NULL});
 }
 
 TEST_F(StubTest, VmAllocateRequestIsTheWorkedExample) {

@@ -160,8 +160,9 @@ int main(int argc, char** argv) {
     if (!o.header.empty() || !o.user.empty()) {
       eo.side = user_side;
       eo.header_name = o.header_as.empty() ? base_name(o.header) : o.header_as;
-      write_file(o.header, mig::emit_user_header(s, eo));
-      write_file(o.user, mig::emit_user_source(s, eo));
+      const mig::Subsystem us = mig::for_side(s, user_side);
+      write_file(o.header, mig::emit_user_header(us, eo));
+      write_file(o.user, mig::emit_user_source(us, eo));
     }
     if (!o.sheader.empty() || !o.server.empty()) {
       eo.side = server_side;
@@ -170,8 +171,9 @@ int main(int argc, char** argv) {
         std::cerr << "mig: -server needs -sheader\n";
         return 2;
       }
-      write_file(o.sheader, mig::emit_server_header(s, eo));
-      write_file(o.server, mig::emit_server_source(s, eo));
+      const mig::Subsystem ss = mig::for_side(s, server_side);
+      write_file(o.sheader, mig::emit_server_header(ss, eo));
+      write_file(o.server, mig::emit_server_source(ss, eo));
     }
     if (!o.kserver.empty()) {
       eo.side = mig::Side::KernelServer;

@@ -78,6 +78,13 @@ struct Type {
   TypeRef elem;
   std::string ctype, cusertype, cservertype;
   Translation intran, outtran;
+  // Declared with MACH_MSG_TYPE_PORT_RECEIVE/SEND/SEND_ONCE: in user-level
+  // code the side that sends such an argument chooses its disposition at
+  // run time (a "Poly" argument), the side that receives it gets that right
+  // (GNU MIG: a request's `notify : mach_port_send_once_t` makes the user
+  // stub take notifyPoly; a reply's `out port : mach_port_send_t` makes the
+  // server routine supply portPoly). The kernel's sides stay fixed.
+  bool sender_poly = false;
   std::string destructor;  // "task_deallocate" (called with the server value)
 
   bool is_port_item() const;  // carries port rights (makes a message complex)
@@ -145,6 +152,10 @@ Subsystem parse(const std::string& text, const std::string& file_name);
 
 // Which program an emitter writes for.
 enum class Side { User, Server, KernelUser, KernelServer };
+
+// `s` as `side` emits it: arguments of sender_poly types become
+// polymorphic on the side that sends them.
+Subsystem for_side(const Subsystem& s, Side side);
 
 struct EmitOptions {
   Side side = Side::User;

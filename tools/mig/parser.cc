@@ -229,6 +229,7 @@ std::shared_ptr<Type> Parser::base_spec(const std::string& name, Loc loc) {
       if (t->msgt_size != server->msgt_size || (t->kind == Type::Kind::Scalar) != (server->kind == Type::Kind::Scalar))
         throw Error(loc, "the two sides of '|' must be ports of the same size");
       t->kind = Type::Kind::Port;
+      t->sender_poly = false;  // both sides said what they send
       t->server_name = server->msgt_name == msgt::kPolymorphic ? msgt::kPolymorphic : msgt::received(server->msgt_name);
     }
     return t;
@@ -326,8 +327,10 @@ std::shared_ptr<Type> Parser::ipc_name(Loc loc) {
   if (m->value == msgt::kPolymorphic) t->kind = Type::Kind::Polymorphic;
   t->msgt_name = m->value;
   t->msgt_size = m->bits;
+  t->sender_poly = word.rfind("MACH_MSG_TYPE_PORT_", 0) == 0 && msgt::is_port(m->value);
   return t;
 }
+
 
 std::shared_ptr<Type> Parser::array_spec(Loc loc, bool ool) {
   auto t = std::make_shared<Type>();
@@ -595,6 +598,23 @@ long Parser::factor() {
 
 Subsystem parse(const std::string& text, const std::string& file_name) {
   return Parser(text, file_name).run();
+}
+
+Subsystem for_side(const Subsystem& s, Side side) {
+  Subsystem out = s;
+  for (auto& r : out.routines) {
+    for (auto& a : r.args) {
+      if (!a.type->sender_poly) continue;
+      const bool sends = (side == Side::User && a.kind == ArgKind::In) || (side == Side::Server && a.kind == ArgKind::Out);
+      if (!sends) continue;
+      auto t = std::make_shared<Type>(*a.type);
+      t->kind = Type::Kind::Polymorphic;
+      t->msgt_name = msgt::kPolymorphic;
+      t->server_name = side == Side::User ? msgt::received(a.type->msgt_name) : msgt::kPolymorphic;
+      a.type = t;
+    }
+  }
+  return out;
 }
 
 }  // namespace mig

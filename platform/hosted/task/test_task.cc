@@ -12,6 +12,7 @@
 #include "core/cpu.h"
 #include "core/log.h"
 #include "core/page_alloc.h"
+#include "core/task/host.h"
 #include "core/sched/sched.h"
 #include "ipc/kmsg.h"
 #include "ipc/msg.h"
@@ -125,7 +126,11 @@ TestTask::~TestTask() {
 }
 
 Result<RefPtr<sched::Thread>> TestTask::start_thread(int priority, int cpu) {
-  return sched::kernel_thread("user", user_loop, this, priority, cpu);
+  RefPtr<sched::Thread> t = UMACH_TRY(sched::kernel_thread_prepare("user", user_loop, this, priority, cpu));
+  // Its thread port exists before its first instruction (mach_thread_self).
+  thread_ = UMACH_TRY(MachThread::create(task_, t));
+  sched::thread_setrun(*t);
+  return t;
 }
 
 std::string TestTask::output() const {
@@ -144,7 +149,8 @@ std::string TestTask::end_reason() const {
 }
 
 void TestTask::end(const std::string& why) {
-  if (task_) task_->terminate();  // its rights go with it
+  if (thread_) thread_->terminate();  // its port dies
+  if (task_) task_->terminate();      // its rights go with it
   std::lock_guard<std::mutex> hold(record_lock_);
   end_reason_ = why;
 }
@@ -238,8 +244,14 @@ bool TestTask::handle_trap_call() {
       Platform::frame_set_return(frame, name);
       return true;
     }
+    case 27:  // mach_thread_self
+      Platform::frame_set_return(frame, thread_->self_name());
+      return true;
     case 28:  // mach_task_self
       Platform::frame_set_return(frame, task_->self_name());
+      return true;
+    case 29:  // mach_host_self
+      Platform::frame_set_return(frame, host::self_name(task_->space()));
       return true;
     case 69:  // syscall_task_terminate: the task's one thread ends
       end("terminated");

@@ -11,8 +11,9 @@
 //     1 and every other number inside the table return KERN_INVALID_ARGUMENT
 //     (10-13, 55, 56: MACH_PORT_NULL), as ABI.md says; the IPC traps run on
 //     the task's core Task (core/task/task.h): mach_msg_trap (25) through
-//     ipc/msg.h, mach_reply_port (26), mach_task_self (28) with a send
-//     right to the task's kernel port;
+//     ipc/msg.h, mach_reply_port (26), mach_thread_self (27),
+//     mach_task_self (28) and mach_host_self (29) with a send right to the
+//     thread's, the task's or the host's kernel port;
 //   - page faults: a run the pmap forgot is faulted back in; a page never
 //     entered is zero-filled from the page allocator (the one piece of
 //     vm_fault these tests need); both are recorded;
@@ -38,6 +39,7 @@
 #include "core/result.h"
 #include "core/sched/thread.h"
 #include "core/task/task.h"
+#include "core/task/thread.h"
 #include "platform/hosted/memory/address_window.h"
 #include "platform/hosted/memory/loader.h"
 #include "platform/hosted/memory/pmap.h"
@@ -63,6 +65,8 @@ class TestTask {
   std::string output() const;
   // The task's IPC side, e.g. to give it rights before it starts.
   Task& task() { return *task_; }
+  // Its thread as Mach sees it (null until start_thread).
+  MachThread* thread() { return thread_.get(); }
   std::vector<Fault> faults() const;
   uint64_t preemptions() const { return preemptions_.load(); }
   uint64_t trap_calls() const { return trap_calls_.load(); }
@@ -86,6 +90,7 @@ class TestTask {
   void end(const std::string& why);
 
   RefPtr<Task> task_;  // the IPC side: name space and task port
+  RefPtr<MachThread> thread_;  // its one thread's port
   // mach_msg_trap's kernel copies of a message (the task's thread alone uses them).
   std::unique_ptr<uint64_t[]> send_buffer_, receive_buffer_;
   AddressRange* range_ = nullptr;

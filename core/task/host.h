@@ -1,0 +1,25 @@
+// core/task/host.h: the host: the machine as a kernel object. Its two
+// ports, made once at boot, never die: the host port (mach_host_self; the
+// information calls of mach_host.defs) and the host-privileged port (the
+// bootstrap task's, for the calls that change the machine; issue 7 gives
+// them their routines).
+#pragma once
+
+#include "ipc/port.h"
+#include "ipc/space.h"
+
+namespace umach::host {
+
+// Makes the host's ports (kernel_bootstrap).
+void init();
+
+ipc::Port* port();
+ipc::Port* priv_port();
+
+// The ports the host keeps for the kernel's life (leak counts discount them).
+size_t permanent_ports();
+
+// mach_host_self: a send right to the host port in `space`.
+mach_port_name_t self_name(ipc::IpcSpace& space);
+
+}  // namespace umach::host

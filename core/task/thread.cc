@@ -1,0 +1,64 @@
+// core/task/thread.cc: threads' IPC side (core/task/thread.h).
+#include "core/task/thread.h"
+
+#include "core/kstd/utility.h"
+#include "core/sched/wait_queue.h"
+#include "core/zone.h"
+#include "ipc/kobject.h"
+#include "ipc/kserver.h"
+#include "mach_kserver.h"
+
+namespace umach {
+namespace {
+[[clang::no_destroy]] constinit TypedZone<MachThread> g_threads("thread");
+}  // namespace
+
+Result<RefPtr<MachThread>> MachThread::create(RefPtr<Task> task, RefPtr<sched::Thread> thread) {
+  MachThread* t = g_threads.create();
+  if (!t) return Error{KERN_RESOURCE_SHORTAGE};
+  RefPtr<MachThread> mt = RefPtr<MachThread>::adopt(t);
+  auto port = ipc::kobject_port_create(ipc::KObjectType::kThread, t);
+  if (!port.ok()) return Error{port.error()};
+  mt->task_ = kstd::move(task);
+  mt->thread_ = kstd::move(thread);
+  mt->self_ = port.value();
+  return mt;
+}
+
+void MachThread::last_reference_dropped(MachThread* thread) {
+  thread->terminate();
+  g_threads.destroy(thread);
+}
+
+MachThread::~MachThread() { canary_.check(); }
+
+size_t live_mach_threads() { return g_threads.live(); }
+
+mach_port_name_t MachThread::self_name() { return ipc::kobject_send_name(self_.get(), task_->space()); }
+
+kern_return_t MachThread::abort() {
+  sched::clear_wait(*thread_, sched::WaitResult::kInterrupted);  // only an interruptible wait ends
+  return KERN_SUCCESS;
+}
+
+void MachThread::terminate() { ipc::kobject_port_destroy(kstd::move(self_)); }
+
+}  // namespace umach
+
+// The dispatch's conversion (ipc/kserver.h) and the thread routines of
+// mach.defs the kernel serves so far.
+thread_ref_t convert_port_to_thread(ipc_port_t port) {
+  void* t = umach::ipc::kobject_of(port, umach::ipc::KObjectType::kThread,
+                                   [](void* thread) { static_cast<umach::MachThread*>(thread)->ref(); });
+  return static_cast<thread_ref_t>(t);
+}
+
+void thread_deallocate(thread_ref_t thread) {
+  if (thread) thread->unref();
+}
+
+namespace umach::kserver {
+
+kern_return_t thread_abort(thread_ref_t thread) { return thread ? thread->abort() : KERN_INVALID_ARGUMENT; }
+
+}  // namespace umach::kserver
