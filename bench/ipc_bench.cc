@@ -15,7 +15,13 @@
 //                            (rpc_client.c, rpc_server.c); peers:
 //                            BM_FiberRoundTrip, BM_PipeRoundTrip
 //   BM_NullRpcCrossCpu       the same with the two programs on two vCPUs
-//                            (peer: BM_FutexPingPong)
+//                            (peers: BM_FutexPingPong, BM_UnixSocketRoundTrip)
+//   BM_OneWaySend            one-way messages from one program to the other
+//                            on one vCPU, no reply (the sender blocks when the
+//                            queue is full, the receiver drains it)
+//   BM_RpcWithPortRight      null RPCs whose request moves a send right to the
+//                            server and whose reply moves it back (a name
+//                            made and freed in the server each time)
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -107,12 +113,13 @@ void run_rpcs(void* arg) {
   r->ok = client.ok() && r->client->output().find(" done") != std::string::npos;
 }
 
-void null_rpc(benchmark::State& state, int server_cpu, int client_cpu) {
+// `mode`: rpc_client.c's second argument.
+void client_server(benchmark::State& state, int server_cpu, int client_cpu, const char* mode) {
   if (umach::sched::cpu_count() <= static_cast<unsigned>(std::max(server_cpu, client_cpu)))
     return state.SkipWithError("needs more vCPUs");
   for (auto _ : state) {
     auto server = TestTask::load(UMACH_PROGRAM_RPC_SERVER, {"rpc_server"});
-    auto client = TestTask::load(UMACH_PROGRAM_RPC_CLIENT, {"rpc_client", std::to_string(kRpcs)});
+    auto client = TestTask::load(UMACH_PROGRAM_RPC_CLIENT, {"rpc_client", std::to_string(kRpcs), mode});
     if (!server.ok() || !client.ok()) return state.SkipWithError("cannot load the programs");
     if (!connect(*server.value(), *client.value())) return state.SkipWithError("cannot connect them");
     RpcRun r{server.value().get(), client.value().get(), server_cpu, client_cpu};
@@ -123,9 +130,13 @@ void null_rpc(benchmark::State& state, int server_cpu, int client_cpu) {
   state.SetItemsProcessed(state.iterations() * kRpcs);
 }
 
-void BM_NullRpc(benchmark::State& state) { null_rpc(state, 0, 0); }
-void BM_NullRpcCrossCpu(benchmark::State& state) { null_rpc(state, 0, 1); }
+void BM_NullRpc(benchmark::State& state) { client_server(state, 0, 0, "null"); }
+void BM_NullRpcCrossCpu(benchmark::State& state) { client_server(state, 0, 1, "null"); }
+void BM_OneWaySend(benchmark::State& state) { client_server(state, 0, 0, "oneway"); }
+void BM_RpcWithPortRight(benchmark::State& state) { client_server(state, 0, 0, "right"); }
 BENCHMARK(BM_NullRpc)->UseManualTime();
 BENCHMARK(BM_NullRpcCrossCpu)->UseManualTime();
+BENCHMARK(BM_OneWaySend)->UseManualTime();
+BENCHMARK(BM_RpcWithPortRight)->UseManualTime();
 
 }  // namespace

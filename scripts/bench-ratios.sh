@@ -41,6 +41,11 @@ pairs = [
     ("BM_NullRpc", "BM_UnixSocketRoundTrip", "-"),
     ("BM_NullRpcCrossCpu", "BM_FutexPingPong", "-"),
     ("BM_NullRpcCrossCpu", "BM_UnixSocketRoundTripCrossCpu", "-"),
+    ("BM_OneWaySend", "BM_FutexPingPong", "-"),
+    ("BM_OneWaySend", "BM_UnixSocketRoundTrip", "-"),
+    ("BM_RpcWithPortRight", "BM_FutexPingPong", "-"),
+    ("BM_RpcWithPortRight", "BM_UnixSocketRoundTrip", "-"),
+    ("BM_RpcWithPortRight", "BM_NullRpc", "-"),
 ]
 rows = ["| umach | ns | peer | ns | ratio | target |", "|---|---|---|---|---|---|"]
 for ours, peer, target in pairs:

@@ -121,9 +121,10 @@ void run_rpc_pair(void* arg) {
   umach::sched::thread_join(*server.value());
 }
 
-TEST(TaskProgram, TwoProgramsMakeNullRpcs) {
+// rpc_client in `mode` against rpc_server, 500 messages.
+void client_and_server(const char* mode) {
   auto server = load(UMACH_PROGRAM_RPC_SERVER, {"rpc_server"});
-  auto client = load(UMACH_PROGRAM_RPC_CLIENT, {"rpc_client", "500"});
+  auto client = load(UMACH_PROGRAM_RPC_CLIENT, {"rpc_client", "500", mode});
   ASSERT_TRUE(server && client);
   // The server's receive right and the client's send right, both 0x1000.
   umach::ipc::IpcSpace& s = server->task().space();
@@ -137,6 +138,10 @@ TEST(TaskProgram, TwoProgramsMakeNullRpcs) {
   EXPECT_EQ(client->end_reason(), "terminated");
   EXPECT_EQ(server->end_reason(), "terminated");
 }
+
+TEST(TaskProgram, TwoProgramsMakeNullRpcs) { client_and_server("null"); }
+TEST(TaskProgram, OneProgramSendsOneWayMessagesToAnother) { client_and_server("oneway"); }
+TEST(TaskProgram, RpcsCarryASendRightThereAndBack) { client_and_server("right"); }
 
 TEST(TaskProgram, SelfTrapsNameTheThreadTaskAndHostPorts) {
   auto p = load(UMACH_PROGRAM_SELF_PORTS, {"self_ports"});

@@ -4,6 +4,8 @@
 // timed-out or interrupted message back to its sender (GNU Mach manual,
 // "Message Send" and "Request Notifications").
 #include "ipc_msg_fixture.h"
+
+#include "core/fault_inject.h"
 #include "core/task/host.h"
 
 namespace {
@@ -338,6 +340,77 @@ TEST_F(SendNotifyTest, ASendOnceDestinationIsNeverForced) {
   EXPECT_EQ(umach::ipc::mach_msg_send(*sender, msg.head(), msg.size(), MACH_SEND_MSG | MACH_SEND_NOTIFY, 0, watch),
             MACH_MSG_SUCCESS);
   EXPECT_EQ(heard(), 0);
+}
+
+// Allocator fault injection through the notification paths: each failure
+// is an error the manual names, or a notification quietly lost with its
+// right released; the leak audit after each test checks nothing stays.
+TEST_F(DeadNameTest, AFailedRequestAllocationIsAResourceShortage) {
+  umach::fault_inject::fail_nth(1);
+  EXPECT_EQ(request(send_right), KERN_RESOURCE_SHORTAGE);
+  umach::fault_inject::fail_nth(0);
+  EXPECT_EQ(heard(), MACH_NOTIFY_SEND_ONCE);  // the refused notify right died unused
+  ASSERT_EQ(receiver->destroy(port), KERN_SUCCESS);
+  EXPECT_EQ(heard(), 0);
+  EXPECT_EQ(refs(*sender, send_right, MACH_PORT_RIGHT_DEAD_NAME), 1u);
+}
+
+TEST_F(DeadNameTest, ADeadNameNotificationWithoutMemoryIsLostButItsRightGoes) {
+  ASSERT_EQ(request(send_right), KERN_SUCCESS);
+  umach::fault_inject::fail_nth(1);  // the notification's message
+  ASSERT_EQ(receiver->destroy(port), KERN_SUCCESS);
+  umach::fault_inject::fail_nth(0);
+  EXPECT_EQ(heard(), 0);
+  EXPECT_EQ(sender_status(watch).mps_sorights, 0u);
+  EXPECT_EQ(refs(*sender, send_right, MACH_PORT_RIGHT_DEAD_NAME), 2u);  // the name still counts it
+}
+
+TEST_F(SendNotifyTest, NoMemoryForTheRequestIsNoNotifyAndTheMessageComesBack) {
+  mach_port_name_t carried;
+  ASSERT_EQ(sender->allocate(MACH_PORT_RIGHT_RECEIVE, &carried), KERN_SUCCESS);
+  Msg msg(send_right, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 2);
+  msg.port(MACH_MSG_TYPE_MOVE_RECEIVE, carried);
+  umach::fault_inject::fail_nth(2);  // the message buffer first, then the request
+  EXPECT_EQ(umach::ipc::mach_msg_send(*sender, msg.head(), msg.size(), MACH_SEND_MSG | MACH_SEND_NOTIFY, 0, watch),
+            MACH_SEND_NO_NOTIFY);
+  umach::fault_inject::fail_nth(0);
+  mach_port_name_t back;
+  std::memcpy(&back, msg.m.data() + 40, 4);
+  EXPECT_EQ(type(*sender, back), MACH_PORT_TYPE_RECEIVE);
+  EXPECT_EQ(status().mps_msgcount, 1u);
+  EXPECT_EQ(heard(), 0);
+}
+
+TEST_F(IpcNotifyTest, EverySendUnderFaultInjectionSucceedsOrFailsCleanly) {
+  mach_port_name_t reply;
+  ASSERT_EQ(sender->allocate(MACH_PORT_RIGHT_RECEIVE, &reply), KERN_SUCCESS);
+  for (uint64_t nth = 1; nth < 8; ++nth) {
+    mach_port_name_t carried;
+    ASSERT_EQ(sender->allocate(MACH_PORT_RIGHT_RECEIVE, &carried), KERN_SUCCESS);
+    Msg msg(send_right, MACH_MSG_TYPE_COPY_SEND, reply, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+    msg.port(MACH_MSG_TYPE_MOVE_RECEIVE, carried).port(MACH_MSG_TYPE_MAKE_SEND, reply);
+    umach::fault_inject::fail_nth(nth);
+    const mach_msg_return_t mr = send(msg);
+    umach::fault_inject::fail_nth(0);
+    if (mr == MACH_MSG_SUCCESS) {
+      Received r;
+      umach::fault_inject::fail_nth(nth);
+      const mach_msg_return_t rr = receive(r);
+      umach::fault_inject::fail_nth(0);
+      // A right that found no room in the receiver's space arrives dead.
+      EXPECT_TRUE(rr == MACH_MSG_SUCCESS || rr == MACH_RCV_BODY_ERROR || rr == MACH_RCV_HEADER_ERROR) << rr;
+      if (MACH_PORT_VALID(r.slot(40))) EXPECT_EQ(receiver->destroy(r.slot(40)), KERN_SUCCESS);
+      if (MACH_PORT_VALID(r.slot(56))) EXPECT_EQ(receiver->deallocate(r.slot(56)), KERN_SUCCESS);
+      if (MACH_PORT_VALID(r.head()->msgh_remote_port))
+        EXPECT_EQ(receiver->deallocate(r.head()->msgh_remote_port), KERN_SUCCESS);
+    } else {
+      EXPECT_EQ(mr, MACH_SEND_NO_BUFFER);
+      EXPECT_EQ(type(*sender, carried), MACH_PORT_TYPE_RECEIVE);  // nothing was taken
+      EXPECT_EQ(sender->destroy(carried), KERN_SUCCESS);
+    }
+    sender->check_invariants();
+    receiver->check_invariants();
+  }
 }
 
 }  // namespace
