@@ -16,6 +16,8 @@
 //   kIpcObject      one port's or port set's state; two are      kIpcSpace
 //                   nested only in address order (a port and
 //                   its set: the set after its member)
+//   kIpcTransit     where queued receive rights are queued (one  kIpcObject
+//                   lock for the kernel: Port::destination_)
 //   kWaitQueue      a wait queue's waiters                       kIpcObject
 //   kThread         a thread's scheduling state (state, wait     kWaitQueue
 //                   queue, wait result)
@@ -42,16 +44,17 @@ enum class LockRank : unsigned {
   kSleepLock = 1,
   kIpcSpace = 2,
   kIpcObject = 3,
-  kWaitQueue = 4,
-  kThread = 5,
-  kTimerQueue = 6,
-  kRunQueue = 7,
-  kKernelStacks = 8,
-  kThreadList = 9,
-  kAddressWindows = 10,
-  kAddressRange = 11,
-  kPmap = 12,
-  kZoneRegistry = 13,
+  kIpcTransit = 4,
+  kWaitQueue = 5,
+  kThread = 6,
+  kTimerQueue = 7,
+  kRunQueue = 8,
+  kKernelStacks = 9,
+  kThreadList = 10,
+  kAddressWindows = 11,
+  kAddressRange = 12,
+  kPmap = 13,
+  kZoneRegistry = 14,
   kZone = 20,
   kPageAllocator = 30,
   kTest = 900,

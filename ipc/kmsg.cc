@@ -293,17 +293,49 @@ mach_msg_return_t kmsg_copyout_pseudo(IpcSpace& space, Kmsg& k) {
   return copyout_body(space, k, result);
 }
 
-bool kmsg_carries_receive_right(Kmsg& k, const Port* port) {
-  if (!(k.header()->msgh_bits & MACH_MSGH_BITS_COMPLEX)) return false;
+namespace {
+
+// Guards every Port::destination_ (lock_order.h: inside a port's lock).
+[[clang::no_destroy]] constinit Spinlock g_transit_lock{LockRank::kIpcTransit};
+
+// Calls f(port) for each receive right in a kernel-form body.
+template <class F>
+void for_each_receive_right(Kmsg& k, F f) {
+  if (!(k.header()->msgh_bits & MACH_MSGH_BITS_COMPLEX)) return;
   char* b = k.bytes();
   for (uint64_t pos = sizeof(mach_msg_header_t); pos + 8 <= k.size();) {
     const Item it = read_item(b + pos);
     if (it.inl && it.name == MACH_MSG_TYPE_PORT_RECEIVE)
       for (uint32_t i = 0; i < it.number; ++i)
-        if (slot_port(b + pos + 8 + 8 * i) == port) return true;
+        if (Port* p = slot_port(b + pos + 8 + 8 * i); p && p != kDeadPort) f(p);
     pos += 8 + round8(it.data_bytes);
   }
-  return false;
+}
+
+}  // namespace
+
+bool kmsg_enqueue_would_be_circular(Kmsg& k, Port* dest) {
+  if (!(k.header()->msgh_bits & MACH_MSGH_BITS_COMPLEX)) return false;
+  SpinlockGuard g(g_transit_lock);
+  bool circular = false;
+  // Every port on the chain from dest is alive: each is queued in a message
+  // on the next, and a port that dies leaves the chain first.
+  for_each_receive_right(k, [&](Port* right) {
+    for (Port* p = dest; p && !circular; p = p->destination_) circular = p == right;
+  });
+  if (!circular) for_each_receive_right(k, [&](Port* right) { right->destination_ = dest; });
+  return circular;
+}
+
+void kmsg_left_queue(Kmsg& k) {
+  if (!(k.header()->msgh_bits & MACH_MSGH_BITS_COMPLEX)) return;
+  SpinlockGuard g(g_transit_lock);
+  for_each_receive_right(k, [](Port* right) { right->destination_ = nullptr; });
+}
+
+void port_leaves_transit(Port* port) {
+  SpinlockGuard g(g_transit_lock);
+  port->destination_ = nullptr;
 }
 
 void kmsg_convert_from_kernel(Kmsg& k) {

@@ -39,8 +39,17 @@ mach_msg_return_t kmsg_copyout_pseudo(IpcSpace& space, Kmsg& kmsg);
 // receiver sees (the rights are already counted, ipc/kserver.h).
 void kmsg_convert_from_kernel(Kmsg& kmsg);
 
-// Does the (copied-in) message carry `port`'s receive right?
-bool kmsg_carries_receive_right(Kmsg& kmsg, const Port* port);
+// About to queue the (copied-in) message on `dest` (whose lock the caller
+// holds): would a receive right it carries end up inside its own queue,
+// directly (dest's own right) or through other queued messages (A's right
+// queued on B while B's is queued on A)? Such a message could never be
+// received; GNU Mach destroys it. Otherwise the message's receive rights
+// are recorded as queued on `dest` (Port::destination_).
+bool kmsg_enqueue_would_be_circular(Kmsg& kmsg, Port* dest);
+// The message left its queue: its receive rights are no longer queued.
+void kmsg_left_queue(Kmsg& kmsg);
+// A port whose receive right leaves transit for good (it dies).
+void port_leaves_transit(Port* port);
 
 // A message taken off its queue (`received`) or destroyed unreceived:
 // its msg-accepted request, if it was forced with MACH_SEND_NOTIFY, sends

@@ -73,11 +73,11 @@ mach_msg_return_t queue_message(Kmsg* k, mach_msg_option_t option, mach_msg_time
       return MACH_MSG_SUCCESS;
     }
     if (send_once || forced || port->msgcount_ < port->qlimit_) {
-      if (kmsg_carries_receive_right(*k, port)) {
-        // A port's receive right queued on itself could never be received:
-        // the message is destroyed (the port with it), and the send
-        // succeeds, as in GNU Mach. Longer cycles (A's right queued on B,
-        // B's on A) are not detected yet.
+      if (kmsg_enqueue_would_be_circular(*k, port)) {
+        // A receive right queued inside its own queue (on itself, or on a
+        // port whose right is queued on it...) could never be received:
+        // the message is destroyed (the ports with it), and the send
+        // succeeds, as in GNU Mach.
         port->lock.unlock();
         kmsg_destroy(k);
         return MACH_MSG_SUCCESS;
@@ -135,6 +135,7 @@ mach_msg_return_t take_message_locked(Port* port, mach_msg_size_t rcv_size, mach
   }
   port->messages_.remove(*k);
   --port->msgcount_;
+  kmsg_left_queue(*k);
   k->header()->msgh_seqno = port->seqno_++;
   k->has_payload_ = port->has_protected_payload_;
   k->payload_ = port->protected_payload_;

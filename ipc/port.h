@@ -79,6 +79,12 @@ class Port final : public IpcObject {
   mach_port_mscount_t nssync_ UMACH_GUARDED_BY(lock) = 0;
   Port* pdrequest_ UMACH_GUARDED_BY(lock) = nullptr;  // port-destroyed
   List<DeadNameRequest, &DeadNameRequest::link> dnrequests_ UMACH_GUARDED_BY(lock);
+  // While this port's receive right sits in a message queued on another
+  // port: that port (guarded by the kernel's one transit lock, kmsg.cc).
+  // Following it from a destination finds every port whose queue the
+  // destination's own receive right is (transitively) inside, which is how
+  // a send that would close a circle is caught.
+  Port* destination_ = nullptr;
   KObjectType kobject_type_ UMACH_GUARDED_BY(lock) = KObjectType::kNone;
   void* kobject_ UMACH_GUARDED_BY(lock) = nullptr;
 

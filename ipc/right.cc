@@ -59,6 +59,7 @@ void destroy_receive_right(Port* port) {
   List<DeadNameRequest, &DeadNameRequest::link> dnrequests;
   Port* nsrequest = nullptr;
   Port* pdrequest = nullptr;
+  port_leaves_transit(port);  // the message that carried it is being destroyed
   {
     SpinlockGuard g(port->lock);
     kassert(port->active_);

@@ -534,6 +534,59 @@ TEST_F(IpcMsgTest, AReceiveRightSentToItsOwnPortIsDestroyedWithIt) {
   EXPECT_EQ(umach::ipc::live_kmsgs(), 0u);
 }
 
+// Receive rights queued in a circle (A's on B, B's on C, C's on A) could
+// never be received: the send that would close it destroys its message,
+// and with it every port of the circle.
+TEST_F(IpcMsgTest, ReceiveRightsQueuedInACircleAreDestroyed) {
+  mach_port_name_t p[3], watched[3];
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(sender->allocate(MACH_PORT_RIGHT_RECEIVE, &p[i]), KERN_SUCCESS);
+    watched[i] = give(*sender, p[i], MACH_MSG_TYPE_MAKE_SEND, *receiver);  // someone else's send right
+    ASSERT_EQ(give(*sender, p[i], MACH_MSG_TYPE_MAKE_SEND, *sender), p[i]);  // and the sender's own
+  }
+  const size_t messages = umach::ipc::live_kmsgs();
+  for (int i = 0; i < 3; ++i) {
+    Msg msg(p[(i + 1) % 3], MACH_MSG_TYPE_COPY_SEND);
+    msg.port(MACH_MSG_TYPE_MOVE_RECEIVE, p[i]);
+    // The third, C's right to A, closes the circle: A's right is on B, B's on C.
+    ASSERT_EQ(send(msg), MACH_MSG_SUCCESS);
+    if (i < 2) EXPECT_EQ(umach::ipc::live_kmsgs(), messages + i + 1);
+  }
+  EXPECT_EQ(umach::ipc::live_kmsgs(), messages);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(type(*receiver, watched[i]), MACH_PORT_TYPE_DEAD_NAME) << i;
+    EXPECT_EQ(type(*sender, p[i]), MACH_PORT_TYPE_DEAD_NAME) << i;
+  }
+}
+
+// A chain that is no circle stays: each right arrives where it was sent.
+TEST_F(IpcMsgTest, ReceiveRightsQueuedInAChainArrive) {
+  mach_port_name_t a, b;
+  ASSERT_EQ(sender->allocate(MACH_PORT_RIGHT_RECEIVE, &a), KERN_SUCCESS);
+  ASSERT_EQ(sender->allocate(MACH_PORT_RIGHT_RECEIVE, &b), KERN_SUCCESS);
+  Msg first(a, MACH_MSG_TYPE_MAKE_SEND);  // b's right, queued on a
+  first.port(MACH_MSG_TYPE_MOVE_RECEIVE, b);
+  ASSERT_EQ(send(first), MACH_MSG_SUCCESS);
+  Msg second(send_right, MACH_MSG_TYPE_COPY_SEND);  // a's right, queued on the receiver's port
+  second.port(MACH_MSG_TYPE_MOVE_RECEIVE, a);
+  ASSERT_EQ(send(second), MACH_MSG_SUCCESS);
+  Received r;
+  ASSERT_EQ(receive(r), MACH_MSG_SUCCESS);
+  const mach_port_name_t got_a = r.slot(40);
+  EXPECT_EQ(type(*receiver, got_a), MACH_PORT_TYPE_RECEIVE);
+  Received r2;
+  ASSERT_EQ(umach::ipc::mach_msg_receive(*receiver, r2.head(), sizeof r2.bytes, got_a,
+                                         MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0),
+            MACH_MSG_SUCCESS);
+  EXPECT_EQ(type(*receiver, r2.slot(40)), MACH_PORT_TYPE_RECEIVE);  // b's right
+  // Once out of their queues, the two may be queued on each other again.
+  Msg again(r2.slot(40), MACH_MSG_TYPE_MAKE_SEND);
+  again.port(MACH_MSG_TYPE_MOVE_RECEIVE, got_a);
+  EXPECT_EQ(umach::ipc::mach_msg_send(*receiver, again.head(), again.size(), MACH_SEND_MSG | MACH_SEND_TIMEOUT, 0),
+            MACH_MSG_SUCCESS);
+  EXPECT_EQ(status().mps_msgcount, 0u);
+}
+
 }  // namespace
 
 namespace {
