@@ -348,6 +348,7 @@ kern_return_t IpcSpace::set_qlimit(mach_port_name_t name, mach_port_msgcount_t q
   if (kern_return_t kr = receive_port_locked(name, &port); kr != KERN_SUCCESS) return kr;
   SpinlockGuard pg(port->lock);
   port->qlimit_ = qlimit;
+  port->grant_room_locked();  // a higher limit lets waiting senders in
   return KERN_SUCCESS;
 }
 

@@ -51,6 +51,7 @@ mach_msg_return_t queue_message(Kmsg* k, mach_msg_option_t option, mach_msg_time
   const bool poll = (option & MACH_SEND_TIMEOUT) && timeout == 0;
   const uint64_t deadline = deadline_of(option, MACH_SEND_TIMEOUT, timeout);
   bool forced = false;
+  bool granted = false;  // woken with a slot reserved for this message (Port::grant_room_locked)
   // Instead of waiting (or, with a timeout, once it expired) a
   // MACH_SEND_NOTIFY message is queued regardless of the limit.
   auto arm_force = [&]() {
@@ -72,7 +73,7 @@ mach_msg_return_t queue_message(Kmsg* k, mach_msg_option_t option, mach_msg_time
       kobject_server(k);
       return MACH_MSG_SUCCESS;
     }
-    if (send_once || forced || port->msgcount_ < port->qlimit_) {
+    if (send_once || forced || granted || port->msgcount_ < port->qlimit_) {
       if (kmsg_enqueue_would_be_circular(*k, port)) {
         // A receive right queued inside its own queue (on itself, or on a
         // port whose right is queued on it...) could never be received:
@@ -83,7 +84,7 @@ mach_msg_return_t queue_message(Kmsg* k, mach_msg_option_t option, mach_msg_time
         return MACH_MSG_SUCCESS;
       }
       port->messages_.push_back(*k);
-      ++port->msgcount_;
+      if (!granted) ++port->msgcount_;
       PortSet* set = port->pset_;
       if (set) set->ref();  // alive while we hold its member's lock (right.cc)
       // Queued, the message is the port's: if the port dies now, its last
@@ -113,6 +114,8 @@ mach_msg_return_t queue_message(Kmsg* k, mach_msg_option_t option, mach_msg_time
     }
     port->lock.unlock();
     const sched::WaitResult r = sched::thread_block();
+    // Woken by a receiver, the slot is ours (or the port died: seen above).
+    granted = r == sched::WaitResult::kAwakened;
     if (r == sched::WaitResult::kTimedOut) {
       if (!force) return MACH_SEND_TIMED_OUT;
       if (mach_msg_return_t mr = arm_force(); mr != MACH_MSG_SUCCESS) return mr;
@@ -135,6 +138,7 @@ mach_msg_return_t take_message_locked(Port* port, mach_msg_size_t rcv_size, mach
   }
   port->messages_.remove(*k);
   --port->msgcount_;
+  port->grant_room_locked();
   kmsg_left_queue(*k);
   k->header()->msgh_seqno = port->seqno_++;
   k->has_payload_ = port->has_protected_payload_;
@@ -188,7 +192,6 @@ mach_msg_return_t dequeue_from_set(PortSet* set, mach_msg_size_t rcv_size, mach_
     RefPtr<Port> member;
     switch (scan_set(set, rcv_size, option, out, too_large, member_name, &mr, &member)) {
       case SetScan::kTaken:
-        if (mr == MACH_MSG_SUCCESS) member->senders_.wakeup_one();
         return mr;
       case SetScan::kDead:
         return MACH_RCV_PORT_DIED;
@@ -234,7 +237,6 @@ mach_msg_return_t dequeue_message(IpcSpace& space, Port* port, mach_msg_size_t r
     if (port->messages_.front()) {
       mach_msg_return_t mr = take_message_locked(port, rcv_size, option, out, too_large);
       port->lock.unlock();
-      if (mr == MACH_MSG_SUCCESS) port->senders_.wakeup_one();
       return mr;
     }
     if (poll) {

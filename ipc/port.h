@@ -98,6 +98,14 @@ class Port final : public IpcObject {
   sched::WaitQueue receivers_;
   sched::WaitQueue senders_;
 
+  // Room in the queue goes to the sender that waited longest: the one
+  // woken here is counted in msgcount_ already (its slot is reserved, so a
+  // sender arriving meanwhile cannot take it), and queues without looking
+  // at the limit again (ipc/msg.cc). Wakes as many as there is room for.
+  void grant_room_locked() UMACH_REQUIRES(lock) {
+    while (msgcount_ < qlimit_ && senders_.wakeup_one() == 1) ++msgcount_;
+  }
+
   // Use create(); public only so the zone can construct it.
   Port() : IpcObject(ObjectKind::kPort) {}
   ~Port() { check_canary(); }

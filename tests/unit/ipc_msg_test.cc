@@ -273,6 +273,83 @@ TEST_F(IpcMsgTest, ASenderWaitsForRoomInAFullQueue) {
   EXPECT_EQ(run.received_id, 2);
 }
 
+// Senders waiting on a full queue get its room in the order they came,
+// and one arriving meanwhile does not take a waiter's place.
+struct OrderRun {
+  IpcSpace* sender;
+  IpcSpace* receiver;
+  mach_port_name_t port, send_right;
+  std::vector<mach_msg_id_t> received;
+  mach_msg_return_t barging = 0;
+};
+
+struct OrderedSender {
+  OrderRun* run;
+  mach_msg_id_t id;
+};
+
+void ordered_sender(void* arg) {
+  auto* s = static_cast<OrderedSender*>(arg);
+  Msg msg(s->run->send_right, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, s->id);
+  EXPECT_EQ(umach::ipc::mach_msg_send(*s->run->sender, msg.head(), msg.size(), MACH_SEND_MSG, 0), MACH_MSG_SUCCESS);
+}
+
+void senders_in_order(void* arg) {
+  auto* run = static_cast<OrderRun*>(arg);
+  Msg first(run->send_right, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 1);
+  EXPECT_EQ(umach::ipc::mach_msg_send(*run->sender, first.head(), first.size(), MACH_SEND_MSG, 0), MACH_MSG_SUCCESS);
+  OrderedSender senders[3] = {{run, 2}, {run, 3}, {run, 4}};
+  std::vector<umach::RefPtr<umach::sched::Thread>> threads;
+  for (auto& s : senders) {
+    auto t = umach::sched::kernel_thread("sender", ordered_sender, &s, umach::sched::kPriorityUser);
+    ASSERT_TRUE(t.ok());
+    threads.push_back(t.value());
+    umach::sched::sleep_ns(2'000'000);  // it waits before the next one comes
+  }
+  alignas(8) uint8_t buf[256];
+  auto* h = reinterpret_cast<mach_msg_header_t*>(buf);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(umach::ipc::mach_msg_receive(*run->receiver, h, sizeof buf, run->port, MACH_RCV_MSG, 0),
+              MACH_MSG_SUCCESS);
+    run->received.push_back(h->msgh_id);
+    if (i == 0) {
+      // The room just made is the first waiter's.
+      Msg late(run->send_right, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 99);
+      run->barging = umach::ipc::mach_msg_send(*run->sender, late.head(), late.size(),
+                                               MACH_SEND_MSG | MACH_SEND_TIMEOUT, 0);
+    }
+  }
+  for (auto& t : threads) umach::sched::thread_join(*t);
+}
+
+TEST_F(IpcMsgTest, BlockedSendersAreServedInOrder) {
+  ASSERT_EQ(receiver->set_qlimit(port, 1), KERN_SUCCESS);
+  OrderRun run{sender.get(), receiver.get(), port, send_right, {}, 0};
+  ASSERT_TRUE(umach::hosted::run_in_kernel(senders_in_order, &run, umach::sched::kPriorityKernel));
+  EXPECT_EQ(run.received, (std::vector<mach_msg_id_t>{1, 2, 3, 4}));
+  EXPECT_EQ(run.barging, MACH_SEND_TIMED_OUT);
+  EXPECT_EQ(status().mps_msgcount, 0u);
+}
+
+void raise_the_limit(void* arg) {
+  auto* run = static_cast<OrderRun*>(arg);
+  Msg first(run->send_right, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 1);
+  EXPECT_EQ(umach::ipc::mach_msg_send(*run->sender, first.head(), first.size(), MACH_SEND_MSG, 0), MACH_MSG_SUCCESS);
+  OrderedSender s{run, 2};
+  auto t = umach::sched::kernel_thread("sender", ordered_sender, &s, umach::sched::kPriorityUser);
+  ASSERT_TRUE(t.ok());
+  umach::sched::sleep_ns(2'000'000);
+  EXPECT_EQ(run->receiver->set_qlimit(run->port, 2), KERN_SUCCESS);  // room: the waiter goes in
+  umach::sched::thread_join(*t.value());
+}
+
+TEST_F(IpcMsgTest, RaisingTheQueueLimitLetsAWaitingSenderIn) {
+  ASSERT_EQ(receiver->set_qlimit(port, 1), KERN_SUCCESS);
+  OrderRun run{sender.get(), receiver.get(), port, send_right, {}, 0};
+  ASSERT_TRUE(umach::hosted::run_in_kernel(raise_the_limit, &run, umach::sched::kPriorityKernel));
+  EXPECT_EQ(status().mps_msgcount, 2u);
+}
+
 }  // namespace
 
 namespace {
