@@ -2,6 +2,8 @@
 // (ipc/kmsg.h).
 #include "ipc/kmsg_copy.h"
 
+#include <mach/notify.h>
+
 #include "core/kstd/atomic.h"
 #include "core/kstd/cstring.h"
 #include "core/kstd/utility.h"
@@ -251,7 +253,7 @@ mach_msg_return_t kmsg_copyin(IpcSpace& space, Kmsg& k, const Port* cancel) {
   return error;
 }
 
-mach_msg_return_t kmsg_copyout(IpcSpace& space, Kmsg& k, mach_port_name_t receive_name) {
+mach_msg_return_t kmsg_copyout(IpcSpace& space, Kmsg& k, mach_port_name_t receive_name, mach_port_name_t notify) {
   mach_msg_header_t* h = k.header();
   char* b = k.bytes();
   const mach_msg_bits_t bits = h->msgh_bits;
@@ -263,7 +265,17 @@ mach_msg_return_t kmsg_copyout(IpcSpace& space, Kmsg& k, mach_port_name_t receiv
   TransitRight reply = transit(k.reply(), MACH_MSGH_BITS_LOCAL(bits));
   mach_port_name_t reply_name = MACH_PORT_NULL;
   mach_msg_return_t result = MACH_MSG_SUCCESS;
-  if (space.copyout_right(reply, &reply_name) != KERN_SUCCESS) result = MACH_RCV_HEADER_ERROR;
+  bool created = false;
+  if (space.copyout_right(reply, &reply_name, &created) != KERN_SUCCESS) result = MACH_RCV_HEADER_ERROR;
+  if (created && notify != MACH_PORT_NULL) {
+    // MACH_RCV_NOTIFY. Should the port die first, `sync` makes the request
+    // answer at once, so the receiver hears either way.
+    TransitRight so, previous;
+    if (space.copyin_right(notify, MACH_MSG_TYPE_MAKE_SEND_ONCE, &so) == KERN_SUCCESS &&
+        space.request_notification(reply_name, MACH_NOTIFY_DEAD_NAME, 1, so, &previous) != KERN_SUCCESS)
+      release_transit_right(so);
+    release_transit_right(previous);
+  }
   set_slot_name(b + 8, reply_name);
   mach_msg_type_name_t local_type = dest_type;
   if (k.has_payload_) {

@@ -23,7 +23,11 @@ mach_msg_return_t kmsg_copyin(IpcSpace& space, Kmsg& kmsg, const Port* cancel = 
 // destination right is consumed (the receiver names the port it received
 // on). Returns MACH_RCV_BODY_ERROR if some item could not be named (it is
 // then MACH_PORT_DEAD), MACH_MSG_SUCCESS otherwise.
-mach_msg_return_t kmsg_copyout(IpcSpace& space, Kmsg& kmsg, mach_port_name_t receive_name);
+// `notify` (MACH_RCV_NOTIFY: a receive right, checked by the caller, or
+// MACH_PORT_NULL): a reply right that gets a new name in `space` gets a
+// dead-name request with a send-once right to it.
+mach_msg_return_t kmsg_copyout(IpcSpace& space, Kmsg& kmsg, mach_port_name_t receive_name,
+                               mach_port_name_t notify = MACH_PORT_NULL);
 
 // A send that failed after copy-in (timed out, interrupted, refused a
 // msg-accepted request) hands the message back: every right it carries,

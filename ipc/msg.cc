@@ -371,10 +371,17 @@ void kmsg_take_accept_request(Kmsg& k, bool received) {
 namespace {
 
 mach_msg_return_t receive(IpcSpace& space, mach_msg_header_t* buffer, mach_msg_size_t rcv_size, mach_port_name_t name,
-                          mach_msg_option_t option, mach_msg_timeout_t timeout, Handoff* handoff) {
+                          mach_msg_option_t option, mach_msg_timeout_t timeout, mach_port_name_t notify,
+                          Handoff* handoff) {
   RefPtr<Port> port;
   RefPtr<PortSet> set;
   if (space.receive_source(name, &port, &set) != KERN_SUCCESS) return MACH_RCV_INVALID_NAME;
+  if (!(option & MACH_RCV_NOTIFY)) {
+    notify = MACH_PORT_NULL;
+  } else {
+    RefPtr<Port> notify_port;
+    if (space.receive_port(notify, &notify_port) != KERN_SUCCESS) return MACH_RCV_INVALID_NOTIFY;
+  }
   Kmsg* k = nullptr;
   mach_msg_size_t too_large = 0;
   mach_port_name_t received_on = name;
@@ -391,7 +398,7 @@ mach_msg_return_t receive(IpcSpace& space, mach_msg_header_t* buffer, mach_msg_s
     kmsg_destroy(k);  // without MACH_RCV_LARGE, a message too large is lost
     return MACH_RCV_TOO_LARGE;
   }
-  mr = kmsg_copyout(space, *k, received_on);
+  mr = kmsg_copyout(space, *k, received_on, notify);
   kstd::memcpy(buffer, k->bytes(), k->size());
   Kmsg::free(k);
   return mr;
@@ -401,8 +408,8 @@ mach_msg_return_t receive(IpcSpace& space, mach_msg_header_t* buffer, mach_msg_s
 
 mach_msg_return_t mach_msg_receive(IpcSpace& space, mach_msg_header_t* buffer, mach_msg_size_t rcv_size,
                                    mach_port_name_t name, mach_msg_option_t option, mach_msg_timeout_t timeout,
-                                   Handoff* handoff) {
-  mach_msg_return_t mr = receive(space, buffer, rcv_size, name, option, timeout, handoff);
+                                   mach_port_name_t notify, Handoff* handoff) {
+  mach_msg_return_t mr = receive(space, buffer, rcv_size, name, option, timeout, notify, handoff);
   handoff_flush(handoff);  // not handed off (the receive did not block): it runs the ordinary way
   return mr;
 }

@@ -51,8 +51,11 @@ mach_msg_return_t mach_msg_send(IpcSpace& space, mach_msg_header_t* msg, mach_ms
 // Did a send that answered `mr` hand its message back (in `msg`)?
 bool send_hands_message_back(mach_msg_return_t mr);
 
+// With MACH_RCV_NOTIFY, `notify` must be a receive right
+// (MACH_RCV_INVALID_NOTIFY otherwise): a reply right the message brings
+// under a new name gets a dead-name request notifying it.
 mach_msg_return_t mach_msg_receive(IpcSpace& space, mach_msg_header_t* buffer, mach_msg_size_t rcv_size,
                                    mach_port_name_t name, mach_msg_option_t option, mach_msg_timeout_t timeout,
-                                   Handoff* handoff = nullptr);
+                                   mach_port_name_t notify = MACH_PORT_NULL, Handoff* handoff = nullptr);
 
 }  // namespace umach::ipc

@@ -401,8 +401,9 @@ mach_msg_return_t IpcSpace::copyin_header(mach_port_name_t dest_name, mach_msg_t
   return MACH_MSG_SUCCESS;
 }
 
-kern_return_t IpcSpace::copyout_right(TransitRight& right, mach_port_name_t* name) {
+kern_return_t IpcSpace::copyout_right(TransitRight& right, mach_port_name_t* name, bool* created) {
   *name = right.dead ? MACH_PORT_DEAD : MACH_PORT_NULL;
+  if (created) *created = false;
   if (!right.port) {
     right = TransitRight{};
     return KERN_SUCCESS;
@@ -467,6 +468,7 @@ kern_return_t IpcSpace::copyout_right(TransitRight& right, mach_port_name_t* nam
   }
   right = TransitRight{};
   *name = e->name;
+  if (created) *created = true;
   return KERN_SUCCESS;
 }
 

@@ -121,7 +121,10 @@ class IpcSpace : public RefCounted<IpcSpace> {
   // Puts a right in transit into the space, merging a send right with an
   // entry that already names the port; consumes `right` (on failure too:
   // the right is destroyed, and the name is MACH_PORT_DEAD).
-  kern_return_t copyout_right(TransitRight& right, mach_port_name_t* name) UMACH_EXCLUDES(lock);
+  // `created`, if given, says whether the right got a new name (rather
+  // than joining an entry that already named the port).
+  kern_return_t copyout_right(TransitRight& right, mach_port_name_t* name, bool* created = nullptr)
+      UMACH_EXCLUDES(lock);
 
   // MACH_SEND_NOTIFY (ipc/msg.cc): the message `kmsg` to `name`'s send
   // right may be forced onto its destination's full queue. Makes the

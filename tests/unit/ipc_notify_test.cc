@@ -194,6 +194,40 @@ TEST_F(DeadNameTest, ASpaceThatDiesWithAWatchedNameSendsPortDeleted) {
   EXPECT_EQ(r.slot(40), send_right);
 }
 
+// MACH_RCV_NOTIFY: a reply right that arrives under a new name is watched.
+TEST_F(DeadNameTest, MachRcvNotifyWatchesANewlyNamedReplyRight) {
+  // The receiver (the sender space here) gets a request whose reply right
+  // is a send right to a port of the other space.
+  mach_port_name_t own, server_port;
+  ASSERT_EQ(sender->allocate(MACH_PORT_RIGHT_RECEIVE, &own), KERN_SUCCESS);
+  ASSERT_EQ(receiver->allocate(MACH_PORT_RIGHT_RECEIVE, &server_port), KERN_SUCCESS);
+  const mach_port_name_t to_own = give(*sender, own, MACH_MSG_TYPE_MAKE_SEND, *receiver);
+  Msg msg(to_own, MACH_MSG_TYPE_COPY_SEND, server_port, MACH_MSG_TYPE_MAKE_SEND);
+  ASSERT_EQ(umach::ipc::mach_msg_send(*receiver, msg.head(), msg.size(), MACH_SEND_MSG | MACH_SEND_TIMEOUT, 0),
+            MACH_MSG_SUCCESS);
+  Received r;
+  ASSERT_EQ(umach::ipc::mach_msg_receive(*sender, r.head(), sizeof r.bytes, own,
+                                         MACH_RCV_MSG | MACH_RCV_TIMEOUT | MACH_RCV_NOTIFY, 0, watch),
+            MACH_MSG_SUCCESS);
+  const mach_port_name_t reply = r.head()->msgh_remote_port;
+  EXPECT_EQ(type(*sender, reply), MACH_PORT_TYPE_SEND);
+  EXPECT_EQ(sender_status(watch).mps_sorights, 1u);  // the request's right
+  ASSERT_EQ(receiver->destroy(server_port), KERN_SUCCESS);
+  mach_port_name_t name = MACH_PORT_NULL;
+  ASSERT_EQ(heard(&name), MACH_NOTIFY_DEAD_NAME);
+  EXPECT_EQ(name, reply);
+}
+
+TEST_F(DeadNameTest, MachRcvNotifyNeedsAReceiveRightAndLeavesTheMessageQueued) {
+  Msg msg(send_right, MACH_MSG_TYPE_COPY_SEND);
+  Received r;
+  ASSERT_EQ(send(msg), MACH_MSG_SUCCESS);
+  EXPECT_EQ(umach::ipc::mach_msg_receive(*receiver, r.head(), sizeof r.bytes, port,
+                                         MACH_RCV_MSG | MACH_RCV_TIMEOUT | MACH_RCV_NOTIFY, 0, 0x4242),
+            MACH_RCV_INVALID_NOTIFY);
+  EXPECT_EQ(status().mps_msgcount, 1u);
+}
+
 // Pseudo-receive: what the sender gets back when a send cannot be queued.
 TEST_F(IpcNotifyTest, ATimedOutSendHandsTheMessageBackWithEveryRight) {
   ASSERT_EQ(receiver->set_qlimit(port, 1), KERN_SUCCESS);

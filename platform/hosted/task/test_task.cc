@@ -283,7 +283,7 @@ mach_msg_return_t TestTask::mach_msg_trap() {
   // The 7th argument is on the user stack; an unreadable stack reads as no notify port.
   uint64_t notify_arg = 0;
   static_assert(Platform::kTrapRegisterArgs == 6);
-  if ((option & (MACH_SEND_NOTIFY | MACH_SEND_CANCEL)) &&
+  if ((option & (MACH_SEND_NOTIFY | MACH_SEND_CANCEL | MACH_RCV_NOTIFY)) &&
       !Platform::copyin(&notify_arg, Platform::frame_trap_stack_args(frame), sizeof notify_arg))
     notify_arg = 0;
   const auto notify = static_cast<mach_port_name_t>(notify_arg);
@@ -306,7 +306,7 @@ mach_msg_return_t TestTask::mach_msg_trap() {
   if (option & MACH_RCV_MSG) {
     const mach_msg_size_t size = rcv_size < ipc::Kmsg::kMaxSize ? rcv_size : ipc::Kmsg::kMaxSize;
     auto* head = reinterpret_cast<mach_msg_header_t*>(receive_buffer_.get());
-    mach_msg_return_t mr = ipc::mach_msg_receive(task_->space(), head, size, rcv_name, option, timeout, fast);
+    mach_msg_return_t mr = ipc::mach_msg_receive(task_->space(), head, size, rcv_name, option, timeout, notify, fast);
     if (mr == MACH_RCV_TOO_LARGE && (option & MACH_RCV_LARGE) && size >= sizeof(mach_msg_header_t)) {
       // The needed size goes in the caller's header; the message stays queued.
       if (!Platform::copyout(msg + offsetof(mach_msg_header_t, msgh_size), &head->msgh_size, 4))
