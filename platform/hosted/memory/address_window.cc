@@ -111,7 +111,7 @@ void AddressRange::release_ref() {
   if (refs_.fetch_sub(1, kstd::MemoryOrder::acq_rel) != 1) return;
   {
     SpinlockGuard guard(lock_);
-    kassert(pmaps_ == 0);
+    kassert(pmaps_.load(kstd::MemoryOrder::relaxed) == 0);
   }
   release_host(base_, size_);
   Windows& w = windows();
@@ -127,11 +127,6 @@ Pmap* AddressRange::resident() const {
   return resident_;
 }
 
-size_t AddressRange::pmap_count() const {
-  SpinlockGuard guard(lock_);
-  return pmaps_;
-}
-
 void AddressRange::activate(Pmap& pmap) {
   kassert(&pmap.range() == this);
   SpinlockGuard guard(lock_);
@@ -144,7 +139,7 @@ void AddressRange::activate(Pmap& pmap) {
 void AddressRange::attach(Pmap& pmap) {
   retain();
   SpinlockGuard guard(lock_);
-  ++pmaps_;
+  pmaps_.fetch_add(1, kstd::MemoryOrder::relaxed);
   if (resident_ == nullptr) {
     resident_ = &pmap;
     pmap.make_resident(true);
@@ -154,8 +149,8 @@ void AddressRange::attach(Pmap& pmap) {
 void AddressRange::detach(Pmap& pmap) {
   {
     SpinlockGuard guard(lock_);
-    kassert(pmaps_ > 0);
-    --pmaps_;
+    kassert(pmaps_.load(kstd::MemoryOrder::relaxed) > 0);
+    pmaps_.fetch_sub(1, kstd::MemoryOrder::relaxed);
     if (resident_ == &pmap) resident_ = nullptr;
   }
   release_ref();

@@ -68,7 +68,7 @@ class AddressRange {
   // Makes `pmap` (of this range) resident: the resident one's runs go, and
   // pmap's entries are mapped back from its own list.
   void activate(Pmap& pmap) UMACH_EXCLUDES(lock_);
-  size_t pmap_count() const UMACH_EXCLUDES(lock_);
+  size_t pmap_count() const { return pmaps_.load(kstd::MemoryOrder::relaxed); }
 
   // The scheduler's rule: true if `cpu` may run this range's tasks now
   // (nobody holds it, or cpu already does). release() by the holder.
@@ -94,7 +94,9 @@ class AddressRange {
   kstd::Atomic<int> owner_{-1};
   mutable Spinlock lock_{LockRank::kAddressRange};
   Pmap* resident_ UMACH_GUARDED_BY(lock_) = nullptr;
-  size_t pmaps_ UMACH_GUARDED_BY(lock_) = 0;
+  // Changed under lock_; read without it (the task loop asks on every
+  // return to the kernel whether its range is shared).
+  kstd::Atomic<size_t> pmaps_{0};
 };
 
 // The address model (before the first task; main.cc sets it from
