@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstring>
 
+#include <mach/notify.h>
 #include <umach/backend.h>
 
 #include "core/sched/sched.h"
@@ -135,6 +136,158 @@ TEST(IpcStress, ThreadsSendReceiveAndDestroyPortsAtRandom) {
   EXPECT_EQ(umach::ipc::live_kmsgs(), 0u);
   EXPECT_EQ((umach::ipc::live_ports() - umach::host::permanent_ports()), 0u);
   EXPECT_EQ(umach::ipc::live_port_sets(), 0u);
+}
+
+// Dead-name requests racing with port death: the owner's ports (space A)
+// die and are replaced while the watcher (space B) takes send rights to
+// them, asks for dead-name notifications, cancels, renames and drops its
+// names, forces messages onto full queues with MACH_SEND_NOTIFY, and
+// drains its notifications (dropping the reference each dead-name one
+// brings). Nothing may crash, race or leak.
+constexpr int kNames = 8;
+
+struct Watch {
+  IpcSpace* owner;
+  IpcSpace* watcher;
+  mach_port_name_t notify;  // the watcher's notification port
+  std::atomic<mach_port_name_t> ports[kSlots];   // receive rights in the owner
+  std::atomic<mach_port_name_t> names[kNames];   // send rights (or dead names) in the watcher
+  std::atomic<int> notifications{0};
+  std::atomic<uint32_t> chosen{0x40000};          // names for rename
+};
+
+struct WatchWorker {
+  Watch* w;
+  uint32_t seed;
+};
+
+void watch_step(Watch& w, uint32_t& rng) {
+  const int slot = static_cast<int>(next(rng) % kNames);
+  switch (next(rng) % 9) {
+    case 0: {  // a port dies and another takes its place
+      const int i = static_cast<int>(next(rng) % kSlots);
+      const mach_port_name_t old = w.ports[i].exchange(MACH_PORT_NULL);
+      if (old != MACH_PORT_NULL) (void)w.owner->destroy(old);
+      mach_port_name_t fresh = MACH_PORT_NULL;
+      if (w.owner->allocate(MACH_PORT_RIGHT_RECEIVE, &fresh) != KERN_SUCCESS) return;
+      (void)w.owner->set_qlimit(fresh, 1);
+      mach_port_name_t expected = MACH_PORT_NULL;
+      if (!w.ports[i].compare_exchange_strong(expected, fresh)) (void)w.owner->destroy(fresh);
+      return;
+    }
+    case 1: {  // the watcher gets a send right to one of them
+      umach::ipc::TransitRight r;
+      if (w.owner->copyin_right(w.ports[next(rng) % kSlots].load(), MACH_MSG_TYPE_MAKE_SEND, &r) != KERN_SUCCESS)
+        return;
+      mach_port_name_t name = MACH_PORT_NULL;
+      if (w.watcher->copyout_right(r, &name) != KERN_SUCCESS || !MACH_PORT_VALID(name)) return;
+      const mach_port_name_t old = w.names[slot].exchange(name);
+      if (MACH_PORT_VALID(old)) (void)w.watcher->deallocate(old);
+      return;
+    }
+    case 2: case 3: {  // ask for a dead-name notification (sync: a dead name answers at once)
+      umach::ipc::TransitRight notify, previous;
+      if (w.watcher->copyin_right(w.notify, MACH_MSG_TYPE_MAKE_SEND_ONCE, &notify) != KERN_SUCCESS) return;
+      if (w.watcher->request_notification(w.names[slot].load(), MACH_NOTIFY_DEAD_NAME, 1, notify, &previous) !=
+          KERN_SUCCESS)
+        umach::ipc::release_transit_right(notify);
+      umach::ipc::release_transit_right(previous);
+      return;
+    }
+    case 4: {  // cancel it
+      umach::ipc::TransitRight none, previous;
+      (void)w.watcher->request_notification(w.names[slot].load(), MACH_NOTIFY_DEAD_NAME, 0, none, &previous);
+      umach::ipc::release_transit_right(previous);
+      return;
+    }
+    case 5: {  // rename (the request follows)
+      const mach_port_name_t old = w.names[slot].load();
+      const mach_port_name_t fresh = (w.chosen.fetch_add(1) << 8) | 1;
+      if (MACH_PORT_VALID(old) && w.watcher->rename(old, fresh) == KERN_SUCCESS) {
+        mach_port_name_t expected = old;
+        if (!w.names[slot].compare_exchange_strong(expected, fresh)) (void)w.watcher->deallocate(fresh);
+      }
+      return;
+    }
+    case 6: {  // drop the name (port-deleted, or a dead name's reference)
+      const mach_port_name_t old = w.names[slot].exchange(MACH_PORT_NULL);
+      if (MACH_PORT_VALID(old)) (void)w.watcher->deallocate(old);
+      return;
+    }
+    case 7: {  // force a message onto a full queue
+      mach_msg_header_t m{};
+      m.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
+      m.msgh_remote_port = w.names[slot].load();
+      m.msgh_id = 9;
+      (void)umach::ipc::mach_msg_send(*w.watcher, &m, sizeof m, MACH_SEND_MSG | MACH_SEND_TIMEOUT | MACH_SEND_NOTIFY,
+                                      0, w.notify);
+      return;
+    }
+    default: {  // drain: the owner's queues, the watcher's notifications
+      alignas(8) uint8_t buf[256];
+      auto* h = reinterpret_cast<mach_msg_header_t*>(buf);
+      (void)umach::ipc::mach_msg_receive(*w.owner, h, sizeof buf, w.ports[next(rng) % kSlots].load(),
+                                         MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0);
+      if (umach::ipc::mach_msg_receive(*w.watcher, h, sizeof buf, w.notify, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0) !=
+          MACH_MSG_SUCCESS)
+        return;
+      w.notifications.fetch_add(1);
+      if (h->msgh_id == MACH_NOTIFY_DEAD_NAME) {
+        mach_port_name_t name;
+        std::memcpy(&name, buf + 40, 4);
+        (void)w.watcher->mod_refs(name, MACH_PORT_RIGHT_DEAD_NAME, -1);  // the notification's reference
+      }
+      return;
+    }
+  }
+}
+
+void watch_worker(void* arg) {
+  auto* ww = static_cast<WatchWorker*>(arg);
+  uint32_t rng = ww->seed;
+  for (int round = 0; round < kRounds; ++round) {
+    watch_step(*ww->w, rng);
+    if (round % 64 == 0) umach::sched::thread_yield();
+  }
+}
+
+void run_watch_workers(void* arg) {
+  auto* w = static_cast<Watch*>(arg);
+  WatchWorker workers[kWorkers];
+  RefPtr<umach::sched::Thread> threads[kWorkers];
+  for (int i = 0; i < kWorkers; ++i) {
+    workers[i] = WatchWorker{w, 0x85ebca6bu * static_cast<uint32_t>(i + 1)};
+    auto t = umach::sched::kernel_thread("dead-name stress", watch_worker, &workers[i], umach::sched::kPriorityUser);
+    ASSERT_TRUE(t.ok());
+    threads[i] = t.value();
+  }
+  for (auto& t : threads) umach::sched::thread_join(*t);
+}
+
+TEST(IpcStress, DeadNameRequestsRaceWithPortDeath) {
+  auto owner = IpcSpace::create().value();
+  auto watcher = IpcSpace::create().value();
+  Watch w;
+  w.owner = owner.get();
+  w.watcher = watcher.get();
+  ASSERT_EQ(watcher->allocate(MACH_PORT_RIGHT_RECEIVE, &w.notify), KERN_SUCCESS);
+  for (auto& p : w.ports) {
+    mach_port_name_t n;
+    ASSERT_EQ(owner->allocate(MACH_PORT_RIGHT_RECEIVE, &n), KERN_SUCCESS);
+    ASSERT_EQ(owner->set_qlimit(n, 1), KERN_SUCCESS);
+    p.store(n);
+  }
+  for (auto& n : w.names) n.store(MACH_PORT_NULL);
+  ASSERT_TRUE(umach::hosted::run_in_kernel(run_watch_workers, &w, umach::sched::kPriorityKernel));
+  EXPECT_GT(w.notifications.load(), 0);
+  owner->check_invariants();
+  watcher->check_invariants();
+  owner->terminate();
+  watcher->terminate();
+  owner.reset();
+  watcher.reset();
+  EXPECT_EQ(umach::ipc::live_kmsgs(), 0u);
+  EXPECT_EQ((umach::ipc::live_ports() - umach::host::permanent_ports()), 0u);
 }
 
 }  // namespace
