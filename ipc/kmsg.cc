@@ -173,6 +173,17 @@ void Kmsg::free(Kmsg* k) {
   }
 }
 
+Kmsg* Kmsg::reuse(Kmsg* k) {
+  kassert(k->accept_notify_ == nullptr);
+  const uint32_t cls = k->size_class_;
+  const mach_msg_size_t capacity = k->capacity_;
+  kstd::destroy_at(k);
+  Kmsg* fresh = kstd::construct_at<Kmsg>(static_cast<void*>(k));
+  fresh->capacity_ = capacity;
+  fresh->size_class_ = cls;
+  return fresh;
+}
+
 size_t live_kmsgs() {
   return g_kmsg_256.live() + g_kmsg_1k.live() + g_kmsg_4k.live() + g_page_kmsgs.load(kstd::MemoryOrder::relaxed);
 }

@@ -42,6 +42,13 @@ class Kmsg {
 
   [[nodiscard]] static Kmsg* alloc(mach_msg_size_t size);
   static void free(Kmsg* kmsg);
+  // A buffer whose message is gone (received, copied out and copied to
+  // the user), made fresh for another message of up to capacity() bytes:
+  // a trap may keep one per thread instead of going to the zones twice a
+  // message.
+  static Kmsg* reuse(Kmsg* kmsg);
+  // From a zone (a small buffer worth keeping), not whole pages.
+  bool from_zone() const { return size_class_ != 0; }
 
   mach_msg_header_t* header() { return reinterpret_cast<mach_msg_header_t*>(bytes_); }
   const mach_msg_header_t* header() const { return reinterpret_cast<const mach_msg_header_t*>(bytes_); }

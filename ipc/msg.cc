@@ -18,12 +18,14 @@ uint64_t deadline_of(mach_msg_option_t option, mach_msg_option_t timeout_bit, ma
   return Platform::clock_ns() + static_cast<uint64_t>(ms) * 1000000;
 }
 
-// Queues a copied-in message on its destination port, or hands it to the
-// kernel's dispatch if the port is a kernel object's. MACH_SEND_TIMED_OUT
-// and MACH_SEND_INTERRUPTED leave the message with the caller.
 // Wakes a receiver; on the fast path it is kept for the caller's receive
 // to switch to (sched::thread_handoff decides where it can run).
-void wake_receiver(Port* port, Handoff* handoff) {
+// Called with the port's lock held: the message just queued (and with it,
+// maybe, the port's last reference) cannot be taken before the wakeup is
+// done. Receivers assert their waits under that lock too, so a queue seen
+// empty is empty and its own lock is not needed.
+void wake_receiver_locked(Port* port, Handoff* handoff) UMACH_REQUIRES(port->lock) {
+  if (!port->receivers_.may_have_waiters()) return;
   if (!handoff || handoff->next) port->receivers_.wakeup_one();
   else handoff->next = port->receivers_.wakeup_for_handoff();
 }
@@ -35,6 +37,10 @@ sched::WaitResult block(Handoff* handoff) {
   return sched::thread_block();
 }
 
+// Queues a copied-in message on its destination port, or hands it to the
+// kernel's dispatch if the port is a kernel object's. MACH_SEND_TIMED_OUT
+// and MACH_SEND_INTERRUPTED leave the message with the caller.
+//
 // MACH_SEND_NOTIFY: whose send right a message may be forced through,
 // and the receive right for the msg-accepted notification.
 struct ForceRequest {
@@ -87,11 +93,8 @@ mach_msg_return_t queue_message(Kmsg* k, mach_msg_option_t option, mach_msg_time
       if (!granted) ++port->msgcount_;
       PortSet* set = port->pset_;
       if (set) set->ref();  // alive while we hold its member's lock (right.cc)
-      // Queued, the message is the port's: if the port dies now, its last
-      // reference may go with the message, so we keep our own for the wakeup.
-      RefPtr<Port> hold = RefPtr<Port>::share(port);
+      wake_receiver_locked(port, handoff);
       port->lock.unlock();
-      wake_receiver(port, handoff);
       if (set) {
         set->arrivals_.fetch_add(1, kstd::MemoryOrder::acq_rel);
         set->receivers_.wakeup_one();
@@ -278,33 +281,46 @@ void send_from_kernel(Kmsg* k) {
   kassert(mr == MACH_MSG_SUCCESS);  // never waits, never fails
 }
 
-mach_msg_return_t mach_msg_send(IpcSpace& space, mach_msg_header_t* msg, mach_msg_size_t send_size,
-                                mach_msg_option_t option, mach_msg_timeout_t timeout, mach_port_name_t notify,
-                                Handoff* handoff) {
-  if (send_size < sizeof(mach_msg_header_t) || (send_size & 3) != 0) return MACH_SEND_MSG_TOO_SMALL;
-  if (send_size > Kmsg::kMaxSize) return MACH_SEND_NO_BUFFER;
+mach_msg_return_t mach_msg_send_kmsg(IpcSpace& space, Kmsg*& k, mach_msg_option_t option, mach_msg_timeout_t timeout,
+                                     mach_port_name_t notify, Handoff* handoff) {
+  const mach_msg_size_t send_size = k->header()->msgh_size;
+  if (send_size < sizeof(mach_msg_header_t) || (send_size & 3) != 0 || send_size > k->capacity())
+    return MACH_SEND_MSG_TOO_SMALL;
   // MACH_SEND_CANCEL's notify must be a receive right before anything happens.
   RefPtr<Port> cancel;
   if ((option & MACH_SEND_CANCEL) && notify != MACH_PORT_NULL &&
       space.receive_port(notify, &cancel) != KERN_SUCCESS)
     return MACH_SEND_INVALID_NOTIFY;
-  Kmsg* k = Kmsg::alloc(send_size);
-  if (!k) return MACH_SEND_NO_BUFFER;
-  kstd::memcpy(k->bytes(), msg, send_size);
-  k->header()->msgh_size = send_size;  // the size is what the sender says it sends
+  const mach_port_name_t dest_name = k->header()->msgh_remote_port;
+  // A header error took nothing; a body error released what it took: the
+  // buffer stays the caller's either way.
   mach_msg_return_t mr = kmsg_copyin(space, *k, cancel.get());
-  if (mr != MACH_MSG_SUCCESS) {
-    Kmsg::free(k);  // a header error took nothing; a body error released what it took
-    return mr;
-  }
-  const ForceRequest force{&space, msg->msgh_remote_port, notify};
+  if (mr != MACH_MSG_SUCCESS) return mr;
+  const ForceRequest force{&space, dest_name, notify};
   mr = queue_message(k, option, timeout, handoff, (option & MACH_SEND_NOTIFY) ? &force : nullptr);
   if (send_hands_message_back(mr)) {
     // The message goes back to the sender, rights and all (kmsg_copy.h).
     // Resent as it is (libmach retries an interrupted send), its
     // MACH_MSG_TYPE_PORT_* bits read as the MOVE_* dispositions.
     if (kmsg_copyout_pseudo(space, *k) != MACH_MSG_SUCCESS) mr |= MACH_MSG_IPC_SPACE;
-    kstd::memcpy(msg, k->bytes(), k->size());
+    return mr;
+  }
+  k = nullptr;  // queued, served or destroyed: it is gone
+  return mr;
+}
+
+mach_msg_return_t mach_msg_send(IpcSpace& space, mach_msg_header_t* msg, mach_msg_size_t send_size,
+                                mach_msg_option_t option, mach_msg_timeout_t timeout, mach_port_name_t notify,
+                                Handoff* handoff) {
+  if (send_size < sizeof(mach_msg_header_t) || (send_size & 3) != 0) return MACH_SEND_MSG_TOO_SMALL;
+  if (send_size > Kmsg::kMaxSize) return MACH_SEND_NO_BUFFER;
+  Kmsg* k = Kmsg::alloc(send_size);
+  if (!k) return MACH_SEND_NO_BUFFER;
+  kstd::memcpy(k->bytes(), msg, send_size);
+  k->header()->msgh_size = send_size;  // the size is what the sender says it sends
+  const mach_msg_return_t mr = mach_msg_send_kmsg(space, k, option, timeout, notify, handoff);
+  if (k) {
+    if (send_hands_message_back(mr)) kstd::memcpy(msg, k->bytes(), k->size());
     Kmsg::free(k);
   }
   return mr;
@@ -370,9 +386,10 @@ void kmsg_take_accept_request(Kmsg& k, bool received) {
 
 namespace {
 
-mach_msg_return_t receive(IpcSpace& space, mach_msg_header_t* buffer, mach_msg_size_t rcv_size, mach_port_name_t name,
-                          mach_msg_option_t option, mach_msg_timeout_t timeout, mach_port_name_t notify,
-                          Handoff* handoff) {
+mach_msg_return_t receive(IpcSpace& space, mach_msg_size_t rcv_size, mach_port_name_t name, mach_msg_option_t option,
+                          mach_msg_timeout_t timeout, mach_port_name_t notify, Handoff* handoff, Kmsg** out,
+                          mach_msg_size_t* too_large) {
+  *out = nullptr;
   RefPtr<Port> port;
   RefPtr<PortSet> set;
   if (space.receive_source(name, &port, &set) != KERN_SUCCESS) return MACH_RCV_INVALID_NAME;
@@ -383,15 +400,10 @@ mach_msg_return_t receive(IpcSpace& space, mach_msg_header_t* buffer, mach_msg_s
     if (space.receive_port(notify, &notify_port) != KERN_SUCCESS) return MACH_RCV_INVALID_NOTIFY;
   }
   Kmsg* k = nullptr;
-  mach_msg_size_t too_large = 0;
   mach_port_name_t received_on = name;
   mach_msg_return_t mr =
-      port ? dequeue_message(space, port.get(), rcv_size, option, timeout, &k, &too_large, handoff)
-           : dequeue_from_set(set.get(), rcv_size, option, timeout, &k, &too_large, &received_on, handoff);
-  if (mr == MACH_RCV_TOO_LARGE) {
-    if (rcv_size >= sizeof(mach_msg_header_t)) buffer->msgh_size = too_large;
-    return mr;
-  }
+      port ? dequeue_message(space, port.get(), rcv_size, option, timeout, &k, too_large, handoff)
+           : dequeue_from_set(set.get(), rcv_size, option, timeout, &k, too_large, &received_on, handoff);
   if (mr != MACH_MSG_SUCCESS) return mr;
   kmsg_take_accept_request(*k, /*received=*/true);
   if (k->size() > rcv_size) {
@@ -399,18 +411,33 @@ mach_msg_return_t receive(IpcSpace& space, mach_msg_header_t* buffer, mach_msg_s
     return MACH_RCV_TOO_LARGE;
   }
   mr = kmsg_copyout(space, *k, received_on, notify);
-  kstd::memcpy(buffer, k->bytes(), k->size());
-  Kmsg::free(k);
+  *out = k;
   return mr;
 }
 
 }  // namespace
 
+mach_msg_return_t mach_msg_receive_kmsg(IpcSpace& space, mach_msg_size_t rcv_size, mach_port_name_t name,
+                                        mach_msg_option_t option, mach_msg_timeout_t timeout, mach_port_name_t notify,
+                                        Handoff* handoff, Kmsg** out, mach_msg_size_t* too_large) {
+  *too_large = 0;
+  mach_msg_return_t mr = receive(space, rcv_size, name, option, timeout, notify, handoff, out, too_large);
+  handoff_flush(handoff);  // not handed off (the receive did not block): it runs the ordinary way
+  return mr;
+}
+
 mach_msg_return_t mach_msg_receive(IpcSpace& space, mach_msg_header_t* buffer, mach_msg_size_t rcv_size,
                                    mach_port_name_t name, mach_msg_option_t option, mach_msg_timeout_t timeout,
                                    mach_port_name_t notify, Handoff* handoff) {
-  mach_msg_return_t mr = receive(space, buffer, rcv_size, name, option, timeout, notify, handoff);
-  handoff_flush(handoff);  // not handed off (the receive did not block): it runs the ordinary way
+  Kmsg* k = nullptr;
+  mach_msg_size_t too_large = 0;
+  const mach_msg_return_t mr =
+      mach_msg_receive_kmsg(space, rcv_size, name, option, timeout, notify, handoff, &k, &too_large);
+  if (mr == MACH_RCV_TOO_LARGE && too_large && rcv_size >= sizeof(mach_msg_header_t)) buffer->msgh_size = too_large;
+  if (k) {
+    kstd::memcpy(buffer, k->bytes(), k->size());
+    Kmsg::free(k);
+  }
   return mr;
 }
 

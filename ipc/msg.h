@@ -24,6 +24,7 @@
 #include <mach/message.h>
 
 #include "core/sched/thread.h"
+#include "ipc/kmsg.h"
 #include "ipc/space.h"
 
 namespace umach::ipc {
@@ -48,6 +49,16 @@ mach_msg_return_t mach_msg_send(IpcSpace& space, mach_msg_header_t* msg, mach_ms
                                 mach_msg_option_t option, mach_msg_timeout_t timeout,
                                 mach_port_name_t notify = MACH_PORT_NULL, Handoff* handoff = nullptr);
 
+// The same for a caller that fills the buffer itself (a trap copying
+// straight from user memory): `kmsg` holds the sender's bytes with
+// msgh_size set. On return it is null if the message went (queued, served,
+// or destroyed as GNU Mach would); otherwise the caller still owns the
+// buffer, which holds the handed-back message if
+// send_hands_message_back(result).
+mach_msg_return_t mach_msg_send_kmsg(IpcSpace& space, Kmsg*& kmsg, mach_msg_option_t option,
+                                     mach_msg_timeout_t timeout, mach_port_name_t notify = MACH_PORT_NULL,
+                                     Handoff* handoff = nullptr);
+
 // Did a send that answered `mr` hand its message back (in `msg`)?
 bool send_hands_message_back(mach_msg_return_t mr);
 
@@ -57,5 +68,14 @@ bool send_hands_message_back(mach_msg_return_t mr);
 mach_msg_return_t mach_msg_receive(IpcSpace& space, mach_msg_header_t* buffer, mach_msg_size_t rcv_size,
                                    mach_port_name_t name, mach_msg_option_t option, mach_msg_timeout_t timeout,
                                    mach_port_name_t notify = MACH_PORT_NULL, Handoff* handoff = nullptr);
+
+// The same handing back the received buffer (copied out: names in place
+// of rights, the header turned around) for the caller to copy and free:
+// `*kmsg` is set whenever a message was taken (MACH_MSG_SUCCESS,
+// MACH_RCV_HEADER_ERROR, MACH_RCV_BODY_ERROR); `*too_large` is the size
+// of a message MACH_RCV_LARGE left queued.
+mach_msg_return_t mach_msg_receive_kmsg(IpcSpace& space, mach_msg_size_t rcv_size, mach_port_name_t name,
+                                        mach_msg_option_t option, mach_msg_timeout_t timeout, mach_port_name_t notify,
+                                        Handoff* handoff, Kmsg** kmsg, mach_msg_size_t* too_large);
 
 }  // namespace umach::ipc

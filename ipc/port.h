@@ -103,7 +103,9 @@ class Port final : public IpcObject {
   // sender arriving meanwhile cannot take it), and queues without looking
   // at the limit again (ipc/msg.cc). Wakes as many as there is room for.
   void grant_room_locked() UMACH_REQUIRES(lock) {
-    while (msgcount_ < qlimit_ && senders_.wakeup_one() == 1) ++msgcount_;
+    // Senders assert their waits under this port's lock, which we hold: a
+    // queue seen empty here is empty.
+    while (msgcount_ < qlimit_ && senders_.may_have_waiters() && senders_.wakeup_one() == 1) ++msgcount_;
   }
 
   // Use create(); public only so the zone can construct it.

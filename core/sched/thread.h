@@ -77,6 +77,10 @@ class Thread : public RefCounted<Thread> {
   bool blocking_ UMACH_GUARDED_BY(lock) = false;
   uint64_t timeout_seq_ = 0;                      // written with the timer, read when it fires
   TimerEntry timeout_;
+  // The current wait set timeout_ (a wait without a deadline never touches
+  // the timer queue, neither to arm nor to cancel: its global lock stays
+  // off the IPC path). Guarded by lock.
+  bool timeout_armed_ UMACH_GUARDED_BY(lock) = false;
   ListNode run_link_;   // on a RunQueue, guarded by its lock
   ListNode wait_link_;  // on a WaitQueue, guarded by its lock
   ListNode all_link_;   // on g_all_threads, guarded by g_all_threads_lock

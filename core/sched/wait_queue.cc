@@ -33,10 +33,12 @@ void WaitQueue::assert_wait_locked(bool interruptible, uint64_t deadline) {
   self->wait_result_ = WaitResult::kAwakened;
   ++self->wait_seq_;
   waiters_.push_back(*self);
+  waiting_.store(waiting_.load(kstd::MemoryOrder::relaxed) + 1, kstd::MemoryOrder::relaxed);
   if (deadline != kNoDeadline) {
     self->ref();  // the timer's
     self->timeout_seq_ = self->wait_seq_;
     self->timeout_.owner = self;
+    self->timeout_armed_ = true;
     timer_set(self->timeout_, deadline, wait_timeout_fired);
   }
 }
@@ -44,10 +46,14 @@ void WaitQueue::assert_wait_locked(bool interruptible, uint64_t deadline) {
 WaitQueue::Dequeued WaitQueue::dequeue_locked(Thread& t, WaitResult result) {
   if (t.state_ != ThreadState::kWaiting || t.wait_queue_ != this) return Dequeued::kNotWaiting;
   waiters_.remove(t);
+  waiting_.store(waiting_.load(kstd::MemoryOrder::relaxed) - 1, kstd::MemoryOrder::relaxed);
   t.wait_queue_ = nullptr;
   t.wait_result_ = result;
   t.state_ = ThreadState::kRunnable;
-  if (timer_cancel(t.timeout_)) t.unref_not_last();  // the timer's reference
+  if (t.timeout_armed_) {
+    t.timeout_armed_ = false;
+    if (timer_cancel(t.timeout_)) t.unref_not_last();  // the timer's reference
+  }
   if (!t.blocking_) return Dequeued::kStillOnCpu;
   t.blocking_ = false;
   return Dequeued::kMustRun;

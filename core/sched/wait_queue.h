@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "core/kstd/atomic.h"
 #include "core/list.h"
 #include "core/sched/thread.h"
 #include "core/spinlock.h"
@@ -35,6 +36,12 @@ class WaitQueue {
   // has not left its CPU yet it is simply woken and nullptr returned.
   RefPtr<Thread> wakeup_for_handoff(WaitResult result = WaitResult::kAwakened) UMACH_EXCLUDES(lock);
   bool empty() const UMACH_EXCLUDES(lock);
+  // Without the lock: false only if no thread waits, as far as waits
+  // asserted before the caller's last synchronisation with the waiters go
+  // (e.g. under a lock every waiter holds while it asserts its wait). A
+  // waker that knows its waiters assert under a lock it holds skips the
+  // queue's own lock when nobody waits.
+  bool may_have_waiters() const { return waiting_.load(kstd::MemoryOrder::relaxed) != 0; }
   // wakeup_one with the lock held; returns the thread it woke, or nullptr.
   Thread* wakeup_one_locked(WaitResult result = WaitResult::kAwakened) UMACH_REQUIRES(lock);
   unsigned wakeup_all_locked(WaitResult result = WaitResult::kAwakened) UMACH_REQUIRES(lock);
@@ -49,6 +56,7 @@ class WaitQueue {
   // kStillOnCpu: it has not yet blocked and will see the result itself.
   Dequeued dequeue_locked(Thread& t, WaitResult result) UMACH_REQUIRES(lock, t.lock);
   List<Thread, &Thread::wait_link_> waiters_ UMACH_GUARDED_BY(lock);
+  kstd::Atomic<uint32_t> waiting_{0};  // waiters_'s length, written under lock
 };
 
 // Ends `thread`'s wait with `result` if it is waiting (and, for

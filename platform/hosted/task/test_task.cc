@@ -9,6 +9,7 @@
 #include <new>
 
 #include "core/kstd/cstring.h"
+#include "core/kstd/utility.h"
 #include "core/cpu.h"
 #include "core/log.h"
 #include "core/page_alloc.h"
@@ -93,8 +94,6 @@ Result<std::unique_ptr<TestTask>> TestTask::load(const std::string& path, const 
   std::unique_ptr<TestTask> task(new TestTask);
   task->frame_ = new (std::align_val_t{64}) Frame{};
   task->task_ = UMACH_TRY(Task::create());
-  task->send_buffer_ = std::make_unique<uint64_t[]>(ipc::Kmsg::kMaxSize / 8 + 1);
-  task->receive_buffer_ = std::make_unique<uint64_t[]>(ipc::Kmsg::kMaxSize / 8 + 1);
   task->range_ = UMACH_TRY(range_for_new_task(nullptr));
   task->pmap_ = std::make_unique<Pmap>(*task->range_);
   task->commpage_ = UMACH_TRY(commpage_create(reinterpret_cast<uintptr_t>(umach_hosted_trap_entry)));
@@ -113,6 +112,7 @@ Result<std::unique_ptr<TestTask>> TestTask::load(const std::string& path, const 
 }
 
 TestTask::~TestTask() {
+  if (spare_) ipc::Kmsg::free(spare_);
   if (program_.pc) {
     note_unloaded(program_.load_bias);
     unload_task_program(*pmap_, program_);
@@ -202,7 +202,8 @@ void TestTask::user_loop(void* arg) {
 bool TestTask::handle(const TrapInfo& trap) {
   switch (trap.kind) {
     case TrapKind::kPreempted:
-      preemptions_.fetch_add(1, std::memory_order_relaxed);
+      // Only this thread writes it: no locked instruction.
+      preemptions_.store(preemptions_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
       return true;
     case TrapKind::kTrapCall:
       return handle_trap_call();
@@ -218,7 +219,7 @@ bool TestTask::handle(const TrapInfo& trap) {
 
 bool TestTask::handle_trap_call() {
   Frame& frame = *frame_;
-  trap_calls_.fetch_add(1, std::memory_order_relaxed);
+  trap_calls_.store(trap_calls_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);  // one writer
   int64_t n = Platform::frame_trap_number(frame);
   switch (n) {
     case 30: {  // mach_print(const char*)
@@ -269,9 +270,11 @@ bool TestTask::handle_trap_call() {
 }
 
 // mach_msg_trap(msg, option, send_size, rcv_size, rcv_name, timeout,
-// notify): the message is copied between user memory and a kernel buffer
-// around ipc/msg.h's send and receive; a send that hands its message back
-// (pseudo-receive) copies it back to the caller.
+// notify): the message goes from user memory straight into a kernel buffer
+// and back out of one (ipc/msg.h's Kmsg calls); a send that hands its
+// message back (pseudo-receive) copies it back to the caller. The thread
+// keeps one small buffer between calls, so a steady RPC loop needs no
+// allocation.
 mach_msg_return_t TestTask::mach_msg_trap() {
   Frame& frame = *frame_;
   const uint64_t msg = Platform::frame_trap_arg(frame, 0);
@@ -294,30 +297,54 @@ mach_msg_return_t TestTask::mach_msg_trap() {
   if (option & MACH_SEND_MSG) {
     if (send_size > ipc::Kmsg::kMaxSize) return MACH_SEND_NO_BUFFER;
     if (send_size < sizeof(mach_msg_header_t)) return MACH_SEND_MSG_TOO_SMALL;
-    if (!Platform::copyin(send_buffer_.get(), msg, send_size)) return MACH_SEND_INVALID_DATA;
-    auto* sent = reinterpret_cast<mach_msg_header_t*>(send_buffer_.get());
-    mach_msg_return_t mr = ipc::mach_msg_send(task_->space(), sent, send_size, option, timeout, notify, fast);
+    // Straight from user memory into the kernel's buffer (the thread's
+    // spare one when it is big enough).
+    ipc::Kmsg* k = take_spare(send_size);
+    if (!k) return MACH_SEND_NO_BUFFER;
+    if (!Platform::copyin(k->bytes(), msg, send_size)) {
+      keep_spare(k);
+      return MACH_SEND_INVALID_DATA;
+    }
+    k->header()->msgh_size = send_size;
+    mach_msg_return_t mr = ipc::mach_msg_send_kmsg(task_->space(), k, option, timeout, notify, fast);
+    if (k) {
+      const bool back = ipc::send_hands_message_back(mr);
+      const bool copied = !back || Platform::copyout(msg, k->bytes(), k->size());
+      keep_spare(k);
+      if (!copied) mr = MACH_SEND_INVALID_DATA;
+    }
     if (mr != MACH_MSG_SUCCESS && mr != MACH_SEND_WILL_NOTIFY) {
       ipc::handoff_flush(fast);
-      if (ipc::send_hands_message_back(mr) && !Platform::copyout(msg, sent, send_size)) return MACH_SEND_INVALID_DATA;
       return mr;
     }
   }
   if (option & MACH_RCV_MSG) {
     const mach_msg_size_t size = rcv_size < ipc::Kmsg::kMaxSize ? rcv_size : ipc::Kmsg::kMaxSize;
-    auto* head = reinterpret_cast<mach_msg_header_t*>(receive_buffer_.get());
-    mach_msg_return_t mr = ipc::mach_msg_receive(task_->space(), head, size, rcv_name, option, timeout, notify, fast);
-    if (mr == MACH_RCV_TOO_LARGE && (option & MACH_RCV_LARGE) && size >= sizeof(mach_msg_header_t)) {
+    ipc::Kmsg* k = nullptr;
+    mach_msg_size_t too_large = 0;
+    mach_msg_return_t mr =
+        ipc::mach_msg_receive_kmsg(task_->space(), size, rcv_name, option, timeout, notify, fast, &k, &too_large);
+    if (mr == MACH_RCV_TOO_LARGE && too_large && size >= sizeof(mach_msg_header_t)) {
       // The needed size goes in the caller's header; the message stays queued.
-      if (!Platform::copyout(msg + offsetof(mach_msg_header_t, msgh_size), &head->msgh_size, 4))
-        return MACH_RCV_INVALID_DATA;
+      if (!Platform::copyout(msg + offsetof(mach_msg_header_t, msgh_size), &too_large, 4)) return MACH_RCV_INVALID_DATA;
       return mr;
     }
-    if (mr != MACH_MSG_SUCCESS && mr != MACH_RCV_HEADER_ERROR && mr != MACH_RCV_BODY_ERROR) return mr;
-    if (!Platform::copyout(msg, head, head->msgh_size)) return MACH_RCV_INVALID_DATA;
-    return mr;
+    if (!k) return mr;
+    const bool copied = Platform::copyout(msg, k->bytes(), k->size());
+    keep_spare(k);
+    return copied ? mr : MACH_RCV_INVALID_DATA;
   }
   return MACH_MSG_SUCCESS;
+}
+
+ipc::Kmsg* TestTask::take_spare(mach_msg_size_t size) {
+  if (spare_ && size <= spare_->capacity()) return ipc::Kmsg::reuse(kstd::exchange(spare_, nullptr));
+  return ipc::Kmsg::alloc(size);
+}
+
+void TestTask::keep_spare(ipc::Kmsg* k) {
+  if (!spare_ && k->from_zone()) spare_ = k;
+  else ipc::Kmsg::free(k);
 }
 
 bool TestTask::handle_page_fault(const TrapInfo& trap) {

@@ -40,6 +40,7 @@
 #include "core/sched/thread.h"
 #include "core/task/task.h"
 #include "core/task/thread.h"
+#include "ipc/kmsg.h"
 #include "platform/hosted/memory/address_window.h"
 #include "platform/hosted/memory/loader.h"
 #include "platform/hosted/memory/pmap.h"
@@ -91,8 +92,11 @@ class TestTask {
 
   RefPtr<Task> task_;  // the IPC side: name space and task port
   RefPtr<MachThread> thread_;  // its one thread's port
-  // mach_msg_trap's kernel copies of a message (the task's thread alone uses them).
-  std::unique_ptr<uint64_t[]> send_buffer_, receive_buffer_;
+  // A message buffer mach_msg_trap keeps between calls (the task's thread
+  // alone uses it): a received one becomes the next send's.
+  ipc::Kmsg* spare_ = nullptr;
+  ipc::Kmsg* take_spare(mach_msg_size_t size);
+  void keep_spare(ipc::Kmsg* kmsg);
   AddressRange* range_ = nullptr;
   std::unique_ptr<Pmap> pmap_;
   paddr_t commpage_ = 0;
