@@ -199,10 +199,29 @@ kern_return_t IpcSpace::receive_port(mach_port_name_t name, RefPtr<Port>* out) {
 
 kern_return_t IpcSpace::request_dead_name_locked(IpcEntry* e, mach_port_mscount_t sync, TransitRight& notify,
                                                  TransitRight* previous, DeadNameRequest** spare) {
-  if (e->type & MACH_PORT_TYPE_PORT_RIGHTS) {
+  if ((e->type & MACH_PORT_TYPE_PORT_RIGHTS) && request_dead_name_live_locked(e, notify, previous, spare))
+    return KERN_SUCCESS;
+  // A send right whose port died after lookup_locked looked (its death
+  // takes no lock of ours) is a dead name now: look again to turn it into one.
+  if ((e->type & MACH_PORT_TYPE_PORT_RIGHTS) && lookup_locked(e->name) != e) return KERN_INVALID_NAME;
+  if (e->type & MACH_PORT_TYPE_DEAD_NAME) {
+    // Already dead: with `sync` the notification comes at once, with the
+    // user reference it carries.
+    if (sync == 0 || !notify.port) return KERN_INVALID_ARGUMENT;
+    if (e->urefs == kUrefsMax) return KERN_UREFS_OVERFLOW;
+    ++e->urefs;
+    notify_dead_name(kstd::exchange(notify, TransitRight{}).port, e->name);
+    return KERN_SUCCESS;
+  }
+  return KERN_INVALID_RIGHT;
+}
+
+bool IpcSpace::request_dead_name_live_locked(IpcEntry* e, TransitRight& notify, TransitRight* previous,
+                                             DeadNameRequest** spare) {
+  {
     Port* port = e->port();
     SpinlockGuard pg(port->lock);
-    kassert(port->active_);  // lookup_locked turned a right to a dead port into a dead name
+    if (!port->active_) return false;
     Port* old = e->request ? e->request->notify : nullptr;
     if (old) *previous = TransitRight{old, MACH_MSG_TYPE_PORT_SEND_ONCE, false};
     if (notify.port) {
@@ -217,18 +236,8 @@ kern_return_t IpcSpace::request_dead_name_locked(IpcEntry* e, mach_port_mscount_
       port->dnrequests_.remove(*e->request);
       *spare = kstd::exchange(e->request, nullptr);  // the caller frees it
     }
-    return KERN_SUCCESS;
   }
-  if (e->type & MACH_PORT_TYPE_DEAD_NAME) {
-    // Already dead: with `sync` the notification comes at once, with the
-    // user reference it carries.
-    if (sync == 0 || !notify.port) return KERN_INVALID_ARGUMENT;
-    if (e->urefs == kUrefsMax) return KERN_UREFS_OVERFLOW;
-    ++e->urefs;
-    notify_dead_name(kstd::exchange(notify, TransitRight{}).port, e->name);
-    return KERN_SUCCESS;
-  }
-  return KERN_INVALID_RIGHT;
+  return true;
 }
 
 kern_return_t IpcSpace::request_notification(mach_port_name_t name, mach_msg_id_t id, mach_port_mscount_t sync,
@@ -447,6 +456,7 @@ void IpcSpace::terminate() {
   for (uint32_t i = 0; i < table_size_; ++i)
     if (IpcEntry* e = table_[i].entry) destroy_entry_locked(e);
   while (IpcEntry* e = chosen_names_.first()) destroy_entry_locked(e);
+  drop_spare_entry_locked();
 }
 
 }  // namespace umach::ipc

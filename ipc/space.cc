@@ -34,6 +34,7 @@ void IpcSpace::last_reference_dropped(IpcSpace* space) {
 
 IpcSpace::~IpcSpace() {
   canary_.check();
+  drop_spare_entry_locked();
   kassert(entries_ == 0 && chosen_names_.empty() && by_object_.empty());
   if (table_) {
     page_allocator().free(Platform::virt_to_phys(table_), table_pages(table_size_, sizeof(Slot)));
@@ -70,7 +71,10 @@ kern_return_t IpcSpace::grow_table_locked() {
 
 kern_return_t IpcSpace::new_entry_locked(mach_port_name_t chosen, IpcEntry** out) {
   if (!active_) return KERN_INVALID_TASK;
-  IpcEntry* e = g_entries.create();
+  // The entry the space freed last, if it kept one (an RPC's reply right
+  // comes and goes once per call), else a new one.
+  IpcEntry* e = spare_entry_ ? kstd::construct_at<IpcEntry>(static_cast<void*>(kstd::exchange(spare_entry_, nullptr)))
+                             : g_entries.create();
   if (!e) return KERN_RESOURCE_SHORTAGE;
   if (chosen != MACH_PORT_NULL) {
     e->name = chosen;
@@ -101,6 +105,10 @@ kern_return_t IpcSpace::new_entry_locked(mach_port_name_t chosen, IpcEntry** out
   return KERN_SUCCESS;
 }
 
+void IpcSpace::drop_spare_entry_locked() {
+  if (spare_entry_) g_entries.destroy(kstd::construct_at<IpcEntry>(static_cast<void*>(kstd::exchange(spare_entry_, nullptr))));
+}
+
 void IpcSpace::free_entry_locked(IpcEntry* e) {
   kassert(e->type == MACH_PORT_TYPE_NONE && e->object == nullptr && e->urefs == 0 && e->request == nullptr &&
           e->accept == nullptr);
@@ -117,7 +125,12 @@ void IpcSpace::free_entry_locked(IpcEntry* e) {
     free_head_ = index;
   }
   --entries_;
-  g_entries.destroy(e);
+  if (spare_entry_ || !active_) {
+    g_entries.destroy(e);
+  } else {
+    kstd::destroy_at(e);
+    spare_entry_ = e;
+  }
 }
 
 IpcEntry* IpcSpace::entry_of_port_locked(const Port* port) {

@@ -172,6 +172,7 @@ class IpcSpace : public RefCounted<IpcSpace> {
   IpcEntry* entry_of_port_locked(const Port* port) UMACH_REQUIRES(lock);
   kern_return_t new_entry_locked(mach_port_name_t chosen, IpcEntry** out) UMACH_REQUIRES(lock);
   void free_entry_locked(IpcEntry* entry) UMACH_REQUIRES(lock);
+  void drop_spare_entry_locked() UMACH_REQUIRES(lock);
   kern_return_t grow_table_locked() UMACH_REQUIRES(lock);
   void set_object_locked(IpcEntry* entry, IpcObject* object) UMACH_REQUIRES(lock);
   void drop_rights_locked(IpcEntry* entry, mach_port_type_t rights) UMACH_REQUIRES(lock);
@@ -199,6 +200,9 @@ class IpcSpace : public RefCounted<IpcSpace> {
   // a cancelled one there for the caller to free.
   kern_return_t request_dead_name_locked(IpcEntry* entry, mach_port_mscount_t sync, TransitRight& notify,
                                          TransitRight* previous, DeadNameRequest** spare) UMACH_REQUIRES(lock);
+  // Its part for a port that is still alive; false if it died meanwhile.
+  bool request_dead_name_live_locked(IpcEntry* entry, TransitRight& notify, TransitRight* previous,
+                                     DeadNameRequest** spare) UMACH_REQUIRES(lock);
 
   Slot* table_ UMACH_GUARDED_BY(lock) = nullptr;
   uint32_t table_size_ UMACH_GUARDED_BY(lock) = 0;
@@ -206,6 +210,7 @@ class IpcSpace : public RefCounted<IpcSpace> {
   AvlTree<IpcEntry, &IpcEntry::name_node, ByName> chosen_names_ UMACH_GUARDED_BY(lock);
   AvlTree<IpcEntry, &IpcEntry::object_node, ByObject> by_object_ UMACH_GUARDED_BY(lock);
   size_t entries_ UMACH_GUARDED_BY(lock) = 0;
+  IpcEntry* spare_entry_ UMACH_GUARDED_BY(lock) = nullptr;  // one freed entry's memory, kept for the next
   bool active_ UMACH_GUARDED_BY(lock) = true;
   Canary<0x53504143u> canary_;  // "SPAC"
 };

@@ -93,7 +93,8 @@ void finish_switch() {
   if (st == ThreadState::kTerminated) reap(prev);
 }
 
-void switch_to(Thread* self, Thread* next) {
+// `exiting`: self is ending (thread_exit) and never comes back.
+void switch_to(Thread* self, Thread* next, bool exiting = false) {
   Cpu& c = this_cpu();
   SchedCpu& sc = sched_of(c);
   kassert(sc.active == self && next != self);
@@ -124,12 +125,7 @@ void switch_to(Thread* self, Thread* next) {
   sc.active = next;
   sc.active_priority.store(next->priority(), kstd::MemoryOrder::relaxed);
   sc.prev = self;
-  bool dying;
-  {
-    SpinlockGuard guard(self->lock);
-    dying = self->state_ == ThreadState::kTerminated;
-  }
-  if (dying) {
+  if (exiting) {
     Platform::context_exit(next->context_);
     __builtin_unreachable();
   }
@@ -300,6 +296,13 @@ void thread_setrun(Thread& t) {
   if (idle >= 0) kick(static_cast<unsigned>(idle));
 }
 
+// How the wait of a thread that runs again ended, read without its lock:
+// the waker wrote the result under that lock before making the thread
+// runnable, the switch back to it ordered that write before this read,
+// and nobody writes it again until the thread itself waits again (a lock
+// pair saved on every block: twice per RPC).
+static WaitResult resumed_wait_result(Thread* self) UMACH_NO_THREAD_SAFETY_ANALYSIS { return self->wait_result_; }
+
 WaitResult thread_block() {
   Thread* self = current_thread();
   kassert(self && !self->is_idle_);
@@ -322,8 +325,7 @@ WaitResult thread_block() {
     return self->wait_result_;
   }
   switch_to(self, next ? next : sched_of(c).idle);
-  SpinlockGuard guard(self->lock);
-  return self->wait_result_;
+  return resumed_wait_result(self);
 }
 
 WaitResult thread_handoff(RefPtr<Thread> next_ref) {
@@ -356,8 +358,7 @@ WaitResult thread_handoff(RefPtr<Thread> next_ref) {
   // cannot happen before it has run.
   next_ref.reset();
   switch_to(self, next);
-  SpinlockGuard guard(self->lock);
-  return self->wait_result_;
+  return resumed_wait_result(self);
 }
 
 void thread_yield() {
@@ -395,7 +396,7 @@ void thread_exit() {
   }
   Cpu& c = this_cpu();
   Thread* next = choose_next(c, kPriorityLowest);
-  switch_to(self, next ? next : sched_of(c).idle);
+  switch_to(self, next ? next : sched_of(c).idle, /*exiting=*/true);
   __builtin_unreachable();
 }
 
