@@ -62,6 +62,9 @@ class Port final : public IpcObject {
 
   // State the space code manipulates under the port's lock.
   bool active_ UMACH_GUARDED_BY(lock) = true;
+  // Set with active_ = false (and never cleared): a lookup may read it
+  // without the lock to see that a port is still alive.
+  kstd::Atomic<bool> died_{false};
   IpcSpace* receiver_ UMACH_GUARDED_BY(lock) = nullptr;  // borrowed: the space holds an entry
   mach_port_name_t receiver_name_ UMACH_GUARDED_BY(lock) = MACH_PORT_NULL;
   PortSet* pset_ UMACH_GUARDED_BY(lock) = nullptr;       // the set holds a reference to us

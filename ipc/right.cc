@@ -69,6 +69,7 @@ void destroy_receive_right(Port* port) {
     pdrequest = kstd::exchange(port->pdrequest_, nullptr);
     if (!pdrequest) {
       port->active_ = false;
+      port->died_.store(true, kstd::MemoryOrder::release);
       nsrequest = kstd::exchange(port->nsrequest_, nullptr);
       while (Kmsg* k = port->messages_.front()) {
         port->messages_.remove(*k);
@@ -410,11 +411,8 @@ kern_return_t IpcSpace::copyout_right(TransitRight& right, mach_port_name_t* nam
   }
   SpinlockGuard g(lock);
   Port* port = right.port;
-  bool dead;
-  {
-    SpinlockGuard pg(port->lock);
-    dead = !port->active_;
-  }
+  // Without the port's lock: a live port may die the moment after either way.
+  const bool dead = port->died_.load(kstd::MemoryOrder::acquire);
   if (!active_ || (dead && right.type != MACH_MSG_TYPE_PORT_RECEIVE)) {
     // A send right to a dead port arrives as MACH_PORT_DEAD.
     release_transit_right(right);

@@ -155,7 +155,10 @@ IpcEntry* IpcSpace::lookup_locked(mach_port_name_t name) {
   else if (!chosen_names_.empty()) e = chosen_names_.find(name);
   if (!e) return nullptr;
   // A send or send-once right to a port that died is a dead name now.
-  if ((e->type & MACH_PORT_TYPE_SEND_RIGHTS) && !(e->type & MACH_PORT_TYPE_RECEIVE)) {
+  // (Looked at without the port's lock first: a port that is not dead yet
+  // may die the moment after, with the lock or without it.)
+  if ((e->type & MACH_PORT_TYPE_SEND_RIGHTS) && !(e->type & MACH_PORT_TYPE_RECEIVE) &&
+      e->port()->died_.load(kstd::MemoryOrder::acquire)) {
     Port* port = e->port();
     bool dead;
     {
