@@ -28,6 +28,18 @@ class RefCounted {
     kassert(old > 0 && old < kMaxRefs);  // no resurrection, no overflow
   }
 
+  // A new reference unless the last one already went (the object is being
+  // destroyed): for finding an object through a table or port that still
+  // points at it until its destruction unlinks it.
+  [[nodiscard]] bool try_ref() const {
+    uint32_t old = refs_.load(kstd::MemoryOrder::relaxed);
+    do {
+      if (old == 0) return false;
+      kassert(old < kMaxRefs);
+    } while (!refs_.compare_exchange(old, old + 1, kstd::MemoryOrder::relaxed, kstd::MemoryOrder::relaxed));
+    return true;
+  }
+
   // Drops one reference; the caller must not touch the object afterwards.
   void unref() const {
     // acq_rel rather than release plus a fence on the last drop: the same

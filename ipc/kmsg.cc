@@ -174,7 +174,7 @@ void Kmsg::free(Kmsg* k) {
 }
 
 Kmsg* Kmsg::reuse(Kmsg* k) {
-  kassert(k->accept_notify_ == nullptr);
+  kassert(k->accept_notify_ == nullptr && k->accept_ == nullptr);
   const uint32_t cls = k->size_class_;
   const mach_msg_size_t capacity = k->capacity_;
   kstd::destroy_at(k);
@@ -284,7 +284,7 @@ mach_msg_return_t kmsg_copyout(IpcSpace& space, Kmsg& k, mach_port_name_t receiv
     TransitRight so, previous;
     if (space.copyin_right(notify, MACH_MSG_TYPE_MAKE_SEND_ONCE, &so) == KERN_SUCCESS &&
         space.request_notification(reply_name, MACH_NOTIFY_DEAD_NAME, 1, so, &previous) != KERN_SUCCESS)
-      release_transit_right(so);
+      release_transit_right(so, /*used=*/true);  // the kernel's own right: no send-once notification
     release_transit_right(previous);
   }
   set_slot_name(b + 8, reply_name);

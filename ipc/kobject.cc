@@ -18,8 +18,11 @@
 
 ipc_space_ref_t convert_port_to_space(ipc_port_t port) {
   // The task cannot go while we hold its port's lock (kobject.h).
-  void* task = umach::ipc::kobject_of(port, umach::ipc::KObjectType::kTask,
-                                      [](void* t) { static_cast<umach::Task*>(t)->space().ref(); });
+  // The space outlives a dying task's last reference (the task holds it).
+  void* task = umach::ipc::kobject_of(port, umach::ipc::KObjectType::kTask, [](void* t) {
+    static_cast<umach::Task*>(t)->space().ref();
+    return true;
+  });
   return task ? &static_cast<umach::Task*>(task)->space() : nullptr;
 }
 
@@ -66,11 +69,10 @@ void kobject_port_destroy(RefPtr<Port> port) {
   destroy_receive_right(port.leak_ref());
 }
 
-void* kobject_of(Port* port, KObjectType type, void (*take)(void* object)) {
+void* kobject_of(Port* port, KObjectType type, bool (*take)(void* object)) {
   if (!port || port == kDeadPort) return nullptr;
   SpinlockGuard g(port->lock);
-  if (!port->active_ || port->kobject_type_ != type) return nullptr;
-  take(port->kobject_);
+  if (!port->active_ || port->kobject_type_ != type || !take(port->kobject_)) return nullptr;
   return port->kobject_;
 }
 

@@ -29,9 +29,11 @@ mach_port_name_t kobject_send_name(Port* port, IpcSpace& space);
 // Cuts the link to the object and destroys the receive right: every name
 // for the port becomes a dead name. Consumes the reference.
 void kobject_port_destroy(RefPtr<Port> port);
-// The object `port` stands for if it is of `type` (the caller takes its
-// reference in `take`, under the port's lock), or null.
-void* kobject_of(Port* port, KObjectType type, void (*take)(void* object));
+// The object `port` stands for if it is of `type` and `take` (called under
+// the port's lock) got a reference on it, or null. `take` fails for an
+// object whose last reference already went but whose port still points
+// at it until its destruction cuts the link.
+void* kobject_of(Port* port, KObjectType type, bool (*take)(void* object));
 
 // Serves `request` (copied in, its destination a kernel port). Consumes it.
 void kobject_server(Kmsg* request);

@@ -84,7 +84,12 @@ mach_msg_return_t queue_message(Kmsg* k, mach_msg_option_t option, mach_msg_time
         // A receive right queued inside its own queue (on itself, or on a
         // port whose right is queued on it...) could never be received:
         // the message is destroyed (the ports with it), and the send
-        // succeeds, as in GNU Mach.
+        // succeeds, as in GNU Mach. A slot reserved for it goes to the
+        // next waiting sender.
+        if (granted) {
+          --port->msgcount_;
+          port->grant_room_locked();
+        }
         port->lock.unlock();
         kmsg_destroy(k);
         return MACH_MSG_SUCCESS;

@@ -49,7 +49,7 @@ void MachThread::terminate() { ipc::kobject_port_destroy(kstd::move(self_)); }
 // mach.defs the kernel serves so far.
 thread_ref_t convert_port_to_thread(ipc_port_t port) {
   void* t = umach::ipc::kobject_of(port, umach::ipc::KObjectType::kThread,
-                                   [](void* thread) { static_cast<umach::MachThread*>(thread)->ref(); });
+                                   [](void* thread) { return static_cast<umach::MachThread*>(thread)->try_ref(); });
   return static_cast<thread_ref_t>(t);
 }
 
