@@ -172,16 +172,27 @@ Port* IpcSpace::cancel_request_locked(IpcEntry* e) {
   return notify;
 }
 
-void IpcSpace::entry_deleted_locked(IpcEntry* e, const Port* cancel) {
+bool IpcSpace::entry_deleted_locked(IpcEntry* e, const Port* cancel) {
+  if (!e->request) return false;
   Port* notify = cancel_request_locked(e);
-  if (!notify) return;
+  // The port died after the caller's lookup saw it alive (its death takes
+  // no lock of ours): the dead-name notification is out, and the name owes
+  // it a user reference.
+  if (!notify) return true;
   if (notify == cancel) {
     // MACH_SEND_CANCEL named the request's notify port: it goes silently.
     TransitRight r{notify, MACH_MSG_TYPE_PORT_SEND_ONCE, false};
     release_transit_right(r, /*used=*/true);
-    return;
+    return false;
   }
   notify_port_deleted(notify, e->name);
+  return false;
+}
+
+void IpcSpace::become_notified_dead_name_locked(IpcEntry* e) {
+  kassert(e->object == nullptr && !e->object_node.is_linked());
+  e->type = MACH_PORT_TYPE_DEAD_NAME;
+  e->urefs = 1;  // the dead-name notification's
 }
 
 void IpcSpace::drop_accept_locked(IpcEntry* e) {
@@ -191,11 +202,11 @@ void IpcSpace::drop_accept_locked(IpcEntry* e) {
   release_accept_request(a);
 }
 
-void IpcSpace::drop_rights_locked(IpcEntry* e, mach_port_type_t rights) {
+void IpcSpace::drop_rights_locked(IpcEntry* e, mach_port_type_t rights, bool releasing) {
   kassert((e->type & rights) == rights);
   // The name stops naming the port: before a receive right dies below, so
   // the requester hears port-deleted rather than dead-name (GNU Mach).
-  if (!(e->type & ~rights & MACH_PORT_TYPE_PORT_RIGHTS)) entry_deleted_locked(e);
+  const bool notified = !(e->type & ~rights & MACH_PORT_TYPE_PORT_RIGHTS) && entry_deleted_locked(e);
   if (rights & MACH_PORT_TYPE_SEND) {
     drop_accept_locked(e);
     // The entry's count of the send right leaves as a right in transit would.
@@ -229,10 +240,16 @@ void IpcSpace::drop_rights_locked(IpcEntry* e, mach_port_type_t rights) {
   }
   set_object_locked(e, nullptr);
   if (object) object->unref();
+  // Releasing the last reference of a right whose port just died leaves
+  // the dead name its notification promised, as GNU Mach's dealloc does
+  // (it sees the death first); destroying the name removes it.
+  if (notified && releasing && active_) return become_notified_dead_name_locked(e);
   free_entry_locked(e);
 }
 
-void IpcSpace::destroy_entry_locked(IpcEntry* e) { drop_rights_locked(e, e->type & MACH_PORT_TYPE_ALL_RIGHTS); }
+void IpcSpace::destroy_entry_locked(IpcEntry* e) {
+  drop_rights_locked(e, e->type & MACH_PORT_TYPE_ALL_RIGHTS, /*releasing=*/false);
+}
 
 kern_return_t IpcSpace::copyin_right(mach_port_name_t name, mach_msg_type_name_t disposition, TransitRight* out) {
   *out = TransitRight{};
@@ -293,9 +310,10 @@ kern_return_t IpcSpace::copyin_locked(IpcEntry* e, mach_msg_type_name_t disposit
           port->ref();
           set_object_locked(e, port);
         } else {
-          entry_deleted_locked(e, cancel);
+          const bool notified = entry_deleted_locked(e, cancel);
           set_object_locked(e, nullptr);  // the entry's reference goes with the right
-          free_entry_locked(e);
+          if (notified) become_notified_dead_name_locked(e);
+          else free_entry_locked(e);
         }
         return KERN_SUCCESS;
       }
@@ -316,11 +334,12 @@ kern_return_t IpcSpace::copyin_locked(IpcEntry* e, mach_msg_type_name_t disposit
       }
       if (!(t & MACH_PORT_TYPE_SEND_ONCE)) return KERN_INVALID_RIGHT;
       *out = TransitRight{e->port(), MACH_MSG_TYPE_PORT_SEND_ONCE, false};
-      entry_deleted_locked(e, cancel);
+      const bool notified = entry_deleted_locked(e, cancel);
       e->type = MACH_PORT_TYPE_NONE;
       e->urefs = 0;
       set_object_locked(e, nullptr);  // reference and count go with the right
-      free_entry_locked(e);
+      if (notified) become_notified_dead_name_locked(e);
+      else free_entry_locked(e);
       return KERN_SUCCESS;
     }
     case MACH_MSG_TYPE_MOVE_RECEIVE: {
@@ -338,7 +357,7 @@ kern_return_t IpcSpace::copyin_locked(IpcEntry* e, mach_msg_type_name_t disposit
         port->ref();  // the entry keeps its own for the send right
         set_object_locked(e, port);
       } else {
-        entry_deleted_locked(e, cancel);
+        (void)entry_deleted_locked(e, cancel);  // a receive right's port is alive: never notified
         set_object_locked(e, nullptr);
         free_entry_locked(e);
       }

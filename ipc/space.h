@@ -175,7 +175,9 @@ class IpcSpace : public RefCounted<IpcSpace> {
   void drop_spare_entry_locked() UMACH_REQUIRES(lock);
   kern_return_t grow_table_locked() UMACH_REQUIRES(lock);
   void set_object_locked(IpcEntry* entry, IpcObject* object) UMACH_REQUIRES(lock);
-  void drop_rights_locked(IpcEntry* entry, mach_port_type_t rights) UMACH_REQUIRES(lock);
+  // `releasing`: user references are being released (deallocate,
+  // mod_refs), not the name destroyed (destroy, task death).
+  void drop_rights_locked(IpcEntry* entry, mach_port_type_t rights, bool releasing = true) UMACH_REQUIRES(lock);
   void destroy_entry_locked(IpcEntry* entry) UMACH_REQUIRES(lock);
   kern_return_t allocate_object_locked(IpcEntry* entry, mach_port_right_t right) UMACH_REQUIRES(lock);
   // `cancel`: MACH_SEND_CANCEL's notify port (entry_deleted_locked).
@@ -186,8 +188,12 @@ class IpcSpace : public RefCounted<IpcSpace> {
   Port* cancel_request_locked(IpcEntry* entry) UMACH_REQUIRES(lock);
   // The entry is losing its last right to its port (still set): its
   // dead-name request becomes a port-deleted notification, or goes
-  // silently if its notify port is `cancel`.
-  void entry_deleted_locked(IpcEntry* entry, const Port* cancel = nullptr) UMACH_REQUIRES(lock);
+  // silently if its notify port is `cancel`. True if instead the port
+  // died after the caller's lookup and the request was answered with a
+  // dead-name notification: the name must then stay, as a dead name
+  // (become_notified_dead_name_locked, once its object is cleared).
+  [[nodiscard]] bool entry_deleted_locked(IpcEntry* entry, const Port* cancel = nullptr) UMACH_REQUIRES(lock);
+  void become_notified_dead_name_locked(IpcEntry* entry) UMACH_REQUIRES(lock);
   // The entry's send right goes: a forced message's msg-accepted
   // notification will carry MACH_PORT_NULL.
   void drop_accept_locked(IpcEntry* entry) UMACH_REQUIRES(lock);
