@@ -5,10 +5,10 @@
 #include "core/platform/platform.h"
 #include "core/kstd/utility.h"
 #include "core/sched/sched.h"
+#include "core/zone.h"
 #include "ipc/kmsg_copy.h"
 #include "ipc/kobject.h"
 #include "ipc/notify.h"
-#include "core/zone.h"
 
 namespace umach::ipc {
 namespace {
@@ -132,8 +132,6 @@ mach_msg_return_t queue_message(Kmsg* k, mach_msg_option_t option, mach_msg_time
   }
 }
 
-
-
 // Takes the oldest queued message of `port` (there is one), stamped with
 // the port's sequence number; with MACH_RCV_LARGE one larger than the
 // buffer stays queued and its size is reported.
@@ -162,8 +160,7 @@ mach_msg_return_t take_message_locked(Port* port, mach_msg_size_t rcv_size, mach
 enum class SetScan { kTaken, kNothing, kBusy, kDead };
 
 SetScan scan_set(PortSet* set, mach_msg_size_t rcv_size, mach_msg_option_t option, Kmsg** out,
-                 mach_msg_size_t* too_large, mach_port_name_t* member_name, mach_msg_return_t* mr,
-                 RefPtr<Port>* member) {
+                 mach_msg_size_t* too_large, mach_port_name_t* member_name, mach_msg_return_t* mr) {
   SpinlockGuard g(set->lock);
   if (!set->active_) return SetScan::kDead;
   bool busy = false;
@@ -178,7 +175,6 @@ SetScan scan_set(PortSet* set, mach_msg_size_t rcv_size, mach_msg_option_t optio
     }
     *mr = take_message_locked(&p, rcv_size, option, out, too_large);
     *member_name = p.receiver_name_;
-    *member = RefPtr<Port>::share(&p);
     p.lock.unlock();
     if (*mr == MACH_MSG_SUCCESS) {
       set->members_.remove(p);
@@ -197,8 +193,7 @@ mach_msg_return_t dequeue_from_set(PortSet* set, mach_msg_size_t rcv_size, mach_
   for (;;) {
     const uint64_t seen = set->arrivals_.load(kstd::MemoryOrder::acquire);
     mach_msg_return_t mr = MACH_MSG_SUCCESS;
-    RefPtr<Port> member;
-    switch (scan_set(set, rcv_size, option, out, too_large, member_name, &mr, &member)) {
+    switch (scan_set(set, rcv_size, option, out, too_large, member_name, &mr)) {
       case SetScan::kTaken:
         return mr;
       case SetScan::kDead:
