@@ -10,7 +10,8 @@
 // The contract grows with the issues that need it, on every backend at once.
 // Now: console, physical memory ranges at boot, per-CPU data, clock, the
 // machine's power and spin hints, the memory checker hooks (ASan on hosted),
-// kernel-thread contexts, the per-CPU one-shot timer, and idling.
+// kernel-thread contexts, the per-CPU one-shot timer, idling, and the
+// machine mappings of address spaces (pmaps).
 // `UserMode` (running user code, below) is met by the hosted backend only,
 // so it is not part of `Contract` yet: bare metal gains it with user mode on
 // real page tables, and then it joins.
@@ -180,9 +181,48 @@ concept UserMode = requires(typename P::UserFrame& f, const typename P::UserFram
   { P::frame_sanitise(f) } -> kstd::same_as<bool>;
 };
 
+// Machine mappings of address spaces. `Pmap` is the backend's state for one
+// address space; the VM (vm/) owns one per map and touches it only through
+// these calls, always under the VM lock (vm/vm_lock.h), so a backend needs no
+// locking of its own against the VM (hosted has its own lock, for the fault
+// path). The VM keeps its own record of which pages it entered where (the
+// pv lists of vm/page.h), so backends need no reverse maps. Protections are
+// VM_PROT_* bits (read 1, write 2, execute 4).
+//   pmap_create(parent): a new, empty pmap, or null when memory is short.
+//     `parent` (may be null) is the pmap of the address space the new one
+//     inherits memory from: hosted places the child in its parent's address
+//     range (DESIGN.md); bare metal ignores it.
+//   pmap_destroy(p): removes every mapping and frees p.
+//   pmap_min(p), pmap_max(p): the user addresses [min, max) p may map,
+//     page aligned.
+//   pmap_enter(p, va, pa, prot, access): maps the page at va to the physical
+//     page pa with prot (not VM_PROT_NONE), replacing any mapping there.
+//     `access` is the access that faulted (a hint: hosted emulates the
+//     referenced and modified bits from it). False when out of memory.
+//   pmap_protect(p, va, size, prot): sets the protection of the pages
+//     mapped in [va, va + size) to prot (the VM only lowers it);
+//     VM_PROT_NONE removes them.
+//   pmap_remove(p, va, size): removes the mappings in [va, va + size).
+//   pmap_extract(p, va): the physical page mapped at va, or kNoPhys.
+inline constexpr paddr_t kNoPhys = ~paddr_t{0};
+
+template <class P>
+concept PhysicalMaps = requires(typename P::Pmap* pp, typename P::Pmap& p, const typename P::Pmap& cp, uint64_t va,
+                                paddr_t pa, size_t size, unsigned prot) {
+  { P::pmap_create(pp) } -> kstd::same_as<typename P::Pmap*>;
+  { P::pmap_destroy(pp) } -> kstd::same_as<void>;
+  { P::pmap_min(cp) } -> kstd::same_as<uint64_t>;
+  { P::pmap_max(cp) } -> kstd::same_as<uint64_t>;
+  { P::pmap_enter(p, va, pa, prot, prot) } -> kstd::same_as<bool>;
+  { P::pmap_protect(p, va, size, prot) } -> kstd::same_as<void>;
+  { P::pmap_remove(p, va, size) } -> kstd::same_as<void>;
+  { P::pmap_extract(cp, va) } -> kstd::same_as<paddr_t>;
+};
+
 template <class P>
 concept Contract = Console<P> && BootMemory<P> && PerCpu<P> && Clock<P> && Machine<P> &&
-                   MemoryChecker<P> && ContextSwitch<P> && TimerAndIdle<P>;
+                   MemoryChecker<P> && ContextSwitch<P> && TimerAndIdle<P> &&
+                   PhysicalMaps<P>;
 
 }  // namespace platform
 }  // namespace umach

@@ -15,6 +15,10 @@
 #include "core/platform/contract.h"
 #include "platform/hosted/user/user_frame.h"
 
+namespace umach::hosted {
+class Pmap;  // platform/hosted/memory/pmap.h
+}
+
 // Which sanitizer the build uses. CMake defines both for every hosted
 // translation unit (platform/hosted/CMakeLists.txt), because the ones
 // compiled without sanitizers (context.cc, signal_entry.cc) must still know
@@ -162,6 +166,19 @@ struct Backend {
   static void frame_set_return(UserFrame& f, uint64_t v) { f.rax = v; }
   static void frame_init(UserFrame& f, uint64_t pc, uint64_t sp, uint64_t a0, uint64_t a1, uint64_t a2);
   static bool frame_sanitise(UserFrame& f);
+
+  // Machine mappings (platform/hosted/memory/pmap_backend.cc): the hosted
+  // Pmap of an address range (pmap.h); a new one gets a fresh window, or
+  // its parent's range when it inherits memory (address_window.h).
+  using Pmap = hosted::Pmap;
+  static Pmap* pmap_create(Pmap* parent);
+  static void pmap_destroy(Pmap* p);
+  static uint64_t pmap_min(const Pmap& p);
+  static uint64_t pmap_max(const Pmap& p);
+  static bool pmap_enter(Pmap& p, uint64_t va, paddr_t pa, unsigned prot, unsigned access);
+  static void pmap_protect(Pmap& p, uint64_t va, size_t size, unsigned prot);
+  static void pmap_remove(Pmap& p, uint64_t va, size_t size);
+  static paddr_t pmap_extract(const Pmap& p, uint64_t va);
 };
 
 static_assert(Contract<Backend>, "the hosted backend must meet the platform contract");
