@@ -8,13 +8,13 @@
 
 namespace umach::platform {
 
-using hosted::AddressRange;
+using ::umach::hosted::AddressRange;
 
 Backend::Pmap* Backend::pmap_create(Pmap* parent) {
-  Result<AddressRange*> range = hosted::range_for_new_task(parent ? &parent->range() : nullptr);
-  if (!range) return nullptr;
-  Pmap* p = new (std::nothrow) Pmap(**range);  // attaches: the pmap's own reference
-  (*range)->release_ref();                     // the creator's
+  Result<AddressRange*> range = ::umach::hosted::range_for_new_task(parent ? &parent->range() : nullptr);
+  if (!range.ok()) return nullptr;
+  Pmap* p = new (std::nothrow) Pmap(*range.value());  // attaches: the pmap's own reference
+  range.value()->release_ref();                       // the creator's
   return p;
 }
 
@@ -36,7 +36,7 @@ void Backend::pmap_remove(Pmap& p, uint64_t va, size_t size) { p.remove(va, size
 
 paddr_t Backend::pmap_extract(const Pmap& p, uint64_t va) {
   Result<paddr_t> pa = p.extract(va);
-  return pa ? *pa : kNoPhys;
+  return pa.ok() ? pa.value() : kNoPhys;
 }
 
 }  // namespace umach::platform

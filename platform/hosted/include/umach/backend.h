@@ -170,7 +170,7 @@ struct Backend {
   // Machine mappings (platform/hosted/memory/pmap_backend.cc): the hosted
   // Pmap of an address range (pmap.h); a new one gets a fresh window, or
   // its parent's range when it inherits memory (address_window.h).
-  using Pmap = hosted::Pmap;
+  using Pmap = ::umach::hosted::Pmap;
   static Pmap* pmap_create(Pmap* parent);
   static void pmap_destroy(Pmap* p);
   static uint64_t pmap_min(const Pmap& p);
