@@ -25,6 +25,8 @@
 //   kRunQueue       one CPU's run queue                          kThread, kTimerQueue
 //   kKernelStacks   the pool of free kernel stacks               (alone)
 //   kThreadList     the list of all threads (debuggers walk it)  (alone)
+//   kVm             the VM: every map, object, page, pv entry and (outermost of the VM's; never
+//                   copy (vm/vm_lock.h)                         inside an IPC lock)
 //   kAddressWindows the hosted allocator of address windows      (alone)
 //   kAddressRange   one hosted address range's residency         (outermost of the two)
 //   kPmap           one pmap's entries, runs and LRU (makes      kAddressRange
@@ -51,10 +53,11 @@ enum class LockRank : unsigned {
   kRunQueue = 8,
   kKernelStacks = 9,
   kThreadList = 10,
-  kAddressWindows = 11,
-  kAddressRange = 12,
-  kPmap = 13,
-  kZoneRegistry = 14,
+  kVm = 11,
+  kAddressWindows = 12,
+  kAddressRange = 13,
+  kPmap = 14,
+  kZoneRegistry = 15,
   kZone = 20,
   kPageAllocator = 30,
   kTest = 900,

@@ -1,6 +1,8 @@
 // core/selftest.cc: the self-test runner (see selftest.h).
 #include "core/selftest.h"
 
+#include "vm/page.h"
+
 #include "core/log.h"
 #include "core/page_alloc.h"
 #include "core/sched/kstack.h"
@@ -43,6 +45,7 @@ bool contains(const char* s, const char* part) {
 // Caches hold memory that is free in all but name; empty them before counting.
 void drain_caches() {
   sched::kstack_drain();
+  vm::drain();  // the VM's free-page queue (before the zones: it frees VmPages)
   ZoneRegistry::drain_all();
 }
 

@@ -17,6 +17,9 @@
 
 namespace umach {
 class MachThread;
+namespace vm {
+class VmMap;
+}  // namespace vm
 namespace ipc {
 class IpcSpace;
 }  // namespace ipc
@@ -31,3 +34,9 @@ void space_deallocate(ipc_space_ref_t space);
 using thread_ref_t = umach::MachThread*;
 thread_ref_t convert_port_to_thread(ipc_port_t port);
 void thread_deallocate(thread_ref_t thread);
+
+// The address space of the task a task port stands for, or null (a dead
+// task, another kind of port, a task with no map) (vm/vm_server.cc).
+using vm_map_ref_t = umach::vm::VmMap*;
+vm_map_ref_t convert_port_to_map(ipc_port_t port);
+void vm_map_deallocate(vm_map_ref_t map);

@@ -27,6 +27,7 @@
 namespace umach {
 
 using paddr_t = uint64_t;  // a physical address: an offset into the machine's RAM
+inline constexpr paddr_t kNoPhys = ~paddr_t{0};  // "no page" (pmap_extract)
 
 // A range of RAM the kernel may use, reported once at boot. After boot the
 // core's page allocator owns every page in these ranges.
@@ -204,7 +205,6 @@ concept UserMode = requires(typename P::UserFrame& f, const typename P::UserFram
 //     VM_PROT_NONE removes them.
 //   pmap_remove(p, va, size): removes the mappings in [va, va + size).
 //   pmap_extract(p, va): the physical page mapped at va, or kNoPhys.
-inline constexpr paddr_t kNoPhys = ~paddr_t{0};
 
 template <class P>
 concept PhysicalMaps = requires(typename P::Pmap* pp, typename P::Pmap& p, const typename P::Pmap& cp, uint64_t va,

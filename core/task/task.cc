@@ -10,7 +10,7 @@ namespace {
 [[clang::no_destroy]] constinit TypedZone<Task> g_tasks("task");
 }  // namespace
 
-Result<RefPtr<Task>> Task::create() {
+Result<RefPtr<Task>> Task::create(RefPtr<vm::VmMap> map) {
   Task* t = g_tasks.create();
   if (!t) return Error{KERN_RESOURCE_SHORTAGE};
   RefPtr<Task> task = RefPtr<Task>::adopt(t);
@@ -19,6 +19,7 @@ Result<RefPtr<Task>> Task::create() {
   auto port = ipc::kobject_port_create(ipc::KObjectType::kTask, t);
   if (!port.ok()) return Error{port.error()};
   task->space_ = space.value();
+  task->map_ = kstd::move(map);
   task->self_ = port.value();
   return task;
 }

@@ -12,12 +12,14 @@
 #include "core/result.h"
 #include "ipc/port.h"
 #include "ipc/space.h"
+#include "vm/map.h"
 
 namespace umach {
 
 class Task : public RefCounted<Task> {
  public:
-  [[nodiscard]] static Result<RefPtr<Task>> create();
+  // A task with `map` as its address space (none: IPC-only tasks of tests).
+  [[nodiscard]] static Result<RefPtr<Task>> create(RefPtr<vm::VmMap> map = {});
   static void last_reference_dropped(Task* task);
   Task() = default;  // use create()
   ~Task();
@@ -26,6 +28,8 @@ class Task : public RefCounted<Task> {
 
   ipc::IpcSpace& space() { return *space_; }
   ipc::Port* port() { return self_.get(); }
+  // Its address space (set at creation, kept until the task goes), or null.
+  vm::VmMap* map() { return map_.get(); }
 
   // mach_task_self: a send right to the task's port in its own space (one
   // more user reference each call), or MACH_PORT_NULL when the task ended.
@@ -40,6 +44,7 @@ class Task : public RefCounted<Task> {
  private:
   RefPtr<ipc::IpcSpace> space_;
   RefPtr<ipc::Port> self_;
+  RefPtr<vm::VmMap> map_;
   Canary<0x5441534bu> canary_;  // "TASK"
 };
 

@@ -31,6 +31,8 @@ ipc_space_ref_t convert_port_to_space(ipc_port_t) { return nullptr; }
 void space_deallocate(ipc_space_ref_t) {}
 thread_ref_t convert_port_to_thread(ipc_port_t port) { return reinterpret_cast<thread_ref_t>(port); }
 void thread_deallocate(thread_ref_t) {}
+vm_map_ref_t convert_port_to_map(ipc_port_t) { return nullptr; }
+void vm_map_deallocate(vm_map_ref_t) {}
 
 namespace umach::kserver {
 

@@ -1,0 +1,258 @@
+// vm/copy.cc: see copy.h.
+#include "vm/copy.h"
+
+#include "core/kstd/cstring.h"
+#include "core/zone.h"
+#include "vm/fault.h"
+
+namespace umach::vm {
+namespace {
+
+[[clang::no_destroy]] constinit TypedZone<VmMapCopy> g_copies("vm.copy");
+
+void append(VmMapCopy* copy, VmMapEntry*& tail, VmMapEntry* e) {
+  e->next_in_copy = nullptr;
+  if (tail)
+    tail->next_in_copy = e;
+  else
+    copy->entries = e;
+  tail = e;
+}
+
+// The copy's entry holding relative address `at`, or null.
+VmMapEntry* copy_entry_at(VmMapCopy* copy, uint64_t at) {
+  for (VmMapEntry* e = copy->entries; e; e = e->next_in_copy)
+    if (e->start <= at && at < e->end) return e;
+  return nullptr;
+}
+
+// The page the copy shows at relative page address `at` (null: zeros).
+VmPage* copy_page_at(VmMapCopy* copy, uint64_t at) UMACH_REQUIRES(g_vm_lock) {
+  VmMapEntry* e = copy_entry_at(copy, at);
+  if (!e || !e->object) return nullptr;
+  return e->object->chain_lookup(e->offset + (at - e->start));
+}
+
+// Copies one source entry (already clipped to the range) into a new entry.
+VmMapEntry* copy_entry(VmMap& map, VmMapEntry* e) UMACH_REQUIRES(g_vm_lock) {
+  VmMapEntry* c = entry_create();
+  if (!c) return nullptr;
+  c->start = e->start;
+  c->end = e->end;
+  VmObject* o = e->object;
+  if (!o) return c;  // untouched zero-fill memory: the copy is zero fill too
+  if (e->needs_copy) {
+    // Already shared copy-on-write: nobody writes that object any more.
+    o->reference();
+    c->object = o;
+    c->offset = e->offset;
+    c->needs_copy = true;
+  } else if (e->wired_count || o->copy_strategy() == MEMORY_OBJECT_COPY_NONE) {
+    // Wired pages stay where they are and stay writable: copy them now.
+    c->object = VmObject::copy_slowly(o, e->offset, e->size());
+    if (!c->object) {
+      entry_destroy(c);
+      return nullptr;
+    }
+  } else if (o->copy_strategy() == MEMORY_OBJECT_COPY_TEMPORARY && !e->is_shared) {
+    // Symmetric: both sides copy on their next write.
+    map_protect_mappings(map, e->start, e->end, VM_PROT_ALL & ~VM_PROT_WRITE);
+    e->needs_copy = true;
+    o->reference();
+    c->object = o;
+    c->offset = e->offset;
+    c->needs_copy = true;
+  } else {
+    // COPY_DELAY (and CALL, with no pager yet), or memory others write.
+    c->object = VmObject::copy_delayed(o);
+    if (!c->object) {
+      entry_destroy(c);
+      return nullptr;
+    }
+    c->offset = e->offset;
+    c->needs_copy = true;
+  }
+  return c;
+}
+
+}  // namespace
+
+size_t live_copies() { return g_copies.live(); }
+
+Result<VmMapCopy*> copyin(VmMap& map, uint64_t addr, uint64_t size, bool destroy) {
+  if (size == 0) return static_cast<VmMapCopy*>(nullptr);
+  if (addr + size < addr) return Error{KERN_INVALID_ADDRESS};
+  const uint64_t start = page_trunc(addr), end = page_round(addr + size);
+  if (start < map.min() || end > map.max() || end < start) return Error{KERN_INVALID_ADDRESS};
+  SpinlockGuard hold(g_vm_lock);
+  if (!map.covered(start, end)) return Error{KERN_INVALID_ADDRESS};
+  for (VmMapEntry* e = map.lookup(start); e && e->start < end; e = map.next(*e))
+    if (!(e->protection & VM_PROT_READ)) return Error{KERN_PROTECTION_FAILURE};
+  if (!map.clip(start) || !map.clip(end)) return Error{KERN_RESOURCE_SHORTAGE};
+  VmMapCopy* copy = g_copies.create();
+  if (!copy) return Error{KERN_RESOURCE_SHORTAGE};
+  copy->offset = addr - start;
+  copy->size = size;
+  VmMapEntry* tail = nullptr;
+  if (destroy) {
+    map_unmap(map, start, end);
+    for (VmMapEntry* e = map.lookup(start); e && e->start < end;) {
+      VmMapEntry* next = map.next(*e);
+      map.unlink(e);
+      if (e->wired_count && e->object) {
+        for (uint64_t off = e->offset; off < e->offset + e->size(); off += kPageSize)
+          if (VmPage* p = e->object->lookup(off); p && p->wire_count) --p->wire_count;
+      }
+      e->wired_count = 0;
+      e->is_shared = false;
+      e->start -= start;
+      e->end -= start;
+      append(copy, tail, e);
+      e = next;
+    }
+    // A moved entry whose object others write directly (shared) must not
+    // be written in place by the receiver: it becomes a delayed copy.
+    for (VmMapEntry* e = copy->entries; e; e = e->next_in_copy) {
+      if (!e->object || e->needs_copy || e->object->ref_count() == 1) continue;
+      VmObject* c = VmObject::copy_delayed(e->object);
+      if (!c) {
+        discard_locked(copy);
+        return Error{KERN_RESOURCE_SHORTAGE};
+      }
+      VmObject::deallocate(e->object);
+      e->object = c;
+      e->needs_copy = true;
+    }
+    return copy;
+  }
+  for (VmMapEntry* e = map.lookup(start); e && e->start < end; e = map.next(*e)) {
+    VmMapEntry* c = copy_entry(map, e);
+    if (!c) {
+      discard_locked(copy);
+      return Error{KERN_RESOURCE_SHORTAGE};
+    }
+    c->start -= start;
+    c->end -= start;
+    append(copy, tail, c);
+  }
+  return copy;
+}
+
+Result<uint64_t> copyout(VmMap& map, VmMapCopy* copy) {
+  if (!copy) return uint64_t{0};
+  const uint64_t span = page_round(copy->offset + copy->size);
+  SpinlockGuard hold(g_vm_lock);
+  if (map.virtual_size() + span > map.size_limit()) return Error{KERN_NO_SPACE};
+  uint64_t addr = UMACH_TRY(map.find_space(map.min(), span, 0));
+  for (VmMapEntry* e = copy->entries; e;) {
+    VmMapEntry* next = e->next_in_copy;
+    e->next_in_copy = nullptr;
+    e->start += addr;
+    e->end += addr;
+    e->protection = VM_PROT_DEFAULT;
+    e->max_protection = VM_PROT_ALL;
+    e->inheritance = VM_INHERIT_DEFAULT;
+    e->is_shared = false;
+    e->wired_count = 0;
+    map.insert(e);
+    e = next;
+  }
+  // Holes in the copy (none today: copyin refuses them) would be free space.
+  uint64_t result = addr + copy->offset;
+  g_copies.destroy(copy);
+  return result;
+}
+
+kern_return_t overwrite(VmMap& map, uint64_t addr, VmMapCopy* copy) {
+  if (!copy) return KERN_SUCCESS;
+  if (addr & (kPageSize - 1) || copy->offset != 0 || copy->size & (kPageSize - 1)) return KERN_INVALID_ARGUMENT;
+  const uint64_t end = addr + copy->size;
+  if (end < addr || addr < map.min() || end > map.max()) return KERN_INVALID_ADDRESS;
+  SpinlockGuard hold(g_vm_lock);
+  if (!map.covered(addr, end)) return KERN_INVALID_ADDRESS;
+  for (VmMapEntry* e = map.lookup(addr); e && e->start < end; e = map.next(*e))
+    if (!(e->protection & VM_PROT_WRITE)) return KERN_PROTECTION_FAILURE;
+  for (uint64_t at = 0; at < copy->size; at += kPageSize) {
+    VmPage* dst = nullptr;
+    kern_return_t kr = fault_locked(map, addr + at, VM_PROT_WRITE, false, false, &dst);
+    if (kr != KERN_SUCCESS) return kr;  // only a shortage: earlier pages are written (as GNU Mach)
+    // The copy's source page is read after the destination was resolved:
+    // for vm_copy within one map, the copy shares pages copy-on-write with
+    // the source, and resolving the destination never changes them.
+    VmPage* src = copy_page_at(copy, at);
+    if (src != dst) {
+      if (src)
+        kstd::memcpy(dst->data(), src->data(), kPageSize);
+      else
+        kstd::memset(dst->data(), 0, kPageSize);
+    }
+  }
+  discard_locked(copy);
+  return KERN_SUCCESS;
+}
+
+void discard_locked(VmMapCopy* copy) {
+  if (!copy) return;
+  for (VmMapEntry* e = copy->entries; e;) {
+    VmMapEntry* next = e->next_in_copy;
+    e->next_in_copy = nullptr;
+    entry_destroy(e);
+    e = next;
+  }
+  g_copies.destroy(copy);
+}
+
+void discard(VmMapCopy* copy) {
+  if (!copy) return;
+  SpinlockGuard hold(g_vm_lock);
+  discard_locked(copy);
+}
+
+Result<VmMapCopy*> copy_from_buffer(const void* data, size_t n) {
+  if (n == 0) return static_cast<VmMapCopy*>(nullptr);
+  SpinlockGuard hold(g_vm_lock);
+  const uint64_t span = page_round(n);
+  VmObject* o = VmObject::create(span);
+  VmMapEntry* e = o ? entry_create() : nullptr;
+  VmMapCopy* copy = e ? g_copies.create() : nullptr;
+  if (!copy) {
+    if (e) entry_destroy(e);
+    if (o) VmObject::deallocate(o);
+    return Error{KERN_RESOURCE_SHORTAGE};
+  }
+  e->start = 0;
+  e->end = span;
+  e->object = o;
+  copy->entries = e;
+  copy->size = n;
+  for (uint64_t at = 0; at < n; at += kPageSize) {
+    VmPage* p = page_grab(false);
+    if (!p) {
+      discard_locked(copy);
+      return Error{KERN_RESOURCE_SHORTAGE};
+    }
+    size_t len = n - at < kPageSize ? n - at : kPageSize;
+    kstd::memcpy(p->data(), static_cast<const char*>(data) + at, len);
+    if (len < kPageSize) kstd::memset(static_cast<char*>(p->data()) + len, 0, kPageSize - len);
+    o->insert(p, at);
+  }
+  return copy;
+}
+
+void copy_read(VmMapCopy* copy, uint64_t at, void* buf, size_t n) {
+  SpinlockGuard hold(g_vm_lock);
+  size_t done = 0;
+  while (done < n) {
+    uint64_t pos = copy->offset + at + done;
+    uint64_t in_page = pos & (kPageSize - 1);
+    size_t len = n - done < kPageSize - in_page ? n - done : kPageSize - in_page;
+    VmPage* p = copy_page_at(copy, pos - in_page);
+    if (p)
+      kstd::memcpy(static_cast<char*>(buf) + done, static_cast<char*>(p->data()) + in_page, len);
+    else
+      kstd::memset(static_cast<char*>(buf) + done, 0, len);
+    done += len;
+  }
+}
+
+}  // namespace umach::vm

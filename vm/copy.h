@@ -1,0 +1,55 @@
+// vm/copy.h: copies of memory in transit (Mach's vm_map_copy): what
+// vm_read returns, vm_write and vm_copy take, and what an out-of-line
+// region of a message is while the message is queued.
+//
+// A VmMapCopy is a list of map entries detached from any map, with
+// addresses relative to the copy's first page, plus where the data starts
+// in that page and its size in bytes. copyin() takes one from a map by each
+// entry's copy strategy (vm/object.h) — copy-on-write for anonymous and
+// COPY_DELAY memory, a physical copy for COPY_NONE or wired memory — or,
+// with `destroy` (msgt_deallocate), moves the entries out of the map.
+// copyout() puts one into a map at a free address, copy-on-write still.
+// overwrite() copies one over mapped, writable memory page by page through
+// the physical pages (vm_write, vm_copy): the destination keeps its
+// entries, protections and sharing, as GNU Mach's copy_overwrite does for
+// memory that is shared or wired, and it works for any map, resident or not.
+//
+// A copy of size 0 is the null copy (nullptr): copyout gives address 0.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/result.h"
+#include "vm/map.h"
+
+namespace umach::vm {
+
+struct VmMapCopy {
+  uint64_t offset = 0;  // of the data in the first page
+  uint64_t size = 0;    // bytes of data
+  VmMapEntry* entries = nullptr;  // by next_in_copy, addresses from 0
+};
+
+// Errors: KERN_INVALID_ADDRESS (outside the map, or a hole),
+// KERN_PROTECTION_FAILURE (not readable), KERN_RESOURCE_SHORTAGE.
+Result<VmMapCopy*> copyin(VmMap& map, uint64_t addr, uint64_t size, bool destroy) UMACH_EXCLUDES(g_vm_lock);
+// The address the data lands at (the copy is consumed), or KERN_NO_SPACE
+// (the copy is not).
+Result<uint64_t> copyout(VmMap& map, VmMapCopy* copy) UMACH_EXCLUDES(g_vm_lock);
+// Errors (the copy is then not consumed): KERN_INVALID_ARGUMENT (addr or
+// the data not page aligned, as GNU Mach), KERN_INVALID_ADDRESS,
+// KERN_PROTECTION_FAILURE, KERN_RESOURCE_SHORTAGE.
+kern_return_t overwrite(VmMap& map, uint64_t addr, VmMapCopy* copy) UMACH_EXCLUDES(g_vm_lock);
+void discard(VmMapCopy* copy) UMACH_EXCLUDES(g_vm_lock);
+void discard_locked(VmMapCopy* copy) UMACH_REQUIRES(g_vm_lock);
+
+// A copy holding `n` bytes from a kernel buffer (replies the kernel makes:
+// mach_port_names). KERN_RESOURCE_SHORTAGE.
+Result<VmMapCopy*> copy_from_buffer(const void* data, size_t n) UMACH_EXCLUDES(g_vm_lock);
+// Reads n bytes at `at` of the copy's data (out-of-line port arrays).
+void copy_read(VmMapCopy* copy, uint64_t at, void* buf, size_t n) UMACH_EXCLUDES(g_vm_lock);
+
+size_t live_copies();
+
+}  // namespace umach::vm

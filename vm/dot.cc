@@ -1,0 +1,90 @@
+// vm/dot.cc: see dot.h.
+#include "vm/dot.h"
+
+#include <stdarg.h>
+
+#include "core/log.h"
+
+namespace umach::vm {
+namespace {
+
+class Out {
+ public:
+  Out(char* buf, size_t cap) : buf_(buf), cap_(cap) {
+    if (cap_) buf_[0] = 0;
+  }
+  void operator()(const char* fmt, ...) __attribute__((format(printf, 2, 3))) {
+    size_t room = len_ < cap_ ? cap_ - len_ : 0;
+    va_list ap;
+    va_start(ap, fmt);
+    len_ += kvsnprintf(room ? buf_ + len_ : nullptr, room, fmt, ap);
+    va_end(ap);
+  }
+  size_t len() const { return len_; }
+
+ private:
+  char* buf_;
+  size_t cap_;
+  size_t len_ = 0;
+};
+
+const char* prot_str(unsigned p) {
+  static const char* const names[] = {"---", "r--", "-w-", "rw-", "--x", "r-x", "-wx", "rwx"};
+  return names[p & 7];
+}
+
+const char* strategy_str(int s) {
+  switch (s) {
+    case MEMORY_OBJECT_COPY_NONE: return "none";
+    case MEMORY_OBJECT_COPY_CALL: return "call";
+    case MEMORY_OBJECT_COPY_DELAY: return "delay";
+    default: return "temporary";
+  }
+}
+
+// Each object once: a small visited list (dumps are for debugging; chains
+// are short and maps modest).
+constexpr size_t kMaxObjects = 512;
+
+}  // namespace
+
+size_t dump_dot(VmMap& map, char* buf, size_t cap) {
+  Out out(buf, cap);
+  SpinlockGuard hold(g_vm_lock);
+  const VmObject* seen[kMaxObjects];
+  size_t nseen = 0;
+  auto visit = [&](VmObject* o) {
+    for (size_t i = 0; i < nseen; ++i)
+      if (seen[i] == o) return false;
+    if (nseen < kMaxObjects) seen[nseen++] = o;
+    return true;
+  };
+  out("digraph vm_map {\n  rankdir=LR;\n  node [shape=box, fontname=monospace];\n");
+  for (VmMapEntry* e = map.first(); e; e = map.next(*e)) {
+    out("  e%llx [label=\"%llx-%llx %s/%s%s%s%s\"];\n", (unsigned long long)e->start, (unsigned long long)e->start,
+        (unsigned long long)e->end, prot_str(e->protection), prot_str(e->max_protection),
+        e->needs_copy ? " needs_copy" : "", e->is_shared ? " shared" : "", e->wired_count ? " wired" : "");
+    if (!e->object) continue;
+    out("  e%llx -> o%u [label=\"+%llx\"];\n", (unsigned long long)e->start, e->object->id(),
+        (unsigned long long)e->offset);
+    for (VmObject* o = e->object; o && visit(o); o = o->shadow()) {
+      out("  o%u [shape=ellipse, label=\"object %u\\n%llu KiB, %zu pages\\n%s, refs %u\"];\n", o->id(), o->id(),
+          (unsigned long long)(o->size() >> 10), o->resident_count(), strategy_str(o->copy_strategy()),
+          o->ref_count());
+      if (o->shadow())
+        out("  o%u -> o%u [label=\"shadow +%llx\"];\n", o->id(), o->shadow()->id(),
+            (unsigned long long)o->shadow_offset());
+      if (o->copy()) out("  o%u -> o%u [style=dashed, label=\"copy\"];\n", o->id(), o->copy()->id());
+    }
+  }
+  out("}\n");
+  return out.len();
+}
+
+}  // namespace umach::vm
+
+extern "C" void vm_dump_dot_for_gdb(umach::vm::VmMap* map) {
+  static char buf[64 << 10];
+  size_t n = umach::vm::dump_dot(*map, buf, sizeof buf);
+  umach::klog("%s%s", buf, n >= sizeof buf ? "... (cut)\n" : "");
+}

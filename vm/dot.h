@@ -1,0 +1,21 @@
+// vm/dot.h: a map and its object graph as Graphviz dot, for debugging:
+// entries (range, protection, needs_copy), the objects they refer to, each
+// object's shadow (with offset) and copy links, and resident page counts.
+// `umach --vm-dot` prints a task program's map after it ran; the gdb helper's
+// `mach-vm-dot MAP` calls vm_dump_dot_for_gdb.
+#pragma once
+
+#include <stddef.h>
+
+#include "vm/map.h"
+
+namespace umach::vm {
+
+// Writes the graph into buf (NUL-terminated, cut at cap); returns the
+// length the whole graph needs.
+size_t dump_dot(VmMap& map, char* buf, size_t cap) UMACH_EXCLUDES(g_vm_lock);
+
+}  // namespace umach::vm
+
+// For gdb (`call vm_dump_dot_for_gdb(map)`): prints the graph to the console.
+extern "C" void vm_dump_dot_for_gdb(umach::vm::VmMap* map);

@@ -1,0 +1,101 @@
+// vm/fault.cc: see fault.h.
+#include "vm/fault.h"
+
+#include "core/kstd/cstring.h"
+
+namespace umach::vm {
+
+kern_return_t fault_locked(VmMap& map, uint64_t va, unsigned access, bool enter, bool wire, VmPage** out) {
+  va = page_trunc(va);
+  VmMapEntry* e = map.lookup(va);
+  if (!e) return KERN_INVALID_ADDRESS;
+  if (access & ~unsigned{e->protection}) return KERN_PROTECTION_FAILURE;
+  const bool write = access & VM_PROT_WRITE;
+  if (!map.ensure_object(e)) return KERN_RESOURCE_SHORTAGE;
+  if (write && !map.resolve_needs_copy(e)) return KERN_RESOURCE_SHORTAGE;
+  ++g_counters.faults;
+
+  VmObject* first = e->object;
+  const uint64_t off = e->offset + (va - e->start);
+  VmObject* where = nullptr;
+  VmPage* p = first->chain_lookup(off, &where);
+  unsigned prot = e->protection;
+  bool copied_up = false;
+  if (p && where == first) {
+    if (write) {
+      if (!first->push_to_copy(off, p)) return KERN_RESOURCE_SHORTAGE;
+    } else if (e->needs_copy || !first->copy_has(off)) {
+      prot &= ~unsigned{VM_PROT_WRITE};
+    }
+  } else if (write || !p) {
+    // Copy-on-write from below, or zero fill: the top object gets its own
+    // page. A read of a hole fills too (the page is needed anyway), and
+    // the copy's view does not change then (zeros either way).
+    VmPage* n = page_grab(p == nullptr);
+    if (!n) return KERN_RESOURCE_SHORTAGE;
+    if (p) kstd::memcpy(n->data(), p->data(), kPageSize);
+    if (write && !first->push_to_copy(off, p)) {
+      page_release(n);
+      return KERN_RESOURCE_SHORTAGE;
+    }
+    if (p) {
+      ++g_counters.cow_faults;
+      copied_up = true;
+    } else {
+      ++g_counters.zero_fill;
+    }
+    first->insert(n, off);
+    p = n;
+    if (!write && (e->needs_copy || !first->copy_has(off))) prot &= ~unsigned{VM_PROT_WRITE};
+  } else {
+    // A read of a page further down: shared, so read-only.
+    prot &= ~unsigned{VM_PROT_WRITE};
+  }
+  if (enter && !page_enter(map, va, p, prot, access)) return KERN_RESOURCE_SHORTAGE;
+  if (wire) ++p->wire_count;
+  if (out) *out = p;
+  // The page copied up may have been the last thing the chain below
+  // provided here.
+  if (copied_up) first->collapse();
+  return KERN_SUCCESS;
+}
+
+kern_return_t vm_fault(VmMap& map, uint64_t va, unsigned access) {
+  SpinlockGuard hold(g_vm_lock);
+  return fault_locked(map, va, access, true, false, nullptr);
+}
+
+namespace {
+
+template <class Fn>
+kern_return_t for_each_piece(VmMap& map, uint64_t va, size_t n, unsigned access, Fn&& fn) {
+  SpinlockGuard hold(g_vm_lock);
+  size_t done = 0;
+  while (done < n) {
+    uint64_t at = va + done;
+    size_t in_page = kPageSize - (at & (kPageSize - 1));
+    size_t len = n - done < in_page ? n - done : in_page;
+    VmPage* p = nullptr;
+    kern_return_t kr = fault_locked(map, at, access, false, false, &p);
+    if (kr != KERN_SUCCESS) return kr;
+    fn(static_cast<char*>(p->data()) + (at & (kPageSize - 1)), done, len);
+    done += len;
+  }
+  return KERN_SUCCESS;
+}
+
+}  // namespace
+
+kern_return_t map_read(VmMap& map, uint64_t va, void* buf, size_t n) {
+  return for_each_piece(map, va, n, VM_PROT_READ, [&](const char* page, size_t done, size_t len) {
+    kstd::memcpy(static_cast<char*>(buf) + done, page, len);
+  });
+}
+
+kern_return_t map_write(VmMap& map, uint64_t va, const void* buf, size_t n) {
+  return for_each_piece(map, va, n, VM_PROT_WRITE, [&](char* page, size_t done, size_t len) {
+    kstd::memcpy(page, static_cast<const char*>(buf) + done, len);
+  });
+}
+
+}  // namespace umach::vm

@@ -1,0 +1,45 @@
+// vm/fault.h: resolving a fault (Mach's vm_fault).
+//
+// vm_fault(map, va, access): the page at va is made present in map's pmap
+// with at most the entry's protection, so that `access` succeeds:
+//   - the entry's object is made if it has none (zero-fill memory);
+//   - a write to an entry with needs_copy first puts a shadow object over
+//     its object (vm/map.h);
+//   - the shadow chain is walked from the entry's object; a page found in
+//     the top object is entered as it is; one found further down is
+//     entered read-only for a read, and copied up into the top object for
+//     a write (copy-on-write); a page found nowhere is zero-filled in the
+//     top object;
+//   - before the top object's page at that offset changes (a write, or a
+//     copy landing over what showed through), the copy-object push gives
+//     the object's copy (COPY_DELAY) the old contents;
+//   - a page is entered writable only if the write needs nothing more: no
+//     needs_copy, and the object's copy already has its own page there.
+// Errors: KERN_INVALID_ADDRESS (no entry), KERN_PROTECTION_FAILURE (the
+// entry forbids the access), KERN_RESOURCE_SHORTAGE (no memory; nothing
+// changed that matters: the fault can be retried).
+#pragma once
+
+#include <stdint.h>
+
+#include "mach/kern_return.h"
+#include "vm/map.h"
+
+namespace umach::vm {
+
+kern_return_t vm_fault(VmMap& map, uint64_t va, unsigned access) UMACH_EXCLUDES(g_vm_lock);
+
+// The same under the lock. `enter`: map the page (a user fault); without
+// it the kernel only wants the page (to read or write it through the
+// direct map: vm_write, copies into a task that is not resident).
+// `wire`: the page gains a wiring. The page is stored in *out if given.
+kern_return_t fault_locked(VmMap& map, uint64_t va, unsigned access, bool enter, bool wire, VmPage** out)
+    UMACH_REQUIRES(g_vm_lock);
+
+// Kernel access to a map's memory through its physical pages, page by
+// page (faulting them in as a user access would, never through the
+// task's mappings). KERN_* as vm_fault.
+kern_return_t map_read(VmMap& map, uint64_t va, void* buf, size_t n) UMACH_EXCLUDES(g_vm_lock);
+kern_return_t map_write(VmMap& map, uint64_t va, const void* buf, size_t n) UMACH_EXCLUDES(g_vm_lock);
+
+}  // namespace umach::vm

@@ -1,0 +1,133 @@
+// vm/object.h: memory objects as the kernel holds them (Mach's vm_object).
+//
+// A VmObject is a sparse array of resident pages by offset (an AVL tree),
+// backed by its shadow: an offset missing here reads through to
+// `shadow` at offset + shadow_offset, down the chain, and reads as zero
+// when no object of the chain has it (anonymous memory; pagers come with
+// the pagers issue and will sit at a chain's bottom).
+//
+// Copy strategies (memory_object.h, GNU Mach's values):
+//   COPY_NONE (0): a copy is made at once, page by page (copy_slowly).
+//   COPY_CALL (1): the pager is asked; with no pager yet it behaves as
+//     COPY_DELAY (the pagers issue gives it its meaning).
+//   COPY_DELAY (2): asymmetric: the source keeps being written in place;
+//     a copy object shadows it (source->copy), and before a page of the
+//     source is modified its old contents are pushed into the copy
+//     (vm/fault.cc). Every mapping of the source's pages loses write
+//     access when a copy is made, so the first write faults and pushes.
+//   COPY_TEMPORARY (3): symmetric copy-on-write for anonymous memory: both
+//     the source's map entry and the copy refer to the object with
+//     needs_copy, and whichever writes first puts a shadow object over it.
+//     Only for objects no other entry writes directly (not shared).
+//
+// Chains stay short: when an object's last reference other than one
+// shadowing object goes, that object absorbs it (collapse: pages move up,
+// the chain loses a link); an object whose shadow has other users but
+// provides nothing visible through it skips it (bypass). Every object knows
+// the objects shadowing it (shadowers), so collapse happens when the
+// reference drops, not at some later fault. Freeing a chain is a loop.
+//
+// Guarded by g_vm_lock. Splitting that lock (pagers issue) would put pages,
+// copy and shadow links under a per-object lock taken top-down the chain.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/avl_tree.h"
+#include "core/list.h"
+#include "core/result.h"
+#include "mach/memory_object.h"
+#include "vm/page.h"
+
+namespace umach::vm {
+
+class VmObject {
+ public:
+  // A new internal object of `size` bytes (page multiple), one reference.
+  static VmObject* create(uint64_t size, int strategy = MEMORY_OBJECT_COPY_TEMPORARY) UMACH_REQUIRES(g_vm_lock);
+
+  uint64_t size() const { return size_; }
+  uint32_t ref_count() const UMACH_REQUIRES(g_vm_lock) { return ref_count_; }
+  VmObject* shadow() const UMACH_REQUIRES(g_vm_lock) { return shadow_; }
+  uint64_t shadow_offset() const UMACH_REQUIRES(g_vm_lock) { return shadow_offset_; }
+  VmObject* copy() const UMACH_REQUIRES(g_vm_lock) { return copy_; }
+  int copy_strategy() const { return strategy_; }
+  size_t resident_count() const UMACH_REQUIRES(g_vm_lock) { return pages_.size(); }
+  uint32_t id() const { return id_; }  // for dumps
+
+  void reference() UMACH_REQUIRES(g_vm_lock) { ++ref_count_; }
+  // Drops a reference; the last one frees the object and drops its shadow's
+  // (iteratively). May collapse an object into its only shadower.
+  static void deallocate(VmObject* object) UMACH_REQUIRES(g_vm_lock);
+
+  VmPage* lookup(uint64_t offset) const UMACH_REQUIRES(g_vm_lock) { return pages_.find(offset); }
+  void insert(VmPage* page, uint64_t offset) UMACH_REQUIRES(g_vm_lock);
+  void remove(VmPage* page) UMACH_REQUIRES(g_vm_lock);
+  // The first page of the object at or after `offset` (walks).
+  VmPage* lower_bound(uint64_t offset) const UMACH_REQUIRES(g_vm_lock) { return pages_.lower_bound(offset); }
+  VmPage* next(const VmPage& p) const UMACH_REQUIRES(g_vm_lock) { return pages_.next(p); }
+
+  // The page visible at `offset` through the chain (null: zero), and the
+  // object it sits in.
+  VmPage* chain_lookup(uint64_t offset, VmObject** where = nullptr) UMACH_REQUIRES(g_vm_lock);
+  // How many objects the chain under `offset` walks before it finds the
+  // page (or its end): 1 if the object has it.
+  unsigned chain_depth(uint64_t offset) UMACH_REQUIRES(g_vm_lock);
+
+  // A new object over `source` (whose reference the caller hands over)
+  // covering [offset, offset + size) of it.
+  static VmObject* make_shadow(VmObject* source, uint64_t offset, uint64_t size) UMACH_REQUIRES(g_vm_lock);
+  // COPY_DELAY: a copy object of the whole of `source` (one reference for
+  // the caller), linked as source->copy; the source's pages lose write
+  // access everywhere.
+  static VmObject* copy_delayed(VmObject* source) UMACH_REQUIRES(g_vm_lock);
+  // COPY_NONE: a new object holding copies of the pages the chain shows in
+  // [offset, offset + size). Null when memory is short.
+  static VmObject* copy_slowly(VmObject* source, uint64_t offset, uint64_t size) UMACH_REQUIRES(g_vm_lock);
+
+  // Before the page at `offset` of this object is modified: if it has a
+  // copy object that lacks that page, the copy gets the current contents
+  // (`current` if resident here, else what the chain shows). False when
+  // memory is short.
+  [[nodiscard]] bool push_to_copy(uint64_t offset, VmPage* current) UMACH_REQUIRES(g_vm_lock);
+  // True if a write to the page at `offset` needs no push first.
+  bool copy_has(uint64_t offset) const UMACH_REQUIRES(g_vm_lock);
+
+  // Shortens the chain under this object as far as it can.
+  void collapse() UMACH_REQUIRES(g_vm_lock);
+
+  // For dumps and tests.
+  template <class Fn>
+  void for_each_page(Fn&& fn) const UMACH_REQUIRES(g_vm_lock) {
+    for (VmPage* p = pages_.first(); p; p = pages_.next(*p)) fn(*p);
+  }
+  template <class Fn>
+  void for_each_shadower(Fn&& fn) UMACH_REQUIRES(g_vm_lock) {
+    for (VmObject& o : shadowers_) fn(o);
+  }
+  void check_invariants() const UMACH_REQUIRES(g_vm_lock);
+
+  VmObject(uint64_t size, int strategy, uint32_t id) : size_(size), strategy_(strategy), id_(id) {}
+  ~VmObject() = default;
+
+ private:
+  void set_shadow(VmObject* shadow, uint64_t offset) UMACH_REQUIRES(g_vm_lock);
+  bool collapse_once() UMACH_REQUIRES(g_vm_lock);
+  void free_pages() UMACH_REQUIRES(g_vm_lock);
+
+  uint64_t size_;
+  int strategy_;
+  uint32_t id_;
+  uint32_t ref_count_ = 1;
+  VmObject* shadow_ = nullptr;
+  uint64_t shadow_offset_ = 0;
+  VmObject* copy_ = nullptr;  // the newest copy object (it shadows this one)
+  AvlTree<VmPage, &VmPage::by_offset, VmPage::Key> pages_;
+  ListNode shadower_link_;                                        // in shadow_->shadowers_
+  List<VmObject, &VmObject::shadower_link_> shadowers_;  // objects whose shadow_ is this
+};
+
+size_t live_objects();
+
+}  // namespace umach::vm

@@ -1,0 +1,185 @@
+// vm/page.cc: see page.h.
+#include "vm/page.h"
+
+#include "core/kstd/cstring.h"
+#include "core/page_alloc.h"
+#include "core/zone.h"
+#include "vm/map.h"
+
+namespace umach::vm {
+
+constinit Spinlock g_vm_lock{LockRank::kVm};
+VmCounters g_counters;
+
+namespace {
+
+[[clang::no_destroy]] constinit TypedZone<VmPage> g_pages("vm.page");
+[[clang::no_destroy]] constinit TypedZone<PvEntry> g_pv("vm.pv");
+
+constexpr size_t kFreeQueueMax = 64;
+
+using PageList = List<VmPage, &VmPage::queue_link>;
+[[clang::no_destroy]] PageList g_active;
+[[clang::no_destroy]] PageList g_inactive;
+[[clang::no_destroy]] PageList g_free;
+size_t g_active_count = 0, g_inactive_count = 0, g_free_count = 0, g_pv_count = 0;
+
+void dequeue(VmPage* p) UMACH_REQUIRES(g_vm_lock) {
+  switch (p->queue) {
+    case PageQueue::kActive: g_active.remove(*p); --g_active_count; break;
+    case PageQueue::kInactive: g_inactive.remove(*p); --g_inactive_count; break;
+    case PageQueue::kFree: g_free.remove(*p); --g_free_count; break;
+    case PageQueue::kNone: break;
+  }
+  p->queue = PageQueue::kNone;
+}
+
+void pv_unlink_from_page(PvEntry* pv) UMACH_REQUIRES(g_vm_lock) {
+  for (PvEntry** link = &pv->page->mappings; *link; link = &(*link)->next) {
+    if (*link == pv) {
+      *link = pv->next;
+      return;
+    }
+  }
+  kassert(!"pv entry missing from its page");
+}
+
+void pv_free(PvEntry* pv) UMACH_REQUIRES(g_vm_lock) {
+  pv->map->mappings.remove(*pv);
+  pv_unlink_from_page(pv);
+  g_pv.destroy(pv);
+  --g_pv_count;
+}
+
+}  // namespace
+
+VmPage* page_grab(bool zero) {
+  VmPage* p = g_free.empty() ? nullptr : g_free.front();
+  if (p) {
+    dequeue(p);
+    if (zero) kstd::memset(p->data(), 0, kPageSize);
+    return p;
+  }
+  p = g_pages.create();
+  if (!p) return nullptr;
+  Result<paddr_t> pa = zero ? page_allocator().alloc_zeroed() : page_allocator().alloc();
+  if (!pa.ok()) {
+    g_pages.destroy(p);
+    return nullptr;
+  }
+  p->pa = pa.value();
+  return p;
+}
+
+void page_release(VmPage* p) {
+  kassert(!p->object && !p->mappings && p->wire_count == 0);
+  dequeue(p);
+  if (g_free_count < kFreeQueueMax) {
+    g_free.push_back(*p);
+    p->queue = PageQueue::kFree;
+    ++g_free_count;
+    return;
+  }
+  page_allocator().free(p->pa);
+  g_pages.destroy(p);
+}
+
+void page_activate(VmPage* p) {
+  if (p->queue == PageQueue::kActive) return;
+  if (p->queue == PageQueue::kInactive) ++g_counters.reactivations;
+  dequeue(p);
+  g_active.push_back(*p);
+  p->queue = PageQueue::kActive;
+  ++g_active_count;
+}
+
+bool page_enter(VmMap& map, uint64_t va, VmPage* page, unsigned prot, unsigned access) {
+  PvEntry* pv = map.mappings.find(va);
+  if (pv && pv->page != page) {
+    pv_free(pv);
+    pv = nullptr;
+  }
+  if (!pv) {
+    pv = g_pv.create();
+    if (!pv) return false;
+    ++g_pv_count;
+    pv->page = page;
+    pv->map = &map;
+    pv->va = va;
+    pv->next = page->mappings;
+    page->mappings = pv;
+    map.mappings.insert(*pv);
+  }
+  if (!Platform::pmap_enter(map.pmap(), va, page->pa, prot, access)) {
+    pv_free(pv);
+    Platform::pmap_remove(map.pmap(), va, kPageSize);
+    return false;
+  }
+  pv->prot = prot;
+  return true;
+}
+
+void page_protect(VmPage* page, unsigned prot) {
+  PvEntry* pv = page->mappings;
+  while (pv) {
+    PvEntry* next = pv->next;
+    unsigned now = pv->prot & prot;
+    if (now == VM_PROT_NONE) {
+      Platform::pmap_remove(pv->map->pmap(), pv->va, kPageSize);
+      pv_free(pv);
+    } else if (now != pv->prot) {
+      Platform::pmap_protect(pv->map->pmap(), pv->va, kPageSize, now);
+      pv->prot = now;
+    }
+    pv = next;
+  }
+}
+
+void map_unmap(VmMap& map, uint64_t start, uint64_t end) {
+  bool any = false;
+  for (PvEntry* pv = map.mappings.lower_bound(start); pv && pv->va < end;) {
+    PvEntry* next = map.mappings.next(*pv);
+    pv_free(pv);
+    any = true;
+    pv = next;
+  }
+  if (any) Platform::pmap_remove(map.pmap(), start, end - start);
+}
+
+void map_protect_mappings(VmMap& map, uint64_t start, uint64_t end, unsigned prot) {
+  for (PvEntry* pv = map.mappings.lower_bound(start); pv && pv->va < end;) {
+    PvEntry* next = map.mappings.next(*pv);
+    unsigned now = pv->prot & prot;
+    if (now == VM_PROT_NONE) {
+      Platform::pmap_remove(map.pmap(), pv->va, kPageSize);
+      pv_free(pv);
+    } else if (now != pv->prot) {
+      Platform::pmap_protect(map.pmap(), pv->va, kPageSize, now);
+      pv->prot = now;
+    }
+    pv = next;
+  }
+}
+
+PageCounts page_counts() {
+  SpinlockGuard hold(g_vm_lock);
+  PageCounts c;
+  c.active = g_active_count;
+  c.inactive = g_inactive_count;
+  c.free = g_free_count;
+  c.pv = g_pv_count;
+  for (VmPage& p : g_active) c.wired += p.wire_count != 0;
+  return c;
+}
+
+void drain() {
+  SpinlockGuard hold(g_vm_lock);
+  while (!g_free.empty()) {
+    VmPage* p = g_free.front();
+    dequeue(p);
+    page_allocator().free(p->pa);
+    g_pages.destroy(p);
+  }
+}
+
+}  // namespace umach::vm

@@ -1,0 +1,379 @@
+// vm/selftests/vm_selftests.cc: the VM's self-tests, on every platform (the
+// bare-metal images run them on real page tables). Memory is checked
+// through the kernel's view of the physical pages (map_read/map_write) and
+// the pmap (pmap_extract), so the tests need no user mode. Each runs
+// between leak audits: no object, entry, page, pv entry or copy is left.
+#include "core/fault_inject.h"
+#include "core/kstd/cstring.h"
+#include "core/refptr.h"
+#include "core/selftest.h"
+#include "vm/copy.h"
+#include "vm/fault.h"
+#include "vm/memory_object.h"
+#include "vm/vm_user.h"
+#include "mach/vm_wire.h"
+
+namespace umach::vm {
+namespace {
+
+constexpr uint64_t P = kPageSize;
+
+struct MapRef {
+  explicit MapRef(VmMap* parent = nullptr) : map(VmMap::create(parent)) {}
+  explicit MapRef(VmMap* m, bool) : map(m) {}
+  ~MapRef() {
+    if (map) map->unref();
+  }
+  VmMap& operator*() { return *map; }
+  VmMap* map;
+};
+
+uint64_t read_u64(VmMap& m, uint64_t va) {
+  uint64_t v = ~uint64_t{0};
+  if (map_read(m, va, &v, sizeof v) != KERN_SUCCESS) return 0xdeadull;
+  return v;
+}
+bool write_u64(VmMap& m, uint64_t va, uint64_t v) { return map_write(m, va, &v, sizeof v) == KERN_SUCCESS; }
+
+unsigned depth_at(VmMap& m, uint64_t va) {
+  SpinlockGuard hold(g_vm_lock);
+  VmMapEntry* e = m.lookup(va);
+  if (!e || !e->object) return 0;
+  return e->object->chain_depth(e->offset + (va - e->start));
+}
+
+}  // namespace
+
+UMACH_SELFTEST(vm_allocate_zero_fill_and_errors) {
+  MapRef m;
+  ST_CHECK(m.map != nullptr);
+  uint64_t a = 0;
+  ST_CHECK_EQ(allocate(*m, &a, 3 * P, true), KERN_SUCCESS);
+  ST_CHECK(a >= m.map->min() && a % P == 0);
+  ST_CHECK_EQ(read_u64(*m, a + P), 0u);
+  ST_CHECK(write_u64(*m, a + P + 8, 0x1234));
+  ST_CHECK_EQ(read_u64(*m, a + P + 8), 0x1234u);
+  uint64_t fixed = a + P;
+  ST_CHECK_EQ(allocate(*m, &fixed, P, false), KERN_NO_SPACE);
+  uint64_t outside = m.map->max();
+  ST_CHECK_EQ(allocate(*m, &outside, P, false), KERN_INVALID_ADDRESS);
+  uint64_t zero = 77;
+  ST_CHECK_EQ(allocate(*m, &zero, 0, true), KERN_SUCCESS);
+  ST_CHECK_EQ(zero, 0u);
+  uint64_t unaligned = a + 3 * P + 5;  // rounded down to a page
+  ST_CHECK_EQ(allocate(*m, &unaligned, 10, false), KERN_SUCCESS);
+  ST_CHECK_EQ(unaligned, a + 3 * P);
+  ST_CHECK_EQ(deallocate(*m, a, 4 * P), KERN_SUCCESS);
+  ST_CHECK_EQ(map_read(*m, a, &zero, 8), KERN_INVALID_ADDRESS);
+  ST_CHECK_EQ(deallocate(*m, a, 4 * P), KERN_SUCCESS);  // holes are fine
+  ST_CHECK_EQ(vm_fault(*m, a, VM_PROT_READ), KERN_INVALID_ADDRESS);
+}
+
+UMACH_SELFTEST(vm_fault_enters_pages_with_the_entry_protection) {
+  MapRef m;
+  uint64_t a = 0;
+  ST_CHECK_EQ(allocate(*m, &a, 2 * P, true), KERN_SUCCESS);
+  ST_CHECK_EQ(Platform::pmap_extract(m.map->pmap(), a), kNoPhys);
+  ST_CHECK_EQ(vm_fault(*m, a, VM_PROT_WRITE), KERN_SUCCESS);
+  paddr_t pa = Platform::pmap_extract(m.map->pmap(), a);
+  ST_CHECK(pa != kNoPhys);
+  ST_CHECK(write_u64(*m, a, 42));
+  ST_CHECK_EQ(*static_cast<uint64_t*>(Platform::phys_to_virt(pa)), 42u);
+  ST_CHECK_EQ(protect(*m, a, P, false, VM_PROT_READ), KERN_SUCCESS);
+  ST_CHECK_EQ(vm_fault(*m, a, VM_PROT_WRITE), KERN_PROTECTION_FAILURE);
+  ST_CHECK_EQ(map_write(*m, a, &pa, 8), KERN_PROTECTION_FAILURE);
+  ST_CHECK_EQ(protect(*m, a, P, false, VM_PROT_NONE), KERN_SUCCESS);
+  ST_CHECK_EQ(Platform::pmap_extract(m.map->pmap(), a), kNoPhys);  // NONE removes the mapping
+  ST_CHECK_EQ(vm_fault(*m, a, VM_PROT_READ), KERN_PROTECTION_FAILURE);
+  ST_CHECK_EQ(protect(*m, a, P, false, VM_PROT_DEFAULT), KERN_SUCCESS);
+  ST_CHECK_EQ(read_u64(*m, a), 42u);  // the page stayed in its object
+}
+
+UMACH_SELFTEST(vm_protect_maximum_and_errors) {
+  MapRef m;
+  uint64_t a = 0;
+  ST_CHECK_EQ(allocate(*m, &a, 4 * P, true), KERN_SUCCESS);
+  ST_CHECK_EQ(protect(*m, a, P, true, VM_PROT_READ), KERN_SUCCESS);
+  ST_CHECK_EQ(protect(*m, a, P, false, VM_PROT_DEFAULT), KERN_PROTECTION_FAILURE);
+  ST_CHECK_EQ(protect(*m, a, P, true, VM_PROT_ALL), KERN_PROTECTION_FAILURE);  // the maximum never rises
+  ST_CHECK_EQ(protect(*m, a, P, false, 0x40), KERN_INVALID_ARGUMENT);
+  ST_CHECK_EQ(protect(*m, a + 3 * P, 2 * P, false, VM_PROT_READ), KERN_INVALID_ADDRESS);  // runs into a hole
+  RegionInfo r;
+  ST_CHECK_EQ(region(*m, a, &r), KERN_SUCCESS);
+  ST_CHECK_EQ(r.address, a);
+  ST_CHECK_EQ(r.size, P);
+  ST_CHECK_EQ(r.protection, unsigned{VM_PROT_READ});
+  ST_CHECK_EQ(r.max_protection, unsigned{VM_PROT_READ});
+  ST_CHECK_EQ(region(*m, a + P, &r), KERN_SUCCESS);
+  ST_CHECK_EQ(r.size, 3 * P);
+  ST_CHECK_EQ(r.protection, unsigned{VM_PROT_DEFAULT});
+  ST_CHECK_EQ(region(*m, a + 4 * P, &r), KERN_NO_SPACE);
+  ST_CHECK_EQ(inherit(*m, a, P, 7), KERN_INVALID_ARGUMENT);
+  ST_CHECK_EQ(inherit(*m, a, P, VM_INHERIT_SHARE), KERN_SUCCESS);
+  ST_CHECK_EQ(region(*m, a, &r), KERN_SUCCESS);
+  ST_CHECK_EQ(r.inheritance, unsigned{VM_INHERIT_SHARE});
+  // Entries split by protect merge back when they are alike again.
+  ST_CHECK_EQ(protect(*m, a + P, P, false, VM_PROT_READ), KERN_SUCCESS);
+  ST_CHECK_EQ(protect(*m, a + P, P, false, VM_PROT_DEFAULT), KERN_SUCCESS);
+  {
+    SpinlockGuard hold(g_vm_lock);
+    ST_CHECK_EQ(m.map->entry_count(), 2u);
+    m.map->check_invariants();
+  }
+}
+
+// A copy of a region whose source is then written keeps the old bytes, and
+// writing the copy leaves the source alone, for each copy strategy.
+static void check_copy_strategy(SelfTestContext& selftest_ctx, int strategy) {
+  MapRef m;
+  VmObject* o;
+  {
+    SpinlockGuard hold(g_vm_lock);
+    o = VmObject::create(4 * P, strategy);
+  }
+  uint64_t src = 0;
+  ST_CHECK_EQ(map_object(*m, &src, 4 * P, 0, true, o, 0, false, VM_PROT_DEFAULT, VM_PROT_ALL, VM_INHERIT_COPY),
+              KERN_SUCCESS);
+  for (uint64_t i = 0; i < 4; ++i) ST_CHECK(write_u64(*m, src + i * P, 100 + i));
+  ST_CHECK_EQ(vm_fault(*m, src, VM_PROT_WRITE), KERN_SUCCESS);  // a writable mapping the copy must revoke
+  VmMapCopy* c = nullptr;
+  ST_CHECK_EQ(read(*m, src, 4 * P, &c), KERN_SUCCESS);
+  Result<uint64_t> dst = copyout(*m, c);
+  ST_CHECK(dst.ok());
+  uint64_t d = dst.ok() ? dst.value() : 0;
+  ST_CHECK(write_u64(*m, src, 900));
+  ST_CHECK(write_u64(*m, src + 2 * P, 902));
+  ST_CHECK_EQ(read_u64(*m, d), 100u);
+  ST_CHECK_EQ(read_u64(*m, d + 2 * P), 102u);
+  ST_CHECK(write_u64(*m, d + P, 801));
+  ST_CHECK_EQ(read_u64(*m, src + P), 101u);
+  ST_CHECK_EQ(read_u64(*m, d + P), 801u);
+  // A second copy sees the source as it is now; the first still the old.
+  uint64_t d2 = 0;
+  ST_CHECK_EQ(allocate(*m, &d2, 4 * P, true), KERN_SUCCESS);
+  ST_CHECK_EQ(copy(*m, src, 4 * P, d2), KERN_SUCCESS);
+  ST_CHECK(write_u64(*m, src + 3 * P, 903));
+  ST_CHECK_EQ(read_u64(*m, d2), 900u);
+  ST_CHECK_EQ(read_u64(*m, d2 + 3 * P), 103u);
+  ST_CHECK_EQ(read_u64(*m, d + 3 * P), 103u);
+  ST_CHECK_EQ(read_u64(*m, d), 100u);
+  {
+    SpinlockGuard hold(g_vm_lock);
+    m.map->check_invariants();
+    VmObject::deallocate(o);
+  }
+}
+
+UMACH_SELFTEST(vm_copy_keeps_old_bytes_copy_none) { check_copy_strategy(selftest_ctx, MEMORY_OBJECT_COPY_NONE); }
+UMACH_SELFTEST(vm_copy_keeps_old_bytes_copy_delay) { check_copy_strategy(selftest_ctx, MEMORY_OBJECT_COPY_DELAY); }
+UMACH_SELFTEST(vm_copy_keeps_old_bytes_copy_temporary) {
+  check_copy_strategy(selftest_ctx, MEMORY_OBJECT_COPY_TEMPORARY);
+}
+
+UMACH_SELFTEST(vm_write_and_copy_errors) {
+  MapRef m;
+  uint64_t a = 0;
+  ST_CHECK_EQ(allocate(*m, &a, 4 * P, true), KERN_SUCCESS);
+  ST_CHECK(write_u64(*m, a, 5));
+  VmMapCopy* c = nullptr;
+  ST_CHECK_EQ(read(*m, a, P, &c), KERN_SUCCESS);
+  ST_CHECK_EQ(write(*m, a + 1, c), KERN_INVALID_ARGUMENT);
+  ST_CHECK_EQ(write(*m, a + 8 * P, c), KERN_INVALID_ADDRESS);
+  ST_CHECK_EQ(protect(*m, a + 3 * P, P, false, VM_PROT_READ), KERN_SUCCESS);
+  ST_CHECK_EQ(write(*m, a + 3 * P, c), KERN_PROTECTION_FAILURE);
+  ST_CHECK_EQ(write(*m, a + 2 * P, c), KERN_SUCCESS);  // consumed
+  ST_CHECK_EQ(read_u64(*m, a + 2 * P), 5u);
+  ST_CHECK_EQ(read(*m, a + 4 * P, P, &c), KERN_INVALID_ADDRESS);
+  ST_CHECK_EQ(protect(*m, a + 3 * P, P, false, VM_PROT_NONE), KERN_SUCCESS);
+  ST_CHECK_EQ(read(*m, a + 2 * P, 2 * P, &c), KERN_PROTECTION_FAILURE);
+  ST_CHECK_EQ(copy(*m, a, P, a + 4 * P), KERN_INVALID_ADDRESS);
+  ST_CHECK_EQ(copy(*m, a, P, a + P), KERN_SUCCESS);
+  ST_CHECK_EQ(read_u64(*m, a + P), 5u);
+}
+
+UMACH_SELFTEST(vm_fork_by_inheritance) {
+  MapRef parent;
+  uint64_t cow = 0, shared = 0, none = 0;
+  ST_CHECK_EQ(allocate(*parent, &cow, 2 * P, true), KERN_SUCCESS);
+  ST_CHECK_EQ(allocate(*parent, &shared, P, true), KERN_SUCCESS);
+  ST_CHECK_EQ(allocate(*parent, &none, P, true), KERN_SUCCESS);
+  ST_CHECK_EQ(inherit(*parent, shared, P, VM_INHERIT_SHARE), KERN_SUCCESS);
+  ST_CHECK_EQ(inherit(*parent, none, P, VM_INHERIT_NONE), KERN_SUCCESS);
+  ST_CHECK(write_u64(*parent, cow, 1));
+  ST_CHECK(write_u64(*parent, shared, 2));
+  MapRef child(map_fork(*parent), true);
+  ST_CHECK(child.map != nullptr);
+  if (!child.map) return;
+  ST_CHECK_EQ(read_u64(*child, cow), 1u);
+  ST_CHECK_EQ(read_u64(*child, cow + P), 0u);
+  ST_CHECK(write_u64(*child, cow, 10));
+  ST_CHECK(write_u64(*parent, cow + P, 11));
+  ST_CHECK_EQ(read_u64(*parent, cow), 1u);
+  ST_CHECK_EQ(read_u64(*child, cow + P), 0u);
+  ST_CHECK(write_u64(*child, shared, 20));
+  ST_CHECK_EQ(read_u64(*parent, shared), 20u);
+  ST_CHECK_EQ(map_read(*child, none, &cow, 8), KERN_INVALID_ADDRESS);
+  // A grandchild of the child sees the child's bytes.
+  MapRef grandchild(map_fork(*child), true);
+  ST_CHECK_EQ(read_u64(*grandchild, cow), 10u);
+  ST_CHECK(write_u64(*child, cow, 30));
+  ST_CHECK_EQ(read_u64(*grandchild, cow), 10u);
+  SpinlockGuard hold(g_vm_lock);
+  parent.map->check_invariants();
+  child.map->check_invariants();
+  grandchild.map->check_invariants();
+}
+
+// 1,000 generations of fork-then-drop-the-parent keep the chain short.
+UMACH_SELFTEST(vm_chain_stays_short_after_generations) {
+  MapRef first;
+  uint64_t a = 0;
+  ST_CHECK_EQ(allocate(*first, &a, 2 * P, true), KERN_SUCCESS);
+  ST_CHECK(write_u64(*first, a, 7));
+  VmMap* cur = first.map;
+  first.map = nullptr;
+  for (int g = 0; g < 1000; ++g) {
+    VmMap* child = map_fork(*cur);
+    if (!child) break;
+    cur->unref();
+    cur = child;
+    if (!write_u64(*cur, a + P, static_cast<uint64_t>(g))) break;
+  }
+  ST_CHECK_EQ(read_u64(*cur, a), 7u);
+  ST_CHECK_EQ(read_u64(*cur, a + P), 999u);
+  ST_CHECK(depth_at(*cur, a) <= 3);
+  ST_CHECK(depth_at(*cur, a + P) <= 3);
+  cur->unref();
+}
+
+// Freeing a 10,000-object chain is a loop, not a recursion.
+UMACH_SELFTEST(vm_long_chain_frees_without_recursion) {
+  SpinlockGuard hold(g_vm_lock);
+  VmObject* top = VmObject::create(P);
+  ST_CHECK(top != nullptr);
+  if (!top) return;
+  for (int i = 0; i < 10000; ++i) {
+    VmObject* s = VmObject::make_shadow(top, 0, P);
+    if (!s) break;
+    // Each object's one reference is its shadower's: nothing collapses here.
+    top = s;
+  }
+  ST_CHECK(top->chain_depth(0) >= 10000);
+  VmObject::deallocate(top);
+}
+
+UMACH_SELFTEST(vm_wire_and_unwire) {
+  MapRef m;
+  uint64_t a = 0;
+  ST_CHECK_EQ(allocate(*m, &a, 3 * P, true), KERN_SUCCESS);
+  PageCounts before = page_counts();
+  ST_CHECK_EQ(wire(*m, a, 3 * P, VM_PROT_READ | VM_PROT_WRITE), KERN_SUCCESS);
+  ST_CHECK_EQ(page_counts().wired, before.wired + 3);
+  ST_CHECK(Platform::pmap_extract(m.map->pmap(), a + 2 * P) != kNoPhys);
+  ST_CHECK_EQ(wire(*m, a, 4 * P, VM_PROT_READ), KERN_INVALID_ADDRESS);
+  ST_CHECK_EQ(wire(*m, a, P, 0x80), KERN_INVALID_ARGUMENT);
+  ST_CHECK_EQ(protect(*m, a, P, false, VM_PROT_READ), KERN_SUCCESS);
+  ST_CHECK_EQ(wire(*m, a, P, VM_PROT_WRITE), KERN_PROTECTION_FAILURE);
+  ST_CHECK_EQ(wire(*m, a, 3 * P, VM_PROT_NONE), KERN_SUCCESS);
+  ST_CHECK_EQ(page_counts().wired, before.wired);
+  ST_CHECK_EQ(wire_all(*m, VM_WIRE_ALL), KERN_SUCCESS);
+  uint64_t b = 0;
+  ST_CHECK_EQ(allocate(*m, &b, P, true), KERN_SUCCESS);  // wired as it is made
+  ST_CHECK_EQ(page_counts().wired, before.wired + 4);
+  ST_CHECK_EQ(wire_all(*m, 0x10), KERN_INVALID_ARGUMENT);
+  ST_CHECK_EQ(wire_all(*m, VM_WIRE_NONE), KERN_SUCCESS);
+  ST_CHECK_EQ(page_counts().wired, before.wired);
+}
+
+UMACH_SELFTEST(vm_map_object_shared_and_copied) {
+  MapRef a, b;
+  VmObject* o;
+  {
+    SpinlockGuard hold(g_vm_lock);
+    o = VmObject::create(8 * P, MEMORY_OBJECT_COPY_DELAY);
+  }
+  Result<RefPtr<KernelMemoryObject>> h = KernelMemoryObject::create(o);
+  ST_CHECK(h.ok());
+  if (!h.ok()) return;
+  uint64_t x = 0, y = 0, z = 0;
+  ST_CHECK_EQ(map_object(*a, &x, 4 * P, 0, true, o, 2 * P, false, VM_PROT_DEFAULT, VM_PROT_ALL, VM_INHERIT_SHARE),
+              KERN_SUCCESS);
+  ST_CHECK_EQ(map_object(*b, &y, 8 * P, 0xffff, true, o, 0, false, VM_PROT_DEFAULT, VM_PROT_ALL, VM_INHERIT_SHARE),
+              KERN_SUCCESS);
+  ST_CHECK_EQ(y & 0xffff, 0u);  // the mask aligned it
+  ST_CHECK(write_u64(*a, x, 55));
+  ST_CHECK_EQ(read_u64(*b, y + 2 * P), 55u);  // shared: same object, offset 2 pages
+  ST_CHECK_EQ(map_object(*b, &z, P, 0, true, o, 0, true, VM_PROT_DEFAULT, VM_PROT_ALL, VM_INHERIT_COPY), KERN_SUCCESS);
+  ST_CHECK(write_u64(*b, y, 66));
+  ST_CHECK_EQ(read_u64(*b, z), 0u);  // the copy was taken before
+  ST_CHECK_EQ(map_object(*b, &z, 9 * P, 0, true, o, 0, false, VM_PROT_DEFAULT, VM_PROT_ALL, VM_INHERIT_COPY),
+              KERN_INVALID_ARGUMENT);
+  ST_CHECK_EQ(map_object(*b, &z, P, 0, true, o, 1, false, VM_PROT_DEFAULT, VM_PROT_ALL, VM_INHERIT_COPY),
+              KERN_INVALID_ARGUMENT);
+  ST_CHECK_EQ(map_object(*b, &z, P, 0, true, nullptr, 0, false, 0x20, VM_PROT_ALL, VM_INHERIT_COPY),
+              KERN_INVALID_ARGUMENT);
+  h.value()->destroy();
+}
+
+UMACH_SELFTEST(vm_copyin_destroy_moves_the_memory) {
+  MapRef a, b;
+  uint64_t x = 0;
+  ST_CHECK_EQ(allocate(*a, &x, 2 * P, true), KERN_SUCCESS);
+  ST_CHECK(write_u64(*a, x + P, 77));
+  Result<VmMapCopy*> c = copyin(*a, x, 2 * P, true);
+  ST_CHECK(c.ok());
+  if (!c.ok()) return;
+  ST_CHECK_EQ(map_read(*a, x, &x, 8), KERN_INVALID_ADDRESS);
+  Result<uint64_t> y = copyout(*b, c.value());
+  ST_CHECK(y.ok());
+  if (y.ok()) ST_CHECK_EQ(read_u64(*b, y.value() + P), 77u);
+}
+
+UMACH_SELFTEST(vm_size_limit) {
+  MapRef m;
+  ST_CHECK_EQ(set_size_limit(*m, 4 * P, 8 * P), KERN_SUCCESS);
+  ST_CHECK_EQ(set_size_limit(*m, 8 * P, 4 * P), KERN_INVALID_ARGUMENT);
+  ST_CHECK_EQ(set_size_limit(*m, 4 * P, 16 * P), KERN_NO_ACCESS);
+  uint64_t a = 0;
+  ST_CHECK_EQ(allocate(*m, &a, 5 * P, true), KERN_NO_SPACE);
+  ST_CHECK_EQ(allocate(*m, &a, 4 * P, true), KERN_SUCCESS);
+  uint64_t cur = 0, max = 0;
+  get_size_limit(*m, &cur, &max);
+  ST_CHECK_EQ(cur, 4 * P);
+  ST_CHECK_EQ(max, 8 * P);
+}
+
+// Every allocation a fault, a copy and a fork make may fail: each failure
+// is reported and leaves nothing behind (the leak audit checks).
+UMACH_SELFTEST(vm_error_paths_under_fault_injection) {
+  for (uint64_t n = 1; n < 200; ++n) {
+    MapRef m;
+    if (!m.map) continue;
+    uint64_t a = 0;
+    if (allocate(*m, &a, 2 * P, true) != KERN_SUCCESS) continue;
+    (void)write_u64(*m, a, 1);
+    fault_inject::fail_nth(n);
+    bool ok = write_u64(*m, a + P, 2);
+    VmMapCopy* c = nullptr;
+    if (ok && read(*m, a, 2 * P, &c) == KERN_SUCCESS) {
+      Result<uint64_t> d = copyout(*m, c);
+      if (!d.ok()) discard(c);
+      ok = d.ok() && write_u64(*m, d.value(), 3);
+    }
+    VmMap* child = ok ? map_fork(*m) : nullptr;
+    if (child) {
+      ok = write_u64(*child, a, 4) && read_u64(*m, a) == 1;
+      child->unref();
+    } else {
+      ok = false;
+    }
+    fault_inject::fail_nth(0);
+    {
+      SpinlockGuard hold(g_vm_lock);
+      m.map->check_invariants();
+    }
+    if (ok) break;
+  }
+}
+
+}  // namespace umach::vm
