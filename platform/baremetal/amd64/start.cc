@@ -3,10 +3,10 @@
 // console first (every later step may panic, and panic prints), then the
 // IDT (so a fault in the remaining steps is reported, not a triple fault),
 // then the clock, the interrupt controllers and the timer (calibrated
-// against the clock), and the memory map that kernel_main's contract
-// requires. Interrupts are enabled last: nothing raises one until the core
-// arms the timer, which it does only after cpu_init has set the per-CPU
-// register the handler reads.
+// against the clock), the memory map that kernel_main's contract requires,
+// and the pmaps' boot state (EFER.NXE, the kernel's root). Interrupts are
+// enabled last: nothing raises one until the core arms the timer, which it
+// does only after cpu_init has set the per-CPU register the handler reads.
 // The per-CPU register needs no setup here: kernel_bootstrap's cpu_init(0)
 // sets it through Backend::set_current_cpu.
 #include <stdint.h>
@@ -15,6 +15,7 @@
 #include "platform/baremetal/amd64/boot_memory.h"
 #include "platform/baremetal/amd64/clock.h"
 #include "platform/baremetal/amd64/interrupt.h"
+#include "platform/baremetal/amd64/pmap.h"
 #include "platform/baremetal/amd64/trap.h"
 #include "platform/baremetal/amd64/uart.h"
 #include "platform/baremetal/common/kmain.h"
@@ -28,6 +29,7 @@ extern "C" [[noreturn]] void amd64_start(uint32_t start_info) {
   clock_init();
   interrupts_init();
   boot_memory_init(start_info);
+  pmap_init();
   umach::klog("amd64: PVH boot, TSC %lu kHz\n", tsc_hz() / 1000);
   enable_interrupts();
   umach::baremetal::kernel_main("amd64");

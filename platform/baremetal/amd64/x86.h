@@ -1,5 +1,5 @@
 // platform/baremetal/amd64/x86.h: the privileged x86-64 instructions the
-// amd64 backend uses (port I/O, MSRs, TSC, control registers), as inline
+// amd64 backend uses (port I/O, MSRs, TSC, control registers, TLB), as inline
 // functions so the rest of the backend reads as C++. Backend-internal: the
 // core never includes it.
 #pragma once
@@ -12,6 +12,9 @@ namespace umach::amd64 {
 inline constexpr uint32_t kMsrApicBase = 0x1B;        // IA32_APIC_BASE: the local APIC's address, enable bit
 inline constexpr uint32_t kMsrTscDeadline = 0x6E0;    // IA32_TSC_DEADLINE
 inline constexpr uint32_t kMsrGsBase = 0xC0000101;    // IA32_GS_BASE: the per-CPU pointer
+inline constexpr uint32_t kMsrEfer = 0xC0000080;      // IA32_EFER: long mode, no-execute enable
+
+inline constexpr uint64_t kEferNxe = uint64_t{1} << 11;  // the XD bit of page-table entries is honoured
 
 inline constexpr uint64_t kRflagsIf = uint64_t{1} << 9;  // interrupts enabled
 
@@ -56,6 +59,14 @@ inline uint64_t read_cr3() {
   uint64_t v;
   __asm__ __volatile__("mov %%cr3, %0" : "=r"(v));
   return v;
+}
+
+// Loading CR3 flushes every non-global translation (PCIDs are off).
+inline void write_cr3(uint64_t v) { __asm__ __volatile__("mov %0, %%cr3" : : "r"(v) : "memory"); }
+
+// Drops the calling CPU's cached translations of the page holding `va`.
+inline void invlpg(uint64_t va) {
+  __asm__ __volatile__("invlpg (%0)" : : "r"(va) : "memory");
 }
 
 struct CpuidResult {

@@ -5,6 +5,8 @@
 // The direct map is the identity (each ISA's early boot maps RAM at its
 // physical address), so zones' slab alignment in virtual space is the same
 // alignment in physical space. There is no memory checker on bare metal.
+// Pmaps are page tables on both, declared here and defined by each ISA's
+// pmap.cc over the shared code of common/pmap.h.
 #pragma once
 
 #include <stddef.h>
@@ -26,6 +28,21 @@ struct NoMemoryChecker {
   static constexpr bool kMemoryChecker = false;
   static void poison(const void*, size_t) {}
   static void unpoison(const void*, size_t) {}
+};
+
+struct Pmap;  // common/pmap.h
+
+struct PageTablePmaps {
+  using Pmap = baremetal::Pmap;
+  // `parent` is ignored: every bare-metal pmap has the same user range.
+  static Pmap* pmap_create(Pmap* parent);
+  static void pmap_destroy(Pmap* p);
+  static uint64_t pmap_min(const Pmap& p);
+  static uint64_t pmap_max(const Pmap& p);
+  static bool pmap_enter(Pmap& p, uint64_t va, paddr_t pa, unsigned prot, unsigned access);
+  static void pmap_protect(Pmap& p, uint64_t va, size_t size, unsigned prot);
+  static void pmap_remove(Pmap& p, uint64_t va, size_t size);
+  static paddr_t pmap_extract(const Pmap& p, uint64_t va);
 };
 
 }  // namespace umach::baremetal

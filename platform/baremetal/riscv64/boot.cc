@@ -1,10 +1,11 @@
 // platform/baremetal/riscv64/boot.cc: the boot hart's first C++.
 //
 // entry.S arrives here with a stack, a clear .bss, paging on (identity) and
-// the trap vector installed. This reads the device tree for RAM and the
-// clock rate, starts the timer (which turns interrupts on: the trap vector
-// is ready), then hands over to the common bare-metal boot. A missing or
-// corrupt device tree is fatal: without it the kernel knows no RAM.
+// the trap vector installed. This records the boot root for pmaps, reads
+// the device tree for RAM and the clock rate, starts the timer (which turns
+// interrupts on: the trap vector is ready), then hands over to the common
+// bare-metal boot. A missing or corrupt device tree is fatal: without it
+// the kernel knows no RAM.
 #include "core/kassert.h"
 #include "core/log.h"
 #include "platform/baremetal/common/kmain.h"
@@ -12,6 +13,7 @@
 #include "platform/baremetal/riscv64/clock.h"
 #include "platform/baremetal/riscv64/fdt.h"
 #include "platform/baremetal/riscv64/memory_map.h"
+#include "platform/baremetal/riscv64/pmap.h"
 #include "platform/baremetal/riscv64/timer.h"
 
 namespace umach::riscv64 {
@@ -35,6 +37,7 @@ void log_boot_info(const BootInfo& info, uint64_t dtb, uint32_t dtb_size) {
 extern "C" [[noreturn]] void riscv64_boot(uint64_t hart_id, uint64_t dtb) {
   using namespace umach::riscv64;
   umach::klog("riscv64: boot hart %llu\n", static_cast<unsigned long long>(hart_id));
+  pmap_init();
 
   Fdt fdt(reinterpret_cast<const void*>(static_cast<uintptr_t>(dtb)));
   if (!fdt.valid()) umach::panic("riscv64: no valid device tree at %#llx", static_cast<unsigned long long>(dtb));

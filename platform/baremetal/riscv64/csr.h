@@ -12,6 +12,7 @@
 namespace umach::riscv64 {
 
 inline constexpr uint64_t kSstatusSie = uint64_t{1} << 1;  // interrupts enabled in S-mode
+inline constexpr uint64_t kSstatusSum = uint64_t{1} << 18; // S-mode may access U pages
 inline constexpr uint64_t kSieStie = uint64_t{1} << 5;     // supervisor timer interrupt enable
 
 inline constexpr uint64_t kScauseInterrupt = uint64_t{1} << 63;

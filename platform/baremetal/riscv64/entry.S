@@ -59,11 +59,13 @@ _start:
 3:  wfi
     j 3b
 
-// The root table maps the low 256 GiB (all of Sv39's lower half) with 1 GiB
-// leaves, virtual = physical: gigabytes 0 and 1 hold the virt machine's MMIO
-// (read/write, never executable), gigabyte 2 onward RAM. A leaf at level 2
-// needs a 1 GiB aligned physical address, which i << 30 is; its PPN field
-// (bits 53:10) holds pa >> 12, so the entry is (i << 30 >> 12) << 10 = i << 28.
+// The root table maps the low 128 GiB with 1 GiB leaves, virtual = physical:
+// gigabytes 0 and 1 hold the virt machine's MMIO (read/write, never
+// executable), gigabyte 2 onward RAM (memory_map.cc uses none above 128
+// GiB). The rest of the lower half, 128..256 GiB, is the pmaps' user range
+// (pmap.h): it stays empty here. A leaf at level 2 needs a 1 GiB aligned
+// physical address, which i << 30 is; its PPN field (bits 53:10) holds
+// pa >> 12, so the entry is (i << 30 >> 12) << 10 = i << 28.
     .section .data.boot_page_table, "aw", @progbits
     .balign 4096
 boot_root_page_table:
@@ -72,11 +74,11 @@ boot_root_page_table:
     .quad (gigabyte << 28) | PTE_KERNEL_RW
     .set gigabyte, gigabyte + 1
     .endr
-    .rept 254
+    .rept 126
     .quad (gigabyte << 28) | PTE_KERNEL_RWX
     .set gigabyte, gigabyte + 1
     .endr
-    .rept 256
+    .rept 384
     .quad 0
     .endr
 

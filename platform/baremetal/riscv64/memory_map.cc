@@ -7,6 +7,7 @@
 
 #include "core/log.h"
 #include "core/platform/platform.h"
+#include "platform/baremetal/riscv64/pmap.h"
 
 extern "C" char __kernel_end[];  // linker.ld: page aligned end of the image
 
@@ -84,6 +85,7 @@ void memory_map_init(const BootInfo& info, uint64_t dtb, uint64_t dtb_size) {
   for (unsigned i = 0; i < info.reserved_count; ++i) ram.cut(info.reserved[i].base, info.reserved[i].size);
   ram.cut(0, reinterpret_cast<uintptr_t>(__kernel_end));
   ram.cut(dtb, dtb_size);
+  ram.cut(kIdentityMapEnd, ~uint64_t{0} - kIdentityMapEnd);
   g_usable_count = ram.finish(g_usable, kMaxUsable);
 }
 

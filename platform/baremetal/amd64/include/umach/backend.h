@@ -10,7 +10,9 @@
 // read with a `mov %gs:0` the compiler must redo each time, as on hosted.
 // Contexts (context.cc, context_switch.S) keep the callee-saved registers on
 // the switched-out stack. The one-shot timer is the local APIC's (timer.cc);
-// idling is `sti; hlt` (idle.cc).
+// idling is `sti; hlt` (idle.cc). Pmaps are 4-level page tables that share
+// the boot tables' kernel entries; user addresses are [512 GiB,
+// 0x7fff'ffff'f000) (pmap.h).
 #pragma once
 
 #include <stddef.h>
@@ -21,7 +23,7 @@
 
 namespace umach::platform {
 
-struct Backend : baremetal::IdentityDirectMap, baremetal::NoMemoryChecker {
+struct Backend : baremetal::IdentityDirectMap, baremetal::NoMemoryChecker, baremetal::PageTablePmaps {
   static constexpr unsigned kMaxCpus = 64;
 
   // COM1, polled (platform/baremetal/amd64/uart.cc).

@@ -2,10 +2,12 @@
 // platform (QEMU virt, S-mode under OpenSBI), as the core sees it through
 // core/platform/contract.h.
 //
-// The kernel runs on an identity map (Sv39 gigapages set up by entry.S), so
-// physical and virtual addresses are equal and zones' slab alignment holds
-// for free. Usable RAM comes from the device tree (memory_map.cc). The
-// per-CPU pointer lives in `tp`: the ABI reserves it for thread pointers, a
+// The kernel runs on an identity map of the first 128 GiB (Sv39 gigapages
+// set up by entry.S), so physical and virtual addresses are equal and zones'
+// slab alignment holds for free. Pmaps are Sv39 tables that share the boot
+// root's kernel entries; user addresses are [128 GiB, 256 GiB) (pmap.h).
+// Usable RAM comes from the device tree (memory_map.cc). The per-CPU
+// pointer lives in `tp`: the ABI reserves it for thread pointers, a
 // freestanding kernel has no TLS, and the trap entry saves and restores it.
 // tp belongs to the hart, not to a kernel thread: context switches leave it
 // alone. Contexts (context.cc, context_switch.S) keep the callee-saved
@@ -21,7 +23,7 @@
 
 namespace umach::platform {
 
-struct Backend : baremetal::IdentityDirectMap, baremetal::NoMemoryChecker {
+struct Backend : baremetal::IdentityDirectMap, baremetal::NoMemoryChecker, baremetal::PageTablePmaps {
   static constexpr unsigned kMaxCpus = 64;
 
   // The virt machine's 16550 UART, polled; works from the first instruction

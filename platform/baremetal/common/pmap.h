@@ -1,0 +1,117 @@
+// platform/baremetal/common/pmap.h: the contract's pmap calls (PhysicalMaps
+// in core/platform/contract.h) for both bare-metal ISAs, over the radix
+// tables of page_table.h. Each ISA's pmap.cc defines PageTablePmaps'
+// functions (common/machine_traits.h) as calls to PmapOps<its Mmu>.
+//
+// Beyond what page_table.h needs, the Mmu gives the leaf format and the
+// calling CPU's view of translation:
+//   leaf_entry(pa, prot, access)  a user page's entry (prot not NONE)
+//   reprotect(e, prot)            e's page with protection prot (not NONE)
+//   kernel_root()                 the root the kernel booted on
+//   active(root)                  the calling CPU translates through root
+//   flush(va)                     drops the calling CPU's translations of va
+//   load_root(root)               switches the calling CPU to root and
+//                                 drops every non-global translation
+//
+// TLB: a change to a pmap the calling CPU runs on flushes each page it
+// touched; a pmap no CPU runs on needs nothing, since switching roots drops
+// the old translations (neither ISA tags them with an ASID or PCID yet).
+// There is one CPU today: with SMP, a change to a pmap that another CPU
+// runs on will need a shootdown, and destroying one a remote switch.
+// Locking: none. The VM makes every call under its lock (the contract); a
+// pmap is activated by the thread that runs in it.
+#pragma once
+
+#include <mach/vm_prot.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/kassert.h"
+#include "core/platform/platform.h"
+#include "core/zone.h"
+#include "platform/baremetal/common/page_table.h"
+
+namespace umach::baremetal {
+
+using platform::kNoPhys;
+
+// The machine state of one address space.
+struct Pmap {
+  paddr_t root;  // owned, with the tables below its user entries (page_table.h)
+};
+
+[[clang::no_destroy]] inline constinit TypedZone<Pmap> g_pmaps("pmap");
+
+template <class Mmu>
+struct PmapOps {
+  using Tables = PageTables<Mmu>;
+  using Pte = typename Tables::Pte;
+  static constexpr uint64_t kPageMask = Platform::kPageSize - 1;
+
+  static Pmap* create() {
+    Pmap* p = g_pmaps.create();
+    if (!p) return nullptr;
+    Result<paddr_t> root = Tables::make_root(Mmu::kernel_root());
+    if (!root.ok()) {
+      g_pmaps.destroy(p);
+      return nullptr;
+    }
+    p->root = root.value();
+    return p;
+  }
+
+  // The caller has switched away from p (activate(null)) first.
+  static void destroy(Pmap* p) {
+    kassert(!Mmu::active(p->root));
+    Tables::free_all(p->root);
+    g_pmaps.destroy(p);
+  }
+
+  static bool enter(Pmap& p, uint64_t va, paddr_t pa, unsigned prot, unsigned access) {
+    check_range(va, Platform::kPageSize);
+    kassert((pa & kPageMask) == 0 && (prot & VM_PROT_ALL) != 0);
+    Pte* e = Tables::find_or_make(p.root, va);
+    if (!e) return false;
+    Tables::store(*e, Mmu::leaf_entry(pa, prot & VM_PROT_ALL, access));
+    if (Mmu::active(p.root)) Mmu::flush(va);
+    return true;
+  }
+
+  static void protect(Pmap& p, uint64_t va, size_t size, unsigned prot) {
+    check_range(va, size);
+    prot &= VM_PROT_ALL;
+    const bool active = Mmu::active(p.root);
+    Tables::for_each_page(p.root, va, va + size, [&](uint64_t at, Pte& e) {
+      Tables::store(e, prot == VM_PROT_NONE ? 0 : Mmu::reprotect(e, prot));
+      if (active) Mmu::flush(at);
+    });
+  }
+
+  static void remove(Pmap& p, uint64_t va, size_t size) { protect(p, va, size, VM_PROT_NONE); }
+
+  static paddr_t extract(const Pmap& p, uint64_t va) {
+    if (va < Mmu::kUserMin || va >= Mmu::kUserMax) return kNoPhys;
+    const Pte* e = Tables::find(p.root, va & ~kPageMask);
+    if (!e || !Mmu::valid(*e)) return kNoPhys;
+    return Mmu::entry_pa(*e) + (va & kPageMask);
+  }
+
+  // The leaf entry mapping va, 0 if none: for self-tests and debuggers.
+  static Pte leaf(const Pmap& p, uint64_t va) {
+    if (va < Mmu::kUserMin || va >= Mmu::kUserMax) return 0;
+    const Pte* e = Tables::find(p.root, va & ~kPageMask);
+    return e ? *e : 0;
+  }
+
+  static void activate(const Pmap* p) { Mmu::load_root(p ? p->root : Mmu::kernel_root()); }
+
+ private:
+  // The VM never passes a range outside the pmap's; one that did could reach
+  // the kernel's shared tables, so it is a bug worth stopping for.
+  static void check_range(uint64_t va, size_t size) {
+    kassert((va & kPageMask) == 0 && (size & kPageMask) == 0);
+    kassert(va >= Mmu::kUserMin && va <= Mmu::kUserMax && size <= Mmu::kUserMax - va);
+  }
+};
+
+}  // namespace umach::baremetal

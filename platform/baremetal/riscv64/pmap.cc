@@ -1,0 +1,79 @@
+// platform/baremetal/riscv64/pmap.cc: the riscv64 pmap (pmap.h): the
+// contract's calls over common/pmap.h with Sv39 entries, satp and
+// sfence.vma.
+#include "platform/baremetal/riscv64/pmap.h"
+
+#include "core/kassert.h"
+#include "core/log.h"
+#include "platform/baremetal/riscv64/csr.h"
+
+namespace umach::riscv64 {
+namespace {
+
+using Ops = baremetal::PmapOps<Mmu>;
+
+constexpr uint64_t kSatpModeSv39 = uint64_t{8} << 60;
+constexpr uint64_t kSatpModeMask = uint64_t{0xf} << 60;
+constexpr uint64_t kSatpPpnMask = (uint64_t{1} << 44) - 1;
+
+// Written once by pmap_init, read-only after.
+paddr_t g_kernel_root = 0;
+
+uint64_t read_satp() {
+  uint64_t v;
+  __asm__ __volatile__("csrr %0, satp" : "=r"(v) : : "memory");
+  return v;
+}
+
+}  // namespace
+
+void pmap_init() {
+  const uint64_t satp = read_satp();
+  if ((satp & kSatpModeMask) != kSatpModeSv39)
+    panic("riscv64: satp %#llx is not Sv39", static_cast<unsigned long long>(satp));
+  g_kernel_root = (satp & kSatpPpnMask) << 12;
+  // The user range must be the pmaps' alone: boot maps nothing there.
+  const Mmu::Pte* root = Ops::Tables::table(g_kernel_root);
+  for (unsigned i = Ops::Tables::kUserFirst; i <= Ops::Tables::kUserLast; ++i)
+    if (Mmu::valid(root[i])) panic("riscv64: the boot page table maps user root entry %u", i);
+  klog("riscv64: pmaps: Sv39, user range %#llx-%#llx\n", static_cast<unsigned long long>(Mmu::kUserMin),
+       static_cast<unsigned long long>(Mmu::kUserMax - 1));
+}
+
+void pmap_activate(const baremetal::Pmap* p) { Ops::activate(p); }
+
+paddr_t Mmu::kernel_root() { return g_kernel_root; }
+bool Mmu::active(paddr_t root) { return ((read_satp() & kSatpPpnMask) << 12) == root; }
+
+// The stores to the new tables come before the satp write; the fence after
+// orders them before the walks and drops the old root's translations.
+void Mmu::load_root(paddr_t root) {
+  const uint64_t satp = kSatpModeSv39 | (root >> 12);
+  __asm__ __volatile__("csrw satp, %0\n\tsfence.vma zero, zero" : : "r"(satp) : "memory");
+}
+
+void Mmu::allow_user_access(bool on) {
+  if (on)
+    __asm__ __volatile__("csrs sstatus, %0" : : "r"(kSstatusSum) : "memory");
+  else
+    __asm__ __volatile__("csrc sstatus, %0" : : "r"(kSstatusSum) : "memory");
+}
+
+}  // namespace umach::riscv64
+
+namespace umach::baremetal {
+
+using Ops = PmapOps<riscv64::Mmu>;
+
+Pmap* PageTablePmaps::pmap_create(Pmap*) { return Ops::create(); }
+void PageTablePmaps::pmap_destroy(Pmap* p) { Ops::destroy(p); }
+uint64_t PageTablePmaps::pmap_min(const Pmap&) { return riscv64::Mmu::kUserMin; }
+uint64_t PageTablePmaps::pmap_max(const Pmap&) { return riscv64::Mmu::kUserMax; }
+bool PageTablePmaps::pmap_enter(Pmap& p, uint64_t va, paddr_t pa, unsigned prot, unsigned access) {
+  return Ops::enter(p, va, pa, prot, access);
+}
+void PageTablePmaps::pmap_protect(Pmap& p, uint64_t va, size_t size, unsigned prot) { Ops::protect(p, va, size, prot); }
+void PageTablePmaps::pmap_remove(Pmap& p, uint64_t va, size_t size) { Ops::remove(p, va, size); }
+paddr_t PageTablePmaps::pmap_extract(const Pmap& p, uint64_t va) { return Ops::extract(p, va); }
+
+}  // namespace umach::baremetal
