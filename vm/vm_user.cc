@@ -226,6 +226,14 @@ kern_return_t map_object(VmMap& map, uint64_t* addr, uint64_t size, uint64_t mas
   return kr;
 }
 
+kern_return_t reserve(VmMap& map, uint64_t addr, uint64_t size) {
+  uint64_t start, end;
+  if (!page_range(map, addr, size, &start, &end)) return KERN_INVALID_ADDRESS;
+  SpinlockGuard hold(g_vm_lock);
+  return enter_range(map, &start, end - start, 0, false, nullptr, 0, false, false, VM_PROT_NONE, VM_PROT_NONE,
+                     VM_INHERIT_NONE);
+}
+
 kern_return_t wire(VmMap& map, uint64_t addr, uint64_t size, unsigned access) {
   if (!valid_prot(access)) return KERN_INVALID_ARGUMENT;
   uint64_t start, end;

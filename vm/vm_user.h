@@ -34,6 +34,11 @@ kern_return_t region(VmMap& map, uint64_t addr, RegionInfo* out);
 kern_return_t map_object(VmMap& map, uint64_t* addr, uint64_t size, uint64_t mask, bool anywhere, VmObject* object,
                          uint64_t offset, bool copy, unsigned cur, unsigned max, unsigned inheritance);
 
+// Keeps [addr, addr + size) out of the VM's hands: an entry no access is
+// allowed through (max protection none), for memory the platform placed
+// itself (the hosted loader's image and stack).
+kern_return_t reserve(VmMap& map, uint64_t addr, uint64_t size);
+
 kern_return_t wire(VmMap& map, uint64_t addr, uint64_t size, unsigned access);
 kern_return_t wire_all(VmMap& map, unsigned flags);
 kern_return_t msync(VmMap& map, uint64_t addr, uint64_t size, unsigned flags);

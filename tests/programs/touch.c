@@ -1,8 +1,12 @@
-/* tests/programs/touch.c: touch ADDRESS COUNT [r|w]
- * Reads (r) or writes (w, the default) the first word of COUNT pages from
- * ADDRESS up (both hex, 0x optional), each a fresh page the kernel must
- * fault in, then checks every value it wrote and says so. */
+/* tests/programs/touch.c: touch ADDRESS COUNT [r|w][n]
+ * Allocates COUNT pages at ADDRESS with vm_allocate (unless `n`: then the
+ * pages are touched unallocated, which must end the thread), then reads
+ * (r) or writes (w, the default) the first word of each page (both hex, 0x
+ * optional), each a fresh page the kernel must fault in, then checks every
+ * value it wrote and says so. */
+#include <mach.h>
 #include <mach_init.h>
+#include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -14,7 +18,12 @@ int main(int argc, char** argv) {
   unsigned long step = vm_page_size / sizeof(unsigned long);
   volatile unsigned long* base = (volatile unsigned long*)strtoul(argv[1], 0, 16);
   unsigned long count = strtoul(argv[2], 0, 16);
-  int write = !(argc > 3 && argv[3][0] == 'r');
+  int write = !(argc > 3 && strchr(argv[3], 'r'));
+  if (!(argc > 3 && strchr(argv[3], 'n'))) {
+    vm_address_t at = (vm_address_t)base;
+    /* Outside the task's memory this fails, and the touch below faults. */
+    (void)vm_allocate(mach_task_self(), &at, count * vm_page_size, 0);
+  }
   unsigned long sum = 0;
   for (unsigned long i = 0; i < count; ++i) {
     volatile unsigned long* word = base + i * step;

@@ -33,7 +33,7 @@
 
 namespace umach::baremetal {
 
-using platform::kNoPhys;
+using ::umach::kNoPhys;
 
 // The machine state of one address space.
 struct Pmap {

@@ -17,6 +17,8 @@
 #include "core/sched/sched.h"
 #include "ipc/kmsg.h"
 #include "ipc/msg.h"
+#include "vm/fault.h"
+#include "vm/vm_user.h"
 #include "platform/hosted/memory/commpage.h"
 
 namespace umach::hosted {
@@ -93,15 +95,25 @@ Result<std::unique_ptr<TestTask>> TestTask::load(const std::string& path, const 
   if (!read_file(path, file)) return Error{KERN_INVALID_ARGUMENT};
   std::unique_ptr<TestTask> task(new TestTask);
   task->frame_ = new (std::align_val_t{64}) Frame{};
-  task->task_ = UMACH_TRY(Task::create());
-  task->range_ = UMACH_TRY(range_for_new_task(nullptr));
-  task->pmap_ = std::make_unique<Pmap>(*task->range_);
+  vm::VmMap* map = vm::VmMap::create(nullptr);
+  if (!map) return Error{KERN_RESOURCE_SHORTAGE};
+  task->map_ = RefPtr<vm::VmMap>::adopt(map);
+  task->range_ = &map->pmap().range();
+  task->range_->retain();
+  task->task_ = UMACH_TRY(Task::create(task->map_));
   task->commpage_ = UMACH_TRY(commpage_create(reinterpret_cast<uintptr_t>(umach_hosted_trap_entry)));
   std::vector<const char*> argv;
   for (const std::string& a : args) argv.push_back(a.c_str());
-  LoadStatus st = load_task_program(*task->pmap_, file.data(), file.size(), argv.data(), argv.size(),
+  LoadStatus st = load_task_program(task->pmap(), file.data(), file.size(), argv.data(), argv.size(),
                                     task->commpage_, &task->program_);
   if (st != LoadStatus::kOk) return Error{KERN_INVALID_ARGUMENT};
+  // The loader placed the image and the stack itself (not yet through the
+  // VM: text shared and data copy-on-write are still to come); the map
+  // keeps their ranges reserved so vm_allocate never lands on them.
+  for (const LoadedProgram::Allocation& a : task->program_.allocations) {
+    kern_return_t kr = vm::reserve(*map, a.va, a.pages * kPage);
+    if (kr != KERN_SUCCESS) return Error{kr};
+  }
   // Faults and ticks in this window are the task's (the signal entry asks).
   AddressRange& r = *task->range_;
   if (!register_user_range(r.base(), r.end() - r.base())) return Error{KERN_RESOURCE_SHORTAGE};
@@ -115,11 +127,10 @@ TestTask::~TestTask() {
   if (spare_) ipc::Kmsg::free(spare_);
   if (program_.pc) {
     note_unloaded(program_.load_bias);
-    unload_task_program(*pmap_, program_);
+    unload_task_program(pmap(), program_);
   }
-  for (paddr_t pa : zero_filled_) page_allocator().free(pa);
   if (range_) unregister_user_range(range_->base());
-  pmap_.reset();
+  // The map (and its pmap) go with the last reference to it: ours, the Task's.
   if (commpage_) commpage_free(commpage_);
   if (range_) range_->release_ref();
   ::operator delete(frame_, std::align_val_t{64});
@@ -178,7 +189,7 @@ void TestTask::user_loop(void* arg) {
         g_shared_waiting.fetch_sub(1);
         continue;
       }
-      range.activate(*self->pmap_);
+      range.activate(self->pmap());
       int now = g_shared_in_user.fetch_add(1) + 1;
       for (int seen = g_shared_most.load(); now > seen && !g_shared_most.compare_exchange_weak(seen, now);) {
       }
@@ -355,19 +366,14 @@ bool TestTask::handle_page_fault(const TrapInfo& trap) {
   uint64_t va = trap.address & ~uint64_t{kPage - 1};
   bool write = trap.access == Access::kWrite;
   if (va >= range_->vm_min() && va < range_->vm_max()) {
-    FaultOutcome f = pmap_->fault_in(va, write);
+    // A run the pmap forgot, or a referenced/modified upgrade...
+    FaultOutcome f = pmap().fault_in(va, write);
     if (f == FaultOutcome::kResolved) return true;
-    if (f == FaultOutcome::kNotEntered && trap.access != Access::kExecute) {
-      // Zero-fill: the one piece of vm_fault these programs need.
-      auto pa = page_allocator().alloc_zeroed();
-      if (pa.ok()) {
-        if (pmap_->enter(va, pa.value(), kPage, kProtRead | kProtWrite, write ? kProtWrite : kProtRead).ok()) {
-          zero_filled_.push_back(pa.value());
-          return true;
-        }
-        page_allocator().free(pa.value());
-      }
-    }
+    // ... else the VM's: zero fill, copy-on-write, or an error.
+    unsigned access = trap.access == Access::kWrite     ? VM_PROT_WRITE
+                      : trap.access == Access::kExecute ? VM_PROT_EXECUTE
+                                                        : VM_PROT_READ;
+    if (vm::vm_fault(*map_, va, access) == KERN_SUCCESS) return true;
   }
   klog("umach: task program thread ended: page fault at %#llx (EXC_BAD_ACCESS, no handler)\n",
        static_cast<unsigned long long>(trap.address));

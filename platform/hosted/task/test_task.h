@@ -14,9 +14,10 @@
 //     ipc/msg.h, mach_reply_port (26), mach_thread_self (27),
 //     mach_task_self (28) and mach_host_self (29) with a send right to the
 //     thread's, the task's or the host's kernel port;
-//   - page faults: a run the pmap forgot is faulted back in; a page never
-//     entered is zero-filled from the page allocator (the one piece of
-//     vm_fault these tests need); both are recorded;
+//   - page faults: a run the pmap forgot is faulted back in; anything else
+//     goes to the VM's vm_fault (the task's map: vm_allocate'd memory is
+//     zero-filled, copy-on-write resolved); both are recorded; an address
+//     the map does not allow ends the thread (EXC_BAD_ACCESS, no handler);
 //   - preemption: the loop's preemption point runs before each run_user;
 //   - shared ranges: a task whose range holds other tasks' pmaps claims the
 //     range for its CPU and makes its mappings resident around each
@@ -41,6 +42,7 @@
 #include "core/task/task.h"
 #include "core/task/thread.h"
 #include "ipc/kmsg.h"
+#include "vm/map.h"
 #include "platform/hosted/memory/address_window.h"
 #include "platform/hosted/memory/loader.h"
 #include "platform/hosted/memory/pmap.h"
@@ -79,7 +81,8 @@ class TestTask {
   static int shared_range_most_in_user() { return g_shared_most.load(); }
   static void reset_shared_range_stats() { g_shared_most.store(0); }
   AddressRange& range() { return *range_; }
-  Pmap& pmap() { return *pmap_; }
+  Pmap& pmap() { return map_->pmap(); }
+  vm::VmMap& map() { return *map_; }
 
  private:
   TestTask() = default;
@@ -97,11 +100,10 @@ class TestTask {
   ipc::Kmsg* spare_ = nullptr;
   ipc::Kmsg* take_spare(mach_msg_size_t size);
   void keep_spare(ipc::Kmsg* kmsg);
+  RefPtr<vm::VmMap> map_;  // its address space (the Task holds it too)
   AddressRange* range_ = nullptr;
-  std::unique_ptr<Pmap> pmap_;
   paddr_t commpage_ = 0;
   LoadedProgram program_;
-  std::vector<paddr_t> zero_filled_;  // pages the loop gave on faults; the user thread alone touches it
   platform::Backend::UserFrame* frame_ = nullptr;  // the thread's user state (64-byte aligned)
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> preemptions_{0};
