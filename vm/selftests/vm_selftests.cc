@@ -377,3 +377,155 @@ UMACH_SELFTEST(vm_error_paths_under_fault_injection) {
 }
 
 }  // namespace umach::vm
+
+namespace umach::vm {
+namespace {
+
+// The property test's plain model: per task, a byte per page slot (the
+// value of the page's first word), or "unmapped"; sharing is modelled by
+// slots that name a shared cell.
+constexpr int kTasks = 4;
+constexpr int kSlots = 8;  // pages per task region
+constexpr int kCells = 64;
+
+struct Model {
+  // For each task and slot: -1 unmapped, else a cell index; values in cells.
+  int slot[kTasks][kSlots];
+  uint64_t cell[kCells * 8];
+  int ncells = 0;
+  int new_cell(uint64_t v) {
+    cell[ncells] = v;
+    return ncells++;
+  }
+};
+
+struct Rng {
+  uint64_t s;
+  uint64_t next() {
+    s ^= s << 13;
+    s ^= s >> 7;
+    s ^= s << 17;
+    return s;
+  }
+  int below(int n) { return static_cast<int>(next() % static_cast<uint64_t>(n)); }
+};
+
+}  // namespace
+
+// Random allocate / write / copy / fork / deallocate / protect / share on
+// several maps, compared page by page with a plain model after each step.
+UMACH_SELFTEST(vm_property_random_operations_match_a_model) {
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    Rng rng{seed * 0x9e3779b97f4a7c15ull};
+    VmMap* maps[kTasks] = {};
+    Model model;
+    uint64_t base = 0;
+    maps[0] = VmMap::create(nullptr);
+    ST_CHECK(maps[0] != nullptr);
+    if (!maps[0]) return;
+    base = maps[0]->min() + (uint64_t{1} << 30);
+    // Sharing is exact only between maps made by fork with SHARE; the model
+    // gives every slot its own cell unless a share says otherwise.
+    for (int t = 0; t < kTasks; ++t)
+      for (int s = 0; s < kSlots; ++s) model.slot[t][s] = -1;
+    int live = 1;
+    for (int step = 0; step < 120 && model.ncells < kCells * 8 - kSlots * kTasks * 2; ++step) {
+      int t = rng.below(live);
+      VmMap& m = *maps[t];
+      int s = rng.below(kSlots);
+      uint64_t va = base + static_cast<uint64_t>(s) * P;
+      switch (rng.below(7)) {
+        case 0: {  // allocate one page (fixed)
+          uint64_t at = va;
+          kern_return_t kr = allocate(m, &at, P, false);
+          ST_CHECK_EQ(kr, model.slot[t][s] < 0 ? KERN_SUCCESS : KERN_NO_SPACE);
+          if (kr == KERN_SUCCESS) model.slot[t][s] = model.new_cell(0);
+          break;
+        }
+        case 1:
+        case 2: {  // write
+          uint64_t v = rng.next() | 1;
+          bool ok = write_u64(m, va, v);
+          ST_CHECK_EQ(ok, model.slot[t][s] >= 0);
+          if (ok) model.cell[model.slot[t][s]] = v;
+          break;
+        }
+        case 3: {  // vm_copy one slot onto another of the same task
+          int d = rng.below(kSlots);
+          kern_return_t kr = copy(m, va, P, base + static_cast<uint64_t>(d) * P);
+          bool ok = model.slot[t][s] >= 0 && model.slot[t][d] >= 0;
+          ST_CHECK_EQ(kr == KERN_SUCCESS, ok);
+          if (ok) model.cell[model.slot[t][d]] = model.cell[model.slot[t][s]];
+          break;
+        }
+        case 4: {  // fork into a free task slot, or replace the last one
+          int c = live < kTasks ? live : kTasks - 1;
+          if (c == t) break;
+          if (live == kTasks) {
+            maps[c]->unref();
+            maps[c] = nullptr;
+          }
+          // One random slot is shared with the child, the rest copied.
+          int shared = rng.below(kSlots);
+          if (model.slot[t][shared] >= 0) ST_CHECK_EQ(inherit(m, base + shared * P, P, VM_INHERIT_SHARE), KERN_SUCCESS);
+          maps[c] = map_fork(m);
+          ST_CHECK(maps[c] != nullptr);
+          if (!maps[c]) {
+            live = c;
+            break;
+          }
+          if (model.slot[t][shared] >= 0) ST_CHECK_EQ(inherit(m, base + shared * P, P, VM_INHERIT_COPY), KERN_SUCCESS);
+          for (int k = 0; k < kSlots; ++k) {
+            int cellk = model.slot[t][k];
+            if (cellk < 0)
+              model.slot[c][k] = -1;
+            else if (k == shared)
+              model.slot[c][k] = cellk;
+            else
+              model.slot[c][k] = model.new_cell(model.cell[cellk]);
+          }
+          // The parent's shared slot now shares with the child: splitting
+          // it from other sharers is not modelled, so un-share those.
+          if (live < kTasks) ++live;
+          break;
+        }
+        case 5: {  // deallocate
+          ST_CHECK_EQ(deallocate(m, va, P), KERN_SUCCESS);
+          model.slot[t][s] = -1;
+          break;
+        }
+        case 6: {  // protect read-only and back: contents survive
+          kern_return_t kr = protect(m, va, P, false, VM_PROT_READ);
+          ST_CHECK_EQ(kr == KERN_SUCCESS, model.slot[t][s] >= 0);
+          if (kr == KERN_SUCCESS) {
+            ST_CHECK(!write_u64(m, va, 1));
+            ST_CHECK_EQ(protect(m, va, P, false, VM_PROT_DEFAULT), KERN_SUCCESS);
+          }
+          break;
+        }
+      }
+      // Everything reads as the model says.
+      for (int tt = 0; tt < live; ++tt)
+        for (int k = 0; k < kSlots; ++k) {
+          uint64_t v = 0;
+          kern_return_t kr = map_read(*maps[tt], base + static_cast<uint64_t>(k) * P, &v, sizeof v);
+          if (model.slot[tt][k] < 0) {
+            ST_CHECK_EQ(kr, KERN_INVALID_ADDRESS);
+          } else {
+            ST_CHECK_EQ(kr, KERN_SUCCESS);
+            ST_CHECK_EQ(v, model.cell[model.slot[tt][k]]);
+          }
+        }
+      {
+        SpinlockGuard hold(g_vm_lock);
+        for (int tt = 0; tt < live; ++tt) maps[tt]->check_invariants();
+      }
+      if (selftest_ctx.failed()) break;
+    }
+    for (VmMap*& mm : maps)
+      if (mm) mm->unref();
+    if (selftest_ctx.failed()) return;
+  }
+}
+
+}  // namespace umach::vm

@@ -1,0 +1,131 @@
+// tests/unit/vm_stress_test.cc: the VM under many kernel threads on 4 vCPUs
+// (TSan runs it): the property test of vm/selftests on several threads at
+// once (each its own maps; zones, page queues and the VM lock shared), and
+// threads faulting, copying and forking one shared map.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstring>
+
+#include "core/page_alloc.h"
+#include "core/sched/sched.h"
+#include "core/selftest.h"
+#include "core/zone.h"
+#include <umach/backend.h>
+#include "vm/copy.h"
+#include "vm/fault.h"
+#include "vm/vm_user.h"
+
+namespace {
+
+using umach::RefPtr;
+namespace vm = umach::vm;
+
+constexpr int kWorkers = 4;
+constexpr uint64_t P = vm::kPageSize;
+
+struct Shared {
+  vm::VmMap* map = nullptr;
+  uint64_t base = 0;
+  std::atomic<int> failures{0};
+};
+
+struct Worker {
+  Shared* s;
+  int index;
+};
+
+void property_worker(void* arg) {
+  auto* failures = static_cast<std::atomic<int>*>(arg);
+  for (const umach::SelfTest& t : umach::selftests()) {
+    if (std::strcmp(t.name, "vm_property_random_operations_match_a_model") != 0) continue;
+    umach::SelfTestContext ctx(t.name);
+    t.run(ctx);
+    failures->fetch_add(static_cast<int>(ctx.failures()));
+  }
+}
+
+// Each worker owns one word in each of 16 shared pages: it writes its
+// words, copies the region (vm_read + copyout), forks the map, and checks
+// that its words survive in the copies and that the copies never change.
+void shared_worker(void* arg) {
+  auto* w = static_cast<Worker*>(arg);
+  Shared& s = *w->s;
+  for (int round = 0; round < 40; ++round) {
+    for (uint64_t pg = 0; pg < 16; ++pg) {
+      uint64_t v = (static_cast<uint64_t>(w->index) << 32) | static_cast<uint64_t>(round);
+      if (vm::map_write(*s.map, s.base + pg * P + 8 * static_cast<uint64_t>(w->index), &v, 8) != KERN_SUCCESS)
+        s.failures.fetch_add(1);
+    }
+    vm::VmMapCopy* c = nullptr;
+    if (vm::read(*s.map, s.base, 16 * P, &c) != KERN_SUCCESS) {
+      s.failures.fetch_add(1);
+      continue;
+    }
+    auto at = vm::copyout(*s.map, c);
+    if (!at.ok()) {
+      vm::discard(c);
+      s.failures.fetch_add(1);
+      continue;
+    }
+    vm::VmMap* child = (round % 4 == 0) ? vm::map_fork(*s.map) : nullptr;
+    umach::sched::thread_yield();
+    for (uint64_t pg = 0; pg < 16; ++pg) {
+      uint64_t v = 0;
+      uint64_t want = (static_cast<uint64_t>(w->index) << 32) | static_cast<uint64_t>(round);
+      uint64_t off = pg * P + 8 * static_cast<uint64_t>(w->index);
+      if (vm::map_read(*s.map, at.value() + off, &v, 8) != KERN_SUCCESS || v != want) s.failures.fetch_add(1);
+      if (child && (vm::map_read(*child, s.base + off, &v, 8) != KERN_SUCCESS || v != want)) s.failures.fetch_add(1);
+    }
+    if (child) child->unref();
+    if (vm::deallocate(*s.map, at.value(), 16 * P) != KERN_SUCCESS) s.failures.fetch_add(1);
+  }
+}
+
+struct StressRun {
+  Shared* s;
+  std::atomic<int>* property_failures;
+};
+
+void run_workers(void* arg) {
+  auto* r = static_cast<StressRun*>(arg);
+  Worker workers[kWorkers];
+  RefPtr<umach::sched::Thread> threads[2 * kWorkers];
+  for (int i = 0; i < kWorkers; ++i) {
+    workers[i] = Worker{r->s, i};
+    auto t = umach::sched::kernel_thread("vm shared", shared_worker, &workers[i], umach::sched::kPriorityUser);
+    ASSERT_TRUE(t.ok());
+    threads[i] = t.value();
+    auto p = umach::sched::kernel_thread("vm property", property_worker, r->property_failures,
+                                         umach::sched::kPriorityUser);
+    ASSERT_TRUE(p.ok());
+    threads[kWorkers + i] = p.value();
+  }
+  for (auto& t : threads) umach::sched::thread_join(*t);
+}
+
+TEST(VmStress, ThreadsFaultCopyAndForkAtOnce) {
+  umach::drain_caches();
+  umach::ZoneSnapshot before;
+  size_t pages = umach::page_allocator().free_pages();
+  Shared s;
+  s.map = vm::VmMap::create(nullptr);
+  ASSERT_NE(s.map, nullptr);
+  s.base = s.map->min();
+  ASSERT_EQ(vm::allocate(*s.map, &s.base, 16 * P, true), KERN_SUCCESS);
+  std::atomic<int> property_failures{0};
+  StressRun r{&s, &property_failures};
+  ASSERT_TRUE(umach::hosted::run_in_kernel(run_workers, &r, umach::sched::kPriorityKernel));
+  EXPECT_EQ(s.failures.load(), 0);
+  EXPECT_EQ(property_failures.load(), 0);
+  {
+    umach::SpinlockGuard hold(vm::g_vm_lock);
+    s.map->check_invariants();
+  }
+  s.map->unref();
+  umach::drain_caches();
+  EXPECT_EQ(before.leaks_since(), 0);
+  EXPECT_EQ(umach::page_allocator().free_pages(), pages);
+}
+
+}  // namespace
