@@ -2,10 +2,9 @@
 // mach_host.defs, gnumach.defs), the task-port-to-map conversion, and
 // kernel memory objects as ports (memory_object.h).
 //
-// Out-of-line data crosses the dispatch as a VmMapCopy pointer in the
-// descriptor's address field, as in GNU Mach: the IPC's copy-in made it
-// from the sender's memory, and its copy-out puts the reply's into the
-// receiver's (ipc/kmsg.cc).
+// Out-of-line data will cross the dispatch as a VmMapCopy pointer in the
+// descriptor's address field, as in GNU Mach, once the IPC copies
+// out-of-line regions in and out (not yet: see vm_read below).
 #include "core/task/host.h"
 #include "core/task/task.h"
 #include "core/zone.h"
@@ -98,23 +97,10 @@ kern_return_t vm_inherit(vm_map_ref_t map, vm_address_t address, vm_size_t size,
   return map ? vm::inherit(*map, address, size, static_cast<unsigned>(new_inheritance)) : KERN_INVALID_ARGUMENT;
 }
 
-kern_return_t vm_read(vm_map_ref_t map, vm_address_t address, vm_size_t size, vm_offset_t* data,
-                      mach_msg_type_number_t* dataCnt) {
-  if (!map) return KERN_INVALID_ARGUMENT;
-  if (size > ~mach_msg_type_number_t{0}) return KERN_INVALID_ARGUMENT;
-  vm::VmMapCopy* copy = nullptr;
-  kern_return_t kr = vm::read(*map, address, size, &copy);
-  if (kr != KERN_SUCCESS) return kr;
-  *data = reinterpret_cast<uintptr_t>(copy);
-  *dataCnt = static_cast<mach_msg_type_number_t>(size);
-  return KERN_SUCCESS;
-}
-
-kern_return_t vm_write(vm_map_ref_t map, vm_address_t address, vm_offset_t data, mach_msg_type_number_t dataCnt) {
-  (void)dataCnt;  // the copy knows its size
-  if (!map) return KERN_INVALID_ARGUMENT;
-  return vm::write(*map, address, reinterpret_cast<vm::VmMapCopy*>(data));
-}
+// vm_read and vm_write carry their data out of line, which messages cannot
+// carry yet (ipc/: MACH_SEND_INVALID_TYPE): until they can, the generated
+// fallbacks answer MIG_BAD_ID rather than hand a VmMapCopy pointer to a
+// task. vm::read/vm::write (vm_user.h) are what they will call.
 
 kern_return_t vm_copy(vm_map_ref_t map, vm_address_t source_address, vm_size_t size, vm_address_t dest_address) {
   return map ? vm::copy(*map, source_address, size, dest_address) : KERN_INVALID_ARGUMENT;
@@ -159,9 +145,15 @@ kern_return_t vm_map(vm_map_ref_t map, vm_address_t* address, vm_size_t size, vm
                                     static_cast<unsigned>(cur_protection), static_cast<unsigned>(max_protection),
                                     static_cast<unsigned>(inheritance));
   if (m) m->unref();
-  // The request's send right to the memory object is the dispatch's to drop.
-  if (kr == KERN_SUCCESS) *address = a;
-  return kr;
+  if (kr != KERN_SUCCESS) return kr;  // the request, with its right, is destroyed
+  *address = a;
+  // A routine that succeeds has taken the request's rights (ipc/kobject.h):
+  // the send right to the memory object is not kept.
+  if (memory_object) {
+    ipc::TransitRight right{memory_object, MACH_MSG_TYPE_PORT_SEND, false};
+    ipc::release_transit_right(right);
+  }
+  return KERN_SUCCESS;
 }
 
 kern_return_t vm_wire(ipc_port_t host, vm_map_ref_t map, vm_address_t address, vm_size_t size, vm_prot_t access) {

@@ -12,6 +12,8 @@
 #include "core/sched/sched.h"
 #include "ipc/kobject.h"
 #include "platform/hosted/task/test_task.h"
+#include "vm/fault.h"
+#include "vm/vm_user.h"
 #include <umach/backend.h>
 
 namespace {
@@ -253,6 +255,51 @@ TEST(TaskProgram, ReadOfAnUnmappedPageArrivesAsARead) {
       seen = true;
     }
   EXPECT_TRUE(seen);
+}
+
+TEST(TaskProgram, TouchingMemoryNeverAllocatedEndsTheThread) {
+  // Inside the window but outside every region of the task's map: the VM
+  // refuses the fault (KERN_INVALID_ADDRESS) and, with no exception handler,
+  // the thread ends.
+  auto touch = load(UMACH_PROGRAM_TOUCH, {"touch", "0", "1", "r"});
+  ASSERT_TRUE(touch);
+  uint64_t target = touch->range().vm_min() + (uint64_t{1} << 31);
+  char addr[32];
+  snprintf(addr, sizeof addr, "%#llx", static_cast<unsigned long long>(target));
+  touch.reset();
+  touch = load(UMACH_PROGRAM_TOUCH, {"touch", addr, "1", "wn"});
+  ASSERT_TRUE(touch);
+  Scenario s;
+  s.tasks = {touch.get()};
+  run(s);
+  EXPECT_EQ(touch->end_reason(), "page fault");
+  EXPECT_EQ(touch->output(), "");
+  ASSERT_FALSE(touch->faults().empty());
+  EXPECT_EQ(touch->faults().back().address, target);
+}
+
+TEST(TaskProgram, VmAllocatedMemoryIsZeroFilledThroughTheVm) {
+  auto touch = load(UMACH_PROGRAM_TOUCH, {"touch", "0", "1", "r"});
+  ASSERT_TRUE(touch);
+  uint64_t target = touch->range().vm_min() + (uint64_t{1} << 31);
+  char addr[32];
+  snprintf(addr, sizeof addr, "%#llx", static_cast<unsigned long long>(target));
+  touch.reset();
+  touch = load(UMACH_PROGRAM_TOUCH, {"touch", addr, "4", "w"});
+  ASSERT_TRUE(touch);
+  Scenario s;
+  s.tasks = {touch.get()};
+  run(s);
+  EXPECT_EQ(touch->output(), "touch: ok\n");
+  // The task's vm_allocate made one region there, and its pages came from
+  // vm_fault: the kernel reads back what the program wrote.
+  umach::vm::RegionInfo r;
+  ASSERT_EQ(umach::vm::region(touch->map(), target, &r), KERN_SUCCESS);
+  EXPECT_EQ(r.address, target);
+  EXPECT_EQ(r.size, 4u * 4096);
+  uint64_t v = 0;
+  ASSERT_EQ(umach::vm::map_read(touch->map(), target + 3 * 4096, &v, sizeof v), KERN_SUCCESS);
+  EXPECT_EQ(v, 4u);
 }
 
 TEST(TaskProgram, AccessOutsideTheWindowEndsTheThread) {
