@@ -1,8 +1,8 @@
 // vm/dot.h: a map and its object graph as Graphviz dot, for debugging:
 // entries (range, protection, needs_copy), the objects they refer to, each
 // object's shadow (with offset) and copy links, and resident page counts.
-// `umach --vm-dot` prints a task program's map after it ran; the gdb helper's
-// `mach-vm-dot MAP` calls vm_dump_dot_for_gdb.
+// From gdb: `call vm_dump_dot_for_gdb(map)` prints it on the console. A
+// `umach` option and a gdb helper command are still to come (issue 6).
 #pragma once
 
 #include <stddef.h>
