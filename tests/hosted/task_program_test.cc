@@ -257,17 +257,25 @@ TEST(TaskProgram, ReadOfAnUnmappedPageArrivesAsARead) {
   EXPECT_TRUE(seen);
 }
 
+// The touch program aimed at `offset` above its own window's vm_min: the
+// window is known only once a task holds it, and windows are reused in
+// order, so a first load finds it and the second reuses it.
+std::unique_ptr<TestTask> load_touch_at(uint64_t offset, const char* count, const char* mode, uint64_t* target) {
+  auto probe = load(UMACH_PROGRAM_TOUCH, {"touch", "0", "1", "r"});
+  if (!probe) return nullptr;
+  *target = probe->range().vm_min() + offset;
+  char addr[32];
+  snprintf(addr, sizeof addr, "%#llx", static_cast<unsigned long long>(*target));
+  probe.reset();
+  return load(UMACH_PROGRAM_TOUCH, {"touch", addr, count, mode});
+}
+
 TEST(TaskProgram, TouchingMemoryNeverAllocatedEndsTheThread) {
   // Inside the window but outside every region of the task's map: the VM
   // refuses the fault (KERN_INVALID_ADDRESS) and, with no exception handler,
   // the thread ends.
-  auto touch = load(UMACH_PROGRAM_TOUCH, {"touch", "0", "1", "r"});
-  ASSERT_TRUE(touch);
-  uint64_t target = touch->range().vm_min() + (uint64_t{1} << 31);
-  char addr[32];
-  snprintf(addr, sizeof addr, "%#llx", static_cast<unsigned long long>(target));
-  touch.reset();
-  touch = load(UMACH_PROGRAM_TOUCH, {"touch", addr, "1", "wn"});
+  uint64_t target = 0;
+  auto touch = load_touch_at(uint64_t{1} << 31, "1", "wn", &target);
   ASSERT_TRUE(touch);
   Scenario s;
   s.tasks = {touch.get()};
@@ -279,13 +287,8 @@ TEST(TaskProgram, TouchingMemoryNeverAllocatedEndsTheThread) {
 }
 
 TEST(TaskProgram, VmAllocatedMemoryIsZeroFilledThroughTheVm) {
-  auto touch = load(UMACH_PROGRAM_TOUCH, {"touch", "0", "1", "r"});
-  ASSERT_TRUE(touch);
-  uint64_t target = touch->range().vm_min() + (uint64_t{1} << 31);
-  char addr[32];
-  snprintf(addr, sizeof addr, "%#llx", static_cast<unsigned long long>(target));
-  touch.reset();
-  touch = load(UMACH_PROGRAM_TOUCH, {"touch", addr, "4", "w"});
+  uint64_t target = 0;
+  auto touch = load_touch_at(uint64_t{1} << 31, "4", "w", &target);
   ASSERT_TRUE(touch);
   Scenario s;
   s.tasks = {touch.get()};

@@ -35,13 +35,19 @@ struct Worker {
   int index;
 };
 
+struct PropertyCounts {
+  std::atomic<int> runs{0};
+  std::atomic<int> failures{0};
+};
+
 void property_worker(void* arg) {
-  auto* failures = static_cast<std::atomic<int>*>(arg);
+  auto* counts = static_cast<PropertyCounts*>(arg);
   for (const umach::SelfTest& t : umach::selftests()) {
     if (std::strcmp(t.name, "vm_property_random_operations_match_a_model") != 0) continue;
     umach::SelfTestContext ctx(t.name);
     t.run(ctx);
-    failures->fetch_add(static_cast<int>(ctx.failures()));
+    counts->runs.fetch_add(1);
+    counts->failures.fetch_add(static_cast<int>(ctx.failures()));
   }
 }
 
@@ -84,7 +90,7 @@ void shared_worker(void* arg) {
 
 struct StressRun {
   Shared* s;
-  std::atomic<int>* property_failures;
+  PropertyCounts* property;
 };
 
 void run_workers(void* arg) {
@@ -96,7 +102,7 @@ void run_workers(void* arg) {
     auto t = umach::sched::kernel_thread("vm shared", shared_worker, &workers[i], umach::sched::kPriorityUser);
     ASSERT_TRUE(t.ok());
     threads[i] = t.value();
-    auto p = umach::sched::kernel_thread("vm property", property_worker, r->property_failures,
+    auto p = umach::sched::kernel_thread("vm property", property_worker, r->property,
                                          umach::sched::kPriorityUser);
     ASSERT_TRUE(p.ok());
     threads[kWorkers + i] = p.value();
@@ -113,11 +119,12 @@ TEST(VmStress, ThreadsFaultCopyAndForkAtOnce) {
   ASSERT_NE(s.map, nullptr);
   s.base = s.map->min();
   ASSERT_EQ(vm::allocate(*s.map, &s.base, 16 * P, true), KERN_SUCCESS);
-  std::atomic<int> property_failures{0};
-  StressRun r{&s, &property_failures};
+  PropertyCounts property;
+  StressRun r{&s, &property};
   ASSERT_TRUE(umach::hosted::run_in_kernel(run_workers, &r, umach::sched::kPriorityKernel));
   EXPECT_EQ(s.failures.load(), 0);
-  EXPECT_EQ(property_failures.load(), 0);
+  EXPECT_EQ(property.runs.load(), kWorkers);  // the self-test was found and ran on every thread
+  EXPECT_EQ(property.failures.load(), 0);
   {
     umach::SpinlockGuard hold(vm::g_vm_lock);
     s.map->check_invariants();
