@@ -7,9 +7,13 @@
 #include "core/kstd/atomic.h"
 #include "core/kstd/cstring.h"
 #include "core/kstd/utility.h"
+#include "core/kalloc.h"
 #include "core/page_alloc.h"
 #include "core/platform/platform.h"
 #include "core/zone.h"
+#include "vm/copy.h"
+#include "vm/fault.h"
+#include "vm/vm_user.h"
 
 namespace umach::ipc {
 namespace {
@@ -32,7 +36,7 @@ size_t pages_for(mach_msg_size_t capacity) {
 // One typed item of a message body, read with the ABI's word layout.
 struct Item {
   unsigned name, bits;
-  bool inl, longform;
+  bool inl, longform, dealloc;
   uint32_t number;
   uint64_t data_bytes;  // before padding
 };
@@ -41,13 +45,24 @@ Item read_item(const char* p) {
   uint32_t word, number;
   kstd::memcpy(&word, p, 4);
   kstd::memcpy(&number, p + 4, 4);
-  return Item{word & 0xff, (word >> 8) & 0xffff, ((word >> 29) & 1) != 0, ((word >> 30) & 1) != 0, number,
+  return Item{word & 0xff,         (word >> 8) & 0xffff,
+              ((word >> 29) & 1) != 0, ((word >> 30) & 1) != 0,
+              ((word >> 31) & 1) != 0, number,
               (static_cast<uint64_t>(number) * ((word >> 8) & 0xffff) + 7) / 8};
 }
 
 void set_item_name(char* p, unsigned name) { p[0] = static_cast<char>(name); }
+void set_item_size(char* p, unsigned bits) {
+  p[1] = static_cast<char>(bits & 0xff);
+  p[2] = static_cast<char>(bits >> 8);
+}
+void set_item_dealloc(char* p) { p[3] = static_cast<char>(p[3] | 0x80); }
 
 uint64_t round8(uint64_t n) { return (n + 7) & ~uint64_t{7}; }
+
+// The bytes an item takes in the message: its descriptor, then its data
+// in line, or the address of its out-of-line data.
+uint64_t item_length(const Item& it) { return it.inl ? 8 + round8(it.data_bytes) : 16; }
 
 bool is_port_name(unsigned name) { return name >= MACH_MSG_TYPE_MOVE_RECEIVE && name <= MACH_MSG_TYPE_MAKE_SEND_ONCE; }
 bool is_received_port(unsigned name) { return name >= MACH_MSG_TYPE_PORT_RECEIVE && name <= MACH_MSG_TYPE_PORT_SEND_ONCE; }
@@ -85,47 +100,228 @@ mach_port_name_t slot_name(const char* p) {
   return name;
 }
 
+uint64_t slot_u64(const char* p) {
+  uint64_t v;
+  kstd::memcpy(&v, p, 8);
+  return v;
+}
+
+void set_slot_u64(char* p, uint64_t v) { kstd::memcpy(p, &v, 8); }
+
+// An out-of-line item in kernel form: data holds a vm::VmMapCopy*, a port
+// array a kalloc'ed array of its rights' Port* (msgt_size 64), each null
+// when the item is empty.
+void* slot_pointer(const char* p) { return reinterpret_cast<void*>(static_cast<uintptr_t>(slot_u64(p))); }
+void set_slot_pointer(char* p, const void* v) { set_slot_u64(p, reinterpret_cast<uintptr_t>(v)); }
+
 TransitRight transit(Port* port, mach_msg_type_name_t type) {
   if (port == kDeadPort) return TransitRight{nullptr, 0, true};
   return TransitRight{port, port ? type : 0, false};
 }
 
-// Releases the port rights of a kernel-form body, from its start up to
-// (not including) slot `stop_slot` of the item at `stop` (the whole body
-// when stop is the end).
-void release_body(Kmsg& k, uint64_t stop, uint32_t stop_slot) {
-  char* b = k.bytes();
-  for (uint64_t pos = sizeof(mach_msg_header_t); pos <= stop && pos + 8 <= k.size();) {
-    const Item it = read_item(b + pos);
-    if (it.inl && is_received_port(it.name)) {
-      const uint32_t n = pos == stop ? stop_slot : it.number;
-      for (uint32_t i = 0; i < n; ++i) {
-        TransitRight r = transit(slot_port(b + pos + 8 + 8 * i), it.name);
-        release_transit_right(r);
-      }
-    }
-    if (pos == stop) break;
-    pos += 8 + round8(it.data_bytes);
+// Releases n rights of kind `type` stored as Port* at `slots` (8 bytes each).
+void release_slots(const char* slots, uint64_t n, mach_msg_type_name_t type) {
+  for (uint64_t i = 0; i < n; ++i) {
+    TransitRight r = transit(slot_port(slots + 8 * i), type);
+    release_transit_right(r);
   }
 }
 
-// Names every port right of a kernel-form body in `space`; `result`
-// becomes MACH_RCV_BODY_ERROR if one could not be named (it reads
-// MACH_PORT_DEAD).
+// Takes the item at `p` out of the sender's space and map: port names
+// become references, out-of-line regions copies (moved with
+// msgt_deallocate), port arrays kernel arrays of references. On failure
+// the item holds nothing: what it had taken is released.
+mach_msg_return_t copyin_port_array(IpcSpace& space, char* p, const Item& it) {
+  if (it.bits != 32) return MACH_SEND_INVALID_TYPE;  // names are 4 bytes (ABI.md)
+  const uint64_t addr = slot_u64(p + 8), n = it.number, bytes = n * 4;
+  char* ports = nullptr;
+  if (n) {
+    vm::VmMap* map = space.map();
+    if (!map) return MACH_SEND_INVALID_MEMORY;
+    ports = static_cast<char*>(kalloc(n * 8));
+    if (!ports) return MACH_SEND_NO_BUFFER;
+    // The names land in the array's first half; each becomes its right's
+    // reference in place, from the last (name i is at 4i, its slot at 8i).
+    if (vm::map_read(*map, addr, ports, bytes) != KERN_SUCCESS) {
+      kfree(ports, n * 8);
+      return MACH_SEND_INVALID_MEMORY;
+    }
+    for (uint64_t i = n; i-- > 0;) {
+      TransitRight r;
+      if (space.copyin_right(slot_name(ports + 4 * i), it.name, &r) != KERN_SUCCESS) {
+        release_slots(ports + 8 * (i + 1), n - i - 1, received(it.name));
+        kfree(ports, n * 8);
+        return MACH_SEND_INVALID_RIGHT;
+      }
+      set_slot_port(ports + 8 * i, r.dead ? kDeadPort : r.port);
+    }
+    if (it.dealloc) (void)vm::deallocate(*map, vm::page_trunc(addr), vm::page_round(addr + bytes) - vm::page_trunc(addr));
+  }
+  set_slot_pointer(p + 8, ports);
+  set_item_name(p, received(it.name));
+  set_item_size(p, 64);
+  return MACH_MSG_SUCCESS;
+}
+
+mach_msg_return_t copyin_item(IpcSpace& space, char* p, const Item& it) {
+  if (!it.inl) {
+    if (is_port_name(it.name)) return copyin_port_array(space, p, it);
+    vm::VmMapCopy* copy = nullptr;
+    if (it.data_bytes) {  // a null region's address is ignored
+      vm::VmMap* map = space.map();
+      if (!map) return MACH_SEND_INVALID_MEMORY;
+      auto c = vm::copyin(*map, slot_u64(p + 8), it.data_bytes, it.dealloc);
+      if (!c.ok()) return MACH_SEND_INVALID_MEMORY;
+      copy = c.value();
+    }
+    set_slot_pointer(p + 8, copy);
+    return MACH_MSG_SUCCESS;
+  }
+  if (!is_port_name(it.name)) return MACH_MSG_SUCCESS;
+  if (it.bits != 64) return MACH_SEND_INVALID_TYPE;
+  for (uint32_t i = 0; i < it.number; ++i) {
+    char* slot = p + 8 + 8 * i;
+    TransitRight r;
+    if (space.copyin_right(slot_name(slot), it.name, &r) != KERN_SUCCESS) {
+      release_slots(p + 8, i, received(it.name));
+      return MACH_SEND_INVALID_RIGHT;
+    }
+    set_slot_port(slot, r.dead ? kDeadPort : r.port);
+  }
+  set_item_name(p, received(it.name));
+  return MACH_MSG_SUCCESS;
+}
+
+// Releases what a kernel-form item holds: its rights, its region.
+void release_item(char* p, const Item& it) {
+  if (it.inl) {
+    if (is_received_port(it.name)) release_slots(p + 8, it.number, it.name);
+    return;
+  }
+  void* data = slot_pointer(p + 8);
+  if (is_received_port(it.name)) {
+    if (!data) return;
+    release_slots(static_cast<char*>(data), it.number, it.name);
+    kfree(data, uint64_t{it.number} * 8);
+  } else {
+    vm::discard(static_cast<vm::VmMapCopy*>(data));
+  }
+}
+
+// Releases the rights and regions of a kernel-form body's items before
+// offset `stop` (the whole body when stop is its end).
+void release_body(Kmsg& k, uint64_t stop) {
+  char* b = k.bytes();
+  for (uint64_t pos = sizeof(mach_msg_header_t); pos < stop && pos + 8 <= k.size();) {
+    const Item it = read_item(b + pos);
+    release_item(b + pos, it);
+    pos += item_length(it);
+  }
+}
+
+// A receive that could not take something: MACH_RCV_BODY_ERROR (unless
+// the header already failed) with the shortage's bits.
+mach_msg_return_t body_error(mach_msg_return_t result, mach_msg_return_t bits) {
+  return (result == MACH_MSG_SUCCESS ? MACH_RCV_BODY_ERROR : result) | bits;
+}
+
+mach_msg_return_t ipc_shortage_bits(kern_return_t kr) {
+  return kr == KERN_RESOURCE_SHORTAGE ? MACH_MSG_IPC_KERNEL : MACH_MSG_IPC_SPACE;
+}
+
+mach_msg_return_t vm_shortage_bits(kern_return_t kr) {
+  return kr == KERN_NO_SPACE ? MACH_MSG_VM_SPACE : MACH_MSG_VM_KERNEL;
+}
+
+// Zero-filled memory for n bytes in `map`, its pages already there (so a
+// write into it cannot fail for want of memory).
+kern_return_t place_zeroed(vm::VmMap* map, uint64_t n, uint64_t* addr) {
+  if (!map) return KERN_NO_SPACE;
+  auto copy = vm::copy_from_buffer(nullptr, n);
+  if (!copy.ok()) return copy.error();
+  auto placed = vm::copyout(*map, copy.value());
+  if (!placed.ok()) {
+    vm::discard(copy.value());
+    return placed.error();
+  }
+  *addr = placed.value();
+  return KERN_SUCCESS;
+}
+
+// Puts the kernel-form item at `p` into `space` and its map: rights get
+// names, regions addresses. What cannot be received is destroyed (a
+// right's name reads MACH_PORT_NULL, a region's address 0 and its
+// msgt_size 0) and `result` says so.
+void copyout_item(IpcSpace& space, char* p, const Item& it, mach_msg_return_t& result) {
+  if (it.inl) {
+    if (!is_received_port(it.name)) return;
+    for (uint32_t i = 0; i < it.number; ++i) {
+      char* slot = p + 8 + 8 * i;
+      TransitRight r = transit(slot_port(slot), it.name);
+      mach_port_name_t name;
+      if (kern_return_t kr = space.copyout_right(r, &name); kr != KERN_SUCCESS)
+        result = body_error(result, ipc_shortage_bits(kr));
+      set_slot_name(slot, name);
+    }
+    return;
+  }
+  // In a received message, out-of-line memory says msgt_deallocate (the
+  // manual): it is the receiver's to deallocate.
+  set_item_dealloc(p);
+  vm::VmMap* map = space.map();
+  void* data = slot_pointer(p + 8);
+  uint64_t addr = 0;
+  if (!is_received_port(it.name)) {
+    if (auto* copy = static_cast<vm::VmMapCopy*>(data)) {
+      auto placed = map ? vm::copyout(*map, copy) : Result<uint64_t>(Error{KERN_NO_SPACE});
+      if (placed.ok()) {
+        addr = placed.value();
+      } else {
+        vm::discard(copy);
+        set_item_size(p, 0);
+        result = body_error(result, vm_shortage_bits(placed.error()));
+      }
+    }
+    set_slot_u64(p + 8, addr);
+    return;
+  }
+  char* ports = static_cast<char*>(data);
+  const uint64_t n = it.number;
+  set_item_size(p, 32);
+  if (ports) {
+    // The memory first: rights are never named in memory the receiver
+    // does not get (the manual).
+    kern_return_t kr = place_zeroed(map, n * 4, &addr);
+    if (kr != KERN_SUCCESS) {
+      release_slots(ports, n, it.name);
+      set_item_size(p, 0);
+      result = body_error(result, vm_shortage_bits(kr));
+    } else {
+      // Names in place, from the first (slot i at 8i, its name to 4i).
+      for (uint64_t i = 0; i < n; ++i) {
+        TransitRight r = transit(slot_port(ports + 8 * i), it.name);
+        mach_port_name_t name;
+        if (kern_return_t nr = space.copyout_right(r, &name); nr != KERN_SUCCESS)
+          result = body_error(result, ipc_shortage_bits(nr));
+        kstd::memcpy(ports + 4 * i, &name, 4);
+      }
+      // The pages are there: this fails only if the receiver changed the
+      // region meanwhile, which is its own doing.
+      (void)vm::map_write(*map, addr, ports, n * 4);
+    }
+    kfree(ports, n * 8);
+  }
+  set_slot_u64(p + 8, addr);
+}
+
+// Names every port right and places every region of a kernel-form body
+// in `space` and its map.
 mach_msg_return_t copyout_body(IpcSpace& space, Kmsg& k, mach_msg_return_t result) {
   char* b = k.bytes();
   for (uint64_t pos = sizeof(mach_msg_header_t); pos + 8 <= k.size();) {
     const Item it = read_item(b + pos);
-    if (it.inl && is_received_port(it.name)) {
-      for (uint32_t i = 0; i < it.number; ++i) {
-        char* slot = b + pos + 8 + 8 * i;
-        TransitRight r = transit(slot_port(slot), it.name);
-        mach_port_name_t name;
-        if (space.copyout_right(r, &name) != KERN_SUCCESS && result == MACH_MSG_SUCCESS) result = MACH_RCV_BODY_ERROR;
-        set_slot_name(slot, name);
-      }
-    }
-    pos += 8 + round8(it.data_bytes);
+    copyout_item(space, b + pos, it, result);
+    pos += item_length(it);
   }
   return result;
 }
@@ -210,55 +406,35 @@ mach_msg_return_t kmsg_copyin(IpcSpace& space, Kmsg& k, const Port* cancel) {
   h->msgh_bits = (bits & MACH_MSGH_BITS_COMPLEX) | MACH_MSGH_BITS(received(rtype), reply_type);
   if (!(bits & MACH_MSGH_BITS_COMPLEX)) return MACH_MSG_SUCCESS;
 
-  // The body: every port item's names become references, in order; the
-  // first error releases what was taken and the message is destroyed.
+  // The body, item by item; the first error releases what was taken and
+  // the message is destroyed.
   char* b = k.bytes();
   mach_msg_return_t error = MACH_MSG_SUCCESS;
   uint64_t pos = sizeof(mach_msg_header_t);
-  uint32_t done_slots = 0;
   while (pos < size) {
     if (size - pos < 8) {
       error = MACH_SEND_MSG_TOO_SMALL;
       break;
     }
+    // A long-form descriptor has the short form's layout (ABI.md): the
+    // bit changes nothing.
     const Item it = read_item(b + pos);
-    if (it.longform || !it.inl || it.name > MACH_MSG_TYPE_MAKE_SEND_ONCE) {
-      error = MACH_SEND_INVALID_TYPE;  // out-of-line data comes with the VM
+    if (it.name > MACH_MSG_TYPE_MAKE_SEND_ONCE) {
+      error = MACH_SEND_INVALID_TYPE;
       break;
     }
-    if (size - pos - 8 < round8(it.data_bytes)) {
+    if (size - pos < item_length(it)) {
       error = MACH_SEND_MSG_TOO_SMALL;
       break;
     }
-    if (is_port_name(it.name)) {
-      if (it.bits != 64) {
-        error = MACH_SEND_INVALID_TYPE;
-        break;
-      }
-      for (done_slots = 0; done_slots < it.number; ++done_slots) {
-        char* slot = b + pos + 8 + 8 * done_slots;
-        TransitRight r;
-        if (space.copyin_right(slot_name(slot), it.name, &r) != KERN_SUCCESS) {
-          error = MACH_SEND_INVALID_RIGHT;
-          break;
-        }
-        set_slot_port(slot, r.dead ? kDeadPort : r.port);
-      }
-      if (error != MACH_MSG_SUCCESS) break;
-      set_item_name(b + pos, received(it.name));
-      done_slots = 0;
-    }
-    pos += 8 + round8(it.data_bytes);
+    error = copyin_item(space, b + pos, it);
+    if (error != MACH_MSG_SUCCESS) break;
+    pos += item_length(it);
   }
   if (error == MACH_MSG_SUCCESS) return MACH_MSG_SUCCESS;
-  // The message is destroyed: the rights of the items before this one, the
-  // slots of this one already taken, and the header's.
-  const uint64_t stop = pos;
-  // The failing item's descriptor still says its disposition: mark it
-  // received so release_body reads its first slots as references.
-  if (stop + 8 <= size && is_port_name(read_item(b + stop).name))
-    set_item_name(b + stop, received(read_item(b + stop).name));
-  release_body(k, stop, done_slots);
+  // The message is destroyed: the items before this one, and the header's
+  // rights (the failing item released its own).
+  release_body(k, pos);
   release_transit_right(dest);
   release_transit_right(reply);
   return error;
@@ -277,7 +453,8 @@ mach_msg_return_t kmsg_copyout(IpcSpace& space, Kmsg& k, mach_port_name_t receiv
   mach_port_name_t reply_name = MACH_PORT_NULL;
   mach_msg_return_t result = MACH_MSG_SUCCESS;
   bool created = false;
-  if (space.copyout_right(reply, &reply_name, &created) != KERN_SUCCESS) result = MACH_RCV_HEADER_ERROR;
+  if (kern_return_t kr = space.copyout_right(reply, &reply_name, &created); kr != KERN_SUCCESS)
+    result = MACH_RCV_HEADER_ERROR | ipc_shortage_bits(kr);
   if (created && notify != MACH_PORT_NULL) {
     // MACH_RCV_NOTIFY. Should the port die first, `sync` makes the request
     // answer at once, so the receiver hears either way.
@@ -308,8 +485,10 @@ mach_msg_return_t kmsg_copyout_pseudo(IpcSpace& space, Kmsg& k) {
   TransitRight reply = transit(k.reply(), MACH_MSGH_BITS_LOCAL(bits));
   mach_port_name_t dest_name, reply_name;
   mach_msg_return_t result = MACH_MSG_SUCCESS;
-  if (space.copyout_right(dest, &dest_name) != KERN_SUCCESS) result = MACH_RCV_HEADER_ERROR;
-  if (space.copyout_right(reply, &reply_name) != KERN_SUCCESS) result = MACH_RCV_HEADER_ERROR;
+  if (kern_return_t kr = space.copyout_right(dest, &dest_name); kr != KERN_SUCCESS)
+    result = MACH_RCV_HEADER_ERROR | ipc_shortage_bits(kr);
+  if (kern_return_t kr = space.copyout_right(reply, &reply_name); kr != KERN_SUCCESS)
+    result = MACH_RCV_HEADER_ERROR | ipc_shortage_bits(kr);
   set_slot_name(b + 8, dest_name);
   set_slot_name(b + 16, reply_name);
   if (!(bits & MACH_MSGH_BITS_COMPLEX)) return result;
@@ -328,10 +507,12 @@ void for_each_receive_right(Kmsg& k, F f) {
   char* b = k.bytes();
   for (uint64_t pos = sizeof(mach_msg_header_t); pos + 8 <= k.size();) {
     const Item it = read_item(b + pos);
-    if (it.inl && it.name == MACH_MSG_TYPE_PORT_RECEIVE)
-      for (uint32_t i = 0; i < it.number; ++i)
-        if (Port* p = slot_port(b + pos + 8 + 8 * i); p && p != kDeadPort) f(p);
-    pos += 8 + round8(it.data_bytes);
+    if (it.name == MACH_MSG_TYPE_PORT_RECEIVE) {
+      const char* slots = it.inl ? b + pos + 8 : static_cast<const char*>(slot_pointer(b + pos + 8));
+      for (uint32_t i = 0; slots && i < it.number; ++i)
+        if (Port* p = slot_port(slots + 8 * i); p && p != kDeadPort) f(p);
+    }
+    pos += item_length(it);
   }
 }
 
@@ -366,8 +547,8 @@ void kmsg_convert_from_kernel(Kmsg& k) {
   char* b = k.bytes();
   for (uint64_t pos = sizeof(mach_msg_header_t); pos + 8 <= k.size();) {
     const Item it = read_item(b + pos);
-    if (it.inl && is_port_name(it.name)) set_item_name(b + pos, received(it.name));
-    pos += 8 + round8(it.data_bytes);
+    if (is_port_name(it.name)) set_item_name(b + pos, received(it.name));
+    pos += item_length(it);
   }
 }
 
@@ -381,7 +562,7 @@ void kmsg_destroy(Kmsg* k) {
   TransitRight reply = transit(k->reply(), MACH_MSGH_BITS_LOCAL(bits));
   release_transit_right(dest);
   release_transit_right(reply);
-  if (bits & MACH_MSGH_BITS_COMPLEX) release_body(*k, k->size(), 0);
+  if (bits & MACH_MSGH_BITS_COMPLEX) release_body(*k, k->size());
   Kmsg::free(k);
 }
 

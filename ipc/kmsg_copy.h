@@ -13,16 +13,28 @@
 namespace umach::ipc {
 
 // Sender side: the header's rights, then (for a complex message) every
-// port item, out of `space`. On MACH_MSG_SUCCESS the message holds them;
-// on a header error nothing changed; on a body error every right taken so
-// far was released and the caller frees the buffer.
+// item, out of `space` and its map (IpcSpace::map): port items' names
+// become references; out-of-line data becomes a vm::VmMapCopy (copy-on-
+// write; moved out of the sender's map with msgt_deallocate); an
+// out-of-line port array's names are read from the sender's memory into
+// a kernel array of references (its region deallocated afterwards with
+// msgt_deallocate). On MACH_MSG_SUCCESS the message holds them; on a
+// header error nothing changed; on a body error (MACH_SEND_INVALID_TYPE,
+// MACH_SEND_INVALID_RIGHT, MACH_SEND_INVALID_MEMORY for a region that is
+// not readable, MACH_SEND_MSG_TOO_SMALL, MACH_SEND_NO_BUFFER for a port
+// array the kernel has no memory for) every right and region taken so far
+// was released and the caller frees the buffer.
 // `cancel`: MACH_SEND_CANCEL's notify port (IpcSpace::copyin_header).
 mach_msg_return_t kmsg_copyin(IpcSpace& space, Kmsg& kmsg, const Port* cancel = nullptr);
 
-// Receiver side: the reply right and every port item into `space`; the
-// destination right is consumed (the receiver names the port it received
-// on). Returns MACH_RCV_BODY_ERROR if some item could not be named (it is
-// then MACH_PORT_DEAD), MACH_MSG_SUCCESS otherwise.
+// Receiver side: the reply right and every item into `space` and its map;
+// the destination right is consumed (the receiver names the port it
+// received on). Out-of-line data and port arrays land at new addresses
+// (msgt_deallocate set: they are the receiver's). What cannot be received
+// is destroyed, as the manual says: a right reads MACH_PORT_NULL, a region
+// address 0 with msgt_size 0, and the result is MACH_RCV_BODY_ERROR (or
+// MACH_RCV_HEADER_ERROR for the reply right) with MACH_MSG_IPC_SPACE,
+// MACH_MSG_IPC_KERNEL, MACH_MSG_VM_SPACE or MACH_MSG_VM_KERNEL or'd in.
 // `notify` (MACH_RCV_NOTIFY: a receive right, checked by the caller, or
 // MACH_PORT_NULL): a reply right that gets a new name in `space` gets a
 // dead-name request with a send-once right to it.
@@ -34,8 +46,9 @@ mach_msg_return_t kmsg_copyout(IpcSpace& space, Kmsg& kmsg, mach_port_name_t rec
 // the destination's and the reply's included, goes back into `space`
 // under a name, with the header's bits saying what each is (GNU Mach's
 // pseudo-receive). The header is not swapped: msgh_remote_port still
-// names the destination. MACH_RCV_BODY_ERROR/HEADER_ERROR bits as for a
-// receive if some right could not be named.
+// names the destination; out-of-line regions come back at new addresses.
+// Results as for a receive (the caller or's the shortage bits into the
+// send's error).
 mach_msg_return_t kmsg_copyout_pseudo(IpcSpace& space, Kmsg& kmsg);
 
 // A message the kernel built (a reply of its dispatch): its port items'

@@ -2,6 +2,7 @@
 // the GNU Mach manual ("Port Manipulation Interface").
 #include <mach/notify.h>
 
+#include "core/kalloc.h"
 #include "core/kstd/utility.h"
 #include "ipc/notify.h"
 #include "ipc/right.h"
@@ -140,6 +141,80 @@ kern_return_t IpcSpace::type(mach_port_name_t name, mach_port_type_t* type) {
   IpcEntry* e = lookup_locked(name);
   if (!e) return KERN_INVALID_NAME;
   *type = e->type;
+  return KERN_SUCCESS;
+}
+
+kern_return_t IpcSpace::names(mach_port_name_t** names, mach_port_type_t** types, size_t* count) {
+  *names = nullptr;
+  *types = nullptr;
+  *count = 0;
+  SpinlockGuard g(lock);
+  if (!active_) return KERN_INVALID_TASK;
+  const size_t n = entries_;
+  if (n == 0) return KERN_SUCCESS;
+  auto* name_array = static_cast<mach_port_name_t*>(kalloc(n * sizeof(mach_port_name_t)));
+  auto* type_array = static_cast<mach_port_type_t*>(kalloc(n * sizeof(mach_port_type_t)));
+  if (!name_array || !type_array) {
+    kfree(name_array, n * sizeof(mach_port_name_t));
+    kfree(type_array, n * sizeof(mach_port_type_t));
+    return KERN_RESOURCE_SHORTAGE;
+  }
+  // Each entry looked up, so that a right to a port that died reads as a
+  // dead name: table names first, then chosen ones.
+  size_t at = 0;
+  for (uint32_t i = 1; i < table_size_; ++i) {
+    if (!table_[i].entry) continue;
+    const IpcEntry* e = lookup_locked(table_[i].entry->name);
+    name_array[at] = e->name;
+    type_array[at++] = e->type;
+  }
+  for (IpcEntry* chosen = chosen_names_.lower_bound(0); chosen; chosen = chosen_names_.next(*chosen)) {
+    const IpcEntry* e = lookup_locked(chosen->name);
+    name_array[at] = e->name;
+    type_array[at++] = e->type;
+  }
+  kassert(at == n);
+  *names = name_array;
+  *types = type_array;
+  *count = n;
+  return KERN_SUCCESS;
+}
+
+kern_return_t IpcSpace::set_members(mach_port_name_t name, mach_port_name_t** members, size_t* count) {
+  *members = nullptr;
+  *count = 0;
+  SpinlockGuard g(lock);
+  if (!active_) return KERN_INVALID_TASK;
+  IpcEntry* e = lookup_locked(name);
+  if (!e) return KERN_INVALID_NAME;
+  if (!(e->type & MACH_PORT_TYPE_PORT_SET)) return KERN_INVALID_RIGHT;
+  auto* set = static_cast<PortSet*>(e->object);
+  // The members are receive rights of this space: while we hold its lock
+  // none joins, leaves or dies. Their ports first (under the set's lock),
+  // then each one's name (under its own, which comes before the set's).
+  Port** ports;
+  size_t n;
+  {
+    SpinlockGuard sg(set->lock);
+    n = set->member_count_;
+    if (n == 0) return KERN_SUCCESS;
+    ports = static_cast<Port**>(kalloc(n * sizeof(Port*)));
+    if (!ports) return KERN_RESOURCE_SHORTAGE;
+    size_t at = 0;
+    for (Port& p : set->members_) ports[at++] = &p;
+    kassert(at == n);
+  }
+  auto* names = static_cast<mach_port_name_t*>(kalloc(n * sizeof(mach_port_name_t)));
+  if (names) {
+    for (size_t i = 0; i < n; ++i) {
+      SpinlockGuard pg(ports[i]->lock);
+      names[i] = ports[i]->receiver_name_;
+    }
+  }
+  kfree(ports, n * sizeof(Port*));
+  if (!names) return KERN_RESOURCE_SHORTAGE;
+  *members = names;
+  *count = n;
   return KERN_SUCCESS;
 }
 

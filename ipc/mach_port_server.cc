@@ -1,16 +1,69 @@
 // ipc/mach_port_server.cc: the kernel's side of mach_port.defs: each
 // routine checks its target and calls the space (ipc/mach_port.cc).
 //
-// Not here yet: mach_port_names and mach_port_get_set_status (their
-// replies are out-of-line arrays: the VM issue), set_ktype. They answer
-// MIG_BAD_ID through the generated fallbacks.
+// mach_port_names and mach_port_get_set_status answer with out-of-line
+// arrays: a vm::VmMapCopy in the descriptor's address field (kernel form,
+// ipc/kmsg_copy.h), placed in the caller's map when the reply is received.
+//
+// Not here yet: mach_port_set_ktype (a debugging call of GNU Mach's); it
+// answers MIG_BAD_ID through the generated fallback.
+#include "core/kalloc.h"
 #include "ipc/kserver.h"
 #include "ipc/space.h"
 #include "mach_port_kserver.h"
+#include "vm/copy.h"
 
 namespace umach::kserver {
 
 using ipc::IpcSpace;
+
+namespace {
+
+// A kalloc'ed array of n 4-byte elements as an out-of-line reply region
+// (the array is freed either way); null for none.
+template <class T>
+Result<T*> as_region(T* array, size_t n) {
+  static_assert(sizeof(T) == 4);
+  auto copy = vm::copy_from_buffer(array, n * 4);
+  kfree(array, n * 4);
+  if (!copy.ok()) return Error{copy.error()};
+  return reinterpret_cast<T*>(copy.value());
+}
+
+}  // namespace
+
+kern_return_t mach_port_names(ipc_space_ref_t task, mach_port_name_array_t* names, mach_msg_type_number_t* namesCnt,
+                              mach_port_type_array_t* types, mach_msg_type_number_t* typesCnt) {
+  if (!task) return KERN_INVALID_TASK;
+  mach_port_name_t* name_array;
+  mach_port_type_t* type_array;
+  size_t n;
+  if (kern_return_t kr = task->names(&name_array, &type_array, &n); kr != KERN_SUCCESS) return kr;
+  auto name_region = as_region(name_array, n);
+  auto type_region = as_region(type_array, n);
+  if (!name_region.ok() || !type_region.ok()) {
+    if (name_region.ok()) vm::discard(reinterpret_cast<vm::VmMapCopy*>(name_region.value()));
+    if (type_region.ok()) vm::discard(reinterpret_cast<vm::VmMapCopy*>(type_region.value()));
+    return KERN_RESOURCE_SHORTAGE;
+  }
+  *names = name_region.value();
+  *types = type_region.value();
+  *namesCnt = *typesCnt = static_cast<mach_msg_type_number_t>(n);
+  return KERN_SUCCESS;
+}
+
+kern_return_t mach_port_get_set_status(ipc_space_ref_t task, mach_port_name_t name, mach_port_name_array_t* members,
+                                       mach_msg_type_number_t* membersCnt) {
+  if (!task) return KERN_INVALID_TASK;
+  mach_port_name_t* array;
+  size_t n;
+  if (kern_return_t kr = task->set_members(name, &array, &n); kr != KERN_SUCCESS) return kr;
+  auto region = as_region(array, n);
+  if (!region.ok()) return region.error();
+  *members = region.value();
+  *membersCnt = static_cast<mach_msg_type_number_t>(n);
+  return KERN_SUCCESS;
+}
 
 kern_return_t mach_port_type(ipc_space_ref_t task, mach_port_name_t name, mach_port_type_t* type) {
   return task ? task->type(name, type) : KERN_INVALID_TASK;

@@ -302,7 +302,8 @@ mach_msg_return_t mach_msg_send_kmsg(IpcSpace& space, Kmsg*& k, mach_msg_option_
     // The message goes back to the sender, rights and all (kmsg_copy.h).
     // Resent as it is (libmach retries an interrupted send), its
     // MACH_MSG_TYPE_PORT_* bits read as the MOVE_* dispositions.
-    if (kmsg_copyout_pseudo(space, *k) != MACH_MSG_SUCCESS) mr |= MACH_MSG_IPC_SPACE;
+    // What could not come back says so in the shortage bits.
+    mr |= kmsg_copyout_pseudo(space, *k) & MACH_MSG_MASK;
     return mr;
   }
   k = nullptr;  // queued, served or destroyed: it is gone

@@ -445,7 +445,7 @@ kern_return_t IpcSpace::copyout_right(TransitRight& right, mach_port_name_t* nam
       if (e->type & MACH_PORT_TYPE_SEND) {
         if (e->urefs == kUrefsMax) {
           release_transit_right(right);
-          *name = MACH_PORT_DEAD;
+          *name = MACH_PORT_NULL;  // destroyed for want of room (the manual)
           return KERN_UREFS_OVERFLOW;
         }
         ++e->urefs;
@@ -470,7 +470,7 @@ kern_return_t IpcSpace::copyout_right(TransitRight& right, mach_port_name_t* nam
   kern_return_t kr = new_entry_locked(MACH_PORT_NULL, &e);
   if (kr != KERN_SUCCESS) {
     release_transit_right(right);
-    *name = MACH_PORT_DEAD;
+    *name = MACH_PORT_NULL;
     return kr;
   }
   e->type = right.type == MACH_MSG_TYPE_PORT_SEND        ? MACH_PORT_TYPE_SEND

@@ -7,6 +7,7 @@
 #include "core/page_alloc.h"
 #include "core/platform/platform.h"
 #include "core/zone.h"
+#include "vm/map.h"
 
 namespace umach::ipc {
 namespace {
@@ -39,6 +40,13 @@ IpcSpace::~IpcSpace() {
   if (table_) {
     page_allocator().free(Platform::virt_to_phys(table_), table_pages(table_size_, sizeof(Slot)));
   }
+  if (map_) map_->unref();
+}
+
+void IpcSpace::set_map(vm::VmMap* map) {
+  kassert(!map_);
+  if (map) map->ref();
+  map_ = map;
 }
 
 size_t live_spaces() { return g_spaces.live(); }

@@ -31,6 +31,10 @@
 #include "core/spinlock.h"
 #include "ipc/port.h"
 
+namespace umach::vm {
+class VmMap;
+}  // namespace umach::vm
+
 namespace umach::ipc {
 
 inline constexpr mach_port_name_t name_index(mach_port_name_t name) { return name >> 8; }
@@ -98,6 +102,13 @@ class IpcSpace : public RefCounted<IpcSpace> {
   // place of the port's name until it is cleared.
   kern_return_t set_protected_payload(mach_port_name_t name, rpc_uintptr_t payload) UMACH_EXCLUDES(lock);
   kern_return_t clear_protected_payload(mach_port_name_t name) UMACH_EXCLUDES(lock);
+  // mach_port_names: every name with its type, in two kalloc'ed arrays
+  // of `*count` elements (null when the space is empty) that the caller
+  // kfree's (core/kalloc.h). KERN_RESOURCE_SHORTAGE, KERN_INVALID_TASK.
+  kern_return_t names(mach_port_name_t** names, mach_port_type_t** types, size_t* count) UMACH_EXCLUDES(lock);
+  // mach_port_get_set_status: the names of a port set's members, kalloc'ed
+  // likewise. KERN_INVALID_NAME, KERN_INVALID_RIGHT (not a port set).
+  kern_return_t set_members(mach_port_name_t name, mach_port_name_t** members, size_t* count) UMACH_EXCLUDES(lock);
   // mach_port_insert_right: gives `name` the right `right` carries (from
   // copyin_right in the caller's space). Consumes `right` on success.
   kern_return_t insert_right(mach_port_name_t name, TransitRight& right) UMACH_EXCLUDES(lock);
@@ -120,7 +131,8 @@ class IpcSpace : public RefCounted<IpcSpace> {
       UMACH_EXCLUDES(lock);
   // Puts a right in transit into the space, merging a send right with an
   // entry that already names the port; consumes `right` (on failure too:
-  // the right is destroyed, and the name is MACH_PORT_DEAD).
+  // the right is destroyed, and the name is MACH_PORT_NULL, or
+  // MACH_PORT_DEAD in a dead space).
   // `created`, if given, says whether the right got a new name (rather
   // than joining an entry that already named the port).
   kern_return_t copyout_right(TransitRight& right, mach_port_name_t* name, bool* created = nullptr)
@@ -152,6 +164,15 @@ class IpcSpace : public RefCounted<IpcSpace> {
 
   size_t entry_count() const UMACH_EXCLUDES(lock);
   void check_invariants() const UMACH_EXCLUDES(lock);
+
+  // The address space a message's out-of-line memory leaves and enters
+  // (the task's map; GNU Mach passes space and map side by side). Set
+  // once, before the space is used, and kept (a reference) until the
+  // space goes. Null for a space of IPC alone: its messages cannot carry
+  // out-of-line memory (MACH_SEND_INVALID_MEMORY) nor receive it
+  // (MACH_MSG_VM_SPACE).
+  void set_map(vm::VmMap* map);
+  vm::VmMap* map() const { return map_; }
 
   mutable Spinlock lock{LockRank::kIpcSpace};
 
@@ -218,6 +239,7 @@ class IpcSpace : public RefCounted<IpcSpace> {
   size_t entries_ UMACH_GUARDED_BY(lock) = 0;
   IpcEntry* spare_entry_ UMACH_GUARDED_BY(lock) = nullptr;  // one freed entry's memory, kept for the next
   bool active_ UMACH_GUARDED_BY(lock) = true;
+  vm::VmMap* map_ = nullptr;  // a reference, or null
   Canary<0x53504143u> canary_;  // "SPAC"
 };
 

@@ -232,7 +232,8 @@ Result<VmMapCopy*> copy_from_buffer(const void* data, size_t n) {
       return Error{KERN_RESOURCE_SHORTAGE};
     }
     size_t len = n - at < kPageSize ? n - at : kPageSize;
-    kstd::memcpy(p->data(), static_cast<const char*>(data) + at, len);
+    if (!data) len = 0;
+    else kstd::memcpy(p->data(), static_cast<const char*>(data) + at, len);
     if (len < kPageSize) kstd::memset(static_cast<char*>(p->data()) + len, 0, kPageSize - len);
     o->insert(p, at);
   }

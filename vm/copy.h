@@ -45,7 +45,8 @@ void discard(VmMapCopy* copy) UMACH_EXCLUDES(g_vm_lock);
 void discard_locked(VmMapCopy* copy) UMACH_REQUIRES(g_vm_lock);
 
 // A copy holding `n` bytes from a kernel buffer (replies the kernel makes:
-// mach_port_names). KERN_RESOURCE_SHORTAGE.
+// mach_port_names), or zeros with a null `data`; its pages are resident.
+// KERN_RESOURCE_SHORTAGE.
 Result<VmMapCopy*> copy_from_buffer(const void* data, size_t n) UMACH_EXCLUDES(g_vm_lock);
 // Reads n bytes at `at` of the copy's data (out-of-line port arrays).
 void copy_read(VmMapCopy* copy, uint64_t at, void* buf, size_t n) UMACH_EXCLUDES(g_vm_lock);

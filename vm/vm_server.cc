@@ -2,9 +2,8 @@
 // mach_host.defs, gnumach.defs), the task-port-to-map conversion, and
 // kernel memory objects as ports (memory_object.h).
 //
-// Out-of-line data will cross the dispatch as a VmMapCopy pointer in the
-// descriptor's address field, as in GNU Mach, once the IPC copies
-// out-of-line regions in and out (not yet: see vm_read below).
+// Out-of-line data crosses the dispatch as a VmMapCopy pointer in the
+// descriptor's address field, as in GNU Mach (vm_read, vm_write).
 #include "core/task/host.h"
 #include "core/task/task.h"
 #include "core/zone.h"
@@ -97,10 +96,27 @@ kern_return_t vm_inherit(vm_map_ref_t map, vm_address_t address, vm_size_t size,
   return map ? vm::inherit(*map, address, size, static_cast<unsigned>(new_inheritance)) : KERN_INVALID_ARGUMENT;
 }
 
-// vm_read and vm_write carry their data out of line, which messages cannot
-// carry yet (ipc/: MACH_SEND_INVALID_TYPE): until they can, the generated
-// fallbacks answer MIG_BAD_ID rather than hand a VmMapCopy pointer to a
-// task. vm::read/vm::write (vm_user.h) are what they will call.
+// vm_read and vm_write carry their data out of line: in the kernel's form
+// of a message the descriptor's address field holds the vm::VmMapCopy
+// (ipc/kmsg_copy.h), as in GNU Mach. A copy a routine takes in is the
+// routine's only if it succeeds; otherwise the dispatch destroys the
+// request with it (ipc/kobject.cc).
+kern_return_t vm_read(vm_map_ref_t map, vm_address_t address, vm_size_t size, vm_offset_t* data,
+                      mach_msg_type_number_t* dataCnt) {
+  if (!map) return KERN_INVALID_ARGUMENT;
+  // The count is 32 bits (the descriptor's msgt_number).
+  if (size > 0xffff'ffffu) return KERN_INVALID_ARGUMENT;
+  vm::VmMapCopy* copy = nullptr;
+  if (kern_return_t kr = vm::read(*map, address, size, &copy); kr != KERN_SUCCESS) return kr;
+  *data = reinterpret_cast<uintptr_t>(copy);
+  *dataCnt = static_cast<mach_msg_type_number_t>(size);
+  return KERN_SUCCESS;
+}
+
+kern_return_t vm_write(vm_map_ref_t map, vm_address_t address, vm_offset_t data, mach_msg_type_number_t) {
+  if (!map) return KERN_INVALID_ARGUMENT;
+  return vm::write(*map, address, reinterpret_cast<vm::VmMapCopy*>(static_cast<uintptr_t>(data)));
+}
 
 kern_return_t vm_copy(vm_map_ref_t map, vm_address_t source_address, vm_size_t size, vm_address_t dest_address) {
   return map ? vm::copy(*map, source_address, size, dest_address) : KERN_INVALID_ARGUMENT;

@@ -19,6 +19,7 @@ Result<RefPtr<Task>> Task::create(RefPtr<vm::VmMap> map) {
   auto port = ipc::kobject_port_create(ipc::KObjectType::kTask, t);
   if (!port.ok()) return Error{port.error()};
   task->space_ = space.value();
+  task->space_->set_map(map.get());
   task->map_ = kstd::move(map);
   task->self_ = port.value();
   return task;

@@ -6,9 +6,13 @@
 // the header's slots, and body slots whose low byte is below 0x20 are
 // replaced by a known name too, so dispositions meet real rights often;
 // the message id's low byte adds dead-name requests, a full queue and the
-// notify options.
+// notify options. Both spaces have address spaces: body slots whose low
+// byte is 0x20-0x2f become addresses inside a sender's region that holds
+// known names, so out-of-line data and port arrays are copied in (and
+// out to the receiver) as often as they fail.
 // Whatever happens, the kernel must not crash or trip a sanitizer, and
-// after both spaces are gone no message, port, entry or space may be left.
+// after both spaces are gone no message, port, entry, space, VM object or
+// page may be left.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -19,20 +23,29 @@
 #include <mach/notify.h>
 #include <umach/backend.h>
 
+#include "core/page_alloc.h"
+#include "core/selftest.h"
 #include "core/zone.h"
 #include "core/task/host.h"
 #include "ipc/kmsg.h"
 #include "ipc/msg.h"
+#include "vm/fault.h"
+#include "vm/page.h"
+#include "vm/vm_user.h"
 
 namespace {
 
 using umach::RefPtr;
 using umach::ipc::IpcSpace;
 
+constexpr uint64_t kRegionSize = 4 * umach::vm::kPageSize;
+
 struct World {
   RefPtr<IpcSpace> sender, receiver;
+  RefPtr<umach::vm::VmMap> sender_map, receiver_map;
   mach_port_name_t names[8] = {};  // in the sender's space
   mach_port_name_t target = 0;     // the receiver's port
+  uint64_t region = 0;             // the sender's, kRegionSize bytes of known names
 };
 
 void give(IpcSpace& from, mach_port_name_t name, mach_msg_type_name_t disposition, IpcSpace& to, mach_port_name_t* out) {
@@ -45,6 +58,11 @@ World make_world() {
   World w;
   w.sender = IpcSpace::create().value();
   w.receiver = IpcSpace::create().value();
+  w.sender_map = RefPtr<umach::vm::VmMap>::adopt(umach::vm::VmMap::create(nullptr));
+  w.receiver_map = RefPtr<umach::vm::VmMap>::adopt(umach::vm::VmMap::create(nullptr));
+  if (!w.sender_map || !w.receiver_map) std::abort();
+  w.sender->set_map(w.sender_map.get());
+  w.receiver->set_map(w.receiver_map.get());
   if (w.receiver->allocate(MACH_PORT_RIGHT_RECEIVE, &w.target) != KERN_SUCCESS) std::abort();
   give(*w.receiver, w.target, MACH_MSG_TYPE_MAKE_SEND, *w.sender, &w.names[0]);   // send
   give(*w.receiver, w.target, MACH_MSG_TYPE_MAKE_SEND_ONCE, *w.sender, &w.names[1]);  // send-once
@@ -54,6 +72,10 @@ World make_world() {
   give(*w.sender, w.names[2], MACH_MSG_TYPE_MAKE_SEND, *w.sender, &w.names[5]);  // send+receive entry
   w.names[6] = MACH_PORT_NULL;
   w.names[7] = MACH_PORT_DEAD;
+  if (umach::vm::allocate(*w.sender_map, &w.region, kRegionSize, true) != KERN_SUCCESS) std::abort();
+  std::vector<mach_port_name_t> known(kRegionSize / 4);
+  for (size_t i = 0; i < known.size(); ++i) known[i] = w.names[i % 8];
+  if (umach::vm::map_write(*w.sender_map, w.region, known.data(), kRegionSize) != KERN_SUCCESS) std::abort();
   return w;
 }
 
@@ -61,6 +83,9 @@ void patch_slot(uint8_t* slot, const World& w) {
   if (slot[0] < 0x20) {
     const uint64_t name = w.names[slot[0] % 8];
     std::memcpy(slot, &name, 8);
+  } else if (slot[0] < 0x30) {
+    const uint64_t addr = w.region + (uint64_t{slot[1]} << 6) % kRegionSize;
+    std::memcpy(slot, &addr, 8);
   }
 }
 
@@ -73,7 +98,10 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1 + sizeof(mach_msg_header_t) || size > 1 + 8192) return 0;
+  umach::drain_caches();  // zones' spare slabs and the VM's free pages, so pages compare
   const size_t live_before = umach::ZoneRegistry::total_live();
+  const size_t pages_before = umach::page_allocator().free_pages();
+  const umach::ZoneSnapshot snapshot;
   {
     World w = make_world();
     const uint8_t mode = data[0];
@@ -138,6 +166,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             umach::ipc::live_spaces());
     std::abort();
   }
-  if (umach::ZoneRegistry::total_live() != live_before) std::abort();
+  umach::drain_caches();
+  if (umach::ZoneRegistry::total_live() != live_before) {
+    snapshot.leaks_since(true);  // names the zones
+    std::abort();
+  }
+  if (umach::page_allocator().free_pages() != pages_before) {
+    fprintf(stderr, "left: %zu pages\n", pages_before - umach::page_allocator().free_pages());
+    std::abort();
+  }
   return 0;
 }

@@ -7,11 +7,16 @@
 
 #include <cstring>
 
+#include <mach/mach_interface.h>
 #include <mach/mach_port.h>
+
+#include <vector>
 
 #include "core/task/task.h"
 #include "ipc/kmsg.h"
 #include "ipc/msg.h"
+#include "vm/fault.h"
+#include "vm/vm_user.h"
 
 namespace {
 
@@ -21,7 +26,10 @@ int g_destroyed = 0;
 class KernelRpc : public ::testing::Test {
  protected:
   void SetUp() override {
-    task = umach::Task::create().value();
+    // An address space, for the replies that carry out-of-line memory
+    // (the stubs hand back its addresses; the test reads them through
+    // the VM, not as host pointers).
+    task = umach::Task::create(umach::RefPtr<umach::vm::VmMap>::adopt(umach::vm::VmMap::create(nullptr))).value();
     g_task = task.get();
     g_destroyed = 0;
     self = task->self_name();
@@ -107,11 +115,101 @@ TEST_F(KernelRpc, ReceiveStatusComesBackAsAStruct) {
 }
 
 TEST_F(KernelRpc, ARoutineTheKernelLacksAnswersBadId) {
-  mach_port_t name = MACH_PORT_NULL;
-  ASSERT_EQ(mach_port_allocate(self, MACH_PORT_RIGHT_PORT_SET, &name), KERN_SUCCESS);
-  mach_port_array_t members = nullptr;
+  int start = 0;
+  emulation_vector_t vector = nullptr;
   mach_msg_type_number_t count = 0;
-  EXPECT_EQ(mach_port_get_set_status(self, name, &members, &count), MIG_BAD_ID);
+  EXPECT_EQ(task_get_emulation_vector(self, &start, &vector, &count), MIG_BAD_ID);
+}
+
+TEST_F(KernelRpc, MachPortNamesListsEveryNameWithItsType) {
+  mach_port_t receive = MACH_PORT_NULL, set = MACH_PORT_NULL, dead = MACH_PORT_NULL;
+  ASSERT_EQ(mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &receive), KERN_SUCCESS);
+  ASSERT_EQ(mach_port_allocate(self, MACH_PORT_RIGHT_PORT_SET, &set), KERN_SUCCESS);
+  ASSERT_EQ(mach_port_allocate_name(self, MACH_PORT_RIGHT_DEAD_NAME, 0x12345600), KERN_SUCCESS);
+  dead = 0x12345600;
+  mach_port_array_t names = nullptr;
+  mach_port_type_array_t types = nullptr;
+  mach_msg_type_number_t name_count = 0, type_count = 0;
+  ASSERT_EQ(mach_port_names(self, &names, &name_count, &types, &type_count), KERN_SUCCESS);
+  ASSERT_EQ(name_count, type_count);
+  // The reply arrived while the stub's reply port still had its name.
+  EXPECT_EQ(name_count, task->space().entry_count() + 1);
+  std::vector<mach_port_name_t> got_names(name_count);
+  std::vector<mach_port_type_t> got_types(type_count);
+  umach::vm::VmMap& map = *task->map();
+  ASSERT_EQ(umach::vm::map_read(map, reinterpret_cast<uintptr_t>(names), got_names.data(), name_count * 4), KERN_SUCCESS);
+  ASSERT_EQ(umach::vm::map_read(map, reinterpret_cast<uintptr_t>(types), got_types.data(), type_count * 4), KERN_SUCCESS);
+  auto type_of = [&](mach_port_name_t n) -> mach_port_type_t {
+    for (size_t i = 0; i < got_names.size(); ++i)
+      if (got_names[i] == n) return got_types[i];
+    return 0;
+  };
+  EXPECT_EQ(type_of(self), MACH_PORT_TYPE_SEND);
+  EXPECT_EQ(type_of(receive), MACH_PORT_TYPE_RECEIVE);
+  EXPECT_EQ(type_of(set), MACH_PORT_TYPE_PORT_SET);
+  EXPECT_EQ(type_of(dead), MACH_PORT_TYPE_DEAD_NAME);
+  // The arrays are the caller's memory, to deallocate like any other.
+  EXPECT_EQ(umach::vm::deallocate(map, reinterpret_cast<uintptr_t>(names), name_count * 4), KERN_SUCCESS);
+  EXPECT_EQ(umach::vm::deallocate(map, reinterpret_cast<uintptr_t>(types), type_count * 4), KERN_SUCCESS);
+}
+
+TEST_F(KernelRpc, GetSetStatusNamesTheMembers) {
+  mach_port_t set = MACH_PORT_NULL, a = MACH_PORT_NULL, b = MACH_PORT_NULL;
+  ASSERT_EQ(mach_port_allocate(self, MACH_PORT_RIGHT_PORT_SET, &set), KERN_SUCCESS);
+  ASSERT_EQ(mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &a), KERN_SUCCESS);
+  ASSERT_EQ(mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &b), KERN_SUCCESS);
+  mach_port_array_t members = nullptr;
+  mach_msg_type_number_t count = 99;
+  ASSERT_EQ(mach_port_get_set_status(self, set, &members, &count), KERN_SUCCESS);
+  EXPECT_EQ(count, 0u);  // an empty set: a null region
+  EXPECT_EQ(members, nullptr);
+  ASSERT_EQ(mach_port_move_member(self, a, set), KERN_SUCCESS);
+  ASSERT_EQ(mach_port_move_member(self, b, set), KERN_SUCCESS);
+  ASSERT_EQ(mach_port_get_set_status(self, set, &members, &count), KERN_SUCCESS);
+  ASSERT_EQ(count, 2u);
+  mach_port_name_t got[2];
+  ASSERT_EQ(umach::vm::map_read(*task->map(), reinterpret_cast<uintptr_t>(members), got, sizeof got), KERN_SUCCESS);
+  EXPECT_TRUE((got[0] == a && got[1] == b) || (got[0] == b && got[1] == a));
+  EXPECT_EQ(mach_port_get_set_status(self, a, &members, &count), KERN_INVALID_RIGHT);
+  EXPECT_EQ(mach_port_get_set_status(self, 0x4242, &members, &count), KERN_INVALID_NAME);
+}
+
+TEST_F(KernelRpc, VmReadHandsBackACopyThatLaterWritesDoNotChange) {
+  umach::vm::VmMap& map = *task->map();
+  vm_address_t src = 0;
+  ASSERT_EQ(vm_allocate(self, &src, 3 * 4096, TRUE), KERN_SUCCESS);
+  const char text[] = "read me out of line";
+  ASSERT_EQ(umach::vm::map_write(map, src + 4000, text, sizeof text), KERN_SUCCESS);
+  vm_offset_t data = 0;
+  mach_msg_type_number_t count = 0;
+  ASSERT_EQ(vm_read(self, src, 3 * 4096, &data, &count), KERN_SUCCESS);
+  ASSERT_EQ(count, 3u * 4096);
+  ASSERT_NE(data, src);
+  const char later[] = "written after the read";
+  ASSERT_EQ(umach::vm::map_write(map, src + 4000, later, sizeof later), KERN_SUCCESS);
+  char seen[sizeof text];
+  ASSERT_EQ(umach::vm::map_read(map, data + 4000, seen, sizeof seen), KERN_SUCCESS);
+  EXPECT_STREQ(seen, text);
+  EXPECT_EQ(vm_read(self, 0x7000'0000, 4096, &data, &count), KERN_INVALID_ADDRESS);
+}
+
+TEST_F(KernelRpc, VmWriteCopiesTheCallersDataOverTheTarget) {
+  umach::vm::VmMap& map = *task->map();
+  vm_address_t src = 0, dst = 0;
+  ASSERT_EQ(vm_allocate(self, &src, 2 * 4096, TRUE), KERN_SUCCESS);
+  ASSERT_EQ(vm_allocate(self, &dst, 2 * 4096, TRUE), KERN_SUCCESS);
+  const char text[] = "vm_write carried me";
+  ASSERT_EQ(umach::vm::map_write(map, src + 4096, text, sizeof text), KERN_SUCCESS);
+  ASSERT_EQ(vm_write(self, dst, src, 2 * 4096), KERN_SUCCESS);
+  char seen[sizeof text];
+  ASSERT_EQ(umach::vm::map_read(map, dst + 4096, seen, sizeof seen), KERN_SUCCESS);
+  EXPECT_STREQ(seen, text);
+  // Errors leave the target alone, and the copy the request carried goes
+  // with the request (the leak audit would see it).
+  EXPECT_EQ(vm_write(self, dst + 1, src, 4096), KERN_INVALID_ARGUMENT);
+  EXPECT_EQ(vm_write(self, 0x7000'0000, src, 4096), KERN_INVALID_ADDRESS);
+  ASSERT_EQ(vm_protect(self, dst, 4096, FALSE, VM_PROT_READ), KERN_SUCCESS);
+  EXPECT_EQ(vm_write(self, dst, src, 4096), KERN_PROTECTION_FAILURE);
 }
 
 TEST_F(KernelRpc, ATaskThatEndedIsNoLongerAnswered) {

@@ -19,6 +19,7 @@
 #include "exc_kuser.h"
 #include "ipc/port.h"
 #include "ktest_types.h"
+#include "mach_kserver.h"
 #include "mach_port_kserver.h"
 #include "notify_kuser.h"
 #include "umach_ktest_kserver.h"
@@ -70,16 +71,14 @@ struct Reply {
 };
 
 TEST(KernelDispatch, RoutineTheKernelLacksAnswersBadIdAfterTheCheck) {
-  // mach_port_get_set_status replies with an out-of-line array: it comes
-  // with the VM, and until then its generated fallback answers.
-  const mach_port_name_t name = 0x1234;
+  // task_get_emulation_vector (2009): umach has no emulation vectors, and
+  // its generated fallback answers.
   auto target = umach::ipc::Port::create().value();  // converted before the call: a real port
-  KRequest req(3212, target.get());
-  req.item(MACH_MSG_TYPE_PORT_NAME, 32, &name, 4);
+  KRequest req(2009, target.get());
   Reply out;
-  EXPECT_TRUE(umach::kserver::mach_port_server(req.head(), &out.head()->Head));
+  EXPECT_TRUE(umach::kserver::mach_server(req.head(), &out.head()->Head));
   EXPECT_EQ(out.head()->RetCode, MIG_BAD_ID);
-  EXPECT_EQ(out.head()->Head.msgh_id, 3312);
+  EXPECT_EQ(out.head()->Head.msgh_id, 2109);
   ipc_port_t reply_slot;
   std::memcpy(&reply_slot, out.bytes + 8, 8);
   EXPECT_EQ(reply_slot, fake_port(0x7700));  // the reply goes to the request's reply port

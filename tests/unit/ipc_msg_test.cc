@@ -116,14 +116,6 @@ TEST_F(IpcMsgTest, ABodyErrorReleasesEveryRightTheMessageHadTaken) {
   EXPECT_EQ(umach::ipc::live_kmsgs(), 0u);
 }
 
-TEST_F(IpcMsgTest, OutOfLineDataIsRefusedUntilTheVmCanCarryIt) {
-  const uint64_t pointer = 0x1000;
-  Msg msg(send_right, MACH_MSG_TYPE_COPY_SEND);
-  msg.item(MACH_MSG_TYPE_BYTE, 8, 100, &pointer, 8, /*inl=*/false).complex();
-  EXPECT_EQ(send(msg), MACH_SEND_INVALID_TYPE);
-  EXPECT_EQ(refs(*sender, send_right, MACH_PORT_RIGHT_SEND), 1u);  // COPY_SEND: released, not lost
-}
-
 TEST_F(IpcMsgTest, ATruncatedBodyIsTooSmall) {
   const uint32_t v = 1;
   Msg msg(send_right, MACH_MSG_TYPE_COPY_SEND);
