@@ -22,6 +22,11 @@
 //   BM_RpcWithPortRight      null RPCs whose request moves a send right to the
 //                            server and whose reply moves it back (a name
 //                            made and freed in the server each time)
+//   BM_RpcOol/N              RPCs whose request carries N bytes out of line
+//                            (copy-on-write from the client's region): the
+//                            server touches every page of what arrived and
+//                            deallocates it (rpc_client.c's ool mode); peer:
+//                            BM_Memcpy/N, a copy into a fresh destination
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -113,13 +118,16 @@ void run_rpcs(void* arg) {
   r->ok = client.ok() && r->client->output().find(" done") != std::string::npos;
 }
 
-// `mode`: rpc_client.c's second argument.
-void client_server(benchmark::State& state, int server_cpu, int client_cpu, const char* mode) {
+// `mode`: rpc_client.c's second argument; `size` its third (ool mode),
+// and then fewer RPCs, so a run of large ones stays short.
+void client_server(benchmark::State& state, int server_cpu, int client_cpu, const char* mode, int64_t size = 0) {
   if (umach::sched::cpu_count() <= static_cast<unsigned>(std::max(server_cpu, client_cpu)))
     return state.SkipWithError("needs more vCPUs");
+  const int rpcs = size ? static_cast<int>(std::max<int64_t>(50, kRpcs * 4096 / size)) : kRpcs;
   for (auto _ : state) {
     auto server = TestTask::load(UMACH_PROGRAM_RPC_SERVER, {"rpc_server"});
-    auto client = TestTask::load(UMACH_PROGRAM_RPC_CLIENT, {"rpc_client", std::to_string(kRpcs), mode});
+    auto client = TestTask::load(UMACH_PROGRAM_RPC_CLIENT,
+                                 {"rpc_client", std::to_string(rpcs), mode, std::to_string(size)});
     if (!server.ok() || !client.ok()) return state.SkipWithError("cannot load the programs");
     if (!connect(*server.value(), *client.value())) return state.SkipWithError("cannot connect them");
     RpcRun r{server.value().get(), client.value().get(), server_cpu, client_cpu};
@@ -127,7 +135,7 @@ void client_server(benchmark::State& state, int server_cpu, int client_cpu, cons
       return state.SkipWithError("the programs did not run to their end");
     state.SetIterationTime(static_cast<double>(r.elapsed_ns) * 1e-9);
   }
-  state.SetItemsProcessed(state.iterations() * kRpcs);
+  state.SetItemsProcessed(state.iterations() * rpcs);
 }
 
 void BM_NullRpc(benchmark::State& state) { client_server(state, 0, 0, "null"); }
@@ -138,5 +146,7 @@ BENCHMARK(BM_NullRpc)->UseManualTime();
 BENCHMARK(BM_NullRpcCrossCpu)->UseManualTime();
 BENCHMARK(BM_OneWaySend)->UseManualTime();
 BENCHMARK(BM_RpcWithPortRight)->UseManualTime();
+void BM_RpcOol(benchmark::State& state) { client_server(state, 0, 0, "ool", state.range(0)); }
+BENCHMARK(BM_RpcOol)->Arg(4096)->Arg(65536)->Arg(1048576)->UseManualTime();
 
 }  // namespace

@@ -1,9 +1,13 @@
 // ipc/kmsg.h: a message inside the kernel.
 //
 // A Kmsg holds a message's bytes in the layout of ABI.md with every port
-// right translated: header slots and inline port items hold Port*
-// references (one per right, counted in the port), descriptors of port
-// items carry the type the receiver will see (MACH_MSG_TYPE_PORT_*).
+// right and region translated (the kernel form): header slots and inline
+// port items hold Port* references (one per right, counted in the port),
+// descriptors of port items carry the type the receiver will see
+// (MACH_MSG_TYPE_PORT_*); an out-of-line region's address field holds
+// its vm::VmMapCopy, an out-of-line port array's a kalloc'ed array of
+// Port* references (msgt_size 64 while in the kernel), null for an empty
+// one. Kernel routines see and build messages in this form.
 //
 // ipc/kmsg_copy.h turns a sender's message into that form and back.
 #pragma once

@@ -123,10 +123,11 @@ void run_rpc_pair(void* arg) {
   umach::sched::thread_join(*server.value());
 }
 
-// rpc_client in `mode` against rpc_server, 500 messages.
-void client_and_server(const char* mode) {
+// rpc_client in `mode` against rpc_server, `rounds` messages (`size`:
+// the out-of-line modes' bytes).
+void client_and_server(const char* mode, const char* rounds = "500", const char* size = "4096") {
   auto server = load(UMACH_PROGRAM_RPC_SERVER, {"rpc_server"});
-  auto client = load(UMACH_PROGRAM_RPC_CLIENT, {"rpc_client", "500", mode});
+  auto client = load(UMACH_PROGRAM_RPC_CLIENT, {"rpc_client", rounds, mode, size});
   ASSERT_TRUE(server && client);
   // The server's receive right and the client's send right, both 0x1000.
   umach::ipc::IpcSpace& s = server->task().space();
@@ -136,7 +137,7 @@ void client_and_server(const char* mode) {
   ASSERT_EQ(client->task().space().insert_right(0x1000, right), KERN_SUCCESS);
   RpcPair pair{server.get(), client.get()};
   ASSERT_TRUE(umach::hosted::run_in_kernel(run_rpc_pair, &pair, umach::sched::kPriorityKernel));
-  EXPECT_EQ(client->output(), "rpc: 500 done\n");
+  EXPECT_EQ(client->output(), std::string("rpc: ") + rounds + " done\n");
   EXPECT_EQ(client->end_reason(), "terminated");
   EXPECT_EQ(server->end_reason(), "terminated");
 }
@@ -144,6 +145,14 @@ void client_and_server(const char* mode) {
 TEST(TaskProgram, TwoProgramsMakeNullRpcs) { client_and_server("null"); }
 TEST(TaskProgram, OneProgramSendsOneWayMessagesToAnother) { client_and_server("oneway"); }
 TEST(TaskProgram, RpcsCarryASendRightThereAndBack) { client_and_server("right"); }
+
+// Out-of-line memory between two programs: every byte arrives, the
+// server's writes to its copy never reach the client, and the client's
+// writes after each send never reach the copy the server got.
+TEST(TaskProgram, OutOfLineRpcsOf4KiBArriveIntactAndCopyOnWriteHolds) { client_and_server("oolcheck", "50", "4096"); }
+TEST(TaskProgram, OutOfLineRpcsOf64KiBArriveIntactAndCopyOnWriteHolds) { client_and_server("oolcheck", "20", "65536"); }
+TEST(TaskProgram, OutOfLineRpcsOf1MiBArriveIntactAndCopyOnWriteHolds) { client_and_server("oolcheck", "5", "1048576"); }
+TEST(TaskProgram, OutOfLineRpcsWithoutChecksRunToTheirEnd) { client_and_server("ool", "200", "65536"); }
 
 TEST(TaskProgram, SelfTrapsNameTheThreadTaskAndHostPorts) {
   auto p = load(UMACH_PROGRAM_SELF_PORTS, {"self_ports"});
