@@ -47,20 +47,3 @@ void Mmu::flush(uint64_t va) { invlpg(va); }
 void Mmu::load_root(paddr_t root) { write_cr3(root); }
 
 }  // namespace umach::amd64
-
-namespace umach::baremetal {
-
-using Ops = PmapOps<amd64::Mmu>;
-
-Pmap* PageTablePmaps::pmap_create(Pmap*) { return Ops::create(); }
-void PageTablePmaps::pmap_destroy(Pmap* p) { Ops::destroy(p); }
-uint64_t PageTablePmaps::pmap_min(const Pmap&) { return amd64::Mmu::kUserMin; }
-uint64_t PageTablePmaps::pmap_max(const Pmap&) { return amd64::Mmu::kUserMax; }
-bool PageTablePmaps::pmap_enter(Pmap& p, uint64_t va, paddr_t pa, unsigned prot, unsigned access) {
-  return Ops::enter(p, va, pa, prot, access);
-}
-void PageTablePmaps::pmap_protect(Pmap& p, uint64_t va, size_t size, unsigned prot) { Ops::protect(p, va, size, prot); }
-void PageTablePmaps::pmap_remove(Pmap& p, uint64_t va, size_t size) { Ops::remove(p, va, size); }
-paddr_t PageTablePmaps::pmap_extract(const Pmap& p, uint64_t va) { return Ops::extract(p, va); }
-
-}  // namespace umach::baremetal

@@ -5,8 +5,9 @@
 // The direct map is the identity (each ISA's early boot maps RAM at its
 // physical address), so zones' slab alignment in virtual space is the same
 // alignment in physical space. There is no memory checker on bare metal.
-// Pmaps are page tables on both, declared here and defined by each ISA's
-// pmap.cc over the shared code of common/pmap.h.
+// Pmaps are page tables on both, declared here and defined once
+// (common/page_table_pmaps.cc) over the shared code of common/pmap.h with
+// the ISA's entries.
 #pragma once
 
 #include <stddef.h>

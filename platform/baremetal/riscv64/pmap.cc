@@ -60,20 +60,3 @@ void Mmu::allow_user_access(bool on) {
 }
 
 }  // namespace umach::riscv64
-
-namespace umach::baremetal {
-
-using Ops = PmapOps<riscv64::Mmu>;
-
-Pmap* PageTablePmaps::pmap_create(Pmap*) { return Ops::create(); }
-void PageTablePmaps::pmap_destroy(Pmap* p) { Ops::destroy(p); }
-uint64_t PageTablePmaps::pmap_min(const Pmap&) { return riscv64::Mmu::kUserMin; }
-uint64_t PageTablePmaps::pmap_max(const Pmap&) { return riscv64::Mmu::kUserMax; }
-bool PageTablePmaps::pmap_enter(Pmap& p, uint64_t va, paddr_t pa, unsigned prot, unsigned access) {
-  return Ops::enter(p, va, pa, prot, access);
-}
-void PageTablePmaps::pmap_protect(Pmap& p, uint64_t va, size_t size, unsigned prot) { Ops::protect(p, va, size, prot); }
-void PageTablePmaps::pmap_remove(Pmap& p, uint64_t va, size_t size) { Ops::remove(p, va, size); }
-paddr_t PageTablePmaps::pmap_extract(const Pmap& p, uint64_t va) { return Ops::extract(p, va); }
-
-}  // namespace umach::baremetal
