@@ -18,7 +18,7 @@ void kernel_bootstrap(const char* platform_name) {
     klog("umach: memory %#llx-%#llx (%llu KiB)\n", static_cast<unsigned long long>(r.base),
          static_cast<unsigned long long>(r.base + r.size - 1), static_cast<unsigned long long>(r.size / 1024));
   klog("umach: %zu pages free of %zu\n", page_allocator().free_pages(), page_allocator().total_pages());
-  host::init();
+  host::init(platform_name);
 }
 
 }  // namespace umach

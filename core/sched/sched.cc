@@ -32,6 +32,8 @@ constinit WaitQueue g_exit_waiters;  // joiners, woken on every reaping
 
 SchedCpu& sched_of(Cpu& c) { return g_cpus[c.id]; }
 
+void sample_load(uint64_t now);  // load averages, below cpu_count()
+
 Cpu* current_cpu_or_null() { return Platform::current_cpu(); }
 
 void arm_tick(SchedCpu& sc, uint64_t now) {
@@ -154,6 +156,7 @@ bool process_ticks(Cpu& c, SchedCpu& sc) {
   sc.tick_deadline = 0;
   Thread* self = sc.active;
   if (self->is_idle_) return false;
+  sample_load(now);
   arm_tick(sc, now);
   self->ticks_run_.fetch_add(ticks, kstd::MemoryOrder::relaxed);
   self->quantum_left_ = self->quantum_left_ > ticks ? self->quantum_left_ - ticks : 0;
@@ -215,6 +218,65 @@ void bootstrap(unsigned cpus) {
 }
 
 unsigned cpu_count() { return g_cpu_count; }
+
+namespace {
+
+constexpr uint64_t kLoadPeriodNs = 5'000'000'000;
+// exp(-5/5), exp(-5/30), exp(-5/60), scaled: each sample's weight decays so.
+constexpr int64_t kLoadDecay[3] = {368, 846, 920};
+kstd::Atomic<uint64_t> g_next_load_sample{0};
+kstd::Atomic<int32_t> g_load[3] = {}, g_mach_factor[3] = {};
+
+unsigned runnable_threads() {
+  unsigned n = 0;
+  for (unsigned i = 0; i < g_cpu_count; ++i) {
+    if (!g_cpus[i].online.load(kstd::MemoryOrder::relaxed)) continue;
+    n += static_cast<unsigned>(g_cpus[i].runq.count_hint());
+    if (g_cpus[i].active_priority.load(kstd::MemoryOrder::relaxed) != kPriorityIdle) ++n;
+  }
+  return n;
+}
+
+void fold_load_sample(unsigned nrun) {
+  const int64_t cpus = g_cpu_count ? g_cpu_count : 1;
+  const int64_t load_now = nrun * int64_t{kLoadScale} / cpus;
+  const int64_t factor_now =
+      cpus > nrun ? (cpus - nrun) * int64_t{kLoadScale} : cpus * int64_t{kLoadScale} / (nrun + 1);
+  for (int i = 0; i < 3; ++i) {
+    const int64_t d = kLoadDecay[i];
+    g_load[i].store(static_cast<int32_t>((g_load[i].load(kstd::MemoryOrder::relaxed) * d + load_now * (kLoadScale - d)) /
+                                         kLoadScale),
+                    kstd::MemoryOrder::relaxed);
+    g_mach_factor[i].store(
+        static_cast<int32_t>((g_mach_factor[i].load(kstd::MemoryOrder::relaxed) * d + factor_now * (kLoadScale - d)) /
+                             kLoadScale),
+        kstd::MemoryOrder::relaxed);
+  }
+}
+
+// One CPU at a time folds in the samples that are due: the periods that
+// passed without any tick (every CPU idle: no thread ran), then now.
+void sample_load(uint64_t now) {
+  uint64_t due = g_next_load_sample.load(kstd::MemoryOrder::relaxed);
+  if (now < due) return;
+  const uint64_t missed = due == 0 ? 0 : (now - due) / kLoadPeriodNs;
+  if (!g_next_load_sample.compare_exchange(due, now + kLoadPeriodNs)) return;
+  const unsigned idle_periods = due == 0 ? 0 : static_cast<unsigned>(missed < 64 ? missed : 64);
+  for (unsigned i = 0; i < idle_periods; ++i) fold_load_sample(0);
+  fold_load_sample(runnable_threads());
+}
+
+}  // namespace
+
+LoadAverages load_averages() {
+  sample_load(Platform::clock_ns());
+  LoadAverages a;
+  for (int i = 0; i < 3; ++i) {
+    a.load[i] = g_load[i].load(kstd::MemoryOrder::relaxed);
+    a.mach_factor[i] = g_mach_factor[i].load(kstd::MemoryOrder::relaxed);
+  }
+  return a;
+}
 
 void cpu_run(unsigned id) {
   Cpu& c = this_cpu();

@@ -33,6 +33,19 @@ void bootstrap(unsigned cpus);
 [[noreturn]] void cpu_run(unsigned id);
 unsigned cpu_count();
 
+// How busy the machine has been (host_info's HOST_LOAD_INFO, GNU Mach's
+// avenrun and Mach factor): averages over 5, 30 and 60 seconds, scaled by
+// kLoadScale, of the runnable threads per CPU (running or queued, idle
+// threads aside), and of the Mach factor (the share of a CPU a new thread
+// would get, in CPUs). Sampled every 5 s by whichever CPU's tick comes
+// first; a stretch with no ticks at all is one where every CPU idled.
+inline constexpr int32_t kLoadScale = 1000;
+struct LoadAverages {
+  int32_t load[3];
+  int32_t mach_factor[3];
+};
+LoadAverages load_averages();
+
 // A new kernel thread running entry(arg), already runnable. With
 // bound_cpu >= 0 it runs only on that CPU (no other CPU steals it).
 Result<RefPtr<Thread>> kernel_thread(const char* name, Thread::Entry entry, void* arg,

@@ -1,8 +1,8 @@
 // core/task/host.h: the host: the machine as a kernel object. Its two
 // ports, made once at boot, never die: the host port (mach_host_self; the
 // information calls of mach_host.defs) and the host-privileged port (the
-// bootstrap task's, for the calls that change the machine; issue 7 gives
-// them their routines).
+// bootstrap task's, for the calls that change the machine). Their routines
+// are in core/task/host_server.cc.
 #pragma once
 
 #include "ipc/port.h"
@@ -10,8 +10,12 @@
 
 namespace umach::host {
 
-// Makes the host's ports (kernel_bootstrap).
-void init();
+// Makes the host's ports (kernel_bootstrap); `platform` names the machine
+// in the kernel's version string.
+void init(const char* platform);
+
+// host_get_kernel_version's string: "umach 0.1 (<platform>)".
+const char* kernel_version();
 
 ipc::Port* port();
 ipc::Port* priv_port();

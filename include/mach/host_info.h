@@ -44,6 +44,7 @@ typedef struct host_sched_info *host_sched_info_t;
 #define HOST_SCHED_INFO_COUNT (sizeof(host_sched_info_data_t) / sizeof(integer_t))
 
 /* Load averages over 5, 30 and 60 seconds, scaled by LOAD_SCALE. */
+#define LOAD_SCALE 1000
 struct host_load_info {
   integer_t avenrun[3];
   integer_t mach_factor[3];

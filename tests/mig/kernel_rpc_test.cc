@@ -7,11 +7,18 @@
 
 #include <cstring>
 
+#include <mach/host_info.h>
+#include <mach/mach_host.h>
 #include <mach/mach_interface.h>
 #include <mach/mach_port.h>
+#include <mach/machine.h>
 
+#include <string>
 #include <vector>
 
+#include "core/page_alloc.h"
+#include "core/sched/sched.h"
+#include "core/task/host.h"
 #include "core/task/task.h"
 #include "ipc/kmsg.h"
 #include "ipc/msg.h"
@@ -210,6 +217,50 @@ TEST_F(KernelRpc, VmWriteCopiesTheCallersDataOverTheTarget) {
   EXPECT_EQ(vm_write(self, 0x7000'0000, src, 4096), KERN_INVALID_ADDRESS);
   ASSERT_EQ(vm_protect(self, dst, 4096, FALSE, VM_PROT_READ), KERN_SUCCESS);
   EXPECT_EQ(vm_write(self, dst, src, 4096), KERN_PROTECTION_FAILURE);
+}
+
+TEST_F(KernelRpc, HostInfoAnswersEveryFlavorAndRefusesShortCounts) {
+  const mach_port_name_t host = umach::host::self_name(task->space());
+  host_basic_info_data_t basic{};
+  mach_msg_type_number_t count = HOST_BASIC_INFO_COUNT;
+  ASSERT_EQ(host_info(host, HOST_BASIC_INFO, reinterpret_cast<host_info_t>(&basic), &count), KERN_SUCCESS);
+  EXPECT_EQ(count, HOST_BASIC_INFO_COUNT);
+  EXPECT_EQ(basic.max_cpus, static_cast<integer_t>(umach::sched::cpu_count()));
+  EXPECT_EQ(basic.memory_size, umach::page_allocator().total_pages() * 4096);
+  EXPECT_EQ(basic.cpu_type, CPU_TYPE_X86_64);
+  count = HOST_BASIC_INFO_COUNT - 1;
+  EXPECT_EQ(host_info(host, HOST_BASIC_INFO, reinterpret_cast<host_info_t>(&basic), &count), KERN_FAILURE);
+  host_sched_info_data_t sched{};
+  count = HOST_SCHED_INFO_COUNT;
+  ASSERT_EQ(host_info(host, HOST_SCHED_INFO, reinterpret_cast<host_info_t>(&sched), &count), KERN_SUCCESS);
+  EXPECT_EQ(sched.min_timeout, 5);
+  EXPECT_EQ(sched.min_quantum, 10);
+  host_load_info_data_t load{};
+  count = HOST_LOAD_INFO_COUNT;
+  ASSERT_EQ(host_info(host, HOST_LOAD_INFO, reinterpret_cast<host_info_t>(&load), &count), KERN_SUCCESS);
+  EXPECT_GE(load.mach_factor[0], 0);
+  integer_t slots[8];
+  count = 8;
+  ASSERT_EQ(host_info(host, HOST_PROCESSOR_SLOTS, slots, &count), KERN_SUCCESS);
+  EXPECT_EQ(count, umach::sched::cpu_count());
+  EXPECT_EQ(host_info(host, 99, slots, &count), KERN_INVALID_ARGUMENT);
+  // Only the host's ports name the host.
+  count = HOST_BASIC_INFO_COUNT;
+  EXPECT_EQ(host_info(self, HOST_BASIC_INFO, reinterpret_cast<host_info_t>(&basic), &count), KERN_INVALID_HOST);
+}
+
+TEST_F(KernelRpc, TheKernelSaysItsVersionAndUptime) {
+  const mach_port_name_t host = umach::host::self_name(task->space());
+  kernel_version_t version{};
+  ASSERT_EQ(host_get_kernel_version(host, version), KERN_SUCCESS);
+  EXPECT_EQ(std::string(version).rfind("umach ", 0), 0u) << version;
+  time_value64_t first{}, second{};
+  ASSERT_EQ(host_get_uptime64(host, &first), KERN_SUCCESS);
+  ASSERT_EQ(host_get_uptime64(host, &second), KERN_SUCCESS);
+  EXPECT_TRUE(second.seconds > first.seconds ||
+              (second.seconds == first.seconds && second.nanoseconds >= first.nanoseconds));
+  EXPECT_LT(first.nanoseconds, 1'000'000'000);
+  EXPECT_EQ(host_get_uptime64(self, &first), KERN_INVALID_HOST);
 }
 
 TEST_F(KernelRpc, ATaskThatEndedIsNoLongerAnswered) {
