@@ -230,4 +230,50 @@ void VmObject::check_invariants() const {
   if (copy_) kassert(copy_->shadow_ == this);
 }
 
+namespace {
+
+// Calls fn(page, in, done, len) for each piece of [offset, offset + n) of
+// the object that lies in one page: `page` is the object's own (or null),
+// `in` the piece's offset in it, `done` the bytes before it. Stops at the
+// first piece fn refuses (false).
+template <class Fn>
+bool for_each_own_piece(const VmObject& object, uint64_t offset, size_t n, Fn&& fn) UMACH_REQUIRES(g_vm_lock) {
+  for (size_t done = 0; done < n;) {
+    uint64_t at = offset + done;
+    size_t in_page = kPageSize - (at & (kPageSize - 1));
+    size_t len = n - done < in_page ? n - done : in_page;
+    if (!fn(object.lookup(page_trunc(at)), at & (kPageSize - 1), done, len)) return false;
+    done += len;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool object_write(VmObject& object, uint64_t offset, const void* buf, size_t n) {
+  kassert(offset + n >= offset && offset + n <= object.size());
+  auto piece = [&](VmPage* p, uint64_t in, size_t done, size_t len) UMACH_REQUIRES(g_vm_lock) {
+    if (!p) {
+      p = page_grab(true);
+      if (!p) return false;
+      object.insert(p, page_trunc(offset + done));
+    }
+    kstd::memcpy(static_cast<char*>(p->data()) + in, static_cast<const char*>(buf) + done, len);
+    return true;
+  };
+  return for_each_own_piece(object, offset, n, piece);
+}
+
+bool object_holds(const VmObject& object, uint64_t offset, const void* buf, size_t n) {
+  if (offset + n < offset || offset + n > object.size()) return false;
+  auto piece = [&](const VmPage* p, uint64_t in, size_t done, size_t len) {
+    const auto* want = static_cast<const unsigned char*>(buf) + done;
+    if (p) return kstd::memcmp(static_cast<const char*>(p->data()) + in, want, len) == 0;
+    for (size_t i = 0; i < len; ++i)
+      if (want[i]) return false;
+    return true;
+  };
+  return for_each_own_piece(object, offset, n, piece);
+}
+
 }  // namespace umach::vm

@@ -130,4 +130,15 @@ class VmObject {
 
 size_t live_objects();
 
+// Kernel access to an object's own pages (not its chain), for objects the
+// kernel fills itself before anyone maps or copies them (the hosted
+// loader's program images). object_write copies n bytes from buf to
+// `offset`, making zero-filled pages where the object has none; false when
+// memory is short (the pages made so far stay: the caller drops the
+// object). object_holds is true if the object's own pages hold exactly
+// those n bytes at `offset` (a page it lacks holds zeros).
+[[nodiscard]] bool object_write(VmObject& object, uint64_t offset, const void* buf, size_t n)
+    UMACH_REQUIRES(g_vm_lock);
+bool object_holds(const VmObject& object, uint64_t offset, const void* buf, size_t n) UMACH_REQUIRES(g_vm_lock);
+
 }  // namespace umach::vm

@@ -4,6 +4,9 @@
 // (umach_task_tests_1cpu) and on 4 (umach_task_tests_4cpu).
 #include <gtest/gtest.h>
 
+#include <elf.h>
+#include <stdio.h>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,7 +14,9 @@
 #include "core/platform/platform.h"
 #include "core/sched/sched.h"
 #include "ipc/kobject.h"
+#include "platform/hosted/memory/program_image.h"
 #include "platform/hosted/task/test_task.h"
+#include "vm/copy.h"
 #include "vm/fault.h"
 #include "vm/vm_user.h"
 #include <umach/backend.h>
@@ -279,6 +284,18 @@ std::unique_ptr<TestTask> load_touch_at(uint64_t offset, const char* count, cons
   return load(UMACH_PROGRAM_TOUCH, {"touch", addr, count, mode});
 }
 
+// Runs `touch` (aimed at target with mode "wn"), which must end at its
+// first access there: a page fault the VM refused, with no handler.
+void run_until_refused(TestTask& touch, uint64_t target) {
+  Scenario s;
+  s.tasks = {&touch};
+  run(s);
+  EXPECT_EQ(touch.end_reason(), "page fault");
+  EXPECT_EQ(touch.output(), "");
+  ASSERT_FALSE(touch.faults().empty());
+  EXPECT_EQ(touch.faults().back().address, target);
+}
+
 TEST(TaskProgram, TouchingMemoryNeverAllocatedEndsTheThread) {
   // Inside the window but outside every region of the task's map: the VM
   // refuses the fault (KERN_INVALID_ADDRESS) and, with no exception handler,
@@ -286,13 +303,7 @@ TEST(TaskProgram, TouchingMemoryNeverAllocatedEndsTheThread) {
   uint64_t target = 0;
   auto touch = load_touch_at(uint64_t{1} << 31, "1", "wn", &target);
   ASSERT_TRUE(touch);
-  Scenario s;
-  s.tasks = {touch.get()};
-  run(s);
-  EXPECT_EQ(touch->end_reason(), "page fault");
-  EXPECT_EQ(touch->output(), "");
-  ASSERT_FALSE(touch->faults().empty());
-  EXPECT_EQ(touch->faults().back().address, target);
+  run_until_refused(*touch, target);
 }
 
 TEST(TaskProgram, VmAllocatedMemoryIsZeroFilledThroughTheVm) {
@@ -312,6 +323,138 @@ TEST(TaskProgram, VmAllocatedMemoryIsZeroFilledThroughTheVm) {
   uint64_t v = 0;
   ASSERT_EQ(umach::vm::map_read(touch->map(), target + 3 * 4096, &v, sizeof v), KERN_SUCCESS);
   EXPECT_EQ(v, 4u);
+}
+
+// The program file's loadable segments, and the file.
+struct ProgramFile {
+  explicit ProgramFile(const char* path) {
+    FILE* f = fopen(path, "rb");
+    EXPECT_NE(f, nullptr) << path;
+    for (int c; f && (c = fgetc(f)) != EOF;) bytes.push_back(static_cast<uint8_t>(c));
+    if (f) fclose(f);
+    Elf64_Ehdr eh;
+    memcpy(&eh, bytes.data(), sizeof eh);
+    for (unsigned i = 0; i < eh.e_phnum; ++i) {
+      Elf64_Phdr ph;
+      memcpy(&ph, bytes.data() + eh.e_phoff + i * sizeof ph, sizeof ph);
+      if (ph.p_type == PT_LOAD && ph.p_memsz != 0) segments.push_back(ph);
+    }
+  }
+  // The last writable segment with file contents: .data (past RELRO).
+  const Elf64_Phdr* data() const {
+    const Elf64_Phdr* d = nullptr;
+    for (const Elf64_Phdr& ph : segments)
+      if ((ph.p_flags & PF_W) && ph.p_filesz > 0) d = &ph;
+    return d;
+  }
+  std::vector<uint8_t> bytes;
+  std::vector<Elf64_Phdr> segments;
+};
+
+// The physical page task `t` sees at va once it touched it with `access`.
+uint64_t page_seen(TestTask& t, uint64_t va, unsigned access) {
+  EXPECT_EQ(umach::vm::vm_fault(t.map(), va, access), KERN_SUCCESS);
+  return umach::Platform::pmap_extract(t.map().pmap(), va);
+}
+
+// Two tasks running one program share its image object: the same physical
+// text pages, and the same data pages until one writes (hello's .data has
+// no relocation); the written page is then the writer's own, and the image
+// object still holds the file's bytes. The image goes with the last task.
+TEST(TaskProgram, TasksRunningOneProgramShareTextButNotWrittenData) {
+  ProgramFile file(UMACH_PROGRAM_HELLO);
+  const Elf64_Phdr* data = file.data();
+  ASSERT_NE(data, nullptr);
+  auto a = load(UMACH_PROGRAM_HELLO, {"hello"});
+  auto b = load(UMACH_PROGRAM_HELLO, {"hello"});
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->program().image, b->program().image);
+  const uint64_t a_bias = a->program().load_bias, b_bias = b->program().load_bias;
+  const uint64_t text = a->program().pc - a_bias, data_at = data->p_vaddr;
+  EXPECT_EQ(page_seen(*a, a_bias + text, VM_PROT_EXECUTE), page_seen(*b, b_bias + text, VM_PROT_EXECUTE));
+  EXPECT_EQ(page_seen(*a, a_bias + data_at, VM_PROT_READ), page_seen(*b, b_bias + data_at, VM_PROT_READ));
+  Scenario s;
+  s.tasks = {a.get(), b.get()};
+  run(s);
+  for (TestTask* t : s.tasks) {
+    EXPECT_EQ(t->output(), "hello from a task program\nargv[0]: hello\n");
+    EXPECT_EQ(t->end_reason(), "terminated");
+  }
+  EXPECT_EQ(page_seen(*a, a_bias + text, VM_PROT_READ), page_seen(*b, b_bias + text, VM_PROT_READ));
+  // a writes its .data, as its own store would.
+  const uint8_t mine = file.bytes[data->p_offset] ^ 0xff;
+  ASSERT_EQ(umach::vm::map_write(a->map(), a_bias + data_at, &mine, 1), KERN_SUCCESS);
+  EXPECT_NE(page_seen(*a, a_bias + data_at, VM_PROT_READ), page_seen(*b, b_bias + data_at, VM_PROT_READ));
+  uint8_t theirs = 0;
+  ASSERT_EQ(umach::vm::map_read(b->map(), b_bias + data_at, &theirs, 1), KERN_SUCCESS);
+  EXPECT_EQ(theirs, file.bytes[data->p_offset]);
+  {
+    umach::SpinlockGuard hold(umach::vm::g_vm_lock);
+    EXPECT_TRUE(umach::vm::object_holds(*a->program().image->object(), data->p_vaddr,
+                                        file.bytes.data() + data->p_offset, data->p_filesz));
+  }
+  EXPECT_EQ(umach::hosted::ProgramImage::cached(), 1u);
+  a.reset();
+  EXPECT_EQ(umach::hosted::ProgramImage::cached(), 1u) << "b still runs it";
+  b.reset();
+  EXPECT_EQ(umach::hosted::ProgramImage::cached(), 0u);
+}
+
+// A program's text, static data and stack are regions of its task's map
+// with the protections the file asks for; vm_read of .data returns the
+// file's bytes.
+TEST(TaskProgram, StaticDataAndStackAreVmMemory) {
+  using umach::vm::RegionInfo;
+  ProgramFile file(UMACH_PROGRAM_HELLO);
+  auto t = load(UMACH_PROGRAM_HELLO, {"hello"});
+  ASSERT_TRUE(t);
+  const uint64_t bias = t->program().load_bias;
+  for (const Elf64_Phdr& ph : file.segments) {
+    RegionInfo r;
+    ASSERT_EQ(umach::vm::region(t->map(), bias + ph.p_vaddr, &r), KERN_SUCCESS);
+    ASSERT_LE(r.address, bias + ph.p_vaddr);
+    if (ph.p_flags & PF_W) {
+      // Copy-on-write data; its RELRO part read-only after relocation.
+      EXPECT_TRUE(r.protection == (VM_PROT_READ | VM_PROT_WRITE) || r.protection == VM_PROT_READ);
+      EXPECT_FALSE(r.shared);
+    } else {
+      unsigned want = VM_PROT_READ | (ph.p_flags & PF_X ? VM_PROT_EXECUTE : 0);
+      EXPECT_EQ(r.protection, want);
+      EXPECT_EQ(r.max_protection & VM_PROT_WRITE, 0u) << "text is never writable";
+      EXPECT_TRUE(r.shared);
+    }
+  }
+  const Elf64_Phdr* data = file.data();
+  ASSERT_NE(data, nullptr);
+  umach::vm::VmMapCopy* copy = nullptr;
+  ASSERT_EQ(umach::vm::read(t->map(), bias + data->p_vaddr, data->p_filesz, &copy), KERN_SUCCESS);
+  std::vector<uint8_t> got(data->p_filesz);
+  umach::vm::copy_read(copy, 0, got.data(), got.size());
+  umach::vm::discard(copy);
+  EXPECT_EQ(got, std::vector<uint8_t>(file.bytes.begin() + data->p_offset,
+                                      file.bytes.begin() + data->p_offset + data->p_filesz));
+  RegionInfo stack;
+  ASSERT_EQ(umach::vm::region(t->map(), t->program().stack_base, &stack), KERN_SUCCESS);
+  EXPECT_EQ(stack.address, t->program().stack_base);
+  EXPECT_EQ(stack.size, umach::hosted::kStackSize);
+  EXPECT_EQ(stack.protection, unsigned{VM_PROT_READ | VM_PROT_WRITE});
+}
+
+TEST(TaskProgram, WritingItsTextEndsTheTaskWithAProtectionFault) {
+  // The touch program aimed at its own entry point (windows are reused in
+  // order: a first load finds where it will be).
+  auto probe = load(UMACH_PROGRAM_TOUCH, {"touch", "0", "1", "r"});
+  ASSERT_TRUE(probe);
+  const uint64_t target = probe->program().pc;
+  probe.reset();
+  char addr[32];
+  snprintf(addr, sizeof addr, "%#llx", static_cast<unsigned long long>(target));
+  auto touch = load(UMACH_PROGRAM_TOUCH, {"touch", addr, "1", "wn"});
+  ASSERT_TRUE(touch);
+  ASSERT_EQ(touch->program().pc, target);
+  run_until_refused(*touch, target);
+  EXPECT_EQ(touch->faults().back().access, Access::kWrite);
+  EXPECT_EQ(umach::vm::vm_fault(touch->map(), target, VM_PROT_WRITE), KERN_PROTECTION_FAILURE);
 }
 
 TEST(TaskProgram, AccessOutsideTheWindowEndsTheThread) {

@@ -73,6 +73,16 @@ const ElfSegment* segment_of(const ElfImage& img, uint64_t vaddr, uint64_t size)
   return nullptr;
 }
 
+// RELRO (page rounded inward) lies in the pages of one loaded segment: the
+// loader protects it through the task's map, which has nothing elsewhere.
+bool relro_in_a_segment(const ElfImage& img) {
+  for (size_t i = 0; i < img.segment_count; ++i) {
+    const ElfSegment& s = img.segments[i];
+    if (page_trunc(s.vaddr) <= img.relro_begin && img.relro_end <= page_round(s.vaddr + s.memsz)) return true;
+  }
+  return false;
+}
+
 // The file offset of image range [vaddr, vaddr + size), if the file holds it.
 bool file_offset_of(const ElfImage& img, uint64_t vaddr, uint64_t size, uint64_t* offset) {
   const ElfSegment* s = segment_of(img, vaddr, size);
@@ -158,6 +168,7 @@ LoadStatus parse_elf(const uint8_t* file, size_t size, ElfImage* out) {
   if (entry == nullptr || !(entry->prot & kProtExecute)) return LoadStatus::kBadEntry;
   img.entry = h.e_entry;
   if (img.relro_end < img.relro_begin) img.relro_end = img.relro_begin;
+  if (img.relro_end > img.relro_begin && !relro_in_a_segment(img)) return LoadStatus::kBadSegment;
   if (has_dynamic) {
     if (LoadStatus s = parse_dynamic(file, size, dynamic, &img); s != LoadStatus::kOk) return s;
     if (LoadStatus s = check_relocations(file, size, img); s != LoadStatus::kOk) return s;

@@ -104,16 +104,12 @@ Result<std::unique_ptr<TestTask>> TestTask::load(const std::string& path, const 
   task->commpage_ = UMACH_TRY(commpage_create(reinterpret_cast<uintptr_t>(umach_hosted_trap_entry)));
   std::vector<const char*> argv;
   for (const std::string& a : args) argv.push_back(a.c_str());
-  LoadStatus st = load_task_program(task->pmap(), file.data(), file.size(), argv.data(), argv.size(),
-                                    task->commpage_, &task->program_);
-  if (st != LoadStatus::kOk) return Error{KERN_INVALID_ARGUMENT};
-  // The loader placed the image and the stack itself (not yet through the
-  // VM: text shared and data copy-on-write are still to come); the map
-  // keeps their ranges reserved so vm_allocate never lands on them.
-  for (const LoadedProgram::Allocation& a : task->program_.allocations) {
-    kern_return_t kr = vm::reserve(*map, a.va, a.pages * kPage);
-    if (kr != KERN_SUCCESS) return Error{kr};
-  }
+  // The image and the stack become VM memory of the task's map (text
+  // shared with every task running the same file, data copy-on-write);
+  // the commpage goes to the pmap alone (loader.h).
+  LoadStatus st = load_task_program(*map, file.data(), file.size(), argv.data(), argv.size(), task->commpage_,
+                                    &task->program_);
+  if (st != LoadStatus::kOk) return Error{st == LoadStatus::kNoMemory ? KERN_RESOURCE_SHORTAGE : KERN_INVALID_ARGUMENT};
   // Faults and ticks in this window are the task's (the signal entry asks).
   AddressRange& r = *task->range_;
   if (!register_user_range(r.base(), r.end() - r.base())) return Error{KERN_RESOURCE_SHORTAGE};
@@ -127,7 +123,7 @@ TestTask::~TestTask() {
   if (spare_) ipc::Kmsg::free(spare_);
   if (program_.pc) {
     note_unloaded(program_.load_bias);
-    unload_task_program(pmap(), program_);
+    unload_task_program(*map_, program_);  // its memory leaves the map; its use of the image ends
   }
   if (range_) unregister_user_range(range_->base());
   // The map (and its pmap) go with the last reference to it: ours, the Task's.
@@ -237,7 +233,7 @@ bool TestTask::handle_trap_call() {
       char text[256];
       uint64_t src = Platform::frame_trap_arg(frame, 0);
       size_t len = 0;
-      while (len + 1 < sizeof text && Platform::copyin(&text[len], src + len, 1) && text[len]) ++len;
+      while (len + 1 < sizeof text && copyin(&text[len], src + len, 1) && text[len]) ++len;
       text[len] = '\0';
       klog("%s", text);
       {
@@ -298,7 +294,7 @@ mach_msg_return_t TestTask::mach_msg_trap() {
   uint64_t notify_arg = 0;
   static_assert(Platform::kTrapRegisterArgs == 6);
   if ((option & (MACH_SEND_NOTIFY | MACH_SEND_CANCEL | MACH_RCV_NOTIFY)) &&
-      !Platform::copyin(&notify_arg, Platform::frame_trap_stack_args(frame), sizeof notify_arg))
+      !copyin(&notify_arg, Platform::frame_trap_stack_args(frame), sizeof notify_arg))
     notify_arg = 0;
   const auto notify = static_cast<mach_port_name_t>(notify_arg);
   // A send and a receive in one call (an RPC) take the fast path: a
@@ -312,7 +308,7 @@ mach_msg_return_t TestTask::mach_msg_trap() {
     // spare one when it is big enough).
     ipc::Kmsg* k = take_spare(send_size);
     if (!k) return MACH_SEND_NO_BUFFER;
-    if (!Platform::copyin(k->bytes(), msg, send_size)) {
+    if (!copyin(k->bytes(), msg, send_size)) {
       keep_spare(k);
       return MACH_SEND_INVALID_DATA;
     }
@@ -320,7 +316,7 @@ mach_msg_return_t TestTask::mach_msg_trap() {
     mach_msg_return_t mr = ipc::mach_msg_send_kmsg(task_->space(), k, option, timeout, notify, fast);
     if (k) {
       const bool back = ipc::send_hands_message_back(mr);
-      const bool copied = !back || Platform::copyout(msg, k->bytes(), k->size());
+      const bool copied = !back || copyout(msg, k->bytes(), k->size());
       keep_spare(k);
       if (!copied) mr = MACH_SEND_INVALID_DATA;
     }
@@ -337,11 +333,11 @@ mach_msg_return_t TestTask::mach_msg_trap() {
         ipc::mach_msg_receive_kmsg(task_->space(), size, rcv_name, option, timeout, notify, fast, &k, &too_large);
     if (mr == MACH_RCV_TOO_LARGE && too_large && size >= sizeof(mach_msg_header_t)) {
       // The needed size goes in the caller's header; the message stays queued.
-      if (!Platform::copyout(msg + offsetof(mach_msg_header_t, msgh_size), &too_large, 4)) return MACH_RCV_INVALID_DATA;
+      if (!copyout(msg + offsetof(mach_msg_header_t, msgh_size), &too_large, 4)) return MACH_RCV_INVALID_DATA;
       return mr;
     }
     if (!k) return mr;
-    const bool copied = Platform::copyout(msg, k->bytes(), k->size());
+    const bool copied = copyout(msg, k->bytes(), k->size());
     keep_spare(k);
     return copied ? mr : MACH_RCV_INVALID_DATA;
   }
@@ -363,22 +359,43 @@ bool TestTask::handle_page_fault(const TrapInfo& trap) {
     std::lock_guard<std::mutex> hold(record_lock_);
     faults_.push_back({trap.address, trap.access});
   }
-  uint64_t va = trap.address & ~uint64_t{kPage - 1};
-  bool write = trap.access == Access::kWrite;
-  if (va >= range_->vm_min() && va < range_->vm_max()) {
-    // A run the pmap forgot, or a referenced/modified upgrade...
-    FaultOutcome f = pmap().fault_in(va, write);
-    if (f == FaultOutcome::kResolved) return true;
-    // ... else the VM's: zero fill, copy-on-write, or an error.
-    unsigned access = trap.access == Access::kWrite     ? VM_PROT_WRITE
-                      : trap.access == Access::kExecute ? VM_PROT_EXECUTE
-                                                        : VM_PROT_READ;
-    if (vm::vm_fault(*map_, va, access) == KERN_SUCCESS) return true;
-  }
+  if (resolve_fault(trap.address, trap.access)) return true;
   klog("umach: task program thread ended: page fault at %#llx (EXC_BAD_ACCESS, no handler)\n",
        static_cast<unsigned long long>(trap.address));
   end("page fault");
   return false;
+}
+
+bool TestTask::resolve_fault(uint64_t address, Access access) {
+  uint64_t va = address & ~uint64_t{kPage - 1};
+  bool write = access == Access::kWrite;
+  // A run the pmap forgot, or a referenced/modified upgrade: anywhere in
+  // the window, the commpage included (it is in the pmap, not the map)...
+  if (va >= range_->base() && va < range_->end() && pmap().fault_in(va, write) == FaultOutcome::kResolved)
+    return true;
+  // ... else the VM's: zero fill, copy-on-write, or an error.
+  if (va < range_->vm_min() || va >= range_->vm_max()) return false;
+  unsigned prot = access == Access::kWrite     ? VM_PROT_WRITE
+                  : access == Access::kExecute ? VM_PROT_EXECUTE
+                                               : VM_PROT_READ;
+  return vm::vm_fault(*map_, va, prot) == KERN_SUCCESS;
+}
+
+bool TestTask::resolve_range(uint64_t address, size_t n, Access access) {
+  if (address + n < address) return false;
+  for (uint64_t va = address & ~uint64_t{kPage - 1}; va < address + n; va += kPage)
+    if (!resolve_fault(va, access)) return false;
+  return true;
+}
+
+bool TestTask::copyin(void* dst, uint64_t user_src, size_t n) {
+  return Platform::copyin(dst, user_src, n) ||
+         (resolve_range(user_src, n, Access::kRead) && Platform::copyin(dst, user_src, n));
+}
+
+bool TestTask::copyout(uint64_t user_dst, const void* src, size_t n) {
+  return Platform::copyout(user_dst, src, n) ||
+         (resolve_range(user_dst, n, Access::kWrite) && Platform::copyout(user_dst, src, n));
 }
 
 }  // namespace umach::hosted

@@ -1,10 +1,14 @@
 // platform/hosted/task/test_task.h: a minimal kernel-internal task, for tests
 // and benchmarks until Mach tasks arrive (the tasks issue).
 //
-// A TestTask is an address range with its pmap, a commpage and one loaded
-// task program; start_thread() runs the program's first thread as a kernel
-// thread whose body is the user loop: run_user(), then handle what brought
-// it back, then run_user() again. The loop serves only what these early
+// A TestTask is an address space (a VmMap, with its pmap and window), a
+// commpage and one loaded task program: its image and stack are VM memory
+// of the map (loader.h: text mapped shared from the program's image
+// object, which every task running the same file uses, data
+// copy-on-write, the stack vm_allocate'd); the commpage is in the pmap
+// alone. start_thread() runs the program's first thread as a kernel thread
+// whose body is the user loop: run_user(), then handle what brought it
+// back, then run_user() again. The loop serves only what these early
 // programs use, and says so:
 //   - traps: mach_print (30) prints through the kernel log (and is
 //     recorded); syscall_task_terminate (69) ends the thread; the null slot
@@ -14,10 +18,15 @@
 //     ipc/msg.h, mach_reply_port (26), mach_thread_self (27),
 //     mach_task_self (28) and mach_host_self (29) with a send right to the
 //     thread's, the task's or the host's kernel port;
-//   - page faults: a run the pmap forgot is faulted back in; anything else
-//     goes to the VM's vm_fault (the task's map: vm_allocate'd memory is
-//     zero-filled, copy-on-write resolved); both are recorded; an address
-//     the map does not allow ends the thread (EXC_BAD_ACCESS, no handler);
+//   - page faults: a run the pmap forgot (anywhere in the window, the
+//     commpage included) is faulted back in; anything else in the map's
+//     range goes to the VM's vm_fault (the program's pages and
+//     vm_allocate'd memory alike: zero fill, copy-on-write); both are
+//     recorded; an access the map does not allow (a hole, a write to text)
+//     ends the thread (EXC_BAD_ACCESS, no handler);
+//   - the kernel's reads and writes of the task's memory (mach_print's
+//     string, mach_msg_trap's message) use copyin/copyout, and fault in a
+//     page that is not mapped yet the same way before retrying once;
 //   - preemption: the loop's preemption point runs before each run_user;
 //   - shared ranges: a task whose range holds other tasks' pmaps claims the
 //     range for its CPU and makes its mappings resident around each
@@ -90,6 +99,16 @@ class TestTask {
   bool handle(const TrapInfo& trap);
   bool handle_trap_call();
   bool handle_page_fault(const TrapInfo& trap);
+  // What a user access to `address` needs, as the fault path resolves it
+  // (pmap first, then vm_fault); false if the task may not access it.
+  bool resolve_fault(uint64_t address, Access access);
+  bool resolve_range(uint64_t address, size_t n, Access access);
+  // The kernel's access to the task's memory: Platform::copyin/copyout,
+  // and if a page is not mapped yet (never touched, or its run forgotten)
+  // the range is faulted in as the task's own access would and the copy
+  // retried. False if the task's map does not allow the access.
+  bool copyin(void* dst, uint64_t user_src, size_t n);
+  bool copyout(uint64_t user_dst, const void* src, size_t n);
   mach_msg_return_t mach_msg_trap();
   void end(const std::string& why);
 
