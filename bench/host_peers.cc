@@ -1,5 +1,7 @@
-// bench/host_peers.cc: the Linux peers of a Mach RPC: what a Linux user
-// would pick to send 64 bytes to another thread and get 64 bytes back.
+// bench/host_peers.cc: the Linux peers umach's paths are measured against:
+// what a Linux user would pick to send 64 bytes to another thread and get
+// 64 bytes back, what a Linux program pays to resolve a page fault itself,
+// and what copying memory into fresh pages costs.
 //
 //   BM_PipeRoundTrip                two host threads pinned to one host CPU,
 //                                   a pipe each way
@@ -13,17 +15,45 @@
 // reads them. Timed in real time (the benchmark's thread sleeps in read);
 // items_per_second is round trips per second. The benchmark's thread is
 // pinned only while it runs and gets its CPU mask back on every path.
+//
+//   BM_RawSegvMmapFault   the floor of a zero-fill fault (peer of
+//                         BM_ZeroFillFault): a SIGSEGV handler maps a memfd
+//                         page where the fault was
+//                         (MAP_FIXED|MAP_POPULATE), then the write retries
+//   BM_RawCowEmulation    the floor of a copy-on-write fault (peer of
+//                         BM_CowFault): the area maps the source pages
+//                         read-only; the handler copies the faulting page's
+//                         4 KiB into a fresh memfd page and maps that one
+//                         writable in its place
+// Each iteration maps a fresh area of 2,000 pages (untimed), times one
+// write to each page, and unmaps it; items are faults. The memfd pages are
+// the same every iteration, so after the first the host allocates none
+// (umach's next-fit page allocator hands out pages its memfd may never
+// have backed: see host_faults_per_item in vm_bench.cc). The benchmark's
+// handler stands in for the platform's only while it runs.
+//
+//   BM_Memcpy/N           memcpy of N bytes into a freshly mmap'd anonymous
+//                         destination (its first touch included) and the
+//                         munmap after: the peer of an out-of-line RPC of N
+//                         bytes (BM_RpcOol/N). Items are copies.
 #include <benchmark/benchmark.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <vector>
 
 namespace {
 
@@ -222,5 +252,150 @@ void BM_UnixSocketRoundTripCrossCpu(benchmark::State& state) { round_trips(state
 BENCHMARK(BM_PipeRoundTrip)->UseRealTime();
 BENCHMARK(BM_UnixSocketRoundTrip)->UseRealTime();
 BENCHMARK(BM_UnixSocketRoundTripCrossCpu)->UseRealTime();
+
+// ---- faults ----
+
+// The kernel's own struct sigaction, so the platform's handler can be put
+// back exactly as it was (it has its own restorer).
+struct KernelSigaction {
+  void (*handler)(int, siginfo_t*, void*);
+  unsigned long flags;
+  void (*restorer)();
+  uint64_t mask;
+};
+
+// The benchmark's SIGSEGV handler in place of the platform's, for a scope.
+class SegvHandlerSwap {
+ public:
+  explicit SegvHandlerSwap(void (*handler)(int, siginfo_t*, void*)) {
+    syscall(SYS_rt_sigaction, SIGSEGV, nullptr, &saved_, 8);
+    struct sigaction ours {};
+    ours.sa_sigaction = handler;
+    ours.sa_flags = SA_SIGINFO;
+    sigaction(SIGSEGV, &ours, nullptr);
+  }
+  ~SegvHandlerSwap() { syscall(SYS_rt_sigaction, SIGSEGV, &saved_, nullptr, 8); }
+  SegvHandlerSwap(const SegvHandlerSwap&) = delete;
+  SegvHandlerSwap& operator=(const SegvHandlerSwap&) = delete;
+
+ private:
+  KernelSigaction saved_{};
+};
+
+constexpr int kFaults = 2000;  // as the umach side (bench/vm_bench.cc)
+constexpr size_t kPage = 4096;
+constexpr size_t kAreaBytes = size_t{kFaults} * kPage;
+
+// What the handlers work on. A memfd stands for physical memory, as the
+// hosted kernel's does: pages [0, kFaults) are the zero-fill fault's pages
+// and the copy-on-write fault's source; [kFaults, 2 kFaults) the fresh
+// pages copies land in.
+struct FaultArena {
+  int memfd = -1;
+  char* area = nullptr;    // where the benchmark writes
+  char* source = nullptr;  // memfd pages [0, kFaults), read-only
+  char* fresh = nullptr;   // memfd pages [kFaults, 2 kFaults), writable
+};
+FaultArena g_arena;
+
+void map_memfd_page_at(uintptr_t addr, size_t memfd_offset) {
+  if (mmap(reinterpret_cast<void*>(addr), kPage, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED | MAP_POPULATE,
+           g_arena.memfd, static_cast<off_t>(memfd_offset)) == MAP_FAILED)
+    abort();  // the write would fault for ever
+}
+
+uintptr_t fault_offset(const siginfo_t* info) {
+  return (reinterpret_cast<uintptr_t>(info->si_addr) & ~uintptr_t{kPage - 1}) -
+         reinterpret_cast<uintptr_t>(g_arena.area);
+}
+
+void map_on_fault(int, siginfo_t* info, void*) {
+  uintptr_t off = fault_offset(info);
+  map_memfd_page_at(reinterpret_cast<uintptr_t>(g_arena.area) + off, off);
+}
+
+void copy_on_fault(int, siginfo_t* info, void*) {
+  uintptr_t off = fault_offset(info);
+  memcpy(g_arena.fresh + off, g_arena.source + off, kPage);
+  map_memfd_page_at(reinterpret_cast<uintptr_t>(g_arena.area) + off, kAreaBytes + off);
+}
+
+// Each iteration: map_area() (untimed), one timed write to each page of
+// it, munmap. The handler resolves the faults.
+void time_faulting_writes(benchmark::State& state, void (*handler)(int, siginfo_t*, void*), char* (*map_area)()) {
+  SegvHandlerSwap swap(handler);
+  for (auto _ : state) {
+    g_arena.area = map_area();
+    if (g_arena.area == MAP_FAILED) return state.SkipWithError("mmap");
+    volatile char* area = g_arena.area;
+    auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < kFaults; ++i) area[size_t(i) * kPage] = 1;
+    state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    munmap(g_arena.area, kAreaBytes);
+  }
+  state.SetItemsProcessed(state.iterations() * kFaults);
+}
+
+// The arena's memfd of `pages` pages for a scope.
+class Memfd {
+ public:
+  explicit Memfd(size_t pages) {
+    g_arena.memfd = memfd_create("bench-fault-peer", MFD_CLOEXEC);
+    if (g_arena.memfd >= 0 && ftruncate(g_arena.memfd, static_cast<off_t>(pages * kPage)) != 0) {
+      close(g_arena.memfd);
+      g_arena.memfd = -1;
+    }
+  }
+  ~Memfd() {
+    if (g_arena.memfd >= 0) close(g_arena.memfd);
+    g_arena = {};
+  }
+  bool ok() const { return g_arena.memfd >= 0; }
+  Memfd(const Memfd&) = delete;
+  Memfd& operator=(const Memfd&) = delete;
+};
+
+void BM_RawSegvMmapFault(benchmark::State& state) {
+  Memfd memfd(kFaults);
+  if (!memfd.ok()) return state.SkipWithError("memfd");
+  time_faulting_writes(state, map_on_fault, [] {
+    return static_cast<char*>(mmap(nullptr, kAreaBytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0));
+  });
+}
+BENCHMARK(BM_RawSegvMmapFault)->UseManualTime();
+
+void BM_RawCowEmulation(benchmark::State& state) {
+  Memfd memfd(2 * kFaults);
+  if (!memfd.ok()) return state.SkipWithError("memfd");
+  void* source = mmap(nullptr, 2 * kAreaBytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, g_arena.memfd, 0);
+  if (source == MAP_FAILED) return state.SkipWithError("mmap");
+  g_arena.source = static_cast<char*>(source);
+  g_arena.fresh = g_arena.source + kAreaBytes;
+  for (int i = 0; i < kFaults; ++i) memset(g_arena.source + size_t(i) * kPage, i & 0xff, kPage);
+  // The area shows the source read-only, as a copy-on-write mapping does.
+  time_faulting_writes(state, copy_on_fault, [] {
+    return static_cast<char*>(mmap(nullptr, kAreaBytes, PROT_READ, MAP_SHARED, g_arena.memfd, 0));
+  });
+  munmap(source, 2 * kAreaBytes);
+}
+BENCHMARK(BM_RawCowEmulation)->UseManualTime();
+
+// ---- copying memory ----
+
+void BM_Memcpy(benchmark::State& state) {
+  const auto bytes = static_cast<size_t>(state.range(0));
+  std::vector<char> source(bytes, 1);  // touched: only the destination is fresh
+  for (auto _ : state) {
+    void* to = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (to == MAP_FAILED) return state.SkipWithError("mmap");
+    memcpy(to, source.data(), bytes);
+    benchmark::DoNotOptimize(to);
+    benchmark::ClobberMemory();
+    munmap(to, bytes);
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(bytes));
+}
+BENCHMARK(BM_Memcpy)->Arg(4096)->Arg(65536)->Arg(1048576);
 
 }  // namespace

@@ -20,8 +20,10 @@ for b in data["benchmarks"]:
     if b.get("aggregate_name") != "median":
         continue
     # The benchmark and its argument ("BM_PortNameLookup/16"), without the
-    # timing suffix Google Benchmark appends.
-    name = re.sub(r"/(real_time|manual_time|process_time)$", "", b["run_name"])
+    # suffixes Google Benchmark appends for settings (min_time, iterations,
+    # the timing).
+    name = re.sub(r"(/(min_time:[0-9.]+|iterations:[0-9]+|real_time|manual_time|process_time))+$", "",
+                  b["run_name"])
     # Per operation: round-trip benchmarks report items (round trips) per second.
     if "items_per_second" in b:
         median[name] = 1e9 / b["items_per_second"]
@@ -31,7 +33,9 @@ for b in data["benchmarks"]:
 # (umach path, peer, target from the issue)
 pairs = [
     ("BM_TrapRoundTrip", "BM_FiberRoundTrip", "at most 3x"),
-    ("BM_PlatformFaultRoundTrip", "BM_RawSegvMmapFault", "at most 1.3x"),
+    ("BM_ZeroFillFault", "BM_RawSegvMmapFault", "at most 1.3x"),
+    ("BM_CowFault", "BM_RawCowEmulation", "at most 1.3x"),
+    ("BM_FaultAfterGenerations/1000", "BM_FaultAfterGenerations/1", "at most 1.2x"),
     ("BM_WakeupSameCpu", "BM_FutexPingPong", "-"),
     ("BM_WakeupCrossCpu", "BM_FutexPingPong", "-"),
     ("BM_PortNameLookup/1000000", "BM_PortNameLookup/16", "at most 1.5x"),
@@ -46,6 +50,9 @@ pairs = [
     ("BM_RpcWithPortRight", "BM_FutexPingPong", "-"),
     ("BM_RpcWithPortRight", "BM_UnixSocketRoundTrip", "-"),
     ("BM_RpcWithPortRight", "BM_NullRpc", "-"),
+    ("BM_RpcOol/4096", "BM_Memcpy/4096", "-"),
+    ("BM_RpcOol/65536", "BM_Memcpy/65536", "-"),
+    ("BM_RpcOol/1048576", "BM_Memcpy/1048576", "-"),
 ]
 rows = ["| umach | ns | peer | ns | ratio | target |", "|---|---|---|---|---|---|"]
 for ours, peer, target in pairs:

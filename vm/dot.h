@@ -1,8 +1,10 @@
 // vm/dot.h: a map and its object graph as Graphviz dot, for debugging:
 // entries (range, protection, needs_copy), the objects they refer to, each
 // object's shadow (with offset) and copy links, and resident page counts.
-// From gdb: `call vm_dump_dot_for_gdb(map)` prints it on the console. A
-// `umach` option and a gdb helper command are still to come (issue 6).
+// From gdb: `call vm_dump_dot_for_gdb(map)` prints it on the console;
+// tools/gdb/umach.py's mach-vm-dot has dump_dot fill that function's buffer
+// and prints or saves the graph itself. `umach --vm-dot=FILE --run ...`
+// writes the graph of the program's map (platform/hosted/main.cc).
 #pragma once
 
 #include <stddef.h>

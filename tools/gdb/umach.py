@@ -11,6 +11,11 @@
 #                          task programs take) silently, or stop on them again
 #   mach-load-symbols      add-symbol-file for every task program at its load address
 #                          (hosted; needs the loader's registry)
+#   mach-vm-dot [-o FILE] [MAP]
+#                          a VM map and its object graph as Graphviz dot (vm/dot.h), printed
+#                          or written to FILE; MAP is an expression for a umach::vm::VmMap*
+#                          (default: the map of the test task a frame of the current stack
+#                          runs, else of the program `umach --run` runs)
 #
 # The hosted kernel takes real SIGSEGVs (task-program page faults) and a timer signal
 # (SIGRTMIN, gdb's SIG34) as part of normal operation; by default this script makes
@@ -187,9 +192,92 @@ class MachLoadSymbols(gdb.Command):
             gdb.execute("add-symbol-file %s -o %d" % (path, base))
 
 
+# The buffer vm_dump_dot_for_gdb prints from (vm/dot.cc): mach-vm-dot has
+# dump_dot write into it, so the graph reaches gdb rather than the console.
+DOT_BUFFER = "'vm_dump_dot_for_gdb'::buf"
+VM_MAP_T = "umach::vm::VmMap"
+
+
+def _test_task_map():
+    """The map of the TestTask whose method a frame of the selected stack runs, or None."""
+    frame = gdb.selected_frame()
+    while frame is not None:
+        for name in ("this", "self"):
+            try:
+                task = frame.read_var(name)
+            except (ValueError, gdb.error):
+                continue
+            pointer = task.type.strip_typedefs()
+            if pointer.code != gdb.TYPE_CODE_PTR or pointer.target().strip_typedefs().tag != "umach::hosted::TestTask":
+                continue
+            try:
+                vm_map = task.dereference()["map_"]["ptr_"]
+                if int(vm_map):
+                    return vm_map
+            except gdb.error:  # optimized out here: an older frame may still have it
+                pass
+        frame = frame.older()
+    return None
+
+
+def _default_map():
+    if gdb.selected_inferior().pid:
+        found = _test_task_map()
+        if found is not None:
+            return found
+    if _symbol_exists("g_umach_run_map"):
+        run_map = gdb.parse_and_eval("g_umach_run_map")
+        if int(run_map):
+            return run_map
+    raise gdb.GdbError("mach-vm-dot: no test task on this stack and no `umach --run` map: give MAP")
+
+
+class MachVmDot(gdb.Command):
+    """A VM map and its object graph as Graphviz dot: mach-vm-dot [-o FILE] [MAP]
+
+MAP is an expression for a umach::vm::VmMap* (default: the map of the test
+task a frame of the selected thread's stack belongs to, else that of the
+program `umach --run` runs). The graph is printed, or written to FILE.
+It calls into the kernel (vm::dump_dot takes the VM lock): stop where no
+thread of the selected CPU holds it."""
+
+    def __init__(self):
+        super().__init__("mach-vm-dot", gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        words = gdb.string_to_argv(arg)
+        path = None
+        if len(words) >= 2 and words[0] == "-o":
+            path = words[1]
+            words = words[2:]
+        expr = " ".join(words)
+        vm_map = gdb.parse_and_eval(expr) if expr else _default_map()
+        address = int(vm_map)
+        if not address:
+            raise gdb.GdbError("mach-vm-dot: the map is null")
+        if not _symbol_exists(DOT_BUFFER):
+            gdb.parse_and_eval("vm_dump_dot_for_gdb((%s*)%d)" % (VM_MAP_T, address))
+            print("mach-vm-dot: printed on the kernel's console (no dot buffer found)")
+            return
+        buf = gdb.parse_and_eval(DOT_BUFFER)
+        cap = buf.type.sizeof
+        need = int(gdb.parse_and_eval("umach::vm::dump_dot(*(%s*)%d, (char*)%d, %d)" %
+                                      (VM_MAP_T, address, int(buf.address), cap)))
+        text = bytes(gdb.selected_inferior().read_memory(int(buf.address), min(need, cap - 1))).decode()
+        if need >= cap:
+            text += "... (cut at %d of %d bytes)\n" % (cap - 1, need)
+        if path:
+            with open(path, "w") as f:
+                f.write(text)
+            print("mach-vm-dot: %d bytes to %s" % (len(text), path))
+        else:
+            gdb.write(text)
+
+
 InfoMachThreads()
 MachBacktrace()
 UmachSignals()
 MachLoadSymbols()
+MachVmDot()
 gdb.execute("umach-signals quiet", to_string=True)
-print("umach: gdb helpers loaded (info mach-threads, mach-bt, umach-signals, mach-load-symbols)")
+print("umach: gdb helpers loaded (info mach-threads, mach-bt, umach-signals, mach-load-symbols, mach-vm-dot)")
