@@ -131,9 +131,15 @@ void release_slots(const char* slots, uint64_t n, mach_msg_type_name_t type) {
 // become references, out-of-line regions copies (moved with
 // msgt_deallocate), port arrays kernel arrays of references. On failure
 // the item holds nothing: what it had taken is released.
+// The most rights one out-of-line port array may carry: its kernel array
+// (8 MiB of references) is allocated before the names are read, so a
+// sender cannot make the kernel reserve more on a count alone.
+constexpr uint64_t kMaxPortArray = uint64_t{1} << 20;
+
 mach_msg_return_t copyin_port_array(IpcSpace& space, char* p, const Item& it) {
   if (it.bits != 32) return MACH_SEND_INVALID_TYPE;  // names are 4 bytes (ABI.md)
   const uint64_t addr = slot_u64(p + 8), n = it.number, bytes = n * 4;
+  if (n > kMaxPortArray) return MACH_SEND_NO_BUFFER;
   char* ports = nullptr;
   if (n) {
     vm::VmMap* map = space.map();
@@ -305,9 +311,9 @@ void copyout_item(IpcSpace& space, char* p, const Item& it, mach_msg_return_t& r
           result = body_error(result, ipc_shortage_bits(nr));
         kstd::memcpy(ports + 4 * i, &name, 4);
       }
-      // The pages are there: this fails only if the receiver changed the
-      // region meanwhile, which is its own doing.
-      (void)vm::map_write(*map, addr, ports, n * 4);
+      // The pages are there: this fails only if another of the receiver's
+      // threads unmapped or protected the region meanwhile; it is told.
+      if (vm::map_write(*map, addr, ports, n * 4) != KERN_SUCCESS) result = body_error(result, MACH_MSG_VM_SPACE);
     }
     kfree(ports, n * 8);
   }
@@ -475,6 +481,15 @@ mach_msg_return_t kmsg_copyout(IpcSpace& space, Kmsg& k, mach_port_name_t receiv
   }
   h->msgh_bits = (bits & MACH_MSGH_BITS_COMPLEX) | MACH_MSGH_BITS(MACH_MSGH_BITS_LOCAL(bits), local_type);
   if (!(bits & MACH_MSGH_BITS_COMPLEX)) return result;
+  if (result != MACH_MSG_SUCCESS) {
+    // The reply right could not be received: the body is destroyed and the
+    // receiver gets the header alone (the manual), so it is never given
+    // rights or memory with a message it is told was lost.
+    release_body(k, k.size());
+    h->msgh_bits &= ~MACH_MSGH_BITS_COMPLEX;
+    h->msgh_size = sizeof(mach_msg_header_t);
+    return result;
+  }
   return copyout_body(space, k, result);
 }
 
@@ -509,7 +524,7 @@ void for_each_receive_right(Kmsg& k, F f) {
     const Item it = read_item(b + pos);
     if (it.name == MACH_MSG_TYPE_PORT_RECEIVE) {
       const char* slots = it.inl ? b + pos + 8 : static_cast<const char*>(slot_pointer(b + pos + 8));
-      for (uint32_t i = 0; slots && i < it.number; ++i)
+      for (uint64_t i = 0; slots && i < it.number; ++i)
         if (Port* p = slot_port(slots + 8 * i); p && p != kDeadPort) f(p);
     }
     pos += item_length(it);

@@ -22,8 +22,12 @@ namespace umach::ipc {
 // header error nothing changed; on a body error (MACH_SEND_INVALID_TYPE,
 // MACH_SEND_INVALID_RIGHT, MACH_SEND_INVALID_MEMORY for a region that is
 // not readable, MACH_SEND_MSG_TOO_SMALL, MACH_SEND_NO_BUFFER for a port
-// array the kernel has no memory for) every right and region taken so far
-// was released and the caller frees the buffer.
+// array the kernel has no memory for or of more than 2^20 rights) every
+// right and region taken so far was released and the caller frees the
+// buffer. msgt_deallocate takes effect as each item is copied in: a region
+// moved before a later item failed is gone from the sender with the
+// message; a port array's region is deallocated only once all its names
+// were taken.
 // `cancel`: MACH_SEND_CANCEL's notify port (IpcSpace::copyin_header).
 mach_msg_return_t kmsg_copyin(IpcSpace& space, Kmsg& kmsg, const Port* cancel = nullptr);
 
@@ -35,6 +39,8 @@ mach_msg_return_t kmsg_copyin(IpcSpace& space, Kmsg& kmsg, const Port* cancel = 
 // address 0 with msgt_size 0, and the result is MACH_RCV_BODY_ERROR (or
 // MACH_RCV_HEADER_ERROR for the reply right) with MACH_MSG_IPC_SPACE,
 // MACH_MSG_IPC_KERNEL, MACH_MSG_VM_SPACE or MACH_MSG_VM_KERNEL or'd in.
+// After a header error the body is destroyed and the message shrinks to
+// its header (not complex).
 // `notify` (MACH_RCV_NOTIFY: a receive right, checked by the caller, or
 // MACH_PORT_NULL): a reply right that gets a new name in `space` gets a
 // dead-name request with a send-once right to it.

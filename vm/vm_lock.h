@@ -13,10 +13,14 @@
 // It is a spinlock (rank kVm, core/lock_order.h): nothing under it waits,
 // the longest hold is a copy of the pages of one region, and the leak
 // audits and boot code take it outside any thread. It nests outside the
-// pmap's lock, the zones and the page allocator, and is never taken inside
-// an IPC lock: IPC calls into the VM (out-of-line memory) holding none.
-// When faults wait for pagers (the pagers issue), the waiting happens with
-// the lock dropped, on busy pages.
+// pmap's lock, the zones and the page allocator, and inside the IPC locks:
+// a message destroyed as its port dies (under the space's lock) discards
+// its out-of-line copies there. Nothing under it takes an IPC lock, so
+// the kernel never sends a message holding it (the pagers issue must drop
+// it to talk to a pager). When faults wait for pagers, the waiting
+// happens with the lock dropped, on busy pages. A known cost: a huge
+// queued region torn down by a port's death holds the space's lock as
+// long as the teardown takes.
 #pragma once
 
 #include "core/spinlock.h"

@@ -4,6 +4,7 @@
 //
 // Out-of-line data crosses the dispatch as a VmMapCopy pointer in the
 // descriptor's address field, as in GNU Mach (vm_read, vm_write).
+#include "core/kassert.h"
 #include "core/task/host.h"
 #include "core/task/task.h"
 #include "core/zone.h"
@@ -113,9 +114,13 @@ kern_return_t vm_read(vm_map_ref_t map, vm_address_t address, vm_size_t size, vm
   return KERN_SUCCESS;
 }
 
-kern_return_t vm_write(vm_map_ref_t map, vm_address_t address, vm_offset_t data, mach_msg_type_number_t) {
+kern_return_t vm_write(vm_map_ref_t map, vm_address_t address, vm_offset_t data, mach_msg_type_number_t dataCnt) {
+  auto* copy = reinterpret_cast<vm::VmMapCopy*>(static_cast<uintptr_t>(data));
+  // The dispatch checked the descriptor (bytes, out of line): the copy is
+  // what its count says.
+  kassert(copy ? copy->size == dataCnt : dataCnt == 0);
   if (!map) return KERN_INVALID_ARGUMENT;
-  return vm::write(*map, address, reinterpret_cast<vm::VmMapCopy*>(static_cast<uintptr_t>(data)));
+  return vm::write(*map, address, copy);
 }
 
 kern_return_t vm_copy(vm_map_ref_t map, vm_address_t source_address, vm_size_t size, vm_address_t dest_address) {

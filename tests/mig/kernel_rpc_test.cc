@@ -219,6 +219,38 @@ TEST_F(KernelRpc, VmWriteCopiesTheCallersDataOverTheTarget) {
   EXPECT_EQ(vm_write(self, dst, src, 4096), KERN_PROTECTION_FAILURE);
 }
 
+// A request whose out-of-line item the routine does not expect (OOL data
+// to mach_port_allocate; vm_write's data in line) is refused by the
+// dispatch's check and destroyed with its copy (the leak audit sees it).
+TEST_F(KernelRpc, OutOfLineDataARoutineDoesNotTakeIsDestroyedWithTheRequest) {
+  vm_address_t src = 0;
+  ASSERT_EQ(vm_allocate(self, &src, 4096, TRUE), KERN_SUCCESS);
+  mach_port_t reply = MACH_PORT_NULL;
+  ASSERT_EQ(mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &reply), KERN_SUCCESS);
+  struct {
+    mach_msg_header_t head;
+    uint32_t word, number;
+    uint64_t address;
+  } m;
+  for (int inl = 0; inl < 2; ++inl) {
+    std::memset(&m, 0, sizeof m);
+    m.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE) | MACH_MSGH_BITS_COMPLEX;
+    m.head.msgh_size = sizeof m;
+    m.head.msgh_remote_port = self;
+    m.head.msgh_local_port = reply;
+    m.head.msgh_id = inl ? 2027 : 3204;  // vm_write with its data in line; mach_port_allocate
+    m.word = MACH_MSG_TYPE_BYTE | (8u << 8) | (uint32_t(inl) << 29);
+    m.number = inl ? 8 : 4096;
+    m.address = src;
+    ASSERT_EQ(umach::ipc::mach_msg_send(task->space(), &m.head, sizeof m, MACH_SEND_MSG, 0), MACH_MSG_SUCCESS);
+    mig_reply_header_t answer{};
+    ASSERT_EQ(umach::ipc::mach_msg_receive(task->space(), &answer.Head, sizeof answer, reply,
+                                           MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0),
+              MACH_MSG_SUCCESS);
+    EXPECT_EQ(answer.RetCode, MIG_BAD_ARGUMENTS) << m.head.msgh_id;
+  }
+}
+
 TEST_F(KernelRpc, HostInfoAnswersEveryFlavorAndRefusesShortCounts) {
   const mach_port_name_t host = umach::host::self_name(task->space());
   host_basic_info_data_t basic{};

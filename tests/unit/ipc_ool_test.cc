@@ -307,6 +307,70 @@ TEST_F(IpcOolTest, AReceiverWithNoRoomForAPortArrayLosesItsRights) {
   EXPECT_FALSE(st.mps_srights);
 }
 
+TEST_F(IpcOolTest, AReplyRightThatCannotBeReceivedTakesTheBodyWithIt) {
+  // The receiver already holds the most user references a send right can
+  // have to the reply port: the message's reply right finds no room.
+  mach_port_name_t reply;
+  ASSERT_EQ(sender->allocate(MACH_PORT_RIGHT_RECEIVE, &reply), KERN_SUCCESS);
+  const mach_port_name_t held = give(*sender, reply, MACH_MSG_TYPE_MAKE_SEND, *receiver);
+  ASSERT_EQ(receiver->mod_refs(held, MACH_PORT_RIGHT_SEND, umach::ipc::kUrefsMax - 1), KERN_SUCCESS);
+  mach_port_name_t carried;
+  ASSERT_EQ(sender->allocate(MACH_PORT_RIGHT_RECEIVE, &carried), KERN_SUCCESS);
+  const uint64_t src = filled(2 * kPage, 7);
+  Msg msg(send_right, MACH_MSG_TYPE_COPY_SEND, reply, MACH_MSG_TYPE_MAKE_SEND, 55);
+  ool(msg, MACH_MSG_TYPE_BYTE, 8, static_cast<uint32_t>(2 * kPage), src);
+  msg.port(MACH_MSG_TYPE_MAKE_SEND, carried);
+  ASSERT_EQ(send(msg), MACH_MSG_SUCCESS);
+  const size_t names_before = receiver->entry_count();
+  Received r;
+  EXPECT_EQ(receive(r), MACH_RCV_HEADER_ERROR | MACH_MSG_IPC_SPACE);
+  // The header alone, with the reply port null; nothing of the body reached
+  // the receiver (no name, no region), and its rights were released.
+  EXPECT_EQ(r.head()->msgh_id, 55);
+  EXPECT_EQ(r.head()->msgh_size, sizeof(mach_msg_header_t));
+  EXPECT_FALSE(r.head()->msgh_bits & MACH_MSGH_BITS_COMPLEX);
+  EXPECT_EQ(r.head()->msgh_remote_port, unsigned{MACH_PORT_NULL});
+  EXPECT_EQ(receiver->entry_count(), names_before);
+  vm::RegionInfo info{};
+  EXPECT_EQ(vm::region(*receiver_map, 0, &info), KERN_NO_SPACE) << "no region was mapped";
+  mach_port_status_t st{};
+  ASSERT_EQ(sender->get_receive_status(carried, &st), KERN_SUCCESS);
+  EXPECT_FALSE(st.mps_srights);
+}
+
+TEST_F(IpcOolTest, ASendThatTimesOutHandsAPortArrayBackInFreshMemory) {
+  ASSERT_EQ(receiver->set_qlimit(port, 1), KERN_SUCCESS);
+  Msg first(send_right, MACH_MSG_TYPE_COPY_SEND);
+  ASSERT_EQ(send(first), MACH_MSG_SUCCESS);
+  mach_port_name_t moved;
+  ASSERT_EQ(sender->allocate(MACH_PORT_RIGHT_RECEIVE, &moved), KERN_SUCCESS);
+  const mach_port_name_t list[3] = {moved, MACH_PORT_NULL, MACH_PORT_DEAD};
+  uint64_t names = 0;
+  ASSERT_EQ(vm::allocate(*sender_map, &names, kPage, true), KERN_SUCCESS);
+  ASSERT_EQ(vm::map_write(*sender_map, names, list, sizeof list), KERN_SUCCESS);
+  Msg msg(send_right, MACH_MSG_TYPE_COPY_SEND);
+  ool(msg, MACH_MSG_TYPE_MOVE_RECEIVE, 32, 3, names, /*dealloc=*/true);
+  ASSERT_EQ(send(msg), MACH_SEND_TIMED_OUT);
+  uint64_t back;
+  std::memcpy(&back, msg.m.data() + 40, 8);
+  ASSERT_NE(back, 0u);
+  mach_port_name_t got[3];
+  ASSERT_EQ(vm::map_read(*sender_map, back, got, sizeof got), KERN_SUCCESS);
+  EXPECT_EQ(type(*sender, got[0]), MACH_PORT_TYPE_RECEIVE);
+  EXPECT_EQ(got[1], unsigned{MACH_PORT_NULL});
+  EXPECT_EQ(got[2], unsigned{MACH_PORT_DEAD});
+}
+
+TEST_F(IpcOolTest, AHugePortArrayIsRefusedBeforeAnythingIsAllocated) {
+  Msg msg(send_right, MACH_MSG_TYPE_COPY_SEND);
+  ool(msg, MACH_MSG_TYPE_COPY_SEND, 32, 0x8000'0000u, 0x5000'0000);
+  EXPECT_EQ(send(msg), MACH_SEND_NO_BUFFER);
+  Msg unreadable(send_right, MACH_MSG_TYPE_COPY_SEND);
+  ool(unreadable, MACH_MSG_TYPE_COPY_SEND, 32, 1000, 0x5000'0000);
+  EXPECT_EQ(send(unreadable), MACH_SEND_INVALID_MEMORY);
+  EXPECT_EQ(refs(*sender, send_right, MACH_PORT_RIGHT_SEND), 1u);
+}
+
 TEST_F(IpcOolTest, EverySendAndReceiveUnderFaultInjectionSucceedsOrFailsCleanly) {
   mach_port_name_t carried;
   ASSERT_EQ(sender->allocate(MACH_PORT_RIGHT_RECEIVE, &carried), KERN_SUCCESS);
