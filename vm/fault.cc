@@ -17,6 +17,7 @@ kern_return_t fault_locked(VmMap& map, uint64_t va, unsigned access, bool enter,
 
   VmObject* first = e->object;
   const uint64_t off = e->offset + (va - e->start);
+  if (write) first->note_written();
   VmObject* where = nullptr;
   VmPage* p = first->chain_lookup(off, &where);
   unsigned prot = e->protection;

@@ -109,8 +109,18 @@ VmObject* VmObject::make_shadow(VmObject* source, uint64_t offset, uint64_t size
 }
 
 VmObject* VmObject::copy_delayed(VmObject* source) {
+  if (VmObject* old = source->copy_;
+      old && !source->written_ && !old->written_ && old->shadow_ == source && old->shadow_offset_ == 0 &&
+      old->size_ == source->size_) {
+    // Every write to the source since `old` was made would have set
+    // written_ (they all fault, its pages being write-protected then), and
+    // old holds only pages pushed into it: it is the source as it is now.
+    old->reference();
+    return old;
+  }
   VmObject* c = create(source->size_, MEMORY_OBJECT_COPY_TEMPORARY);  // the caller's reference
   if (!c) return nullptr;
+  source->written_ = false;
   source->reference();  // c's, as its shadow; the copy link itself holds none
   c->set_shadow(source, 0);
   if (VmObject* old = source->copy_) {
@@ -252,6 +262,7 @@ bool for_each_own_piece(const VmObject& object, uint64_t offset, size_t n, Fn&& 
 
 bool object_write(VmObject& object, uint64_t offset, const void* buf, size_t n) {
   kassert(offset + n >= offset && offset + n <= object.size());
+  object.note_written();
   auto piece = [&](VmPage* p, uint64_t in, size_t done, size_t len) UMACH_REQUIRES(g_vm_lock) {
     if (!p) {
       p = page_grab(true);

@@ -80,8 +80,16 @@ class VmObject {
   static VmObject* make_shadow(VmObject* source, uint64_t offset, uint64_t size) UMACH_REQUIRES(g_vm_lock);
   // COPY_DELAY: a copy object of the whole of `source` (one reference for
   // the caller), linked as source->copy; the source's pages lose write
-  // access everywhere.
+  // access everywhere. If neither the source nor its newest copy was
+  // written since that copy was made, the copy still shows the source as
+  // it is: it is handed out again (as GNU Mach does), so copies of an
+  // object nobody writes (a program's image) share one copy object
+  // instead of chaining a new one through each older one.
   static VmObject* copy_delayed(VmObject* source) UMACH_REQUIRES(g_vm_lock);
+  // A page of this object is about to be written other than by a push into
+  // it as a copy object: copy_delayed may not hand its copy out again
+  // (fault_locked, object_write).
+  void note_written() UMACH_REQUIRES(g_vm_lock) { written_ = true; }
   // COPY_NONE: a new object holding copies of the pages the chain shows in
   // [offset, offset + size). Null when memory is short.
   static VmObject* copy_slowly(VmObject* source, uint64_t offset, uint64_t size) UMACH_REQUIRES(g_vm_lock);
@@ -123,6 +131,9 @@ class VmObject {
   VmObject* shadow_ = nullptr;
   uint64_t shadow_offset_ = 0;
   VmObject* copy_ = nullptr;  // the newest copy object (it shadows this one)
+  // Written since its newest copy was made (for a source), or since it was
+  // made (for a copy): see copy_delayed.
+  bool written_ = false;
   AvlTree<VmPage, &VmPage::by_offset, VmPage::Key> pages_;
   ListNode shadower_link_;                                        // in shadow_->shadowers_
   List<VmObject, &VmObject::shadower_link_> shadowers_;  // objects whose shadow_ is this

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <random>
 #include <string>
+#include <memory>
 #include <vector>
 
 #include "core/fault_inject.h"
@@ -352,6 +353,37 @@ TEST_F(LoaderTest, TwoLoadsShareTextPagesAndCopyDataOnWrite) {
   SpinlockGuard hold(vm::g_vm_lock);
   EXPECT_TRUE(
       vm::object_holds(*program_.image->object(), data->p_vaddr, file.data() + data->p_offset, data->p_filesz));
+}
+
+// Many tasks running one program share its data segment's copy object
+// (nobody writes the image): the chain under an unwritten data page stays
+// two objects deep however many tasks load it.
+TEST_F(LoaderTest, ManyLoadsOfOneProgramKeepTheDataChainShort) {
+  auto file = read_file(UMACH_PROGRAM_HELLO);
+  const Elf64_Phdr* data = nullptr;
+  auto segments = loadable_segments(file);
+  for (const Elf64_Phdr& ph : segments)
+    if ((ph.p_flags & PF_W) && ph.p_filesz > 0) data = &ph;
+  ASSERT_NE(data, nullptr);
+  std::vector<std::unique_ptr<AddressSpace>> spaces;
+  for (int i = 0; i < 12; ++i) {
+    spaces.push_back(std::make_unique<AddressSpace>());
+    ASSERT_EQ(load_into(*spaces.back()->map, file, &spaces.back()->program), LoadStatus::kOk);
+  }
+  for (auto& s : spaces) {
+    const vaddr_t va = s->program.load_bias + data->p_vaddr;
+    SpinlockGuard hold(vm::g_vm_lock);
+    vm::VmMapEntry* e = s->map->lookup(va);
+    ASSERT_NE(e, nullptr);
+    EXPECT_LE(e->object->chain_depth(e->offset + (va - e->start)), 3u);
+  }
+  // One task writes its data: the others still see the file's bytes.
+  auto& first = *spaces.front();
+  const vaddr_t va = first.program.load_bias + data->p_vaddr;
+  const uint8_t mine = file[data->p_offset] ^ 0xff;
+  ASSERT_EQ(vm::map_write(*first.map, va, &mine, 1), KERN_SUCCESS);
+  for (size_t i = 1; i < spaces.size(); ++i)
+    EXPECT_EQ(task_at<uint8_t>(*spaces[i]->map, spaces[i]->program.load_bias + data->p_vaddr), file[data->p_offset]);
 }
 
 TEST_F(LoaderTest, TheImageCacheEmptiesWhenTheLastLoadGoes) {

@@ -316,6 +316,56 @@ UMACH_SELFTEST(vm_map_object_shared_and_copied) {
   h.value()->destroy();
 }
 
+// Copies of a COPY_DELAY object nobody writes share one copy object (a
+// program image mapped copy-on-write by many tasks: no chain grows with
+// them); a write to the source, or into the copy itself, ends the reuse,
+// and every copy keeps the view it was made with.
+UMACH_SELFTEST(vm_copy_delayed_reuses_an_unwritten_copy) {
+  MapRef m;
+  VmObject* o;
+  {
+    SpinlockGuard hold(g_vm_lock);
+    o = VmObject::create(2 * P, MEMORY_OBJECT_COPY_DELAY);
+  }
+  uint64_t src = 0;
+  ST_CHECK_EQ(map_object(*m, &src, 2 * P, 0, true, o, 0, false, VM_PROT_DEFAULT, VM_PROT_ALL, VM_INHERIT_COPY),
+              KERN_SUCCESS);
+  ST_CHECK(write_u64(*m, src, 1));
+  uint64_t c[5] = {};
+  auto map_copy = [&](uint64_t* at) {
+    return map_object(*m, at, 2 * P, 0, true, o, 0, true, VM_PROT_DEFAULT, VM_PROT_ALL, VM_INHERIT_COPY);
+  };
+  auto copy_object_at = [&](uint64_t va) {
+    SpinlockGuard hold(g_vm_lock);
+    VmMapEntry* e = m.map->lookup(va);
+    return e ? e->object : nullptr;
+  };
+  ST_CHECK_EQ(map_copy(&c[0]), KERN_SUCCESS);
+  ST_CHECK_EQ(map_copy(&c[1]), KERN_SUCCESS);
+  ST_CHECK(copy_object_at(c[0]) == copy_object_at(c[1]));  // nothing was written between them
+  ST_CHECK(write_u64(*m, src, 2));                          // the source changes
+  ST_CHECK_EQ(map_copy(&c[2]), KERN_SUCCESS);
+  ST_CHECK(copy_object_at(c[2]) != copy_object_at(c[0]));
+  ST_CHECK_EQ(map_copy(&c[3]), KERN_SUCCESS);
+  ST_CHECK(copy_object_at(c[3]) == copy_object_at(c[2]));
+  ST_CHECK(write_u64(*m, c[3], 30));  // a copy's holder writes: into a shadow, the copy stays as it was
+  ST_CHECK_EQ(map_copy(&c[4]), KERN_SUCCESS);
+  ST_CHECK_EQ(read_u64(*m, c[0]), 1u);
+  ST_CHECK_EQ(read_u64(*m, c[1]), 1u);
+  ST_CHECK_EQ(read_u64(*m, c[2]), 2u);
+  ST_CHECK_EQ(read_u64(*m, c[3]), 30u);
+  ST_CHECK_EQ(read_u64(*m, c[4]), 2u);
+  ST_CHECK(write_u64(*m, src, 3));
+  ST_CHECK_EQ(read_u64(*m, c[4]), 2u);
+  ST_CHECK_EQ(read_u64(*m, c[1]), 1u);
+  ST_CHECK_EQ(depth_at(*m, c[1] + P), 3u);  // the first copy, the second, the source (no page anywhere)
+  {
+    SpinlockGuard hold(g_vm_lock);
+    m.map->check_invariants();
+    VmObject::deallocate(o);
+  }
+}
+
 UMACH_SELFTEST(vm_copyin_destroy_moves_the_memory) {
   MapRef a, b;
   uint64_t x = 0;
