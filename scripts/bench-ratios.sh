@@ -10,7 +10,7 @@ bash scripts/setup.sh
 cmake --preset hosted-release >/dev/null
 cmake --build --preset hosted-release --target umach-bench >/dev/null
 out=$(mktemp)
-build/hosted-release/bench/umach-bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
+build/hosted-release/bench/umach-bench --benchmark_repetitions=5 --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true \
   --benchmark_format=json --benchmark_out="$out" --benchmark_out_format=json >/dev/null
 python3 - "$out" "${1:-}" <<'PY'
 import json, re, sys

@@ -48,9 +48,10 @@ const char* trap_name(TrapKind k) {
 bool read_file(const std::string& path, std::vector<uint8_t>& out) {
   FILE* f = fopen(path.c_str(), "rb");
   if (!f) return false;
-  uint8_t buf[65536];
+  // On the heap: load() may run on a kernel thread, whose stack is small.
+  std::vector<uint8_t> buf(65536);
   size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.insert(out.end(), buf, buf + n);
+  while ((n = fread(buf.data(), 1, buf.size(), f)) > 0) out.insert(out.end(), buf.begin(), buf.begin() + n);
   fclose(f);
   return true;
 }
