@@ -58,6 +58,7 @@ enum class LockRank : unsigned {
   kAddressRange = 13,
   kPmap = 14,
   kZoneRegistry = 15,
+  kHostClock = 16,
   kZone = 20,
   kPageAllocator = 30,
   kTest = 900,

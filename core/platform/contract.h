@@ -71,10 +71,13 @@ concept PerCpu = requires(Cpu* cpu) {
   { P::kMaxCpus } -> kstd::convertible_to<unsigned>;
 };
 
-// Monotonic time since boot, in nanoseconds.
+// Monotonic time since boot, in nanoseconds; and the machine's real-time
+// clock, in nanoseconds since 1970-01-01 UTC (0 if it has none), which the
+// kernel reads once at boot for the time of day (host_get_time).
 template <class P>
 concept Clock = requires {
   { P::clock_ns() } -> kstd::same_as<uint64_t>;
+  { P::wall_clock_ns() } -> kstd::same_as<uint64_t>;
 };
 
 // Spinning and stopping. `spin_yield()` is called after a bounded spin: on

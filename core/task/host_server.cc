@@ -1,15 +1,18 @@
 // core/task/host_server.cc: the kernel's side of the host's information
 // calls (mach_host.defs): host_info, host_get_kernel_version,
-// host_get_uptime64.
+// host_get_uptime64, and the time of day (host_get_time, host_set_time,
+// host_adjust_time and their 64-bit forms; core/task/host.h keeps it).
 //
 // The host port names the host; the host-privileged port does too, as in
 // GNU Mach (every call that takes the host takes either). A null or other
 // port is KERN_INVALID_HOST.
 //
-// Not here yet: the time-of-day calls (host_get_time, host_get_time64 and
-// their set/adjust forms: no platform reads a real-time clock yet),
-// host_reboot, and the processor and processor-set calls. They answer
-// MIG_BAD_ID through the generated fallbacks.
+// Setting or adjusting the time takes the host-privileged port
+// (KERN_INVALID_HOST otherwise); a time value whose sub-second field is out
+// of range is KERN_INVALID_ARGUMENT.
+//
+// Not here yet: host_reboot, and the processor and processor-set calls.
+// They answer MIG_BAD_ID through the generated fallbacks.
 #include <mach/host_info.h>
 #include <mach/machine.h>
 
@@ -25,6 +28,34 @@ namespace umach::kserver {
 namespace {
 
 bool is_host(ipc_port_t port) { return port && (port == host::port() || port == host::priv_port()); }
+bool is_host_priv(ipc_port_t port) { return port && port == host::priv_port(); }
+
+constexpr int64_t kNs = 1'000'000'000;
+
+// Floor division, so a time before the epoch keeps 0 <= sub-second < 1 s.
+void split(int64_t ns, int64_t* seconds, int64_t* rest) {
+  *seconds = ns / kNs;
+  *rest = ns % kNs;
+  if (*rest < 0) *rest += kNs, --*seconds;
+}
+
+bool valid(const time_value_t& t) { return t.microseconds >= 0 && t.microseconds < 1'000'000; }
+bool valid(const time_value64_t& t) { return t.nanoseconds >= 0 && t.nanoseconds < kNs; }
+int64_t to_ns(const time_value_t& t) { return t.seconds * kNs + int64_t{t.microseconds} * 1000; }
+int64_t to_ns(const time_value64_t& t) { return t.seconds * kNs + t.nanoseconds; }
+time_value_t to_time_value(int64_t ns) {
+  int64_t s, rest;
+  split(ns, &s, &rest);
+  time_value_t t{};
+  t.seconds = s;
+  t.microseconds = static_cast<integer_t>(rest / 1000);
+  return t;
+}
+time_value64_t to_time_value64(int64_t ns) {
+  time_value64_t t{};
+  split(ns, &t.seconds, &t.nanoseconds);
+  return t;
+}
 
 #if defined(__x86_64__)
 constexpr cpu_type_t kCpuType = CPU_TYPE_X86_64;
@@ -94,6 +125,47 @@ kern_return_t host_get_kernel_version(ipc_port_t host, kernel_version_t version)
   const char* v = host::kernel_version();
   const size_t n = kstd::strlen(v);
   kstd::memcpy(version, v, n + 1);  // far shorter than KERNEL_VERSION_MAX
+  return KERN_SUCCESS;
+}
+
+kern_return_t host_get_time(ipc_port_t host, time_value_t* current_time) {
+  if (!is_host(host)) return KERN_INVALID_HOST;
+  *current_time = to_time_value(host::time_of_day_ns());
+  return KERN_SUCCESS;
+}
+
+kern_return_t host_get_time64(ipc_port_t host, time_value64_t* current_time) {
+  if (!is_host(host)) return KERN_INVALID_HOST;
+  *current_time = to_time_value64(host::time_of_day_ns());
+  return KERN_SUCCESS;
+}
+
+kern_return_t host_set_time(ipc_port_t host_priv, time_value_t new_time) {
+  if (!is_host_priv(host_priv)) return KERN_INVALID_HOST;
+  if (!valid(new_time)) return KERN_INVALID_ARGUMENT;
+  host::set_time_of_day_ns(to_ns(new_time));
+  return KERN_SUCCESS;
+}
+
+kern_return_t host_set_time64(ipc_port_t host_priv, time_value64_t new_time) {
+  if (!is_host_priv(host_priv)) return KERN_INVALID_HOST;
+  if (!valid(new_time)) return KERN_INVALID_ARGUMENT;
+  host::set_time_of_day_ns(to_ns(new_time));
+  return KERN_SUCCESS;
+}
+
+kern_return_t host_adjust_time(ipc_port_t host_priv, time_value_t new_adjustment, time_value_t* old_adjustment) {
+  if (!is_host_priv(host_priv)) return KERN_INVALID_HOST;
+  if (!valid(new_adjustment)) return KERN_INVALID_ARGUMENT;
+  *old_adjustment = to_time_value(host::adjust_time_of_day_ns(to_ns(new_adjustment)));
+  return KERN_SUCCESS;
+}
+
+kern_return_t host_adjust_time64(ipc_port_t host_priv, time_value64_t new_adjustment,
+                                 time_value64_t* old_adjustment) {
+  if (!is_host_priv(host_priv)) return KERN_INVALID_HOST;
+  if (!valid(new_adjustment)) return KERN_INVALID_ARGUMENT;
+  *old_adjustment = to_time_value64(host::adjust_time_of_day_ns(to_ns(new_adjustment)));
   return KERN_SUCCESS;
 }
 

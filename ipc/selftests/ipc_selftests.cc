@@ -7,7 +7,9 @@
 #include <mach/notify.h>
 
 #include "core/kstd/cstring.h"
+#include "core/platform/platform.h"
 #include "core/selftest.h"
+#include "core/task/host.h"
 #include "core/task/task.h"
 #include "ipc/kmsg.h"
 #include "ipc/msg.h"
@@ -210,6 +212,19 @@ UMACH_SELFTEST(ipc_names_are_reused_with_a_new_generation) {
   ST_CHECK_EQ(ipc::name_index(first), ipc::name_index(second));
   mach_port_type_t type;
   ST_CHECK_EQ(a->type(first, &type), KERN_INVALID_NAME);
+}
+
+// The platform's real-time clock gives the time of day: every machine
+// umach boots on (the host, QEMU's CMOS RTC and goldfish RTC) keeps the
+// real date, so it is past 2020 and it moves forward with the clock.
+UMACH_SELFTEST(host_time_of_day_comes_from_the_real_time_clock) {
+  const int64_t y2020 = int64_t{1'577'836'800} * 1'000'000'000;
+  const int64_t first = host::time_of_day_ns();
+  ST_CHECK(first > y2020);
+  const uint64_t wall = Platform::wall_clock_ns();
+  ST_CHECK(static_cast<int64_t>(wall) > y2020);
+  const int64_t second = host::time_of_day_ns();
+  ST_CHECK(second >= first);
 }
 
 }  // namespace umach

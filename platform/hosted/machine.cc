@@ -80,6 +80,12 @@ uint64_t Backend::clock_ns() {
          static_cast<uint64_t>(now.tv_nsec) - static_cast<uint64_t>(g_boot_time.tv_nsec);
 }
 
+uint64_t Backend::wall_clock_ns() {
+  timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  return static_cast<uint64_t>(now.tv_sec) * 1000000000u + static_cast<uint64_t>(now.tv_nsec);
+}
+
 void Backend::spin_yield() { sched_yield(); }
 
 // The machine stops: other vCPUs may still be running kernel code, so no

@@ -13,6 +13,8 @@
 #include <mach/mach_port.h>
 #include <mach/machine.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,7 @@
 #include "core/task/host.h"
 #include "core/task/task.h"
 #include "ipc/kmsg.h"
+#include "ipc/kobject.h"
 #include "ipc/msg.h"
 #include "vm/fault.h"
 #include "vm/vm_user.h"
@@ -293,6 +296,41 @@ TEST_F(KernelRpc, TheKernelSaysItsVersionAndUptime) {
               (second.seconds == first.seconds && second.nanoseconds >= first.nanoseconds));
   EXPECT_LT(first.nanoseconds, 1'000'000'000);
   EXPECT_EQ(host_get_uptime64(self, &first), KERN_INVALID_HOST);
+}
+
+TEST_F(KernelRpc, TheTimeOfDayIsTheHostsAndThePrivilegedPortSetsAndSlewsIt) {
+  const mach_port_name_t host = umach::host::self_name(task->space());
+  const mach_port_name_t priv = umach::ipc::kobject_send_name(umach::host::priv_port(), task->space());
+  time_value_t now{};
+  ASSERT_EQ(host_get_time(host, &now), KERN_SUCCESS);
+  const int64_t real = std::chrono::duration_cast<std::chrono::seconds>(
+                           std::chrono::system_clock::now().time_since_epoch()).count();
+  EXPECT_LE(std::llabs(now.seconds - real), 5) << "the hosted clock is the host's";
+  EXPECT_GE(now.microseconds, 0);
+  EXPECT_LT(now.microseconds, 1'000'000);
+  // Set it (the privileged port only), read it back, put it back.
+  time_value64_t set{1'000'000'000, 250'000'000}, got{};
+  EXPECT_EQ(host_set_time64(host, set), KERN_INVALID_HOST);
+  ASSERT_EQ(host_set_time64(priv, set), KERN_SUCCESS);
+  ASSERT_EQ(host_get_time64(host, &got), KERN_SUCCESS);
+  EXPECT_EQ(got.seconds, 1'000'000'000);
+  EXPECT_GE(got.nanoseconds, 250'000'000);
+  time_value_t bad{1, 1'000'000};
+  EXPECT_EQ(host_set_time(priv, bad), KERN_INVALID_ARGUMENT);
+  // An adjustment is slewed: right after it, nearly all of it is pending.
+  time_value64_t second{1, 0}, none{0, 0}, left{};
+  ASSERT_EQ(host_adjust_time64(priv, second, &left), KERN_SUCCESS);
+  EXPECT_EQ(left.seconds, 0);
+  EXPECT_EQ(left.nanoseconds, 0);
+  ASSERT_EQ(host_adjust_time64(priv, none, &left), KERN_SUCCESS);
+  const int64_t pending = left.seconds * 1'000'000'000 + left.nanoseconds;
+  EXPECT_GT(pending, 990'000'000) << "500 ppm of a few ms was applied at most";
+  EXPECT_LE(pending, 1'000'000'000);
+  EXPECT_EQ(host_adjust_time64(host, none, &left), KERN_INVALID_HOST);
+  time_value_t back{real, 0}, old{};
+  ASSERT_EQ(host_set_time(priv, back), KERN_SUCCESS);
+  ASSERT_EQ(host_adjust_time(priv, time_value_t{0, 0}, &old), KERN_SUCCESS);
+  EXPECT_EQ(old.seconds, 0);
 }
 
 TEST_F(KernelRpc, ATaskThatEndedIsNoLongerAnswered) {

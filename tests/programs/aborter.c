@@ -14,7 +14,12 @@ int main(void) {
   do {
     kr = thread_abort(kWaiter);
     ++aborts;
-    if (kr != KERN_SUCCESS) break;
+    if (kr != KERN_SUCCESS) {
+      /* The waiter ended between our last timeout and this abort (its
+       * thread port is dead): its "out" message is queued, or on its way. */
+      kr = mach_msg(&m, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof m, kService, 5000, MACH_PORT_NULL);
+      break;
+    }
     kr = mach_msg(&m, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof m, kService, 10, MACH_PORT_NULL);
   } while (kr == MACH_RCV_TIMED_OUT && aborts < 1000);
   printf("aborter: %d out: %d\n", kr, m.msgh_id == 2);

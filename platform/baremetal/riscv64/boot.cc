@@ -48,6 +48,7 @@ extern "C" [[noreturn]] void riscv64_boot(uint64_t hart_id, uint64_t dtb) {
 
   memory_map_init(g_boot_info, dtb, fdt.total_size());
   clock_init(g_boot_info.timebase_hz);
+  clock_set_rtc(g_boot_info.rtc_base);
   timer_init();
   umach::baremetal::kernel_main("riscv64");
 }

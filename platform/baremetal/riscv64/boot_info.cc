@@ -22,6 +22,7 @@ struct OpenNode {
   const uint8_t* reg = nullptr;
   uint32_t reg_size = 0;
   bool device_type_memory = false;
+  bool goldfish_rtc = false;
 };
 
 // The strings compared here are NUL-terminated inside the tree (FdtCursor
@@ -48,6 +49,18 @@ bool property_is(const FdtToken& t, const char* name) {
 bool value_is(const FdtToken& t, const char* text) {
   size_t n = kstd::strlen(text) + 1;
   return t.size == n && kstd::memcmp(t.value, text, n) == 0;
+}
+
+// A string-list property (compatible) with `text` among its strings.
+bool list_has(const FdtToken& t, const char* text) {
+  const size_t n = kstd::strlen(text) + 1;
+  for (uint32_t at = 0; at + n <= t.size;) {
+    const auto* s = reinterpret_cast<const char*>(t.value + at);
+    if (kstd::memcmp(s, text, n) == 0) return true;
+    while (at < t.size && t.value[at] != 0) ++at;  // to the next string
+    ++at;
+  }
+  return false;
 }
 
 NodeClass classify(const char* name, unsigned depth, NodeClass parent) {
@@ -90,6 +103,7 @@ void read_property(const FdtToken& t, OpenNode& node, BootInfo& info) {
   else if (property_is(t, "#size-cells") && t.size == 4) node.child_size_cells = fdt_be32(t.value);
   else if (property_is(t, "reg")) node.reg = t.value, node.reg_size = t.size;
   else if (property_is(t, "device_type")) node.device_type_memory = value_is(t, "memory");
+  else if (property_is(t, "compatible")) node.goldfish_rtc = list_has(t, "google,goldfish-rtc");
   else if (property_is(t, "timebase-frequency") && (t.size == 4 || t.size == 8)) {
     // /cpus holds the common rate; a per-cpu value only fills a gap.
     uint64_t hz = t.size == 4 ? fdt_be32(t.value) : fdt_be64(t.value);
@@ -101,6 +115,10 @@ void close_node(const OpenNode& node, const OpenNode& parent, BootInfo& info) {
   bool memory = node.cls == NodeClass::kMemory || (parent.cls == NodeClass::kRoot && node.device_type_memory);
   if (memory) add_reg(node, parent, info.memory, info.memory_count, info);
   else if (node.cls == NodeClass::kReservation) add_reg(node, parent, info.reserved, info.reserved_count, info);
+  else if (node.goldfish_rtc && node.reg && parent.child_address_cells >= 1 && parent.child_address_cells <= 2) {
+    const uint8_t* p = node.reg;
+    if (node.reg_size >= parent.child_address_cells * 4) info.rtc_base = fdt_read_cells(p, parent.child_address_cells);
+  }
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // platform/baremetal/riscv64/boot_info.h: what the kernel learns from the
-// device tree at boot: RAM, the regions the firmware keeps, the clock rate.
+// device tree at boot: RAM, the regions the firmware keeps, the clock rate,
+// the real-time clock.
 #pragma once
 
 #include <stdint.h>
@@ -17,6 +18,7 @@ struct BootInfo {
   PhysRange reserved[kMaxRegions];  // the reservation block and /reserved-memory children
   unsigned reserved_count = 0;
   uint64_t timebase_hz = 0;         // /cpus (or a /cpus/cpu) timebase-frequency
+  uint64_t rtc_base = 0;            // a "google,goldfish-rtc" node's registers (QEMU virt), or 0
   bool truncated = false;           // more regions than kMaxRegions: some were dropped
 };
 

@@ -75,6 +75,7 @@ struct Backend {
   static void set_current_cpu(Cpu* cpu);
 
   static uint64_t clock_ns();
+  static uint64_t wall_clock_ns();  // the host's CLOCK_REALTIME
 
   static void cpu_relax() { __builtin_ia32_pause(); }
   static void spin_yield();
