@@ -6,6 +6,7 @@
 #include "core/page_alloc.h"
 #include "core/platform/platform.h"
 #include "core/task/host.h"
+#include "device/devices.h"
 
 namespace umach {
 
@@ -19,6 +20,7 @@ void kernel_bootstrap(const char* platform_name) {
          static_cast<unsigned long long>(r.base + r.size - 1), static_cast<unsigned long long>(r.size / 1024));
   klog("umach: %zu pages free of %zu\n", page_allocator().free_pages(), page_allocator().total_pages());
   host::init(platform_name);
+  device::init();
 }
 
 }  // namespace umach

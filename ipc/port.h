@@ -46,7 +46,7 @@ struct DeadNameRequest {
 };
 
 // What a kernel port stands for (the kernel's RPC dispatch converts).
-enum class KObjectType : uint8_t { kNone, kTask, kThread, kHost, kHostPriv, kMemoryObject, kTest };
+enum class KObjectType : uint8_t { kNone, kTask, kThread, kHost, kHostPriv, kMemoryObject, kDeviceMaster, kDevice, kTest };
 
 class Port final : public IpcObject {
  public:

@@ -33,6 +33,11 @@ constinit WaitQueue g_exit_waiters;  // joiners, woken on every reaping
 SchedCpu& sched_of(Cpu& c) { return g_cpus[c.id]; }
 
 void sample_load(uint64_t now);  // load averages, below cpu_count()
+kstd::Atomic<void (*)()> g_clock_hook{nullptr};
+
+void run_clock_hook() {
+  if (void (*hook)() = g_clock_hook.load(kstd::MemoryOrder::acquire)) hook();
+}
 
 Cpu* current_cpu_or_null() { return Platform::current_cpu(); }
 
@@ -157,6 +162,7 @@ bool process_ticks(Cpu& c, SchedCpu& sc) {
   Thread* self = sc.active;
   if (self->is_idle_) return false;
   sample_load(now);
+  run_clock_hook();
   arm_tick(sc, now);
   self->ticks_run_.fetch_add(ticks, kstd::MemoryOrder::relaxed);
   self->quantum_left_ = self->quantum_left_ > ticks ? self->quantum_left_ - ticks : 0;
@@ -177,6 +183,7 @@ bool process_ticks(Cpu& c, SchedCpu& sc) {
     kstd::atomic_thread_fence(kstd::MemoryOrder::seq_cst);
     if (Thread* next = choose_next(c, kPriorityLowest)) {
       sc.idle_waiting.store(false);
+      run_clock_hook();  // no tick ran while every CPU idled: catch the clock up
       switch_to(sc.active, next);
       continue;
     }
@@ -267,6 +274,8 @@ void sample_load(uint64_t now) {
 }
 
 }  // namespace
+
+void set_clock_hook(void (*hook)()) { g_clock_hook.store(hook, kstd::MemoryOrder::release); }
 
 LoadAverages load_averages() {
   sample_load(Platform::clock_ns());

@@ -40,6 +40,11 @@ unsigned cpu_count();
 // would get, in CPUs). Sampled every 5 s by whichever CPU's tick comes
 // first; a stretch with no ticks at all is one where every CPU idled.
 inline constexpr int32_t kLoadScale = 1000;
+
+// A function the clock calls on every processed tick of a busy CPU and
+// whenever a CPU leaves idle (device/: the mapped time page). It must be
+// short, never block, and take no lock a ticking thread may hold.
+void set_clock_hook(void (*hook)());
 struct LoadAverages {
   int32_t load[3];
   int32_t mach_factor[3];

@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "core/platform/platform.h"
 #include "core/spinlock.h"
+#include "device/devices.h"
 #include "ipc/kobject.h"
 
 namespace umach::host {
@@ -80,7 +81,7 @@ void init(const char* platform) {
 const char* kernel_version() { return g_version; }
 
 ipc::Port* port() { return g_host_port; }
-size_t permanent_ports() { return g_host_port ? 2 : 0; }
+size_t permanent_ports() { return (g_host_port ? 2 : 0) + device::permanent_ports(); }
 ipc::Port* priv_port() { return g_host_priv_port; }
 
 mach_port_name_t self_name(ipc::IpcSpace& space) { return ipc::kobject_send_name(g_host_port, space); }

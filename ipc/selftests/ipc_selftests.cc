@@ -9,7 +9,9 @@
 #include "core/kstd/cstring.h"
 #include "core/platform/platform.h"
 #include "core/selftest.h"
+#include "core/sched/sched.h"
 #include "core/task/host.h"
+#include "device/devices.h"
 #include "core/task/task.h"
 #include "ipc/kmsg.h"
 #include "ipc/msg.h"
@@ -225,6 +227,20 @@ UMACH_SELFTEST(host_time_of_day_comes_from_the_real_time_clock) {
   ST_CHECK(static_cast<int64_t>(wall) > y2020);
   const int64_t second = host::time_of_day_ns();
   ST_CHECK(second >= first);
+}
+
+// The time device's page follows the clock as the scheduler ticks (with
+// no scheduler running, as in some test binaries, nothing ticks).
+UMACH_SELFTEST(device_mapped_time_ticks) {
+  if (sched::cpu_count() == 0) return;
+  const mapped_time_value_t before = device::read_mapped_time();
+  const uint64_t until = Platform::clock_ns() + 30'000'000;
+  while (Platform::clock_ns() < until) sched::preemption_point();
+  const mapped_time_value_t after = device::read_mapped_time();
+  const int64_t moved = (after.time_value.seconds - before.time_value.seconds) * 1'000'000'000 +
+                        (after.time_value.nanoseconds - before.time_value.nanoseconds);
+  ST_CHECK(moved >= 10'000'000);
+  ST_CHECK(after.seconds == after.time_value.seconds);
 }
 
 }  // namespace umach

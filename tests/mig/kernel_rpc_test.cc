@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include <device/device.h>
 #include <mach/host_info.h>
 #include <mach/mach_host.h>
 #include <mach/mach_interface.h>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "core/page_alloc.h"
+#include "device/devices.h"
 #include "core/sched/sched.h"
 #include "core/task/host.h"
 #include "core/task/task.h"
@@ -331,6 +333,60 @@ TEST_F(KernelRpc, TheTimeOfDayIsTheHostsAndThePrivilegedPortSetsAndSlewsIt) {
   ASSERT_EQ(host_set_time(priv, back), KERN_SUCCESS);
   ASSERT_EQ(host_adjust_time(priv, time_value_t{0, 0}, &old), KERN_SUCCESS);
   EXPECT_EQ(old.seconds, 0);
+}
+
+TEST_F(KernelRpc, TheConsoleDeviceTakesWritesInLineAndOutOfLine) {
+  const mach_port_name_t master = umach::ipc::kobject_send_name(umach::device::master_port(), task->space());
+  mach_port_t console = MACH_PORT_NULL, none = MACH_PORT_NULL;
+  char console_name[] = "console", nosuch[] = "nosuch", line[] = "console: in line\n";
+  ASSERT_EQ(device_open(master, 0, console_name, &console), D_SUCCESS);
+  EXPECT_EQ(type(console), MACH_PORT_TYPE_SEND);
+  EXPECT_EQ(device_open(master, 0, nosuch, &none), D_NO_SUCH_DEVICE);
+  EXPECT_EQ(device_open(self, 0, console_name, &none), D_INVALID_OPERATION) << "only the master port opens devices";
+  int written = 0;
+  ASSERT_EQ(device_write_inband(console, 0, 0, line, 17, &written), D_SUCCESS);
+  EXPECT_EQ(written, 17);
+  vm_address_t buf = 0;
+  ASSERT_EQ(vm_allocate(self, &buf, 4096, TRUE), KERN_SUCCESS);
+  const char text[] = "console: out of line\n";
+  ASSERT_EQ(umach::vm::map_write(*task->map(), buf, text, sizeof text - 1), KERN_SUCCESS);
+  ASSERT_EQ(device_write(console, 0, 0, reinterpret_cast<io_buf_ptr_t>(buf), sizeof text - 1, &written), D_SUCCESS);
+  EXPECT_EQ(written, static_cast<int>(sizeof text - 1));
+  mach_port_t pager = MACH_PORT_NULL;
+  EXPECT_EQ(device_map(console, VM_PROT_READ, 0, 4096, &pager, 0), D_INVALID_OPERATION);
+  EXPECT_EQ(device_close(console), D_SUCCESS);
+  EXPECT_EQ(device_close(self), D_NO_SUCH_DEVICE) << "a task port is no device";
+}
+
+TEST_F(KernelRpc, TheTimeDeviceMapsTheClockReadOnly) {
+  const mach_port_name_t master = umach::ipc::kobject_send_name(umach::device::master_port(), task->space());
+  mach_port_t time = MACH_PORT_NULL, pager = MACH_PORT_NULL;
+  char time_name[] = "time";
+  ASSERT_EQ(device_open(master, 0, time_name, &time), D_SUCCESS);
+  EXPECT_EQ(device_map(time, VM_PROT_READ | VM_PROT_WRITE, 0, sizeof(mapped_time_value_t), &pager, 0), D_READ_ONLY);
+  EXPECT_EQ(device_map(time, VM_PROT_READ, 0, 2 * 4096, &pager, 0), D_INVALID_SIZE);
+  ASSERT_EQ(device_map(time, VM_PROT_READ, 0, sizeof(mapped_time_value_t), &pager, 0), D_SUCCESS);
+  vm_address_t at = 0;
+  ASSERT_EQ(vm_map(self, &at, 4096, 0, TRUE, pager, 0, FALSE, VM_PROT_READ, VM_PROT_READ, VM_INHERIT_NONE),
+            KERN_SUCCESS);
+  EXPECT_EQ(vm_protect(self, at, 4096, FALSE, VM_PROT_READ | VM_PROT_WRITE), KERN_PROTECTION_FAILURE);
+  // This test runs no scheduler (no ticks): move the clock by hand, as a
+  // tick would, and see the mapping follow.
+  umach::device::update_mapped_time();
+  mapped_time_value_t seen{};
+  ASSERT_EQ(umach::vm::map_read(*task->map(), at, &seen, sizeof seen), KERN_SUCCESS);
+  EXPECT_EQ(seen.seconds, seen.check_seconds);
+  EXPECT_EQ(seen.time_value.seconds, seen.check_seconds64);
+  time_value_t now{};
+  ASSERT_EQ(host_get_time(umach::host::self_name(task->space()), &now), KERN_SUCCESS);
+  EXPECT_LE(std::llabs(seen.time_value.seconds - now.seconds), 1);
+  const mach_port_name_t priv = umach::ipc::kobject_send_name(umach::host::priv_port(), task->space());
+  ASSERT_EQ(host_set_time(priv, time_value_t{now.seconds + 3600, 0}), KERN_SUCCESS);
+  umach::device::update_mapped_time();
+  ASSERT_EQ(umach::vm::map_read(*task->map(), at, &seen, sizeof seen), KERN_SUCCESS);
+  EXPECT_GE(seen.time_value.seconds, now.seconds + 3600);
+  ASSERT_EQ(host_set_time(priv, now), KERN_SUCCESS);
+  umach::device::update_mapped_time();
 }
 
 TEST_F(KernelRpc, ATaskThatEndedIsNoLongerAnswered) {
