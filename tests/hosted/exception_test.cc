@@ -37,14 +37,14 @@ void give_handler_port(TestTask& handler, TestTask& victim, mach_port_name_t nam
 // Runs the victim and its handlers (each serving on the port it was given
 // as `ports[i]`) until the victim ends; then the handlers' receive rights
 // are destroyed, so a handler still waiting ends too.
-struct Run {
+struct Faulting {
   TestTask* victim;
   std::vector<TestTask*> handlers;
   std::vector<mach_port_name_t> ports;
 };
 
 void run_body(void* arg) {
-  auto* r = static_cast<Run*>(arg);
+  auto* r = static_cast<Faulting*>(arg);
   std::vector<umach::RefPtr<umach::sched::Thread>> threads;
   for (TestTask* h : r->handlers) {
     auto t = h->start_thread(umach::sched::kPriorityUser);
@@ -58,7 +58,7 @@ void run_body(void* arg) {
   for (auto& t : threads) umach::sched::thread_join(*t);
 }
 
-void run(Run& r) { ASSERT_TRUE(umach::hosted::run_in_kernel(run_body, &r, umach::sched::kPriorityKernel)); }
+void run(Faulting& r) { ASSERT_TRUE(umach::hosted::run_in_kernel(run_body, &r, umach::sched::kPriorityKernel)); }
 
 bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
@@ -67,7 +67,7 @@ TEST(Exceptions, HandlerAllocatesTheFaultingPageAndTheVictimResumes) {
   auto victim = load({"exc", "victim", "task"});
   ASSERT_TRUE(handler && victim);
   give_handler_port(*handler, *victim, 0x1000);
-  Run r{victim.get(), {handler.get()}, {0x1000}};
+  Faulting r{victim.get(), {handler.get()}, {0x1000}};
   run(r);
   // EXC_BAD_ACCESS 1, KERN_INVALID_ADDRESS 1; the handler's page and marker.
   EXPECT_EQ(handler->output(), "handler: exception 1 code 1 thread 1 task 1 allocate 0 write 0 answer 0\n");
@@ -83,7 +83,7 @@ TEST(Exceptions, HandlerAllocatesTheFaultingPageAndTheVictimResumes) {
 TEST(Exceptions, WithNoHandlerTheTaskEndsSayingWhy) {
   auto victim = load({"exc", "victim", "none"});
   ASSERT_TRUE(victim);
-  Run r{victim.get(), {}, {}};
+  Faulting r{victim.get(), {}, {}};
   run(r);
   // KERN_INVALID_ARGUMENT 4 for a bad `which` and for a port that is not a task's.
   EXPECT_EQ(victim->output(),
@@ -102,7 +102,7 @@ TEST(Exceptions, AHandlerThatAnswersFailureEndsTheTask) {
   auto victim = load({"exc", "victim", "task"});
   ASSERT_TRUE(handler && victim);
   give_handler_port(*handler, *victim, 0x1000);
-  Run r{victim.get(), {handler.get()}, {0x1000}};
+  Faulting r{victim.get(), {handler.get()}, {0x1000}};
   run(r);
   // KERN_FAILURE 5.
   EXPECT_EQ(handler->output(), "handler: exception 1 code 1 thread 1 task 1 allocate -1 write -1 answer 5\n");
@@ -119,7 +119,7 @@ TEST(Exceptions, TheThreadsPortIsTriedBeforeTheTasks) {
   ASSERT_TRUE(thread_handler && task_handler && victim);
   give_handler_port(*thread_handler, *victim, 0x1000);
   give_handler_port(*task_handler, *victim, 0x2000);
-  Run r{victim.get(), {thread_handler.get(), task_handler.get()}, {0x1000, 0x2000}};
+  Faulting r{victim.get(), {thread_handler.get(), task_handler.get()}, {0x1000, 0x2000}};
   run(r);
   EXPECT_EQ(thread_handler->output(), "handler: exception 1 code 1 thread 1 task 1 allocate -1 write -1 answer 5\n");
   EXPECT_EQ(task_handler->output(), "handler: exception 1 code 1 thread 1 task 1 allocate 0 write 0 answer 0\n");
@@ -138,7 +138,7 @@ TEST(Exceptions, AThreadHandlerThatResolvesTheFaultIsTheOnlyOneAsked) {
   auto victim = load({"exc", "victim", "thread"});
   ASSERT_TRUE(thread_handler && victim);
   give_handler_port(*thread_handler, *victim, 0x1000);
-  Run r{victim.get(), {thread_handler.get()}, {0x1000}};
+  Faulting r{victim.get(), {thread_handler.get()}, {0x1000}};
   run(r);
   EXPECT_EQ(thread_handler->output(), "handler: exception 1 code 1 thread 1 task 1 allocate 0 write 0 answer 0\n");
   EXPECT_EQ(victim->output(), "set thread: 0\nget thread: 0 same 1\ntouching\nread 0x5a5a0001\n");
@@ -153,7 +153,7 @@ TEST(Exceptions, ADeadHandlerPortEndsTheTask) {
   ASSERT_TRUE(handler && victim);
   give_handler_port(*handler, *victim, 0x1000);
   ASSERT_EQ(handler->task().space().destroy(0x1000), KERN_SUCCESS);
-  Run r{victim.get(), {}, {}};
+  Faulting r{victim.get(), {}, {}};
   run(r);
   const std::string out = victim->output();
   EXPECT_TRUE(out.size() >= 9 && out.compare(out.size() - 9, 9, "touching\n") == 0) << out;

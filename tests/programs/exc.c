@@ -4,9 +4,9 @@
  *   Serves COUNT exception_raise requests on the receive right the harness
  *   gave it as PORT (hex) through MIG's exc_server: with `ok`, for
  *   EXC_BAD_ACCESS it vm_allocate's the faulting page in the victim task
- *   (the request carries a send right to it), vm_write's kMarker into its
- *   first word and answers KERN_SUCCESS, so the victim's access runs again
- *   and succeeds; with `fail` it answers KERN_FAILURE. It prints one line
+ *   (the request carries a send right to it), vm_write's a page with
+ *   kMarker in its first word there and answers KERN_SUCCESS, so the
+ *   victim's access runs again and succeeds; with `fail` it answers KERN_FAILURE. It prints one line
  *   per request, and stops early when its receive fails (the harness
  *   destroys the right once the victim ended).
  *
@@ -40,8 +40,10 @@ kern_return_t catch_exception_raise(mach_port_t exception_port, mach_port_t thre
   if (g_answer_ok && exception == EXC_BAD_ACCESS) {
     vm_address_t page = (vm_address_t)subcode & ~(vm_address_t)(vm_page_size - 1);
     allocated = vm_allocate(task, &page, vm_page_size, 0);
-    unsigned long marker = kMarker;
-    written = vm_write(task, page, (vm_offset_t)&marker, sizeof marker);
+    /* vm_write takes whole pages. */
+    static unsigned long contents[4096 / sizeof(unsigned long)] __attribute__((aligned(4096)));
+    contents[0] = kMarker;
+    written = vm_write(task, page, (vm_offset_t)contents, vm_page_size);
     if (allocated == KERN_SUCCESS && written == KERN_SUCCESS) answer = KERN_SUCCESS;
   }
   printf("handler: exception %d code %d thread %d task %d allocate %d write %d answer %d\n", exception, code,
