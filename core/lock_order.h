@@ -13,7 +13,9 @@
 //   ----            --------------                              ------------
 //   kSleepLock      a Mutex's owner and waiters                 (outermost)
 //   kIpcSpace       one IPC space's names and entries            kSleepLock
-//   kIpcObject      one port's or port set's state; two are      kIpcSpace
+//   kTaskSpecial    a task's or thread's special ports (send     kSleepLock; never
+//                   rights; their ports' locks taken inside)     with kIpcSpace
+//   kIpcObject      one port's or port set's state; two are      kIpcSpace, kTaskSpecial
 //                   nested only in address order (a port and
 //                   its set: the set after its member)
 //   kIpcTransit     where queued receive rights are queued (one  kIpcObject
@@ -45,6 +47,7 @@ namespace umach {
 enum class LockRank : unsigned {
   kSleepLock = 1,
   kIpcSpace = 2,
+  kTaskSpecial = 2,  // the same rank as kIpcSpace: the two never nest
   kIpcObject = 3,
   kIpcTransit = 4,
   kWaitQueue = 5,

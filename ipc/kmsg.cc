@@ -567,6 +567,55 @@ void kmsg_convert_from_kernel(Kmsg& k) {
   }
 }
 
+namespace {
+
+// The right disposition `d` names on `port` (a reference the kernel
+// client holds), counted in the port: MOVE_* moves the caller's right
+// into the message; COPY_SEND, MAKE_SEND and MAKE_SEND_ONCE make a new
+// one (a dead port gives a dead right).
+Port* kernel_right(Port* port, mach_msg_type_name_t d) {
+  if (!port || port == kDeadPort) return port;
+  if (d == MACH_MSG_TYPE_MOVE_SEND || d == MACH_MSG_TYPE_MOVE_SEND_ONCE || d == MACH_MSG_TYPE_MOVE_RECEIVE)
+    return port;
+  SpinlockGuard g(port->lock);
+  if (!port->active_) return kDeadPort;
+  if (d == MACH_MSG_TYPE_MAKE_SEND_ONCE) {
+    ++port->sorights_;
+  } else {
+    if (d == MACH_MSG_TYPE_MAKE_SEND) ++port->mscount_;
+    ++port->srights_;
+  }
+  port->ref();
+  return port;
+}
+
+}  // namespace
+
+void kmsg_copyin_from_kernel(Kmsg& k) {
+  char* b = k.bytes();
+  mach_msg_bits_t bits = k.header()->msgh_bits;
+  const mach_msg_type_name_t remote = MACH_MSGH_BITS_REMOTE(bits), local = MACH_MSGH_BITS_LOCAL(bits);
+  set_slot_port(b + 8, kernel_right(slot_port(b + 8), remote));
+  set_slot_port(b + 16, kernel_right(slot_port(b + 16), local));
+  k.header()->msgh_bits = (bits & MACH_MSGH_BITS_COMPLEX) |
+                          MACH_MSGH_BITS(slot_port(b + 8) ? received(remote) : 0,
+                                         slot_port(b + 16) ? received(local) : 0);
+  if (!(bits & MACH_MSGH_BITS_COMPLEX)) return;
+  for (uint64_t pos = sizeof(mach_msg_header_t); pos + 8 <= k.size();) {
+    const Item it = read_item(b + pos);
+    if (is_port_name(it.name)) {
+      // The kernel's clients send port rights in line only.
+      kassert(it.inl && it.bits == 64);
+      for (uint64_t i = 0; i < it.number; ++i) {
+        char* slot = b + pos + 8 + 8 * i;
+        set_slot_port(slot, kernel_right(slot_port(slot), it.name));
+      }
+      set_item_name(b + pos, received(it.name));
+    }
+    pos += item_length(it);
+  }
+}
+
 void kmsg_destroy(Kmsg* k) {
   // A forced message that is never received: the msg-accepted request's
   // right dies unused (a send-once notification), and the sender may

@@ -62,6 +62,13 @@ mach_msg_return_t kmsg_copyout_pseudo(IpcSpace& space, Kmsg& kmsg);
 // receiver sees (the rights are already counted, ipc/kserver.h).
 void kmsg_convert_from_kernel(Kmsg& kmsg);
 
+// A message the kernel built as a client (core/mig/mig_kernel.h: the
+// generated kuser stubs): its header bits and port items still say
+// dispositions, and each slot holds a Port* the caller keeps (COPY_SEND,
+// MAKE_*: a new right is made from it) or gives (MOVE_*). Afterwards the
+// message holds its rights as a copied-in one does.
+void kmsg_copyin_from_kernel(Kmsg& kmsg);
+
 // About to queue the (copied-in) message on `dest` (whose lock the caller
 // holds): would a receive right it carries end up inside its own queue,
 // directly (dest's own right) or through other queued messages (A's right

@@ -52,6 +52,15 @@ TransitRight kobject_make_send(Port* port) {
   return TransitRight{port, MACH_MSG_TYPE_PORT_SEND, false};
 }
 
+Port* copy_send(Port* port) {
+  if (!port || port == kDeadPort) return port;
+  SpinlockGuard g(port->lock);
+  if (!port->active_) return kDeadPort;
+  ++port->srights_;
+  port->ref();
+  return port;
+}
+
 mach_port_name_t kobject_send_name(Port* port, IpcSpace& space) {
   TransitRight right = kobject_make_send(port);
   mach_port_name_t name = MACH_PORT_NULL;

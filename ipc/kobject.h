@@ -23,6 +23,10 @@ namespace umach::ipc {
 [[nodiscard]] Result<RefPtr<Port>> kobject_port_create(KObjectType type, void* object);
 // A new send right to a kernel port, in transit (MACH_PORT_DEAD once it died).
 TransitRight kobject_make_send(Port* port);
+// A new send right from one the caller holds (GNU's ipc_port_copy_send):
+// a reference counted in the port's srights_; kDeadPort for a port that
+// died, null for null.
+Port* copy_send(Port* port);
 // The same right put into `space` (the self traps): its name, or
 // MACH_PORT_NULL if that failed.
 mach_port_name_t kobject_send_name(Port* port, IpcSpace& space);

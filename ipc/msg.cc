@@ -216,8 +216,9 @@ mach_msg_return_t dequeue_from_set(PortSet* set, mach_msg_size_t rcv_size, mach_
   }
 }
 
-// Takes the oldest message of `port` for a receiver in `space`.
-mach_msg_return_t dequeue_message(IpcSpace& space, Port* port, mach_msg_size_t rcv_size, mach_msg_option_t option,
+// Takes the oldest message of `port` for a receiver in `space` (null: the
+// kernel, which holds the receive rights of its own reply ports).
+mach_msg_return_t dequeue_message(const IpcSpace* space, Port* port, mach_msg_size_t rcv_size, mach_msg_option_t option,
                                   mach_msg_timeout_t timeout, Kmsg** out, mach_msg_size_t* too_large,
                                   Handoff* handoff) {
   const bool poll = (option & MACH_RCV_TIMEOUT) && timeout == 0;
@@ -228,7 +229,7 @@ mach_msg_return_t dequeue_message(IpcSpace& space, Port* port, mach_msg_size_t r
       port->lock.unlock();
       return MACH_RCV_PORT_DIED;
     }
-    if (port->receiver_ != &space) {
+    if (port->receiver_ != space) {
       port->lock.unlock();
       return MACH_RCV_PORT_CHANGED;  // the receive right moved while we waited
     }
@@ -403,7 +404,7 @@ mach_msg_return_t receive(IpcSpace& space, mach_msg_size_t rcv_size, mach_port_n
   Kmsg* k = nullptr;
   mach_port_name_t received_on = name;
   mach_msg_return_t mr =
-      port ? dequeue_message(space, port.get(), rcv_size, option, timeout, &k, too_large, handoff)
+      port ? dequeue_message(&space, port.get(), rcv_size, option, timeout, &k, too_large, handoff)
            : dequeue_from_set(set.get(), rcv_size, option, timeout, &k, too_large, &received_on, handoff);
   if (mr != MACH_MSG_SUCCESS) return mr;
   kmsg_take_accept_request(*k, /*received=*/true);
@@ -417,6 +418,15 @@ mach_msg_return_t receive(IpcSpace& space, mach_msg_size_t rcv_size, mach_port_n
 }
 
 }  // namespace
+
+mach_msg_return_t receive_from_kernel_port(Port* port, Kmsg** out) {
+  *out = nullptr;
+  mach_msg_size_t too_large = 0;
+  const mach_msg_return_t mr =
+      dequeue_message(nullptr, port, Kmsg::kMaxSize, MACH_RCV_MSG, 0, out, &too_large, nullptr);
+  if (mr == MACH_MSG_SUCCESS) kmsg_take_accept_request(**out, /*received=*/true);
+  return mr;
+}
 
 mach_msg_return_t mach_msg_receive_kmsg(IpcSpace& space, mach_msg_size_t rcv_size, mach_port_name_t name,
                                         mach_msg_option_t option, mach_msg_timeout_t timeout, mach_port_name_t notify,

@@ -78,4 +78,11 @@ mach_msg_return_t mach_msg_receive_kmsg(IpcSpace& space, mach_msg_size_t rcv_siz
                                         mach_msg_option_t option, mach_msg_timeout_t timeout, mach_port_name_t notify,
                                         Handoff* handoff, Kmsg** kmsg, mach_msg_size_t* too_large);
 
+// The kernel as a receiver (ipc/kclient.cc): waits, interruptibly (a
+// thread_abort ends it with MACH_RCV_INTERRUPTED), for the oldest message
+// of `port`, whose receive right the kernel holds (in no space), and hands
+// it over still in kernel form (ipc/kmsg.h). MACH_RCV_PORT_DIED if the
+// port died.
+mach_msg_return_t receive_from_kernel_port(Port* port, Kmsg** kmsg);
+
 }  // namespace umach::ipc

@@ -7,9 +7,12 @@
 // messages in the kernel's form: the layout of ABI.md with every port slot
 // holding a port reference (ipc_port_t) instead of a name.
 //
-// The IPC layer defines the three functions below; until it does, nothing
-// in the kernel calls the client stubs, and only tests link them (with
-// capturing fakes).
+// The IPC layer defines the three functions below (ipc/kclient.cc, as weak
+// definitions: tests/mig's stub tests link capturing fakes instead). Port
+// slots of a request carry the caller's references with the stub's
+// dispositions (COPY_SEND and MAKE_*: the caller keeps its reference;
+// MOVE_*: the message takes it). A reply comes back in kernel form with
+// its header's port slots cleared: only its body may hold rights.
 #pragma once
 
 #include <mach/message.h>

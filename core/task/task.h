@@ -1,6 +1,13 @@
 // core/task/task.h: a task, as far as IPC needs one: its name space and
-// its kernel port (issue 7 gives it threads, an address space, suspension
-// and special ports).
+// its kernel port, its address space and its special ports (issue 7 gives
+// it threads and suspension).
+//
+// Special ports (task_get/set_special_port, <mach/task_special_ports.h>):
+// send rights the task holds, each a reference counted in its port's
+// srights_, released when the task terminates: TASK_EXCEPTION_PORT (where
+// its threads' exceptions go when a thread has no port of its own),
+// TASK_BOOTSTRAP_PORT, and TASK_KERNEL_PORT (what others get back as the
+// task's port; by default a new send right to self_).
 //
 // The task port's receive right is the kernel's: the Task holds it (self_)
 // and the port's kobject points back at the Task. terminate() cuts that
@@ -10,6 +17,7 @@
 
 #include "core/refptr.h"
 #include "core/result.h"
+#include "core/spinlock.h"
 #include "ipc/port.h"
 #include "ipc/space.h"
 #include "vm/map.h"
@@ -37,11 +45,28 @@ class Task : public RefCounted<Task> {
   // A send right to the task port in transit, for another space.
   ipc::TransitRight make_send();
 
+  // task_set_special_port: `right` (a send right, or null; consumed on
+  // success) replaces the one kept for `which`, which is released.
+  // KERN_INVALID_ARGUMENT for another `which`; KERN_INVALID_TASK once the
+  // task ended.
+  kern_return_t set_special_port(int which, ipc::Port* right);
+  // task_get_special_port: a new send right (copied from the one kept;
+  // null if none, kDeadPort if its port died) in *right.
+  kern_return_t get_special_port(int which, ipc::Port** right);
+
   // Ends the task's IPC: the port dies (every name for it becomes a dead
-  // name) and the space destroys every right it holds. Idempotent.
+  // name), the special ports are released and the space destroys every
+  // right it holds. Idempotent.
   void terminate();
 
  private:
+  ipc::Port** special_slot_locked(int which) UMACH_REQUIRES(special_lock_);
+
+  Spinlock special_lock_{LockRank::kTaskSpecial};
+  ipc::Port* kernel_port_ UMACH_GUARDED_BY(special_lock_) = nullptr;     // null: self_
+  ipc::Port* exception_port_ UMACH_GUARDED_BY(special_lock_) = nullptr;  // send rights
+  ipc::Port* bootstrap_port_ UMACH_GUARDED_BY(special_lock_) = nullptr;
+  bool ended_ UMACH_GUARDED_BY(special_lock_) = false;
   RefPtr<ipc::IpcSpace> space_;
   RefPtr<ipc::Port> self_;
   RefPtr<vm::VmMap> map_;
@@ -49,5 +74,11 @@ class Task : public RefCounted<Task> {
 };
 
 size_t live_tasks();
+
+// The task a task port stands for (a reference), or null.
+RefPtr<Task> task_from_port(ipc::Port* port);
+
+// Releases a send right kept as a special port (null and dead: nothing).
+void release_send_right(ipc::Port* right);
 
 }  // namespace umach

@@ -1,5 +1,8 @@
-// core/task/thread.cc: threads' IPC side (core/task/thread.h).
+// core/task/thread.cc: threads' IPC side (core/task/thread.h), and the
+// thread routines of mach.defs the kernel serves so far.
 #include "core/task/thread.h"
+
+#include <mach/thread_special_ports.h>
 
 #include "core/kstd/utility.h"
 #include "core/sched/wait_queue.h"
@@ -41,7 +44,47 @@ kern_return_t MachThread::abort() {
   return KERN_SUCCESS;
 }
 
-void MachThread::terminate() { ipc::kobject_port_destroy(kstd::move(self_)); }
+ipc::TransitRight MachThread::make_send() { return ipc::kobject_make_send(self_.get()); }
+
+void MachThread::terminate() {
+  ipc::Port* kept[2];
+  {
+    SpinlockGuard g(special_lock_);
+    ended_ = true;
+    kept[0] = kstd::exchange(kernel_port_, nullptr);
+    kept[1] = kstd::exchange(exception_port_, nullptr);
+  }
+  for (ipc::Port* p : kept) release_send_right(p);
+  ipc::kobject_port_destroy(kstd::move(self_));
+}
+
+ipc::Port** MachThread::special_slot_locked(int which) {
+  switch (which) {
+    case THREAD_KERNEL_PORT: return &kernel_port_;
+    case THREAD_EXCEPTION_PORT: return &exception_port_;
+    default: return nullptr;
+  }
+}
+
+kern_return_t MachThread::set_special_port(int which, ipc::Port* right) {
+  ipc::Port* old;
+  {
+    SpinlockGuard g(special_lock_);
+    ipc::Port** slot = special_slot_locked(which);
+    if (!slot || ended_) return KERN_INVALID_ARGUMENT;
+    old = kstd::exchange(*slot, right == ipc::kDeadPort ? nullptr : right);
+  }
+  release_send_right(old);
+  return KERN_SUCCESS;
+}
+
+kern_return_t MachThread::get_special_port(int which, ipc::Port** right) {
+  SpinlockGuard g(special_lock_);
+  ipc::Port** slot = special_slot_locked(which);
+  if (!slot || ended_) return KERN_INVALID_ARGUMENT;
+  *right = which == THREAD_KERNEL_PORT && !*slot ? make_send().port : ipc::copy_send(*slot);
+  return KERN_SUCCESS;
+}
 
 }  // namespace umach
 
@@ -60,5 +103,13 @@ void thread_deallocate(thread_ref_t thread) {
 namespace umach::kserver {
 
 kern_return_t thread_abort(thread_ref_t thread) { return thread ? thread->abort() : KERN_INVALID_ARGUMENT; }
+
+kern_return_t thread_get_special_port(thread_ref_t thread, int which, ipc_port_t* port) {
+  return thread ? thread->get_special_port(which, port) : KERN_INVALID_ARGUMENT;
+}
+
+kern_return_t thread_set_special_port(thread_ref_t thread, int which, ipc_port_t port) {
+  return thread ? thread->set_special_port(which, port) : KERN_INVALID_ARGUMENT;
+}
 
 }  // namespace umach::kserver

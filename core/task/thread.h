@@ -1,7 +1,12 @@
 // core/task/thread.h: a thread as Mach sees it, as far as IPC needs one:
 // the scheduler's thread that runs it, the task it belongs to, and its
-// kernel port (issue 7 adds register state, suspension, special ports and
-// exceptions).
+// kernel port and its special ports (issue 7 adds register state and
+// suspension).
+//
+// Special ports (thread_get/set_special_port): THREAD_EXCEPTION_PORT, a
+// send right where the thread's exceptions go first (before its task's),
+// and THREAD_KERNEL_PORT (what others get back as the thread's port; by
+// default a new send right to self_); released when the thread terminates.
 //
 // Like a task's, the thread's port holds the kernel's receive right and
 // stands for the MachThread until terminate() (ipc/kobject.h).
@@ -37,11 +42,25 @@ class MachThread : public RefCounted<MachThread> {
   // MACH_RCV_INTERRUPT). A thread not waiting is left as it is.
   kern_return_t abort();
 
-  // The thread's port dies (sends to it fail with MACH_SEND_INVALID_DEST).
-  // Idempotent.
+  // thread_set/get_special_port, as Task's (core/task/task.h); a thread
+  // that ended answers KERN_INVALID_ARGUMENT.
+  kern_return_t set_special_port(int which, ipc::Port* right);
+  kern_return_t get_special_port(int which, ipc::Port** right);
+
+  // A send right to the thread's port in transit (exception messages).
+  ipc::TransitRight make_send();
+
+  // The thread's port dies (sends to it fail with MACH_SEND_INVALID_DEST)
+  // and its special ports are released. Idempotent.
   void terminate();
 
  private:
+  ipc::Port** special_slot_locked(int which) UMACH_REQUIRES(special_lock_);
+
+  Spinlock special_lock_{LockRank::kTaskSpecial};
+  ipc::Port* kernel_port_ UMACH_GUARDED_BY(special_lock_) = nullptr;  // null: self_
+  ipc::Port* exception_port_ UMACH_GUARDED_BY(special_lock_) = nullptr;
+  bool ended_ UMACH_GUARDED_BY(special_lock_) = false;
   RefPtr<Task> task_;
   RefPtr<sched::Thread> thread_;
   RefPtr<ipc::Port> self_;

@@ -14,12 +14,17 @@
 #include "core/log.h"
 #include "core/page_alloc.h"
 #include "core/task/host.h"
+#include "core/task/thread.h"
 #include "core/sched/sched.h"
 #include "ipc/kmsg.h"
 #include "ipc/msg.h"
 #include "vm/fault.h"
 #include "vm/vm_user.h"
 #include "platform/hosted/memory/commpage.h"
+#include "exc_kuser.h"
+#include <mach/exception.h>
+#include <mach/task_special_ports.h>
+#include <mach/thread_special_ports.h>
 
 namespace umach::hosted {
 namespace {
@@ -202,6 +207,9 @@ void TestTask::user_loop(void* arg) {
       // starve waiters polling from other CPUs.
       if (g_shared_waiting.load() > 0) sched::sleep_ns(200'000);
     }
+    // An exception waits for its handler without the range's claim: the
+    // handler may be a task of the same range.
+    if (go_on && self->pending_.exception) go_on = self->deliver_exception();
     if (!go_on) return;
   }
 }
@@ -360,26 +368,80 @@ bool TestTask::handle_page_fault(const TrapInfo& trap) {
     std::lock_guard<std::mutex> hold(record_lock_);
     faults_.push_back({trap.address, trap.access});
   }
-  if (resolve_fault(trap.address, trap.access)) return true;
-  klog("umach: task program thread ended: page fault at %#llx (EXC_BAD_ACCESS, no handler)\n",
-       static_cast<unsigned long long>(trap.address));
-  end("page fault");
+  const kern_return_t kr = fault_in(trap.address, trap.access);
+  if (kr == KERN_SUCCESS) return true;
+  // The VM cannot resolve it: EXC_BAD_ACCESS for the handlers (user_loop
+  // delivers it once the range's claim is released).
+  pending_ = PendingException{EXC_BAD_ACCESS, kr, trap.address};
+  return true;
+}
+
+namespace {
+
+const char* exception_name(int exception) {
+  switch (exception) {
+    case EXC_BAD_ACCESS: return "EXC_BAD_ACCESS";
+    case EXC_BAD_INSTRUCTION: return "EXC_BAD_INSTRUCTION";
+    case EXC_ARITHMETIC: return "EXC_ARITHMETIC";
+    case EXC_BREAKPOINT: return "EXC_BREAKPOINT";
+    default: return "EXC_?";
+  }
+}
+
+const char* code_name(kern_return_t code) {
+  switch (code) {
+    case KERN_INVALID_ADDRESS: return "KERN_INVALID_ADDRESS";
+    case KERN_PROTECTION_FAILURE: return "KERN_PROTECTION_FAILURE";
+    default: return "code";
+  }
+}
+
+}  // namespace
+
+// exception_raise to the thread's exception port, then the task's: the
+// first handler that answers KERN_SUCCESS resumes the thread where it
+// faulted (the instruction runs again); any other answer, or a dead port,
+// moves on. With no handler left the task ends, saying why.
+bool TestTask::deliver_exception() {
+  const PendingException e = kstd::exchange(pending_, PendingException{});
+  ipc::Port* handlers[2] = {nullptr, nullptr};
+  if (thread_->get_special_port(THREAD_EXCEPTION_PORT, &handlers[0]) != KERN_SUCCESS) handlers[0] = nullptr;
+  if (task_->get_special_port(TASK_EXCEPTION_PORT, &handlers[1]) != KERN_SUCCESS) handlers[1] = nullptr;
+  bool handled = false;
+  for (ipc::Port* port : handlers) {
+    if (!handled && port && port != ipc::kDeadPort) {
+      // The stub copies send rights to the thread's and the task's ports
+      // into the request (COPY_SEND from the kernel's own references).
+      const kern_return_t kr = kuser::exception_raise(port, thread_->port(), task_->port(), e.exception, e.code,
+                                                      static_cast<long_integer_t>(e.subcode));
+      handled = kr == KERN_SUCCESS;
+    }
+    release_send_right(port);
+  }
+  if (handled) return true;
+  char why[160];
+  snprintf(why, sizeof why, "exception %s (%s at %#llx) with no handler", exception_name(e.exception),
+           code_name(e.code), static_cast<unsigned long long>(e.subcode));
+  klog("umach: task program thread ended: %s\n", why);
+  end(why);
   return false;
 }
 
-bool TestTask::resolve_fault(uint64_t address, Access access) {
+bool TestTask::resolve_fault(uint64_t address, Access access) { return fault_in(address, access) == KERN_SUCCESS; }
+
+kern_return_t TestTask::fault_in(uint64_t address, Access access) {
   uint64_t va = address & ~uint64_t{kPage - 1};
   bool write = access == Access::kWrite;
   // A run the pmap forgot, or a referenced/modified upgrade: anywhere in
   // the window, the commpage included (it is in the pmap, not the map)...
   if (va >= range_->base() && va < range_->end() && pmap().fault_in(va, write) == FaultOutcome::kResolved)
-    return true;
+    return KERN_SUCCESS;
   // ... else the VM's: zero fill, copy-on-write, or an error.
-  if (va < range_->vm_min() || va >= range_->vm_max()) return false;
+  if (va < range_->vm_min() || va >= range_->vm_max()) return KERN_INVALID_ADDRESS;
   unsigned prot = access == Access::kWrite     ? VM_PROT_WRITE
                   : access == Access::kExecute ? VM_PROT_EXECUTE
                                                : VM_PROT_READ;
-  return vm::vm_fault(*map_, va, prot) == KERN_SUCCESS;
+  return vm::vm_fault(*map_, va, prot);
 }
 
 bool TestTask::resolve_range(uint64_t address, size_t n, Access access) {

@@ -23,7 +23,13 @@
 //     range goes to the VM's vm_fault (the program's pages and
 //     vm_allocate'd memory alike: zero fill, copy-on-write); both are
 //     recorded; an access the map does not allow (a hole, a write to text)
-//     ends the thread (EXC_BAD_ACCESS, no handler);
+//     raises EXC_BAD_ACCESS (code KERN_INVALID_ADDRESS or
+//     KERN_PROTECTION_FAILURE, subcode the address): an exception_raise RPC
+//     from the kernel (ipc/kclient.cc) to the thread's exception port, then
+//     to the task's; a handler's KERN_SUCCESS runs the faulting instruction
+//     again, and with no handler left (none set, another answer, a dead
+//     port) the thread ends with the reason "exception EXC_BAD_ACCESS
+//     (KERN_INVALID_ADDRESS at 0x...) with no handler";
 //   - the kernel's reads and writes of the task's memory (mach_print's
 //     string, mach_msg_trap's message) use copyin/copyout, and fault in a
 //     page that is not mapped yet the same way before retrying once;
@@ -102,6 +108,18 @@ class TestTask {
   // What a user access to `address` needs, as the fault path resolves it
   // (pmap first, then vm_fault); false if the task may not access it.
   bool resolve_fault(uint64_t address, Access access);
+  // The same saying why not (vm_fault's error; KERN_INVALID_ADDRESS
+  // outside the map's range).
+  kern_return_t fault_in(uint64_t address, Access access);
+  // An exception the last trap raised, delivered by user_loop once the
+  // range's claim is released (the handler may share the range).
+  struct PendingException {
+    int exception = 0;  // 0: none
+    kern_return_t code = 0;
+    uint64_t subcode = 0;
+  };
+  PendingException pending_;
+  bool deliver_exception();
   bool resolve_range(uint64_t address, size_t n, Access access);
   // The kernel's access to the task's memory: Platform::copyin/copyout,
   // and if a page is not mapped yet (never touched, or its run forgotten)
