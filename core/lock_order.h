@@ -20,20 +20,24 @@
 //                   its set: the set after its member)
 //   kIpcTransit     where queued receive rights are queued (one  kIpcObject
 //                   lock for the kernel: Port::destination_)
-//   kWaitQueue      a wait queue's waiters                       kIpcObject
+//   kGsync          one bucket of gsync waiters (reads the       kSleepLock; never
+//                   user's word through the VM inside it); two   with kIpcTransit
+//                   nest only in address order (requeue)
+//   kWaitQueue      a wait queue's waiters                       kIpcObject, kGsync
 //   kThread         a thread's scheduling state (state, wait     kWaitQueue
 //                   queue, wait result)
 //   kTimerQueue     the pending timeouts                         kThread
 //   kRunQueue       one CPU's run queue                          kThread, kTimerQueue
 //   kKernelStacks   the pool of free kernel stacks               (alone)
 //   kThreadList     the list of all threads (debuggers walk it)  (alone)
-//   kVm             the VM: every map, object, page, pv entry and (outermost of the VM's; never
-//                   copy (vm/vm_lock.h)                         inside an IPC lock)
+//   kVm             the VM: every map, object, page, pv entry and kIpcSpace (a dying port's
+//                   copy (vm/vm_lock.h)                         messages), kGsync
 //   kAddressWindows the hosted allocator of address windows      (alone)
 //   kAddressRange   one hosted address range's residency         (outermost of the two)
 //   kPmap           one pmap's entries, runs and LRU (makes      kAddressRange
 //                   host system calls while held)
 //   kZoneRegistry   the list of all zones                       anything above
+//   kHostClock      the time of day's base and adjustment        (alone)
 //   kZone           one zone's slabs, free lists and quarantine  kZoneRegistry
 //   kPageAllocator  the physical page bitmap                     kZone (a zone
 //                                                                grows or shrinks)
@@ -50,6 +54,7 @@ enum class LockRank : unsigned {
   kTaskSpecial = 2,  // the same rank as kIpcSpace: the two never nest
   kIpcObject = 3,
   kIpcTransit = 4,
+  kGsync = 4,  // the same rank as kIpcTransit: the two never nest
   kWaitQueue = 5,
   kThread = 6,
   kTimerQueue = 7,

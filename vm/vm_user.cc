@@ -193,6 +193,16 @@ kern_return_t region(VmMap& map, uint64_t addr, RegionInfo* out) {
   return KERN_SUCCESS;
 }
 
+kern_return_t object_at(VmMap& map, uint64_t addr, const void** object, uint64_t* offset) {
+  SpinlockGuard hold(g_vm_lock);
+  VmMapEntry* e = map.lookup(addr);
+  if (!e) return KERN_INVALID_ADDRESS;
+  if (!map.ensure_object(e)) return KERN_RESOURCE_SHORTAGE;
+  *object = e->object;
+  *offset = e->offset + (addr - e->start);
+  return KERN_SUCCESS;
+}
+
 kern_return_t map_object(VmMap& map, uint64_t* addr, uint64_t size, uint64_t mask, bool anywhere, VmObject* object,
                          uint64_t offset, bool copy, unsigned cur, unsigned max, unsigned inheritance) {
   if (!valid_prot(cur) || !valid_prot(max) || !valid_inheritance(inheritance)) return KERN_INVALID_ARGUMENT;

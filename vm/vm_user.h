@@ -30,6 +30,11 @@ struct RegionInfo {
 };
 kern_return_t region(VmMap& map, uint64_t addr, RegionInfo* out);
 
+// The object and offset that back `addr` (gsync's key for a word tasks
+// share): KERN_INVALID_ADDRESS for a hole, KERN_RESOURCE_SHORTAGE. The
+// object is named, not referenced: compare it, never dereference it.
+kern_return_t object_at(VmMap& map, uint64_t addr, const void** object, uint64_t* offset);
+
 // vm_map of anonymous memory (object null) or a kernel-internal object.
 kern_return_t map_object(VmMap& map, uint64_t* addr, uint64_t size, uint64_t mask, bool anywhere, VmObject* object,
                          uint64_t offset, bool copy, unsigned cur, unsigned max, unsigned inheritance);
