@@ -159,13 +159,12 @@ Result<RefPtr<MachThread>> TestTask::create_thread() {
 // with a zeroed register state and suspended. Its thread port exists
 // before its first instruction (mach_thread_self).
 Result<TestTask::UserThread*> TestTask::add_thread(int priority, int cpu, int suspended) {
+  // Held throughout: a thread is made only while the task has live threads
+  // (the first thread joins every thread it finds here before it ends).
+  std::lock_guard<std::mutex> hold(threads_lock_);
+  const bool first = threads_.empty();
+  if (!first && (threads_ended_ || live_threads_ == 0)) return Error{KERN_INVALID_ARGUMENT};
   auto t = std::make_unique<UserThread>(this);
-  bool first;
-  {
-    std::lock_guard<std::mutex> hold(threads_lock_);
-    first = threads_.empty();
-    if (!first && (threads_ended_ || live_threads_ == 0)) return Error{KERN_INVALID_ARGUMENT};
-  }
   if (first) {
     const LoadedProgram& p = program_;
     Platform::frame_init(*t->frame, p.pc, p.sp, p.argc, p.argv, p.commpage);
@@ -175,16 +174,8 @@ Result<TestTask::UserThread*> TestTask::add_thread(int priority, int cpu, int su
   t->mach->set_machine(t.get());
   for (int i = 0; i < suspended; ++i) (void)t->mach->suspend();
   UserThread* raw = t.get();
-  {
-    std::lock_guard<std::mutex> hold(threads_lock_);
-    if (!first && (threads_ended_ || live_threads_ == 0)) {
-      // The task ended meanwhile: the prepared kernel thread runs and ends at once.
-      raw->mach->terminate();
-    } else {
-      ++live_threads_;
-    }
-    threads_.push_back(std::move(t));
-  }
+  ++live_threads_;
+  threads_.push_back(std::move(t));
   sched::thread_setrun(*raw->kernel);
   return raw;
 }

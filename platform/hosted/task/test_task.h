@@ -27,7 +27,7 @@
 //
 // The loop serves only what these early programs use, and says so:
 //   - traps: mach_print (30) prints through the kernel log (and is
-//     recorded); syscall_task_terminate (69) ends the thread; the null slot
+//     recorded); syscall_task_terminate (69) ends the task; the null slot
 //     1 and every other number inside the table return KERN_INVALID_ARGUMENT
 //     (10-13, 55, 56: MACH_PORT_NULL), as ABI.md says; the IPC traps run on
 //     the task's core Task (core/task/task.h): mach_msg_trap (25) through
@@ -44,7 +44,7 @@
 //     from the kernel (ipc/kclient.cc) to the thread's exception port, then
 //     to the task's; a handler's KERN_SUCCESS runs the faulting instruction
 //     again, and with no handler left (none set, another answer, a dead
-//     port) the thread ends with the reason "exception EXC_BAD_ACCESS
+//     port) the task ends with the reason "exception EXC_BAD_ACCESS
 //     (KERN_INVALID_ADDRESS at 0x...) with no handler";
 //   - the kernel's reads and writes of the task's memory (mach_print's
 //     string, mach_msg_trap's message) use copyin/copyout, and fault in a
@@ -54,7 +54,7 @@
 //     range for its CPU and makes its mappings resident around each
 //     run_user, so such tasks never run on two CPUs at once;
 //   - anything else (a trap number past the table, an illegal instruction,
-//     an arithmetic fault, a breakpoint) ends the thread with a console line
+//     an arithmetic fault, a breakpoint) ends the task with a console line
 //     saying why, as GNU Mach does for a task with no exception handler.
 #pragma once
 
