@@ -94,14 +94,24 @@ void MachThread::leave_user() {
 
 bool MachThread::hold_stopped() {
   if (suspend() != KERN_SUCCESS) return false;
-  // It leaves user mode at its next trap or tick; then enter_user keeps it.
+  wait_out_of_user();  // then enter_user keeps it
+  return true;
+}
+
+// It leaves user mode at its next trap or tick (a few ms at most).
+void MachThread::wait_out_of_user() {
   for (;;) {
     {
       SpinlockGuard g(stop_.lock);
-      if (!in_user_) return true;
+      if (!in_user_) return;
     }
     sched::sleep_ns(20'000);
   }
+}
+
+void MachThread::terminate_and_wait() {
+  terminate();
+  if (thread_.get() != sched::current_thread()) wait_out_of_user();
 }
 
 kern_return_t MachThread::get_state(int flavor, natural_t* state, mach_msg_type_number_t* count) {
@@ -190,7 +200,7 @@ kern_return_t thread_resume(thread_ref_t thread) { return thread ? thread->resum
 
 kern_return_t thread_terminate(thread_ref_t thread) {
   if (!thread) return KERN_INVALID_ARGUMENT;
-  thread->terminate();
+  thread->terminate_and_wait();  // as GNU Mach's thread_halt: another thread has stopped when this returns
   return KERN_SUCCESS;
 }
 

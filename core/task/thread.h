@@ -113,8 +113,12 @@ class MachThread : public RefCounted<MachThread> {
   // the kernel is interrupted and it never returns to user mode again
   // (thread_terminate; also of the caller itself). Idempotent.
   void terminate();
+  // thread_terminate: terminate(), and for another thread, wait until it
+  // is out of user mode (it never runs user code after this returns).
+  void terminate_and_wait();
 
  private:
+  void wait_out_of_user();
   // Holds the thread (one suspension) until it is out of user mode;
   // false if it ended. release() undoes the hold.
   bool hold_stopped();

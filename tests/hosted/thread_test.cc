@@ -62,6 +62,25 @@ TEST(Threads, GuardPageTouchRaisesBadAccessAndEndsTheTask) {
       << t->end_reason();
 }
 
+TEST(Threads, SuspendedThreadRunsNoUserCodeUntilResumed) {
+  auto t = run("suspend");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->output(),
+            "thread_create: 0\n"
+            "thread_set_state: 0\n"
+            "thread_resume: 0\n"
+            "counting: 1\n"
+            "thread_suspend: 0\n"
+            "thread_get_state: 0 pc in the loop: 1\n"
+            "stands still: 1\n"
+            "thread_resume: 0\n"
+            "resume again: 5\n"
+            "counts again: 1\n"
+            "thread_terminate: 0\n"
+            "ended: 1\n");
+  EXPECT_EQ(t->end_reason(), "terminated");
+}
+
 TEST(Threads, GarbageStatesAndBadResumesAreRefused) {
   auto t = run("bad");
   ASSERT_TRUE(t);

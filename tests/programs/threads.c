@@ -10,6 +10,10 @@
  * threads guard
  *   The child writes into its stack's guard page (VM_PROT_NONE): an
  *   EXC_BAD_ACCESS with no handler ends the task.
+ * threads suspend
+ *   The child spins counting; the parent suspends it, reads its state (the
+ *   pc is in the child's loop), sees the count stand still, resumes it,
+ *   sees it count again, and terminates it while it runs.
  * threads bad
  *   thread_set_state with states the kernel refuses (a non-canonical pc,
  *   privileged flag bits, a short count, an unknown flavor), thread_resume
@@ -49,6 +53,21 @@ static void child_main(long arg) {
   thread_terminate(mach_thread_self());
   for (;;) {
   }
+}
+
+static volatile unsigned long g_count;
+
+static void spin_main(long arg) {
+  (void)arg;
+  for (;;) g_count = g_count + 1;
+}
+
+/* Waits about `ms` milliseconds (a receive that times out). */
+static void pause_ms(unsigned ms) {
+  static mach_port_t port;
+  struct int_message r;
+  if (!port) mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &port);
+  mach_msg(&r.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof r, port, ms, MACH_PORT_NULL);
 }
 
 static void guard_main(long arg) {
@@ -119,6 +138,31 @@ static int threads_guard(void) {
   return 0;
 }
 
+static int threads_suspend(void) {
+  thread_t child;
+  if (run_child(spin_main, 0, &child)) return 1;
+  for (int i = 0; i < 2000 && g_count == 0; ++i) pause_ms(1);
+  printf("counting: %d\n", g_count != 0);
+  printf("thread_suspend: %d\n", thread_suspend(child));
+  struct i386_thread_state s;
+  mach_msg_type_number_t count = i386_THREAD_STATE_COUNT;
+  kern_return_t kr = thread_get_state(child, i386_THREAD_STATE, (thread_state_t)&s, &count);
+  uintptr_t fn = (uintptr_t)spin_main;
+  printf("thread_get_state: %d pc in the loop: %d\n", kr, s.rip >= fn && s.rip < fn + 64);
+  unsigned long before = g_count;
+  pause_ms(30);
+  printf("stands still: %d\n", g_count == before);
+  printf("thread_resume: %d\n", thread_resume(child));
+  printf("resume again: %d\n", thread_resume(child));
+  for (int i = 0; i < 2000 && g_count == before; ++i) pause_ms(1);
+  printf("counts again: %d\n", g_count != before);
+  printf("thread_terminate: %d\n", thread_terminate(child));
+  before = g_count;
+  pause_ms(30);
+  printf("ended: %d\n", g_count == before);
+  return 0;
+}
+
 static int threads_bad(void) {
   thread_t child;
   kern_return_t kr = thread_create(mach_task_self(), &child);
@@ -153,5 +197,6 @@ int main(int argc, char** argv) {
   const char* mode = argc > 1 ? argv[1] : "ok";
   if (!strcmp(mode, "guard")) return threads_guard();
   if (!strcmp(mode, "bad")) return threads_bad();
+  if (!strcmp(mode, "suspend")) return threads_suspend();
   return threads_ok();
 }
