@@ -5,6 +5,7 @@
 #include <mach/task_special_ports.h>
 
 #include "core/kstd/utility.h"
+#include "core/task/thread.h"
 #include "core/zone.h"
 #include "ipc/kobject.h"
 #include "ipc/kserver.h"
@@ -52,10 +53,27 @@ void Task::terminate() {
     kept[0] = kstd::exchange(kernel_port_, nullptr);
     kept[1] = kstd::exchange(exception_port_, nullptr);
     kept[2] = kstd::exchange(bootstrap_port_, nullptr);
+    factory_ = nullptr;
   }
   for (ipc::Port* p : kept) release_send_right(p);
   ipc::kobject_port_destroy(kstd::move(self_));
   space_->terminate();
+}
+
+void Task::set_thread_factory(TaskThreadFactory* factory) {
+  SpinlockGuard g(special_lock_);
+  factory_ = ended_ ? nullptr : factory;
+}
+
+Result<RefPtr<MachThread>> Task::create_thread() {
+  TaskThreadFactory* factory;
+  {
+    SpinlockGuard g(special_lock_);
+    if (ended_) return Error{KERN_INVALID_ARGUMENT};
+    factory = factory_;
+  }
+  if (!factory) return Error{KERN_FAILURE};
+  return factory->create_thread();
 }
 
 ipc::Port** Task::special_slot_locked(int which) {

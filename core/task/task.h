@@ -1,6 +1,6 @@
-// core/task/task.h: a task, as far as IPC needs one: its name space and
-// its kernel port, its address space and its special ports (issue 7 gives
-// it threads and suspension).
+// core/task/task.h: a task: its name space and its kernel port, its
+// address space, its special ports, and the factory its platform gives it
+// for thread_create (issue 7 adds task suspension).
 //
 // Special ports (task_get/set_special_port, <mach/task_special_ports.h>):
 // send rights the task holds, each a reference counted in its port's
@@ -23,6 +23,20 @@
 #include "vm/map.h"
 
 namespace umach {
+
+class MachThread;
+
+// What makes a task's threads: the platform code that runs its user mode
+// (hosted: TestTask). A new thread has a zeroed register state and is
+// suspended once. The Task borrows it until terminate() or until its owner
+// clears it.
+class TaskThreadFactory {
+ public:
+  virtual Result<RefPtr<MachThread>> create_thread() = 0;
+
+ protected:
+  ~TaskThreadFactory() = default;
+};
 
 class Task : public RefCounted<Task> {
  public:
@@ -54,6 +68,12 @@ class Task : public RefCounted<Task> {
   // null if none, kDeadPort if its port died) in *right.
   kern_return_t get_special_port(int which, ipc::Port** right);
 
+  // thread_create's maker (null: this task cannot have threads made).
+  void set_thread_factory(TaskThreadFactory* factory);
+  // thread_create: a new thread, suspended; KERN_INVALID_ARGUMENT once the
+  // task ended, KERN_FAILURE for a task no platform runs.
+  [[nodiscard]] Result<RefPtr<MachThread>> create_thread();
+
   // Ends the task's IPC: the port dies (every name for it becomes a dead
   // name), the special ports are released and the space destroys every
   // right it holds. Idempotent.
@@ -67,6 +87,7 @@ class Task : public RefCounted<Task> {
   ipc::Port* exception_port_ UMACH_GUARDED_BY(special_lock_) = nullptr;  // send rights
   ipc::Port* bootstrap_port_ UMACH_GUARDED_BY(special_lock_) = nullptr;
   bool ended_ UMACH_GUARDED_BY(special_lock_) = false;
+  TaskThreadFactory* factory_ UMACH_GUARDED_BY(special_lock_) = nullptr;  // borrowed
   RefPtr<ipc::IpcSpace> space_;
   RefPtr<ipc::Port> self_;
   RefPtr<vm::VmMap> map_;

@@ -5,6 +5,7 @@
 #include <mach/thread_special_ports.h>
 
 #include "core/kstd/utility.h"
+#include "core/sched/sched.h"
 #include "core/sched/wait_queue.h"
 #include "core/zone.h"
 #include "ipc/kobject.h"
@@ -46,7 +47,95 @@ kern_return_t MachThread::abort() {
 
 ipc::TransitRight MachThread::make_send() { return ipc::kobject_make_send(self_.get()); }
 
+kern_return_t MachThread::suspend() {
+  SpinlockGuard g(stop_.lock);
+  if (ended()) return KERN_INVALID_ARGUMENT;
+  ++suspend_count_;
+  return KERN_SUCCESS;
+}
+
+kern_return_t MachThread::resume() {
+  {
+    SpinlockGuard g(stop_.lock);
+    if (ended()) return KERN_INVALID_ARGUMENT;
+    if (suspend_count_ == 0) return KERN_FAILURE;  // the manual's: it may not go negative
+    if (--suspend_count_ > 0) return KERN_SUCCESS;
+  }
+  stop_.wakeup_all();
+  return KERN_SUCCESS;
+}
+
+int MachThread::suspend_count() {
+  SpinlockGuard g(stop_.lock);
+  return suspend_count_;
+}
+
+bool MachThread::enter_user() {
+  for (;;) {
+    {
+      // terminate() sets the flag before it wakes us: seen here, or the
+      // wait asserted below is ended by its wakeup.
+      SpinlockGuard g(stop_.lock);
+      if (ended()) return false;
+      if (suspend_count_ == 0) {
+        in_user_ = true;
+        return true;
+      }
+      stop_.assert_wait_locked(/*interruptible=*/true);
+    }
+    (void)sched::thread_block();
+  }
+}
+
+void MachThread::leave_user() {
+  SpinlockGuard g(stop_.lock);
+  in_user_ = false;
+}
+
+bool MachThread::hold_stopped() {
+  if (suspend() != KERN_SUCCESS) return false;
+  wait_out_of_user();  // then enter_user keeps it
+  return true;
+}
+
+// It leaves user mode at its next trap or tick (a few ms at most).
+void MachThread::wait_out_of_user() {
+  for (;;) {
+    {
+      SpinlockGuard g(stop_.lock);
+      if (!in_user_) return;
+    }
+    sched::sleep_ns(20'000);
+  }
+}
+
+void MachThread::terminate_and_wait() {
+  terminate();
+  if (thread_.get() != sched::current_thread()) wait_out_of_user();
+}
+
+kern_return_t MachThread::get_state(int flavor, natural_t* state, mach_msg_type_number_t* count) {
+  if (!machine_ || sched::current_thread() == thread_.get()) return KERN_INVALID_ARGUMENT;
+  if (!hold_stopped()) return KERN_INVALID_ARGUMENT;
+  const kern_return_t kr = machine_->get_state(flavor, state, count);
+  (void)resume();  // the hold
+  return kr;
+}
+
+kern_return_t MachThread::set_state(int flavor, const natural_t* state, mach_msg_type_number_t count) {
+  if (!machine_ || sched::current_thread() == thread_.get()) return KERN_INVALID_ARGUMENT;
+  if (!hold_stopped()) return KERN_INVALID_ARGUMENT;
+  const kern_return_t kr = machine_->set_state(flavor, state, count);
+  (void)resume();  // the hold
+  return kr;
+}
+
 void MachThread::terminate() {
+  terminated_.store(true, kstd::MemoryOrder::release);
+  stop_.wakeup_all();
+  // A wait in mach_msg ends (interrupted); the runner sees ended() next.
+  if (thread_ && thread_.get() != sched::current_thread())
+    sched::clear_wait(*thread_, sched::WaitResult::kInterrupted);
   ipc::Port* kept[2];
   {
     SpinlockGuard g(special_lock_);
@@ -89,7 +178,8 @@ kern_return_t MachThread::get_special_port(int which, ipc::Port** right) {
 }  // namespace umach
 
 // The dispatch's conversion (ipc/kserver.h) and the thread routines of
-// mach.defs the kernel serves so far.
+// mach.defs the kernel serves so far (thread_create, thread_terminate,
+// thread_get/set_state, thread_suspend/resume, thread_abort, the special ports).
 thread_ref_t convert_port_to_thread(ipc_port_t port) {
   void* t = umach::ipc::kobject_of(port, umach::ipc::KObjectType::kThread,
                                    [](void* thread) { return static_cast<umach::MachThread*>(thread)->try_ref(); });
@@ -103,6 +193,37 @@ void thread_deallocate(thread_ref_t thread) {
 namespace umach::kserver {
 
 kern_return_t thread_abort(thread_ref_t thread) { return thread ? thread->abort() : KERN_INVALID_ARGUMENT; }
+
+kern_return_t thread_suspend(thread_ref_t thread) { return thread ? thread->suspend() : KERN_INVALID_ARGUMENT; }
+
+kern_return_t thread_resume(thread_ref_t thread) { return thread ? thread->resume() : KERN_INVALID_ARGUMENT; }
+
+kern_return_t thread_terminate(thread_ref_t thread) {
+  if (!thread) return KERN_INVALID_ARGUMENT;
+  thread->terminate_and_wait();  // as GNU Mach's thread_halt: another thread has stopped when this returns
+  return KERN_SUCCESS;
+}
+
+kern_return_t thread_get_state(thread_ref_t thread, int flavor, thread_state_t state,
+                               mach_msg_type_number_t* count) {
+  return thread ? thread->get_state(flavor, state, count) : KERN_INVALID_ARGUMENT;
+}
+
+kern_return_t thread_set_state(thread_ref_t thread, int flavor, thread_state_t state,
+                               mach_msg_type_number_t count) {
+  return thread ? thread->set_state(flavor, state, count) : KERN_INVALID_ARGUMENT;
+}
+
+// thread_create: the task's runner (Task::create_thread) makes it, with a
+// zeroed register state and suspended once.
+kern_return_t thread_create(ipc_port_t task_port, ipc_port_t* child) {
+  RefPtr<Task> task = task_from_port(task_port);
+  if (!task) return KERN_INVALID_ARGUMENT;
+  auto thread = task->create_thread();
+  if (!thread.ok()) return thread.error();
+  *child = thread.value()->make_send().port;  // a right in transit (ipc/kserver.h)
+  return KERN_SUCCESS;
+}
 
 kern_return_t thread_get_special_port(thread_ref_t thread, int which, ipc_port_t* port) {
   return thread ? thread->get_special_port(which, port) : KERN_INVALID_ARGUMENT;

@@ -1,7 +1,19 @@
-// core/task/thread.h: a thread as Mach sees it, as far as IPC needs one:
-// the scheduler's thread that runs it, the task it belongs to, and its
-// kernel port and its special ports (issue 7 adds register state and
-// suspension).
+// core/task/thread.h: a thread as Mach sees it: the scheduler's thread
+// that runs it, the task it belongs to, its kernel port and its special
+// ports, its suspend count, and (through the platform's ThreadMachine) its
+// register state.
+//
+// Suspension (thread_suspend/thread_resume): a count; while it is above
+// zero the thread does not run user code. The code that runs the thread's
+// user mode (hosted: TestTask) asks enter_user() before each return to
+// user mode, which waits while the thread is suspended and says no once the
+// thread was terminated (the trap path then never returns to user), and
+// calls leave_user() when user mode hands back. thread_get/set_state on
+// another thread hold it (one more suspension), wait until it is out of
+// user mode, read or write its state, and release it: as GNU Mach's
+// thread_hold/thread_dowait. A thread blocked in a kernel call is out of
+// user mode already; setting its state then is what the manual calls
+// unpredictable (suspend and abort it first).
 //
 // Special ports (thread_get/set_special_port): THREAD_EXCEPTION_PORT, a
 // send right where the thread's exceptions go first (before its task's),
@@ -12,12 +24,36 @@
 // stands for the MachThread until terminate() (ipc/kobject.h).
 #pragma once
 
+#include <mach/message.h>
+#include <mach/thread_status.h>
+
+#include "core/kstd/atomic.h"
 #include "core/refptr.h"
 #include "core/result.h"
 #include "core/sched/thread.h"
+#include "core/sched/wait_queue.h"
 #include "core/task/task.h"
 
 namespace umach {
+
+// The machine side of a thread that runs user code: its register state as
+// thread_get_state/thread_set_state see it, in the target's flavors
+// (<mach/thread_status.h>). Implemented by the platform code that runs
+// the thread (hosted: TestTask); the MachThread borrows it, and its owner
+// keeps it alive until the MachThread's task is gone. Called only while
+// the thread is out of user mode.
+class ThreadMachine {
+ public:
+  // KERN_INVALID_ARGUMENT: an unknown flavor, or *count too small.
+  virtual kern_return_t get_state(int flavor, natural_t* state, mach_msg_type_number_t* count) = 0;
+  // KERN_INVALID_ARGUMENT: an unknown flavor, a short count, or a state
+  // the thread may not have (a pc or stack outside its task's window,
+  // privileged flag bits, other selectors).
+  virtual kern_return_t set_state(int flavor, const natural_t* state, mach_msg_type_number_t count) = 0;
+
+ protected:
+  ~ThreadMachine() = default;
+};
 
 class MachThread : public RefCounted<MachThread> {
  public:
@@ -50,17 +86,53 @@ class MachThread : public RefCounted<MachThread> {
   // A send right to the thread's port in transit (exception messages).
   ipc::TransitRight make_send();
 
-  // The thread's port dies (sends to it fail with MACH_SEND_INVALID_DEST)
-  // and its special ports are released. Idempotent.
+  // Its register state's keeper; set once, before the thread is seen.
+  void set_machine(ThreadMachine* machine) { machine_ = machine; }
+
+  // thread_suspend: one more suspension (KERN_INVALID_ARGUMENT once the
+  // thread ended). The thread stops at its next return to user mode.
+  kern_return_t suspend();
+  // thread_resume: one less; KERN_FAILURE if the count is already zero.
+  kern_return_t resume();
+  int suspend_count();
+
+  // The user-mode runner's side (see the header): before each return to
+  // user mode; false once the thread was terminated.
+  bool enter_user();
+  void leave_user();
+  bool ended() const { return terminated_.load(kstd::MemoryOrder::acquire); }
+
+  // thread_get_state/thread_set_state (KERN_INVALID_ARGUMENT for the
+  // caller's own thread, as the manual says, and for a thread with no
+  // machine state or that ended).
+  kern_return_t get_state(int flavor, natural_t* state, mach_msg_type_number_t* count);
+  kern_return_t set_state(int flavor, const natural_t* state, mach_msg_type_number_t count);
+
+  // The thread's port dies (sends to it fail with MACH_SEND_INVALID_DEST),
+  // its special ports are released, and its runner stops it: a wait in
+  // the kernel is interrupted and it never returns to user mode again
+  // (thread_terminate; also of the caller itself). Idempotent.
   void terminate();
+  // thread_terminate: terminate(), and for another thread, wait until it
+  // is out of user mode (it never runs user code after this returns).
+  void terminate_and_wait();
 
  private:
+  void wait_out_of_user();
+  // Holds the thread (one suspension) until it is out of user mode;
+  // false if it ended. release() undoes the hold.
+  bool hold_stopped();
   ipc::Port** special_slot_locked(int which) UMACH_REQUIRES(special_lock_);
 
   Spinlock special_lock_{LockRank::kTaskSpecial};
   ipc::Port* kernel_port_ UMACH_GUARDED_BY(special_lock_) = nullptr;  // null: self_
   ipc::Port* exception_port_ UMACH_GUARDED_BY(special_lock_) = nullptr;
   bool ended_ UMACH_GUARDED_BY(special_lock_) = false;
+  sched::WaitQueue stop_;  // enter_user waits here while suspended; its lock guards the two below
+  int suspend_count_ UMACH_GUARDED_BY(stop_.lock) = 0;
+  bool in_user_ UMACH_GUARDED_BY(stop_.lock) = false;
+  kstd::Atomic<bool> terminated_{false};
+  ThreadMachine* machine_ = nullptr;  // borrowed (see ThreadMachine)
   RefPtr<Task> task_;
   RefPtr<sched::Thread> thread_;
   RefPtr<ipc::Port> self_;

@@ -25,11 +25,11 @@
 #include <mach/exception.h>
 #include <mach/task_special_ports.h>
 #include <mach/thread_special_ports.h>
+#include <mach/thread_status.h>
 
 namespace umach::hosted {
 namespace {
 
-using Frame = platform::Backend::UserFrame;
 constexpr size_t kPage = Platform::kPageSize;
 
 // ABI.md's trap table: inside it, a number with no trap answers
@@ -100,7 +100,6 @@ Result<std::unique_ptr<TestTask>> TestTask::load(const std::string& path, const 
   std::vector<uint8_t> file;
   if (!read_file(path, file)) return Error{KERN_INVALID_ARGUMENT};
   std::unique_ptr<TestTask> task(new TestTask);
-  task->frame_ = new (std::align_val_t{64}) Frame{};
   vm::VmMap* map = vm::VmMap::create(nullptr);
   if (!map) return Error{KERN_RESOURCE_SHORTAGE};
   task->map_ = RefPtr<vm::VmMap>::adopt(map);
@@ -121,12 +120,13 @@ Result<std::unique_ptr<TestTask>> TestTask::load(const std::string& path, const 
   if (!register_user_range(r.base(), r.end() - r.base())) return Error{KERN_RESOURCE_SHORTAGE};
   const LoadedProgram& p = task->program_;
   note_loaded(path, p.load_bias);
-  Platform::frame_init(*task->frame_, p.pc, p.sp, p.argc, p.argv, p.commpage);
+  task->task_->set_thread_factory(task.get());
   return task;
 }
 
 TestTask::~TestTask() {
-  if (spare_) ipc::Kmsg::free(spare_);
+  if (task_) task_->set_thread_factory(nullptr);
+  threads_.clear();
   if (program_.pc) {
     note_unloaded(program_.load_bias);
     unload_task_program(*map_, program_);  // its memory leaves the map; its use of the image ends
@@ -135,15 +135,59 @@ TestTask::~TestTask() {
   // The map (and its pmap) go with the last reference to it: ours, the Task's.
   if (commpage_) commpage_free(commpage_);
   if (range_) range_->release_ref();
-  ::operator delete(frame_, std::align_val_t{64});
+}
+
+TestTask::UserThread::UserThread(TestTask* t) : task(t), frame(new (std::align_val_t{64}) Frame{}) {}
+
+TestTask::UserThread::~UserThread() {
+  if (spare) ipc::Kmsg::free(spare);
+  ::operator delete(frame, std::align_val_t{64});
 }
 
 Result<RefPtr<sched::Thread>> TestTask::start_thread(int priority, int cpu) {
-  RefPtr<sched::Thread> t = UMACH_TRY(sched::kernel_thread_prepare("user", user_loop, this, priority, cpu));
-  // Its thread port exists before its first instruction (mach_thread_self).
-  thread_ = UMACH_TRY(MachThread::create(task_, t));
-  sched::thread_setrun(*t);
-  return t;
+  priority_ = priority;
+  UserThread* t = UMACH_TRY(add_thread(priority, cpu, 0));
+  return t->kernel;
+}
+
+Result<RefPtr<MachThread>> TestTask::create_thread() {
+  UserThread* t = UMACH_TRY(add_thread(priority_, -1, 1));
+  return t->mach;
+}
+
+// A new thread: the first one starts at the program's entry, the others
+// with a zeroed register state and suspended. Its thread port exists
+// before its first instruction (mach_thread_self).
+Result<TestTask::UserThread*> TestTask::add_thread(int priority, int cpu, int suspended) {
+  // Held throughout: a thread is made only while the task has live threads
+  // (the first thread joins every thread it finds here before it ends).
+  std::lock_guard<std::mutex> hold(threads_lock_);
+  const bool first = threads_.empty();
+  if (!first && (threads_ended_ || live_threads_ == 0)) return Error{KERN_INVALID_ARGUMENT};
+  auto t = std::make_unique<UserThread>(this);
+  if (first) {
+    const LoadedProgram& p = program_;
+    Platform::frame_init(*t->frame, p.pc, p.sp, p.argc, p.argv, p.commpage);
+  }
+  t->kernel = UMACH_TRY(sched::kernel_thread_prepare("user", user_loop, t.get(), priority, cpu));
+  t->mach = UMACH_TRY(MachThread::create(task_, t->kernel));
+  t->mach->set_machine(t.get());
+  for (int i = 0; i < suspended; ++i) (void)t->mach->suspend();
+  UserThread* raw = t.get();
+  ++live_threads_;
+  threads_.push_back(std::move(t));
+  sched::thread_setrun(*raw->kernel);
+  return raw;
+}
+
+MachThread* TestTask::thread() {
+  std::lock_guard<std::mutex> hold(threads_lock_);
+  return threads_.empty() ? nullptr : threads_[0]->mach.get();
+}
+
+size_t TestTask::thread_count() const {
+  std::lock_guard<std::mutex> hold(threads_lock_);
+  return threads_.size();
 }
 
 std::string TestTask::output() const {
@@ -162,24 +206,70 @@ std::string TestTask::end_reason() const {
 }
 
 void TestTask::end(const std::string& why) {
-  if (thread_) thread_->terminate();  // its port dies
-  if (task_) task_->terminate();      // its rights go with it
-  std::lock_guard<std::mutex> hold(record_lock_);
-  end_reason_ = why;
+  {
+    std::lock_guard<std::mutex> hold(record_lock_);
+    if (end_reason_.empty()) end_reason_ = why;
+  }
+  std::vector<MachThread*> threads;
+  {
+    // (The UserThreads, and their references, stay until ~TestTask.)
+    std::lock_guard<std::mutex> hold(threads_lock_);
+    for (auto& t : threads_) threads.push_back(t->mach.get());
+  }
+  for (MachThread* t : threads) t->terminate();  // ports die; each loop ends at its next chance
+  if (task_) task_->terminate();                 // its rights go with it
 }
 
-// The thread's body: user code until it ends.
+// A thread's body: user code until it ends. The first thread then waits
+// for the others, so joining it joins them all.
 void TestTask::user_loop(void* arg) {
-  auto* self = static_cast<TestTask*>(arg);
-  Frame& frame = *self->frame_;
+  auto* t = static_cast<UserThread*>(arg);
+  TestTask* self = t->task;
+  self->run_thread(*t);
+  self->thread_ended(*t);
+}
+
+void TestTask::thread_ended(UserThread& t) {
+  bool last;
+  {
+    std::lock_guard<std::mutex> hold(threads_lock_);
+    last = --live_threads_ == 0;
+    if (last) threads_ended_ = true;
+  }
+  t.mach->terminate();  // its port dies (thread_terminate did it already, or the task's end)
+  if (last) end("terminated");
+  std::lock_guard<std::mutex> first_check(threads_lock_);
+  if (threads_[0].get() != &t) return;
+  // The first thread: join the others (none is added once the last ended).
+  for (size_t i = 1;; ++i) {
+    RefPtr<sched::Thread> other;
+    if (i >= threads_.size()) {
+      if (threads_ended_) return;
+      threads_lock_.unlock();
+      sched::sleep_ns(1'000'000);
+      threads_lock_.lock();
+      --i;
+      continue;
+    }
+    other = threads_[i]->kernel;
+    threads_lock_.unlock();
+    sched::thread_join(*other);
+    threads_lock_.lock();
+  }
+}
+
+void TestTask::run_thread(UserThread& t) {
+  Frame& frame = *t.frame;
   for (;;) {
     sched::preemption_point();  // ticks first: run_user returns at once while one is pending
-    if (self->stop_.load()) return self->end("stopped");
+    if (stop_.load()) return end("stopped");
+    if (!t.mach->enter_user()) return;  // terminated (the thread, or its task)
+
     // Tasks that share a range (--address-model=shared, or a child in its
     // parent's range) never run on two CPUs at once: claim the range for
     // this CPU and make this task's mappings the resident ones. The thread
     // cannot leave the CPU inside run_user, so the claim covers the run.
-    AddressRange& range = *self->range_;
+    AddressRange& range = *range_;
     bool shared = range.pmap_count() > 1;
     unsigned cpu = this_cpu().id;
     if (shared) {
@@ -189,18 +279,20 @@ void TestTask::user_loop(void* arg) {
         g_shared_waiting.fetch_add(1);
         sched::sleep_ns(50'000);
         g_shared_waiting.fetch_sub(1);
+        t.mach->leave_user();
         continue;
       }
-      range.activate(self->pmap());
+      range.activate(pmap());
       int now = g_shared_in_user.fetch_add(1) + 1;
       for (int seen = g_shared_most.load(); now > seen && !g_shared_most.compare_exchange_weak(seen, now);) {
       }
     }
     TrapInfo trap = Platform::run_user(frame);
+    t.mach->leave_user();
     if (shared) g_shared_in_user.fetch_sub(1);
     // Handled with the claim still held: copyin/copyout and the pmap see
     // this task's mappings, not another task's of the same range.
-    bool go_on = self->handle(trap);
+    bool go_on = handle(t, trap);
     if (shared) {
       range.release(cpu);
       // Best-effort fairness: a holder that would re-claim at once would
@@ -209,32 +301,32 @@ void TestTask::user_loop(void* arg) {
     }
     // An exception waits for its handler without the range's claim: the
     // handler may be a task of the same range.
-    if (go_on && self->pending_.exception) go_on = self->deliver_exception();
+    if (go_on && t.pending.exception) go_on = deliver_exception(t);
     if (!go_on) return;
   }
 }
 
 // What brought the thread back from user mode; false when the thread ends.
-bool TestTask::handle(const TrapInfo& trap) {
+bool TestTask::handle(UserThread& t, const TrapInfo& trap) {
   switch (trap.kind) {
     case TrapKind::kPreempted:
       // Only this thread writes it: no locked instruction.
       preemptions_.store(preemptions_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
       return true;
     case TrapKind::kTrapCall:
-      return handle_trap_call();
+      return handle_trap_call(t);
     case TrapKind::kPageFault:
-      return handle_page_fault(trap);
+      return handle_page_fault(t, trap);
     default:
       klog("umach: task program thread ended: %s at pc %#llx (no exception handler)\n", trap_name(trap.kind),
-           static_cast<unsigned long long>(Platform::frame_pc(*frame_)));
+           static_cast<unsigned long long>(Platform::frame_pc(*t.frame)));
       end(trap_name(trap.kind));
       return false;
   }
 }
 
-bool TestTask::handle_trap_call() {
-  Frame& frame = *frame_;
+bool TestTask::handle_trap_call(UserThread& t) {
+  Frame& frame = *t.frame;
   trap_calls_.store(trap_calls_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);  // one writer
   int64_t n = Platform::frame_trap_number(frame);
   switch (n) {
@@ -253,7 +345,7 @@ bool TestTask::handle_trap_call() {
       return true;
     }
     case 25:  // mach_msg_trap
-      Platform::frame_set_return(frame, mach_msg_trap());
+      Platform::frame_set_return(frame, mach_msg_trap(t));
       return true;
     case 26: {  // mach_reply_port: a new receive right, or MACH_PORT_NULL
       mach_port_name_t name = MACH_PORT_NULL;
@@ -262,7 +354,7 @@ bool TestTask::handle_trap_call() {
       return true;
     }
     case 27:  // mach_thread_self
-      Platform::frame_set_return(frame, thread_->self_name());
+      Platform::frame_set_return(frame, t.mach->self_name());
       return true;
     case 28:  // mach_task_self
       Platform::frame_set_return(frame, task_->self_name());
@@ -270,7 +362,7 @@ bool TestTask::handle_trap_call() {
     case 29:  // mach_host_self
       Platform::frame_set_return(frame, host::self_name(task_->space()));
       return true;
-    case 69:  // syscall_task_terminate: the task's one thread ends
+    case 69:  // syscall_task_terminate: every thread of the task ends
       end("terminated");
       return false;
     default:
@@ -291,8 +383,8 @@ bool TestTask::handle_trap_call() {
 // message back (pseudo-receive) copies it back to the caller. The thread
 // keeps one small buffer between calls, so a steady RPC loop needs no
 // allocation.
-mach_msg_return_t TestTask::mach_msg_trap() {
-  Frame& frame = *frame_;
+mach_msg_return_t TestTask::mach_msg_trap(UserThread& t) {
+  Frame& frame = *t.frame;
   const uint64_t msg = Platform::frame_trap_arg(frame, 0);
   const auto option = static_cast<mach_msg_option_t>(Platform::frame_trap_arg(frame, 1));
   const auto send_size = static_cast<mach_msg_size_t>(Platform::frame_trap_arg(frame, 2));
@@ -315,10 +407,10 @@ mach_msg_return_t TestTask::mach_msg_trap() {
     if (send_size < sizeof(mach_msg_header_t)) return MACH_SEND_MSG_TOO_SMALL;
     // Straight from user memory into the kernel's buffer (the thread's
     // spare one when it is big enough).
-    ipc::Kmsg* k = take_spare(send_size);
+    ipc::Kmsg* k = take_spare(t, send_size);
     if (!k) return MACH_SEND_NO_BUFFER;
     if (!copyin(k->bytes(), msg, send_size)) {
-      keep_spare(k);
+      keep_spare(t, k);
       return MACH_SEND_INVALID_DATA;
     }
     k->header()->msgh_size = send_size;
@@ -326,7 +418,7 @@ mach_msg_return_t TestTask::mach_msg_trap() {
     if (k) {
       const bool back = ipc::send_hands_message_back(mr);
       const bool copied = !back || copyout(msg, k->bytes(), k->size());
-      keep_spare(k);
+      keep_spare(t, k);
       if (!copied) mr = MACH_SEND_INVALID_DATA;
     }
     if (mr != MACH_MSG_SUCCESS && mr != MACH_SEND_WILL_NOTIFY) {
@@ -347,23 +439,23 @@ mach_msg_return_t TestTask::mach_msg_trap() {
     }
     if (!k) return mr;
     const bool copied = copyout(msg, k->bytes(), k->size());
-    keep_spare(k);
+    keep_spare(t, k);
     return copied ? mr : MACH_RCV_INVALID_DATA;
   }
   return MACH_MSG_SUCCESS;
 }
 
-ipc::Kmsg* TestTask::take_spare(mach_msg_size_t size) {
-  if (spare_ && size <= spare_->capacity()) return ipc::Kmsg::reuse(kstd::exchange(spare_, nullptr));
+ipc::Kmsg* TestTask::take_spare(UserThread& t, mach_msg_size_t size) {
+  if (t.spare && size <= t.spare->capacity()) return ipc::Kmsg::reuse(kstd::exchange(t.spare, nullptr));
   return ipc::Kmsg::alloc(size);
 }
 
-void TestTask::keep_spare(ipc::Kmsg* k) {
-  if (!spare_ && k->from_zone()) spare_ = k;
+void TestTask::keep_spare(UserThread& t, ipc::Kmsg* k) {
+  if (!t.spare && k->from_zone()) t.spare = k;
   else ipc::Kmsg::free(k);
 }
 
-bool TestTask::handle_page_fault(const TrapInfo& trap) {
+bool TestTask::handle_page_fault(UserThread& t, const TrapInfo& trap) {
   {
     std::lock_guard<std::mutex> hold(record_lock_);
     faults_.push_back({trap.address, trap.access});
@@ -372,7 +464,7 @@ bool TestTask::handle_page_fault(const TrapInfo& trap) {
   if (kr == KERN_SUCCESS) return true;
   // The VM cannot resolve it: EXC_BAD_ACCESS for the handlers (user_loop
   // delivers it once the range's claim is released).
-  pending_ = PendingException{EXC_BAD_ACCESS, kr, trap.address};
+  t.pending = PendingException{EXC_BAD_ACCESS, kr, trap.address};
   return true;
 }
 
@@ -402,17 +494,17 @@ const char* code_name(kern_return_t code) {
 // first handler that answers KERN_SUCCESS resumes the thread where it
 // faulted (the instruction runs again); any other answer, or a dead port,
 // moves on. With no handler left the task ends, saying why.
-bool TestTask::deliver_exception() {
-  const PendingException e = kstd::exchange(pending_, PendingException{});
+bool TestTask::deliver_exception(UserThread& t) {
+  const PendingException e = kstd::exchange(t.pending, PendingException{});
   ipc::Port* handlers[2] = {nullptr, nullptr};
-  if (thread_->get_special_port(THREAD_EXCEPTION_PORT, &handlers[0]) != KERN_SUCCESS) handlers[0] = nullptr;
+  if (t.mach->get_special_port(THREAD_EXCEPTION_PORT, &handlers[0]) != KERN_SUCCESS) handlers[0] = nullptr;
   if (task_->get_special_port(TASK_EXCEPTION_PORT, &handlers[1]) != KERN_SUCCESS) handlers[1] = nullptr;
   bool handled = false;
   for (ipc::Port* port : handlers) {
     if (!handled && port && port != ipc::kDeadPort) {
       // The stub copies send rights to the thread's and the task's ports
       // into the request (COPY_SEND from the kernel's own references).
-      const kern_return_t kr = kuser::exception_raise(port, thread_->port(), task_->port(), e.exception, e.code,
+      const kern_return_t kr = kuser::exception_raise(port, t.mach->port(), task_->port(), e.exception, e.code,
                                                       static_cast<long_integer_t>(e.subcode));
       handled = kr == KERN_SUCCESS;
     }
@@ -459,6 +551,56 @@ bool TestTask::copyin(void* dst, uint64_t user_src, size_t n) {
 bool TestTask::copyout(uint64_t user_dst, const void* src, size_t n) {
   return Platform::copyout(user_dst, src, n) ||
          (resolve_range(user_dst, n, Access::kWrite) && Platform::copyout(user_dst, src, n));
+}
+
+}  // namespace umach::hosted
+
+namespace umach::hosted {
+namespace {
+
+// The user selectors a 64-bit Linux process runs with (hosted threads run
+// in it): what thread_get_state reports, and with zero all set_state takes.
+constexpr unsigned kUserCs = 0x33;
+constexpr unsigned kUserSs = 0x2b;
+// The flags a thread may set: CF PF AF ZF SF DF OF (and IF, bit 1, which
+// every user thread has). Not TF or AC: they would trap into the host.
+constexpr uint64_t kUserFlags = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x400 | 0x800;
+constexpr uint64_t kAlwaysFlags = 0x202;
+
+bool is_thread_state(int flavor) { return flavor == i386_THREAD_STATE || flavor == i386_REGS_SEGS_STATE; }
+
+}  // namespace
+
+kern_return_t TestTask::UserThread::get_state(int flavor, natural_t* state, mach_msg_type_number_t* count) {
+  if (!is_thread_state(flavor) || *count < i386_THREAD_STATE_COUNT) return KERN_INVALID_ARGUMENT;
+  const Frame& f = *frame;
+  i386_thread_state s{};
+  s.r8 = f.r8, s.r9 = f.r9, s.r10 = f.r10, s.r11 = f.r11, s.r12 = f.r12, s.r13 = f.r13, s.r14 = f.r14, s.r15 = f.r15;
+  s.rdi = f.rdi, s.rsi = f.rsi, s.rbp = f.rbp, s.rsp = f.rsp, s.rbx = f.rbx, s.rdx = f.rdx, s.rcx = f.rcx;
+  s.rax = f.rax, s.rip = f.rip, s.cs = kUserCs, s.rfl = f.rflags, s.ursp = f.rsp, s.ss = kUserSs;
+  memcpy(state, &s, sizeof s);
+  *count = i386_THREAD_STATE_COUNT;
+  return KERN_SUCCESS;
+}
+
+// Decode and check everything, then install: a pc and a stack pointer
+// inside the task's window (so canonical user addresses), user flag bits
+// only, the user selectors or zero. ursp is the stack the thread resumes
+// with (<mach/thread_status.h>); rsp is ignored.
+kern_return_t TestTask::UserThread::set_state(int flavor, const natural_t* state, mach_msg_type_number_t count) {
+  if (!is_thread_state(flavor) || count < i386_THREAD_STATE_COUNT) return KERN_INVALID_ARGUMENT;
+  i386_thread_state s;
+  memcpy(&s, state, sizeof s);
+  const AddressRange& r = *task->range_;
+  if (s.rip < r.vm_min() || s.rip >= r.vm_max()) return KERN_INVALID_ARGUMENT;
+  if (s.ursp <= r.vm_min() || s.ursp > r.vm_max()) return KERN_INVALID_ARGUMENT;
+  if (s.rfl & ~(kUserFlags | kAlwaysFlags)) return KERN_INVALID_ARGUMENT;
+  if ((s.cs != 0 && s.cs != kUserCs) || (s.ss != 0 && s.ss != kUserSs)) return KERN_INVALID_ARGUMENT;
+  Frame& f = *frame;
+  f.r8 = s.r8, f.r9 = s.r9, f.r10 = s.r10, f.r11 = s.r11, f.r12 = s.r12, f.r13 = s.r13, f.r14 = s.r14, f.r15 = s.r15;
+  f.rdi = s.rdi, f.rsi = s.rsi, f.rbp = s.rbp, f.rbx = s.rbx, f.rdx = s.rdx, f.rcx = s.rcx, f.rax = s.rax;
+  f.rip = s.rip, f.rsp = s.ursp, f.rflags = s.rfl | kAlwaysFlags;
+  return KERN_SUCCESS;
 }
 
 }  // namespace umach::hosted

@@ -8,10 +8,26 @@
 // copy-on-write, the stack vm_allocate'd); the commpage is in the pmap
 // alone. start_thread() runs the program's first thread as a kernel thread
 // whose body is the user loop: run_user(), then handle what brought it
-// back, then run_user() again. The loop serves only what these early
-// programs use, and says so:
+// back, then run_user() again.
+//
+// A task may have several threads: thread_create (Task's factory, this
+// class) makes one more, each with its own kernel thread running the user
+// loop, its own user frame, message buffer and MachThread (its thread
+// port), sharing the task's map, space and commpage. A new thread starts
+// suspended with a zeroed register state; thread_set_state (flavor
+// i386_THREAD_STATE, sanitised: pc and stack inside the window, only
+// user flag bits, user selectors or zero) and thread_resume start it.
+// The loop asks its MachThread before each return to user mode, so a
+// suspended thread waits in the kernel and a terminated one
+// (thread_terminate, also of itself) never returns to user mode. The task ends
+// when its last thread ends ("terminated"), or at once for all its
+// threads on task_terminate, stop(), an exception with no handler or a
+// fatal trap in any thread. The first thread's kernel thread ends last:
+// it joins every other thread's, so joining it joins the task.
+//
+// The loop serves only what these early programs use, and says so:
 //   - traps: mach_print (30) prints through the kernel log (and is
-//     recorded); syscall_task_terminate (69) ends the thread; the null slot
+//     recorded); syscall_task_terminate (69) ends the task; the null slot
 //     1 and every other number inside the table return KERN_INVALID_ARGUMENT
 //     (10-13, 55, 56: MACH_PORT_NULL), as ABI.md says; the IPC traps run on
 //     the task's core Task (core/task/task.h): mach_msg_trap (25) through
@@ -28,7 +44,7 @@
 //     from the kernel (ipc/kclient.cc) to the thread's exception port, then
 //     to the task's; a handler's KERN_SUCCESS runs the faulting instruction
 //     again, and with no handler left (none set, another answer, a dead
-//     port) the thread ends with the reason "exception EXC_BAD_ACCESS
+//     port) the task ends with the reason "exception EXC_BAD_ACCESS
 //     (KERN_INVALID_ADDRESS at 0x...) with no handler";
 //   - the kernel's reads and writes of the task's memory (mach_print's
 //     string, mach_msg_trap's message) use copyin/copyout, and fault in a
@@ -38,7 +54,7 @@
 //     range for its CPU and makes its mappings resident around each
 //     run_user, so such tasks never run on two CPUs at once;
 //   - anything else (a trap number past the table, an illegal instruction,
-//     an arithmetic fault, a breakpoint) ends the thread with a console line
+//     an arithmetic fault, a breakpoint) ends the task with a console line
 //     saying why, as GNU Mach does for a task with no exception handler.
 #pragma once
 
@@ -64,7 +80,7 @@
 
 namespace umach::hosted {
 
-class TestTask {
+class TestTask final : private TaskThreadFactory {
  public:
   struct Fault {
     uint64_t address;
@@ -73,9 +89,10 @@ class TestTask {
 
   // Loads the static-PIE program at `path` with `args` as its argv.
   static Result<std::unique_ptr<TestTask>> load(const std::string& path, const std::vector<std::string>& args);
-  ~TestTask();  // the thread must have ended (join it first)
+  ~TestTask();  // the first thread must have ended (join it first)
 
-  // Starts the program's thread at `priority` (on `cpu`, if >= 0).
+  // Starts the program's first thread at `priority` (on `cpu`, if >= 0).
+  // It ends after every other thread of the task ended.
   Result<RefPtr<sched::Thread>> start_thread(int priority, int cpu = -1);
   // Asks the thread to end at its next return to the kernel (any trap or tick).
   void stop() { stop_.store(true); }
@@ -83,12 +100,15 @@ class TestTask {
   std::string output() const;
   // The task's IPC side, e.g. to give it rights before it starts.
   Task& task() { return *task_; }
-  // Its thread as Mach sees it (null until start_thread).
-  MachThread* thread() { return thread_.get(); }
+  // Its first thread as Mach sees it (null until start_thread).
+  MachThread* thread();
+  // How many threads it ever had.
+  size_t thread_count() const;
   std::vector<Fault> faults() const;
   uint64_t preemptions() const { return preemptions_.load(); }
   uint64_t trap_calls() const { return trap_calls_.load(); }
-  // Why the thread ended ("" while it runs): "terminated", "stopped", or the trap.
+  // Why the task ended ("" while it runs): "terminated" (task_terminate,
+  // or its last thread ended), "stopped", or the trap or exception.
   std::string end_reason() const;
   const LoadedProgram& program() const { return program_; }
   // The most threads of range-sharing tasks ever seen in user mode at once
@@ -100,17 +120,7 @@ class TestTask {
   vm::VmMap& map() { return *map_; }
 
  private:
-  TestTask() = default;
-  static void user_loop(void* self);
-  bool handle(const TrapInfo& trap);
-  bool handle_trap_call();
-  bool handle_page_fault(const TrapInfo& trap);
-  // What a user access to `address` needs, as the fault path resolves it
-  // (pmap first, then vm_fault); false if the task may not access it.
-  bool resolve_fault(uint64_t address, Access access);
-  // The same saying why not (vm_fault's error; KERN_INVALID_ADDRESS
-  // outside the map's range).
-  kern_return_t fault_in(uint64_t address, Access access);
+  using Frame = platform::Backend::UserFrame;
   // An exception the last trap raised, delivered by user_loop once the
   // range's claim is released (the handler may share the range).
   struct PendingException {
@@ -118,8 +128,39 @@ class TestTask {
     kern_return_t code = 0;
     uint64_t subcode = 0;
   };
-  PendingException pending_;
-  bool deliver_exception();
+  // One Mach thread of the task, and the kernel thread running it; kept
+  // until the TestTask goes (its MachThread borrows it as its machine).
+  struct UserThread final : ThreadMachine {
+    explicit UserThread(TestTask* t);
+    ~UserThread();
+    kern_return_t get_state(int flavor, natural_t* state, mach_msg_type_number_t* count) override;
+    kern_return_t set_state(int flavor, const natural_t* state, mach_msg_type_number_t count) override;
+    TestTask* task;
+    Frame* frame;  // the user state (64-byte aligned), written by its loop alone while it runs
+    RefPtr<MachThread> mach;
+    RefPtr<sched::Thread> kernel;
+    // A message buffer mach_msg_trap keeps between calls: a received one
+    // becomes the next send's.
+    ipc::Kmsg* spare = nullptr;
+    PendingException pending;
+  };
+
+  TestTask() = default;
+  Result<RefPtr<MachThread>> create_thread() override;
+  Result<UserThread*> add_thread(int priority, int cpu, int suspended);
+  static void user_loop(void* self);
+  void run_thread(UserThread& t);
+  void thread_ended(UserThread& t);
+  bool handle(UserThread& t, const TrapInfo& trap);
+  bool handle_trap_call(UserThread& t);
+  bool handle_page_fault(UserThread& t, const TrapInfo& trap);
+  // What a user access to `address` needs, as the fault path resolves it
+  // (pmap first, then vm_fault); false if the task may not access it.
+  bool resolve_fault(uint64_t address, Access access);
+  // The same saying why not (vm_fault's error; KERN_INVALID_ADDRESS
+  // outside the map's range).
+  kern_return_t fault_in(uint64_t address, Access access);
+  bool deliver_exception(UserThread& t);
   bool resolve_range(uint64_t address, size_t n, Access access);
   // The kernel's access to the task's memory: Platform::copyin/copyout,
   // and if a page is not mapped yet (never touched, or its run forgotten)
@@ -127,21 +168,22 @@ class TestTask {
   // retried. False if the task's map does not allow the access.
   bool copyin(void* dst, uint64_t user_src, size_t n);
   bool copyout(uint64_t user_dst, const void* src, size_t n);
-  mach_msg_return_t mach_msg_trap();
+  mach_msg_return_t mach_msg_trap(UserThread& t);
+  // The whole task ends, saying why (the first reason stays).
   void end(const std::string& why);
 
   RefPtr<Task> task_;  // the IPC side: name space and task port
-  RefPtr<MachThread> thread_;  // its one thread's port
-  // A message buffer mach_msg_trap keeps between calls (the task's thread
-  // alone uses it): a received one becomes the next send's.
-  ipc::Kmsg* spare_ = nullptr;
-  ipc::Kmsg* take_spare(mach_msg_size_t size);
-  void keep_spare(ipc::Kmsg* kmsg);
+  ipc::Kmsg* take_spare(UserThread& t, mach_msg_size_t size);
+  void keep_spare(UserThread& t, ipc::Kmsg* kmsg);
   RefPtr<vm::VmMap> map_;  // its address space (the Task holds it too)
   AddressRange* range_ = nullptr;
   paddr_t commpage_ = 0;
   LoadedProgram program_;
-  platform::Backend::UserFrame* frame_ = nullptr;  // the thread's user state (64-byte aligned)
+  int priority_ = 0;  // the first thread's; new threads get it too
+  mutable std::mutex threads_lock_;
+  std::vector<std::unique_ptr<UserThread>> threads_;  // [0]: the first; guarded by threads_lock_
+  int live_threads_ = 0;                              // loops not yet ended; guarded by threads_lock_
+  bool threads_ended_ = false;                        // the last one ended; guarded by threads_lock_
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> preemptions_{0};
   std::atomic<uint64_t> trap_calls_{0};

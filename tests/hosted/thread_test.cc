@@ -1,0 +1,105 @@
+// tests/hosted/thread_test.cc: several Mach threads in one task
+// (tests/programs/threads.c): thread_create, thread_set_state,
+// thread_resume, thread_terminate, and what the kernel refuses. On 2 vCPUs.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/sched/sched.h"
+#include <umach/backend.h>
+#include "platform/hosted/task/test_task.h"
+
+namespace {
+
+using umach::hosted::TestTask;
+
+struct Run {
+  TestTask* task;
+  bool started = false;
+};
+
+void run_task(void* arg) {
+  auto* r = static_cast<Run*>(arg);
+  auto t = r->task->start_thread(umach::sched::kPriorityUser);
+  if (!t.ok()) return;
+  r->started = true;
+  umach::sched::thread_join(*t.value());  // the first thread ends after the others
+}
+
+std::unique_ptr<TestTask> run(const char* mode) {
+  auto t = TestTask::load(UMACH_PROGRAM_THREADS, {"threads", mode});
+  EXPECT_TRUE(t.ok());
+  if (!t.ok()) return nullptr;
+  auto task = std::move(t).take();
+  Run r{task.get()};
+  EXPECT_TRUE(umach::hosted::run_in_kernel(run_task, &r, umach::sched::kPriorityKernel));
+  EXPECT_TRUE(r.started);
+  return task;
+}
+
+TEST(Threads, ChildRunsOnItsOwnStackAndMessagesTheParent) {
+  auto t = run("ok");
+  ASSERT_TRUE(t);
+  // MACH_SEND_INVALID_DEST is 268435459.
+  EXPECT_EQ(t->output(),
+            "thread_create: 0\n"
+            "thread_set_state: 0\n"
+            "thread_resume: 0\n"
+            "child: arg 4242\n"
+            "parent: received 0 id 7 value 4242\n"
+            "parent: send to the ended thread: 268435459\n");
+  EXPECT_EQ(t->end_reason(), "terminated");
+  EXPECT_EQ(t->thread_count(), 2u);
+}
+
+TEST(Threads, GuardPageTouchRaisesBadAccessAndEndsTheTask) {
+  auto t = run("guard");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->output(), "thread_create: 0\nthread_set_state: 0\nthread_resume: 0\n");
+  EXPECT_NE(t->end_reason().find("exception EXC_BAD_ACCESS ("), std::string::npos)
+      << t->end_reason();
+}
+
+TEST(Threads, SuspendedThreadRunsNoUserCodeUntilResumed) {
+  auto t = run("suspend");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->output(),
+            "thread_create: 0\n"
+            "thread_set_state: 0\n"
+            "thread_resume: 0\n"
+            "counting: 1\n"
+            "thread_suspend: 0\n"
+            "thread_get_state: 0 pc in the loop: 1\n"
+            "stands still: 1\n"
+            "thread_resume: 0\n"
+            "resume again: 5\n"
+            "counts again: 1\n"
+            "thread_terminate: 0\n"
+            "ended: 1\n");
+  EXPECT_EQ(t->end_reason(), "terminated");
+}
+
+TEST(Threads, GarbageStatesAndBadResumesAreRefused) {
+  auto t = run("bad");
+  ASSERT_TRUE(t);
+  // KERN_INVALID_ARGUMENT 4, KERN_FAILURE 5, MACH_SEND_INVALID_DEST 268435459.
+  EXPECT_EQ(t->output(),
+            "thread_create: 0\n"
+            "non-canonical rip: 4\n"
+            "kernel rflags: 4\n"
+            "kernel cs: 4\n"
+            "short count: 4\n"
+            "bad flavor: 4\n"
+            "get_state: 0 count 42 rip 0 cs 0x33\n"
+            "get_state of self: 4\n"
+            "resume self (running): 5\n"
+            "suspend child: 0\n"
+            "resume child: 0\n"
+            "terminate child: 0\n"
+            "resume ended child: 268435459\n");
+  EXPECT_EQ(t->end_reason(), "terminated");
+}
+
+}  // namespace
