@@ -43,18 +43,38 @@ bool valid(const time_value_t& t) { return t.microseconds >= 0 && t.microseconds
 bool valid(const time_value64_t& t) { return t.nanoseconds >= 0 && t.nanoseconds < kNs; }
 int64_t to_ns(const time_value_t& t) { return t.seconds * kNs + int64_t{t.microseconds} * 1000; }
 int64_t to_ns(const time_value64_t& t) { return t.seconds * kNs + t.nanoseconds; }
-time_value_t to_time_value(int64_t ns) {
+void from_ns(int64_t ns, time_value_t* t) {
   int64_t s, rest;
   split(ns, &s, &rest);
-  time_value_t t{};
-  t.seconds = s;
-  t.microseconds = static_cast<integer_t>(rest / 1000);
-  return t;
+  *t = time_value_t{};
+  t->seconds = s;
+  t->microseconds = static_cast<integer_t>(rest / 1000);
 }
-time_value64_t to_time_value64(int64_t ns) {
-  time_value64_t t{};
-  split(ns, &t.seconds, &t.nanoseconds);
-  return t;
+void from_ns(int64_t ns, time_value64_t* t) {
+  *t = time_value64_t{};
+  split(ns, &t->seconds, &t->nanoseconds);
+}
+
+// The time calls, once for both forms (time_value_t, time_value64_t).
+template <class T>
+kern_return_t get_time(ipc_port_t host, T* now) {
+  if (!is_host(host)) return KERN_INVALID_HOST;
+  from_ns(host::time_of_day_ns(), now);
+  return KERN_SUCCESS;
+}
+template <class T>
+kern_return_t set_time(ipc_port_t host_priv, const T& t) {
+  if (!is_host_priv(host_priv)) return KERN_INVALID_HOST;
+  if (!valid(t)) return KERN_INVALID_ARGUMENT;
+  host::set_time_of_day_ns(to_ns(t));
+  return KERN_SUCCESS;
+}
+template <class T>
+kern_return_t adjust_time(ipc_port_t host_priv, const T& delta, T* left) {
+  if (!is_host_priv(host_priv)) return KERN_INVALID_HOST;
+  if (!valid(delta)) return KERN_INVALID_ARGUMENT;
+  from_ns(host::adjust_time_of_day_ns(to_ns(delta)), left);
+  return KERN_SUCCESS;
 }
 
 #if defined(__x86_64__)
@@ -128,52 +148,21 @@ kern_return_t host_get_kernel_version(ipc_port_t host, kernel_version_t version)
   return KERN_SUCCESS;
 }
 
-kern_return_t host_get_time(ipc_port_t host, time_value_t* current_time) {
-  if (!is_host(host)) return KERN_INVALID_HOST;
-  *current_time = to_time_value(host::time_of_day_ns());
-  return KERN_SUCCESS;
-}
-
-kern_return_t host_get_time64(ipc_port_t host, time_value64_t* current_time) {
-  if (!is_host(host)) return KERN_INVALID_HOST;
-  *current_time = to_time_value64(host::time_of_day_ns());
-  return KERN_SUCCESS;
-}
-
-kern_return_t host_set_time(ipc_port_t host_priv, time_value_t new_time) {
-  if (!is_host_priv(host_priv)) return KERN_INVALID_HOST;
-  if (!valid(new_time)) return KERN_INVALID_ARGUMENT;
-  host::set_time_of_day_ns(to_ns(new_time));
-  return KERN_SUCCESS;
-}
-
-kern_return_t host_set_time64(ipc_port_t host_priv, time_value64_t new_time) {
-  if (!is_host_priv(host_priv)) return KERN_INVALID_HOST;
-  if (!valid(new_time)) return KERN_INVALID_ARGUMENT;
-  host::set_time_of_day_ns(to_ns(new_time));
-  return KERN_SUCCESS;
-}
-
+kern_return_t host_get_time(ipc_port_t host, time_value_t* current_time) { return get_time(host, current_time); }
+kern_return_t host_get_time64(ipc_port_t host, time_value64_t* current_time) { return get_time(host, current_time); }
+kern_return_t host_set_time(ipc_port_t host_priv, time_value_t new_time) { return set_time(host_priv, new_time); }
+kern_return_t host_set_time64(ipc_port_t host_priv, time_value64_t new_time) { return set_time(host_priv, new_time); }
 kern_return_t host_adjust_time(ipc_port_t host_priv, time_value_t new_adjustment, time_value_t* old_adjustment) {
-  if (!is_host_priv(host_priv)) return KERN_INVALID_HOST;
-  if (!valid(new_adjustment)) return KERN_INVALID_ARGUMENT;
-  *old_adjustment = to_time_value(host::adjust_time_of_day_ns(to_ns(new_adjustment)));
-  return KERN_SUCCESS;
+  return adjust_time(host_priv, new_adjustment, old_adjustment);
 }
-
 kern_return_t host_adjust_time64(ipc_port_t host_priv, time_value64_t new_adjustment,
                                  time_value64_t* old_adjustment) {
-  if (!is_host_priv(host_priv)) return KERN_INVALID_HOST;
-  if (!valid(new_adjustment)) return KERN_INVALID_ARGUMENT;
-  *old_adjustment = to_time_value64(host::adjust_time_of_day_ns(to_ns(new_adjustment)));
-  return KERN_SUCCESS;
+  return adjust_time(host_priv, new_adjustment, old_adjustment);
 }
 
 kern_return_t host_get_uptime64(ipc_port_t host, time_value64_t* uptime) {
   if (!is_host(host)) return KERN_INVALID_HOST;
-  const uint64_t ns = Platform::clock_ns();
-  uptime->seconds = static_cast<int64_t>(ns / 1'000'000'000);
-  uptime->nanoseconds = static_cast<int64_t>(ns % 1'000'000'000);
+  from_ns(static_cast<int64_t>(Platform::clock_ns()), uptime);
   return KERN_SUCCESS;
 }
 
