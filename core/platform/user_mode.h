@@ -21,10 +21,10 @@ namespace umach {
 enum class TrapKind : uint8_t {
   kTrapCall,            // a Mach trap through the commpage (or syscall/ecall)
   kPageFault,           // address, access: a user access the pmap does not allow
-  kIllegalInstruction,  // code: the platform's (e.g. EXC_I386_INVOP)
-  kArithmetic,          // division by zero and friends; code as above
-  kBreakpoint,          // int3 / ebreak
-  kGeneralProtection,   // a privileged or otherwise faulting instruction
+  kIllegalInstruction,  // EXC_BAD_INSTRUCTION; code EXC_I386_INVOP / EXC_RISCV64_ILLEGAL
+  kArithmetic,          // EXC_ARITHMETIC: division by zero, x87/SSE errors (code EXC_I386_DIV, _EXTERR)
+  kBreakpoint,          // EXC_BREAKPOINT: int3 / ebreak (EXC_I386_BPT), single step (EXC_I386_SGL)
+  kGeneralProtection,   // EXC_BAD_INSTRUCTION, EXC_I386_GPFLT: a privileged or otherwise faulting instruction
   kPreempted,           // a timer tick arrived while in user mode
 };
 
@@ -34,7 +34,13 @@ struct TrapInfo {
   TrapKind kind;
   Access access = Access::kRead;  // kPageFault only
   uint64_t address = 0;           // kPageFault: the faulting address
-  uint64_t code = 0;              // platform detail (signal code, error code)
+  // kPageFault: the platform's detail (the error code). The other faults:
+  // the machine-dependent Mach code and subcode of their exception
+  // (<mach/exception.h>), as GNU Mach's user_trap gives them: e.g.
+  // EXC_I386_GPFLT with the error code, EXC_I386_EXTERR with the x87
+  // status word or the MXCSR.
+  uint64_t code = 0;
+  uint64_t subcode = 0;
 };
 
 }  // namespace umach

@@ -160,4 +160,70 @@ TEST(Exceptions, ADeadHandlerPortEndsTheTask) {
   EXPECT_TRUE(starts_with(victim->end_reason(), "exception EXC_BAD_ACCESS (")) << victim->end_reason();
 }
 
+// The other machine faults (tests/programs/faults.c): each becomes its
+// exception with GNU Mach's i386 code, a handler in the same task changes
+// the thread's state (after the states the kernel must refuse) and the
+// thread resumes with it; with no handler the task ends saying why.
+struct FaultCase {
+  const char* kind;
+  const char* handled_output;  // the program's whole output with a handler
+  const char* end_reason;      // the reason without one
+};
+
+std::string recovered_output(int exception, int code, const char* subcode) {
+  return "handler: exception " + std::to_string(exception) + " code " + std::to_string(code) + " subcode " + subcode +
+         "\nhandler: non-canonical pc: 4\nhandler: privileged flags: 4\nhandler: to recovered: 0\n"
+         "victim: recovered with 77\nmain: victim done 1\n";
+}
+
+class MachineFaults : public ::testing::TestWithParam<const char*> {};
+
+std::string expected_output(const std::string& kind) {
+  if (kind == "ud2") return recovered_output(2, 1, "0");        // EXC_BAD_INSTRUCTION, EXC_I386_INVOP
+  if (kind == "hlt") return recovered_output(2, 13, "0");       // EXC_BAD_INSTRUCTION, EXC_I386_GPFLT
+  if (kind == "div") return recovered_output(3, 1, "0");        // EXC_ARITHMETIC, EXC_I386_DIV
+  if (kind == "sse") return recovered_output(3, 5, "0x4");      // EXC_ARITHMETIC, EXC_I386_EXTERR, MXCSR.ZE
+  if (kind == "int3")                                           // EXC_BREAKPOINT, EXC_I386_BPT
+    return "handler: exception 6 code 2 subcode 0\nvictim: past int3\nmain: victim done 1\n";
+  // A trap number outside the table: EXC_BAD_INSTRUCTION, EXC_I386_INVOP;
+  // the handler's rax is the trap's return value.
+  return "handler: exception 2 code 1 subcode 0\nhandler: set rax: 0\nvictim: bad trap returned 1234\n"
+         "main: victim done 1\n";
+}
+
+std::string expected_reason(const std::string& kind) {
+  if (kind == "ud2" || kind == "badtrap") return "exception EXC_BAD_INSTRUCTION (EXC_I386_INVOP subcode 0) with no handler";
+  if (kind == "hlt") return "exception EXC_BAD_INSTRUCTION (EXC_I386_GPFLT subcode 0) with no handler";
+  if (kind == "div") return "exception EXC_ARITHMETIC (EXC_I386_DIV subcode 0) with no handler";
+  if (kind == "sse") return "exception EXC_ARITHMETIC (EXC_I386_EXTERR subcode 0x";
+  return "exception EXC_BREAKPOINT (EXC_I386_BPT subcode 0) with no handler";
+}
+
+std::unique_ptr<TestTask> load_faults(const char* kind, const char* mode) {
+  auto t = TestTask::load(UMACH_PROGRAM_FAULTS, {"faults", kind, mode});
+  EXPECT_TRUE(t.ok());
+  return t.ok() ? std::move(t).take() : nullptr;
+}
+
+TEST_P(MachineFaults, AHandlerInTheTaskChangesTheStateAndTheThreadResumes) {
+  auto task = load_faults(GetParam(), "handled");
+  ASSERT_TRUE(task);
+  Faulting r{task.get(), {}, {}};
+  run(r);
+  EXPECT_EQ(task->output(), expected_output(GetParam()));
+  EXPECT_EQ(task->end_reason(), "terminated");
+}
+
+TEST_P(MachineFaults, WithNoHandlerTheTaskEndsSayingWhy) {
+  auto task = load_faults(GetParam(), "unhandled");
+  ASSERT_TRUE(task);
+  Faulting r{task.get(), {}, {}};
+  run(r);
+  EXPECT_EQ(task->output(), "");
+  EXPECT_TRUE(starts_with(task->end_reason(), expected_reason(GetParam()))) << task->end_reason();
+}
+
+INSTANTIATE_TEST_SUITE_P(Kinds, MachineFaults, ::testing::Values("ud2", "div", "sse", "hlt", "int3", "badtrap"),
+                         [](const ::testing::TestParamInfo<const char*>& info) { return std::string(info.param); });
+
 }  // namespace

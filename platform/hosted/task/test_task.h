@@ -53,9 +53,17 @@
 //   - shared ranges: a task whose range holds other tasks' pmaps claims the
 //     range for its CPU and makes its mappings resident around each
 //     run_user, so such tasks never run on two CPUs at once;
-//   - anything else (a trap number past the table, an illegal instruction,
-//     an arithmetic fault, a breakpoint) ends the task with a console line
-//     saying why, as GNU Mach does for a task with no exception handler.
+//   - the other faults become exceptions delivered the same way, with
+//     GNU Mach's i386 codes (the platform gives them in TrapInfo):
+//     EXC_BAD_INSTRUCTION (EXC_I386_INVOP for an invalid opcode or a
+//     trap number past the table, EXC_I386_GPFLT with the error code for
+//     a general-protection fault), EXC_ARITHMETIC (EXC_I386_DIV, or
+//     EXC_I386_EXTERR with the x87 status or MXCSR), EXC_BREAKPOINT
+//     (EXC_I386_BPT after int3, EXC_I386_SGL). A handler may change the
+//     thread's state (thread_set_state while the thread waits for its
+//     reply) before answering KERN_SUCCESS: the thread resumes with it.
+//     EXC_SOFTWARE has no hardware source on x86-64 (GNU Mach raises it
+//     for BOUND, which 64-bit mode lacks).
 #pragma once
 
 #include <stdint.h>

@@ -39,6 +39,8 @@
 #include <sys/syscall.h>
 #include <ucontext.h>
 
+#include <mach/exception.h>
+
 #include "core/cpu.h"
 #include "core/kassert.h"
 #include "core/log.h"
@@ -55,6 +57,10 @@ constexpr size_t kFxsaveSize = 512;
 constexpr size_t kSwBytesOffset = 464;  // struct _fpx_sw_bytes in the FXSAVE area's spare bytes
 constexpr uint64_t kErrWrite = 1 << 1;  // page-fault error code bits
 constexpr uint64_t kErrFetch = 1 << 4;
+constexpr greg_t kTrapDivide = 0;  // x86 exception vectors, as REG_TRAPNO reports them
+constexpr greg_t kTrapDebug = 1;
+constexpr greg_t kTrapOverflow = 4;
+constexpr greg_t kTrapSimd = 19;
 
 enum class Where { kKernel, kGlue, kStub, kTrapEntryRead, kUser };
 
@@ -95,6 +101,8 @@ TrapInfo trap_info_for(int sig, const siginfo_t* info, const ucontext_t* uc) {
       // non-canonical address); BUS_ADRALN: alignment check with AC set.
       if (info->si_code == SI_KERNEL || (sig == SIGBUS && info->si_code == BUS_ADRALN)) {
         t.kind = TrapKind::kGeneralProtection;
+        t.code = EXC_I386_GPFLT;
+        t.subcode = static_cast<uint64_t>(uc->uc_mcontext.gregs[REG_ERR]) & 0xffff;
         break;
       }
       {
@@ -105,9 +113,31 @@ TrapInfo trap_info_for(int sig, const siginfo_t* info, const ucontext_t* uc) {
         t.code = err;
       }
       break;
-    case SIGILL: t.kind = TrapKind::kIllegalInstruction; break;
-    case SIGFPE: t.kind = TrapKind::kArithmetic; break;
-    case SIGTRAP: t.kind = TrapKind::kBreakpoint; break;
+    // The vector Linux saw (REG_TRAPNO) picks GNU Mach's code, as its
+    // user_trap does from the hardware's trap number.
+    case SIGILL:
+      t.kind = TrapKind::kIllegalInstruction;
+      t.code = EXC_I386_INVOP;
+      break;
+    case SIGFPE:
+      t.kind = TrapKind::kArithmetic;
+      switch (uc->uc_mcontext.gregs[REG_TRAPNO]) {
+        case kTrapDivide: t.code = EXC_I386_DIV; break;
+        case kTrapOverflow: t.code = EXC_I386_INTO; break;
+        case kTrapSimd:  // SSE: the subcode is the MXCSR
+          t.code = EXC_I386_EXTERR;
+          t.subcode = uc->uc_mcontext.fpregs ? uc->uc_mcontext.fpregs->mxcsr : 0;
+          break;
+        default:  // x87: the subcode is its status word
+          t.code = EXC_I386_EXTERR;
+          t.subcode = uc->uc_mcontext.fpregs ? uc->uc_mcontext.fpregs->swd : 0;
+          break;
+      }
+      break;
+    case SIGTRAP:
+      t.kind = TrapKind::kBreakpoint;
+      t.code = uc->uc_mcontext.gregs[REG_TRAPNO] == kTrapDebug ? EXC_I386_SGL : EXC_I386_BPT;
+      break;
     default: break;
   }
   return t;
