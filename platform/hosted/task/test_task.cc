@@ -355,10 +355,34 @@ bool TestTask::handle_trap_call(UserThread& t) {
     case 29:  // mach_host_self
       Platform::frame_set_return(frame, host::self_name(task_->space()));
       return true;
-    case 69:  // syscall_task_terminate: every thread of the task ends
-      end("terminated");
-      return false;
+    case 69: {  // syscall_task_terminate: of this task, every thread of it ends
+      const auto name = static_cast<mach_port_name_t>(Platform::frame_trap_arg(frame, 0));
+      ipc::TransitRight right;
+      const bool self = task_->space().copyin_right(name, MACH_MSG_TYPE_COPY_SEND, &right) == KERN_SUCCESS &&
+                        right.port == task_->port();
+      if (right.port) ipc::release_transit_right(right);
+      if (self) {
+        end("terminated");
+        return false;
+      }
+      // Another task: the RPC does it (GNU Mach's answer for a name the trap does not take).
+      Platform::frame_set_return(frame, MACH_SEND_INTERRUPTED);
+      return true;
+    }
     default:
+      if (const auto count = static_cast<unsigned>(traps::arg_count(n))) {  // the syscall_* fast paths
+        uint64_t args[11];
+        for (unsigned i = 0; i < count && i < Platform::kTrapRegisterArgs; ++i) args[i] = Platform::frame_trap_arg(frame, i);
+        // ABI.md: the 7th and later from the user stack; unreadable, a bad access.
+        const uint64_t stack = Platform::frame_trap_stack_args(frame);
+        if (count > Platform::kTrapRegisterArgs &&
+            !copyin(&args[Platform::kTrapRegisterArgs], stack, 8 * (count - Platform::kTrapRegisterArgs))) {
+          t.pending = PendingException{EXC_BAD_ACCESS, KERN_INVALID_ADDRESS, stack};
+          return true;
+        }
+        Platform::frame_set_return(frame, traps::call(n, *task_, *this, args));
+        return true;
+      }
       if (n < 0 || n > kLastTrap) {
         // ABI.md: outside the table is an invalid instruction (the pc is
         // past the trap instruction already, as after int3).

@@ -80,6 +80,7 @@
 #include "core/sched/thread.h"
 #include "core/task/task.h"
 #include "core/task/thread.h"
+#include "core/task/traps.h"
 #include "ipc/kmsg.h"
 #include "vm/map.h"
 #include "platform/hosted/memory/address_window.h"
@@ -88,7 +89,7 @@
 
 namespace umach::hosted {
 
-class TestTask final : private TaskThreadFactory {
+class TestTask final : private TaskThreadFactory, private traps::UserMemory {
  public:
   struct Fault {
     uint64_t address;
@@ -174,8 +175,8 @@ class TestTask final : private TaskThreadFactory {
   // and if a page is not mapped yet (never touched, or its run forgotten)
   // the range is faulted in as the task's own access would and the copy
   // retried. False if the task's map does not allow the access.
-  bool copyin(void* dst, uint64_t user_src, size_t n);
-  bool copyout(uint64_t user_dst, const void* src, size_t n);
+  bool copyin(void* dst, uint64_t user_src, size_t n) override;
+  bool copyout(uint64_t user_dst, const void* src, size_t n) override;
   mach_msg_return_t mach_msg_trap(UserThread& t);
   // The whole task ends, saying why (the first reason stays).
   void end(const std::string& why);

@@ -1,0 +1,51 @@
+// core/task/traps.h: the syscall_* traps (ABI.md's table, 64 to 75): the
+// fast paths of the RPCs of the same name, called with names in the
+// caller's space instead of a message.
+//
+// As in GNU Mach (kern/ipc_mig.c), each translates its task name (a send
+// right to a task port in the caller's space) itself, and a name that
+// does not translate answers MACH_SEND_INTERRUPTED rather than an error:
+// the user library then makes the RPC, which gives the manual's error (or
+// reaches a task the trap cannot, e.g. through a proxy port). After the
+// translation each runs the kernel routine the RPC runs, with the same
+// results. Port-name arguments (syscall_vm_map's memory object,
+// syscall_task_set_special_port's port, syscall_mach_port_insert_right's
+// right) are copied in from the caller's space as a message would carry
+// them, and released again if the routine fails.
+//
+// The platform reads the arguments (the first six in registers, the rest
+// from the user stack) and gives the kernel's access to the caller's
+// memory for the out arguments; a pointer the caller cannot write (or
+// read) answers KERN_INVALID_ADDRESS, having undone what was done.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mach/kern_return.h>
+
+namespace umach {
+
+class Task;
+
+namespace traps {
+
+// The caller's memory, as the trap path reaches it (faulting pages in).
+class UserMemory {
+ public:
+  virtual bool copyin(void* dst, uint64_t user_src, size_t n) = 0;
+  virtual bool copyout(uint64_t user_dst, const void* src, size_t n) = 0;
+
+ protected:
+  ~UserMemory() = default;
+};
+
+// How many arguments trap `n` takes if this file serves it, else 0.
+int arg_count(int64_t n);
+
+// Runs trap `n` (arg_count(n) > 0) for a thread of `caller`, with its
+// arguments; the result is the trap's return value.
+kern_return_t call(int64_t n, Task& caller, UserMemory& memory, const uint64_t* args);
+
+}  // namespace traps
+}  // namespace umach

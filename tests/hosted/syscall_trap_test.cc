@@ -1,0 +1,58 @@
+// tests/hosted/syscall_trap_test.cc: the syscall_* traps (core/task/traps.h)
+// from a task program (tests/programs/traps.c): each fast path with its
+// results and errors, and syscall_task_terminate of itself.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "core/sched/sched.h"
+#include <umach/backend.h>
+#include "platform/hosted/task/test_task.h"
+
+namespace {
+
+using umach::hosted::TestTask;
+
+void run_task(void* arg) {
+  auto t = static_cast<TestTask*>(arg)->start_thread(umach::sched::kPriorityUser);
+  if (t.ok()) umach::sched::thread_join(*t.value());
+}
+
+TEST(SyscallTraps, EachFastPathAnswersAsItsRpcAndRefusesWhatItCannotTranslate) {
+  auto t = TestTask::load(UMACH_PROGRAM_TRAPS, {"traps"});
+  ASSERT_TRUE(t.ok());
+  auto task = std::move(t).take();
+  ASSERT_TRUE(umach::hosted::run_in_kernel(run_task, task.get(), umach::sched::kPriorityKernel));
+  // MACH_SEND_INTERRUPTED 268435463, KERN_INVALID_ADDRESS 1, _ARGUMENT 4,
+  // _NAME 15, _RIGHT 17, _VALUE 18, KERN_NAME_EXISTS 13. vm_map's
+  // inheritance VM_INHERIT_COPY is 1, VM_PROT_ALL 7.
+  EXPECT_EQ(task->output(),
+            "vm_allocate: 0 written 7\n"
+            "vm_allocate not a task: 268435463\n"
+            "vm_allocate read-only out: 1\n"
+            "vm_deallocate: 0\n"
+            "vm_deallocate null name: 268435463\n"
+            "vm_map: 0 size 2 max 7 inherit 1\n"
+            "vm_map bad object name: 15\n"
+            "vm_map bad protection: 4\n"
+            "port_allocate: 0 receive 1\n"
+            "port_allocate bad right: 18\n"
+            "port_allocate not a task: 268435463\n"
+            "port_allocate read-only out: 1 names kept 1\n"
+            "insert_right: 0 send 1\n"
+            "insert_right bad disposition: 268435463\n"
+            "insert_right unknown right: 15\n"
+            "set_special_port: 0 same 1\n"
+            "set_special_port bad which: 4\n"
+            "set_special_port not a task: 268435463\n"
+            "port_deallocate: 0\n"
+            "port_deallocate unknown: 15\n"
+            "allocate_name: 0\n"
+            "allocate_name again: 13\n"
+            "task_terminate not a task: 268435463\n"
+            "task_terminate self\n");
+  EXPECT_EQ(task->end_reason(), "terminated");
+}
+
+}  // namespace
