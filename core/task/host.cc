@@ -2,6 +2,7 @@
 #include "core/task/host.h"
 
 #include "core/kassert.h"
+#include "core/kstd/atomic.h"
 #include "core/log.h"
 #include "core/platform/platform.h"
 #include "core/spinlock.h"
@@ -79,6 +80,20 @@ void init(const char* platform) {
 }
 
 const char* kernel_version() { return g_version; }
+
+namespace {
+kstd::Atomic<void (*)(int)> g_reboot_hook{nullptr};
+}  // namespace
+
+void set_reboot_hook(void (*hook)(int status)) { g_reboot_hook.store(hook, kstd::MemoryOrder::release); }
+
+void reboot(int options) {
+  const bool halt = options & kRebootHalt;
+  klog("umach: host_reboot: %s\n", halt ? "halting" : "rebooting (the machine stops; its runner restarts it)");
+  const int status = halt ? 0 : kRebootStatus;
+  if (auto* hook = g_reboot_hook.load(kstd::MemoryOrder::acquire)) return hook(status);
+  Platform::poweroff(status);
+}
 
 ipc::Port* port() { return g_host_port; }
 size_t permanent_ports() { return (g_host_port ? 2 : 0) + device::permanent_ports(); }

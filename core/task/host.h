@@ -31,6 +31,18 @@ int64_t adjust_time_of_day_ns(int64_t delta);
 ipc::Port* port();
 ipc::Port* priv_port();
 
+// host_reboot's options (<sys/reboot.h>, the BSD values GNU Mach takes).
+inline constexpr int kRebootHalt = 0x08;        // RB_HALT
+inline constexpr int kRebootDebugger = 0x1000;  // RB_DEBUGGER
+// The status the machine ends with when host_reboot asks for a reboot
+// (the hosted process's exit status; a halt ends with 0). Nothing here
+// restarts the kernel: whoever ran it decides what a reboot means.
+inline constexpr int kRebootStatus = 3;
+// host_reboot: says so on the console and powers the machine off (RB_HALT:
+// status 0; else kRebootStatus). Tests replace what happens then.
+void reboot(int options);
+void set_reboot_hook(void (*hook)(int status));
+
 // The ports the host keeps for the kernel's life (leak counts discount them).
 size_t permanent_ports();
 

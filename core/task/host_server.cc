@@ -11,12 +11,15 @@
 // (KERN_INVALID_HOST otherwise); a time value whose sub-second field is out
 // of range is KERN_INVALID_ARGUMENT.
 //
-// Not here yet: host_reboot, and the processor and processor-set calls.
-// They answer MIG_BAD_ID through the generated fallbacks.
+// host_reboot takes the host-privileged port: RB_HALT powers the machine
+// off, any other options end it as a reboot (host.h), and RB_DEBUGGER,
+// with no kernel debugger to enter, only says so (debug the hosted kernel
+// with gdb) and answers KERN_SUCCESS, as GNU Mach does without KDB.
 #include <mach/host_info.h>
 #include <mach/machine.h>
 
 #include "core/kstd/cstring.h"
+#include "core/log.h"
 #include "core/page_alloc.h"
 #include "core/platform/platform.h"
 #include "core/sched/sched.h"
@@ -158,6 +161,16 @@ kern_return_t host_adjust_time(ipc_port_t host_priv, time_value_t new_adjustment
 kern_return_t host_adjust_time64(ipc_port_t host_priv, time_value64_t new_adjustment,
                                  time_value64_t* old_adjustment) {
   return adjust_time(host_priv, new_adjustment, old_adjustment);
+}
+
+kern_return_t host_reboot(ipc_port_t host_priv, int options) {
+  if (!is_host_priv(host_priv)) return KERN_INVALID_HOST;
+  if (options & host::kRebootDebugger) {
+    klog("umach: host_reboot(RB_DEBUGGER): no kernel debugger here\n");
+    return KERN_SUCCESS;
+  }
+  host::reboot(options);  // returns only to a test's hook
+  return KERN_SUCCESS;
 }
 
 kern_return_t host_get_uptime64(ipc_port_t host, time_value64_t* uptime) {

@@ -335,6 +335,28 @@ TEST_F(KernelRpc, TheTimeOfDayIsTheHostsAndThePrivilegedPortSetsAndSlewsIt) {
   EXPECT_EQ(old.seconds, 0);
 }
 
+int g_reboot_status = -1;
+int g_reboots = 0;
+
+TEST_F(KernelRpc, HostRebootTakesThePrivilegedPortAndEndsTheMachineWithItsStatus) {
+  umach::host::set_reboot_hook([](int status) {
+    g_reboot_status = status;
+    ++g_reboots;
+  });
+  const mach_port_name_t host = umach::host::self_name(task->space());
+  const mach_port_name_t priv = umach::ipc::kobject_send_name(umach::host::priv_port(), task->space());
+  EXPECT_EQ(host_reboot(host, 0x08), KERN_INVALID_HOST) << "the host port cannot";
+  EXPECT_EQ(host_reboot(self, 0x08), KERN_INVALID_HOST);
+  EXPECT_EQ(g_reboots, 0);
+  EXPECT_EQ(host_reboot(priv, 0x08), KERN_SUCCESS);  // RB_HALT
+  EXPECT_EQ(g_reboot_status, 0);
+  EXPECT_EQ(host_reboot(priv, 0), KERN_SUCCESS);  // a reboot
+  EXPECT_EQ(g_reboot_status, umach::host::kRebootStatus);
+  EXPECT_EQ(host_reboot(priv, 0x1000), KERN_SUCCESS);  // RB_DEBUGGER: nothing to enter
+  EXPECT_EQ(g_reboots, 2);
+  umach::host::set_reboot_hook(nullptr);
+}
+
 TEST_F(KernelRpc, TheConsoleDeviceTakesWritesInLineAndOutOfLine) {
   const mach_port_name_t master = umach::ipc::kobject_send_name(umach::device::master_port(), task->space());
   mach_port_t console = MACH_PORT_NULL, none = MACH_PORT_NULL;
