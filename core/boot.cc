@@ -2,10 +2,13 @@
 #include "core/boot.h"
 
 #include "core/cpu.h"
+#include "core/kassert.h"
 #include "core/log.h"
 #include "core/page_alloc.h"
 #include "core/platform/platform.h"
+#include "core/sched/sched.h"
 #include "core/task/host.h"
+#include "core/task/processor.h"
 #include "device/devices.h"
 
 namespace umach {
@@ -21,6 +24,11 @@ void kernel_bootstrap(const char* platform_name) {
   klog("umach: %zu pages free of %zu\n", page_allocator().free_pages(), page_allocator().total_pages());
   host::init(platform_name);
   device::init();
+}
+
+void kernel_bootstrap_cpus(unsigned cpus) {
+  sched::bootstrap(cpus);
+  if (!processor::init()) panic("no memory for the processors' ports");
 }
 
 }  // namespace umach

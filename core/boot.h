@@ -10,4 +10,9 @@ namespace umach {
 // prints the banner. The kernel allocators work when it returns.
 void kernel_bootstrap(const char* platform_name);
 
+// Then, still on the boot CPU: the scheduler for a machine of `cpus` CPUs
+// (sched::bootstrap) and the processors as Mach objects (their ports, made
+// once the CPU count is known).
+void kernel_bootstrap_cpus(unsigned cpus);
+
 }  // namespace umach

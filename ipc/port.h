@@ -46,7 +46,20 @@ struct DeadNameRequest {
 };
 
 // What a kernel port stands for (the kernel's RPC dispatch converts).
-enum class KObjectType : uint8_t { kNone, kTask, kThread, kHost, kHostPriv, kMemoryObject, kDeviceMaster, kDevice, kTest };
+enum class KObjectType : uint8_t {
+  kNone,
+  kTask,
+  kThread,
+  kHost,
+  kHostPriv,
+  kMemoryObject,
+  kDeviceMaster,
+  kDevice,
+  kProcessor,
+  kProcessorSet,      // the default set's control port
+  kProcessorSetName,  // and its name port
+  kTest,
+};
 
 class Port final : public IpcObject {
  public:

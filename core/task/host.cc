@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/platform/platform.h"
 #include "core/spinlock.h"
+#include "core/task/processor.h"
 #include "device/devices.h"
 #include "ipc/kobject.h"
 
@@ -96,7 +97,7 @@ void reboot(int options) {
 }
 
 ipc::Port* port() { return g_host_port; }
-size_t permanent_ports() { return (g_host_port ? 2 : 0) + device::permanent_ports(); }
+size_t permanent_ports() { return (g_host_port ? 2 : 0) + device::permanent_ports() + processor::permanent_ports(); }
 ipc::Port* priv_port() { return g_host_priv_port; }
 
 mach_port_name_t self_name(ipc::IpcSpace& space) { return ipc::kobject_send_name(g_host_port, space); }

@@ -19,7 +19,9 @@ typedef integer_t processor_set_info_data_t[PROCESSOR_SET_INFO_MAX];
 struct processor_basic_info {
   cpu_type_t cpu_type;
   cpu_subtype_t cpu_subtype;
+  integer_t running;   /* boolean: is the processor running */
   integer_t slot_num;
+  integer_t is_master; /* boolean: the boot processor */
 };
 typedef struct processor_basic_info processor_basic_info_data_t;
 typedef struct processor_basic_info *processor_basic_info_t;

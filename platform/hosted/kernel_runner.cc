@@ -7,6 +7,7 @@
 #include <atomic>
 #include <thread>
 
+#include "core/boot.h"
 #include "core/cpu.h"
 #include "core/sched/sched.h"
 #include "core/platform/platform.h"
@@ -31,7 +32,7 @@ void job_entry(void* p) {
 
 void start_machine_for_tests(unsigned vcpus) {
   vcpu_leave();  // boot_for_tests made the caller CPU 0
-  sched::bootstrap(vcpus);
+  kernel_bootstrap_cpus(vcpus);
   std::thread([vcpus] {
     cpu_init(0);
     start_vcpus(vcpus, sched::cpu_run);

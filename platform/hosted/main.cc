@@ -204,7 +204,7 @@ int main(int argc, char** argv) {
   static Options o = parse(argc, argv);
   umach::hosted::boot(o.boot);
   umach::kernel_bootstrap("hosted");
-  umach::sched::bootstrap(o.boot.vcpus);
+  umach::kernel_bootstrap_cpus(o.boot.vcpus);
   if (!o.run.empty()) load_program(o);
   auto first = umach::sched::kernel_thread("main", kernel_main_thread, &o);
   if (!first.ok()) umach::panic("cannot create the first kernel thread (%d)", first.error());

@@ -13,6 +13,7 @@
 #include <mach/mach_interface.h>
 #include <mach/mach_port.h>
 #include <mach/machine.h>
+#include <mach/processor_info.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -355,6 +356,83 @@ TEST_F(KernelRpc, HostRebootTakesThePrivilegedPortAndEndsTheMachineWithItsStatus
   EXPECT_EQ(host_reboot(priv, 0x1000), KERN_SUCCESS);  // RB_DEBUGGER: nothing to enter
   EXPECT_EQ(g_reboots, 2);
   umach::host::set_reboot_hook(nullptr);
+}
+
+TEST_F(KernelRpc, TheProcessorsAndTheirOneSetAnswerFromTheScheduler) {
+  const mach_port_name_t host = umach::host::self_name(task->space());
+  const mach_port_name_t priv = umach::ipc::kobject_send_name(umach::host::priv_port(), task->space());
+  const unsigned cpus = umach::sched::cpu_count();
+  // The OOL arrays land in the task's map: read their names through it.
+  auto names_at = [&](mach_port_t* at, mach_msg_type_number_t n) {
+    std::vector<mach_port_name_t> v(n);
+    EXPECT_EQ(umach::vm::map_read(*task->map(), reinterpret_cast<uint64_t>(at), v.data(), n * 4), KERN_SUCCESS);
+    return v;
+  };
+  mach_port_t* list = nullptr;
+  mach_msg_type_number_t count = 0;
+  EXPECT_EQ(host_processors(host, &list, &count), KERN_INVALID_HOST) << "the privileged port lists them";
+  ASSERT_EQ(host_processors(priv, &list, &count), KERN_SUCCESS);
+  ASSERT_EQ(count, cpus);
+  const std::vector<mach_port_name_t> cpu = names_at(list, count);
+  EXPECT_EQ(type(cpu[0]), MACH_PORT_TYPE_SEND);
+
+  integer_t info[8] = {};
+  mach_port_t info_host = MACH_PORT_NULL;
+  mach_msg_type_number_t n = 8;
+  ASSERT_EQ(processor_info(cpu[0], PROCESSOR_BASIC_INFO, &info_host, info, &n), KERN_SUCCESS);
+  ASSERT_EQ(n, PROCESSOR_BASIC_INFO_COUNT);
+  processor_basic_info_data_t b;
+  std::memcpy(&b, info, sizeof b);
+  EXPECT_EQ(b.cpu_type, CPU_TYPE_X86_64);
+  EXPECT_EQ(b.running, 1);
+  EXPECT_EQ(b.slot_num, 0);
+  EXPECT_EQ(b.is_master, 1);
+  EXPECT_EQ(info_host, host) << "the host's port comes back, under the name the task has for it";
+  n = 2;
+  EXPECT_EQ(processor_info(cpu[0], PROCESSOR_BASIC_INFO, &info_host, info, &n), KERN_FAILURE) << "a short count";
+  n = 8;
+  EXPECT_EQ(processor_info(cpu[0], 99, &info_host, info, &n), KERN_INVALID_ARGUMENT);
+  EXPECT_EQ(processor_info(self, PROCESSOR_BASIC_INFO, &info_host, info, &n), KERN_INVALID_ARGUMENT);
+
+  mach_port_t set_name = MACH_PORT_NULL, set = MACH_PORT_NULL, other = MACH_PORT_NULL;
+  ASSERT_EQ(processor_set_default(host, &set_name), KERN_SUCCESS);
+  n = 8;
+  ASSERT_EQ(processor_set_info(set_name, PROCESSOR_SET_BASIC_INFO, &info_host, info, &n), KERN_SUCCESS);
+  processor_set_basic_info_data_t sb;
+  std::memcpy(&sb, info, sizeof sb);
+  EXPECT_EQ(sb.processor_count, static_cast<integer_t>(cpus));
+  EXPECT_GE(sb.task_count, 1) << "this test's task at least";
+  n = 8;
+  ASSERT_EQ(processor_set_info(set_name, PROCESSOR_SET_SCHED_INFO, &info_host, info, &n), KERN_SUCCESS);
+  EXPECT_EQ(n, PROCESSOR_SET_SCHED_INFO_COUNT);
+  EXPECT_EQ(processor_set_info(self, PROCESSOR_SET_SCHED_INFO, &info_host, info, &n), KERN_INVALID_ARGUMENT);
+
+  EXPECT_EQ(host_processor_set_priv(host, set_name, &set), KERN_INVALID_HOST);
+  EXPECT_EQ(host_processor_set_priv(priv, self, &set), KERN_INVALID_ARGUMENT);
+  ASSERT_EQ(host_processor_set_priv(priv, set_name, &set), KERN_SUCCESS);
+  EXPECT_NE(set, set_name) << "the control port is another port";
+
+  // One set: it cannot be made or destroyed; assigning to it changes nothing.
+  EXPECT_EQ(processor_set_create(host, &other, &other), KERN_FAILURE);
+  EXPECT_EQ(processor_set_destroy(set), KERN_FAILURE);
+  EXPECT_EQ(processor_set_destroy(set_name), KERN_INVALID_ARGUMENT) << "the name port controls nothing";
+  EXPECT_EQ(task_assign(self, set, FALSE), KERN_SUCCESS);
+  EXPECT_EQ(task_assign(self, set_name, FALSE), KERN_INVALID_ARGUMENT);
+  EXPECT_EQ(task_assign_default(self, FALSE), KERN_SUCCESS);
+  ASSERT_EQ(task_get_assignment(self, &other), KERN_SUCCESS);
+  EXPECT_EQ(other, set_name);
+  ASSERT_EQ(processor_get_assignment(cpu[0], &other), KERN_SUCCESS);
+  EXPECT_EQ(other, set_name);
+  EXPECT_EQ(processor_assign(cpu[0], set, FALSE), KERN_SUCCESS);
+  EXPECT_EQ(processor_start(cpu[0]), KERN_FAILURE) << "CPUs are not taken on- or offline";
+  EXPECT_EQ(processor_exit(cpu[0]), KERN_FAILURE);
+  EXPECT_EQ(processor_start(self), KERN_INVALID_ARGUMENT);
+
+  ASSERT_EQ(host_processor_sets(host, &list, &count), KERN_SUCCESS);
+  ASSERT_EQ(count, 1u);
+  EXPECT_EQ(names_at(list, count)[0], set_name);
+  ASSERT_EQ(processor_set_processors(set_name, &list, &count), KERN_SUCCESS);
+  EXPECT_EQ(names_at(list, count), cpu);
 }
 
 TEST_F(KernelRpc, TheConsoleDeviceTakesWritesInLineAndOutOfLine) {

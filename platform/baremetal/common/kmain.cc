@@ -31,7 +31,7 @@ void selftest_main(void*) {
 void kernel_main(const char* platform_name) {
   for (InitFn* f = __init_array_start; f != __init_array_end; ++f) (*f)();
   kernel_bootstrap(platform_name);
-  sched::bootstrap(1);  // one CPU until SMP bring-up lands
+  kernel_bootstrap_cpus(1);  // one CPU until SMP bring-up lands
   auto first = sched::kernel_thread("selftest", selftest_main, nullptr);
   if (!first.ok()) panic("cannot create the first kernel thread (%d)", first.error());
   sched::cpu_run(0);

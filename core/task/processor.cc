@@ -1,0 +1,280 @@
+// core/task/processor.cc: processors and the processor set, as Mach
+// objects (mach_host.defs): each CPU's processor port, and the one
+// processor set, the default, with its control and name ports.
+//
+// umach has one processor set, as GNU Mach built without MACH_HOST: every
+// CPU, task and thread belongs to the default set. So
+//   - processor_set_create answers KERN_FAILURE and processor_set_destroy
+//     of the default set KERN_FAILURE (GNU Mach's answers);
+//   - assigning a processor, task or thread to the default set succeeds
+//     and changes nothing (it is there already); any other port is
+//     KERN_INVALID_ARGUMENT;
+//   - processor_start, processor_exit and processor_control answer
+//     KERN_FAILURE: CPUs are not taken offline or controlled.
+// The information calls answer from the scheduler. The ports are made at
+// boot once the CPU count is known (kernel_bootstrap_cpus; a kernel with
+// no scheduler, as some tests run, makes them on first use) and kept for
+// the kernel's life (host::permanent_ports counts them).
+//
+// Not here: processor_set_tasks, processor_set_threads (the kernel keeps
+// no list of every task and thread yet), processor_set_max_priority and
+// the policy calls (issue 7's scheduling calls); they answer MIG_BAD_ID.
+#include <mach/host_info.h>
+#include <mach/machine.h>
+#include <mach/policy.h>
+#include <mach/processor_info.h>
+
+#include "core/kalloc.h"
+#include "core/kstd/cstring.h"
+#include "core/sched/config.h"
+#include "core/sched/sched.h"
+#include "core/kstd/atomic.h"
+#include "core/kstd/utility.h"
+#include "core/platform/platform.h"
+#include "core/task/host.h"
+#include "core/task/processor.h"
+#include "core/task/task.h"
+#include "core/task/thread.h"
+#include "ipc/kobject.h"
+#include "ipc/kserver.h"
+#include "mach_host_kserver.h"
+
+namespace umach::processor {
+namespace {
+
+// Made once, by the first call that needs them; read-only afterwards.
+struct Processors {
+  // 0: not made, 1: being made (others wait), 2: made. No lock: the
+  // dispatch runs on kernel and (in tests) host threads alike, and making
+  // ports allocates and takes port locks.
+  kstd::Atomic<int> state{0};
+  unsigned count = 0;
+  ipc::Port* cpu[Platform::kMaxCpus] = {};
+  ipc::Port* set = nullptr;
+  ipc::Port* set_name = nullptr;
+  kstd::Atomic<size_t> ports{0};  // made so far (leak audits read it from anywhere)
+};
+[[clang::no_destroy]] constinit Processors g;
+char g_set_object;  // what the set's ports stand for
+
+ipc::Port* make_port(ipc::KObjectType type, void* object) {
+  auto p = ipc::kobject_port_create(type, object);
+  if (!p.ok()) return nullptr;
+  g.ports.fetch_add(1, kstd::MemoryOrder::relaxed);
+  return kstd::move(p).take().leak_ref();
+}
+
+// Makes the ports once; false if the kernel had no memory for them (what
+// was made is kept, a later call makes the rest).
+bool ensure_made() {
+  for (;;) {
+    int seen = g.state.load(kstd::MemoryOrder::acquire);
+    if (seen == 2) return true;
+    if (seen == 0 && g.state.compare_exchange(seen, 1, kstd::MemoryOrder::acquire, kstd::MemoryOrder::acquire)) break;
+    Platform::cpu_relax();  // another thread makes them: a few allocations
+  }
+  const unsigned cpus = sched::cpu_count();
+  if (!g.set) g.set = make_port(ipc::KObjectType::kProcessorSet, &g_set_object);
+  if (!g.set_name) g.set_name = make_port(ipc::KObjectType::kProcessorSetName, &g_set_object);
+  for (unsigned i = g.count; i < cpus && g.set && g.set_name; ++i) {
+    // The processor's object is its slot number (+1, so slot 0 is not null).
+    g.cpu[i] = make_port(ipc::KObjectType::kProcessor, reinterpret_cast<void*>(uintptr_t{i} + 1));
+    if (!g.cpu[i]) break;
+    g.count = i + 1;
+  }
+  const bool made = g.set && g.set_name && g.count == cpus;
+  g.state.store(made ? 2 : 0, kstd::MemoryOrder::release);
+  return made;
+}
+
+// The slot of the processor `port` stands for, or -1.
+int slot_of(ipc_port_t port) {
+  void* object = ipc::kobject_of(port, ipc::KObjectType::kProcessor, [](void*) { return true; });
+  return object ? static_cast<int>(reinterpret_cast<uintptr_t>(object) - 1) : -1;
+}
+
+bool is_set(ipc_port_t port) {
+  return ipc::kobject_of(port, ipc::KObjectType::kProcessorSet, [](void*) { return true; }) != nullptr;
+}
+// The name port, or either (the information calls take both, as GNU Mach's).
+bool is_set_name(ipc_port_t port) {
+  return ipc::kobject_of(port, ipc::KObjectType::kProcessorSetName, [](void*) { return true; }) != nullptr;
+}
+bool is_any_set(ipc_port_t port) { return is_set(port) || is_set_name(port); }
+
+bool is_host(ipc_port_t port) { return port && (port == host::port() || port == host::priv_port()); }
+bool is_host_priv(ipc_port_t port) { return port && port == host::priv_port(); }
+
+// A send right in transit to a kernel port (ipc/kserver.h's out-port rule).
+ipc_port_t send_right(ipc::Port* port) { return ipc::kobject_make_send(port).port; }
+
+// An out-of-line array of send rights to `ports` in the kernel's form (a
+// kalloc'ed array of Port*, each a right in transit).
+kern_return_t port_array(ipc::Port* const* ports, unsigned n, ipc_port_t** out, mach_msg_type_number_t* count) {
+  auto* array = static_cast<ipc_port_t*>(kalloc(sizeof(ipc_port_t) * (n ? n : 1)));
+  if (!array) return KERN_RESOURCE_SHORTAGE;
+  for (unsigned i = 0; i < n; ++i) array[i] = send_right(ports[i]);
+  *out = array;
+  *count = n;
+  return KERN_SUCCESS;
+}
+
+#if defined(__x86_64__)
+constexpr cpu_type_t kCpuType = CPU_TYPE_X86_64;
+constexpr cpu_subtype_t kCpuSubtype = CPU_SUBTYPE_AT386;
+#elif defined(__riscv) && __riscv_xlen == 64
+constexpr cpu_type_t kCpuType = CPU_TYPE_RISCV64;
+constexpr cpu_subtype_t kCpuSubtype = 0;
+#endif
+
+template <class T>
+kern_return_t give(const T& info, integer_t* out, mach_msg_type_number_t* count) {
+  constexpr mach_msg_type_number_t words = sizeof(T) / sizeof(integer_t);
+  if (*count < words) return KERN_FAILURE;
+  kstd::memcpy(out, &info, sizeof info);
+  *count = words;
+  return KERN_SUCCESS;
+}
+
+}  // namespace
+
+bool init() { return ensure_made(); }
+
+size_t permanent_ports() { return g.ports.load(kstd::MemoryOrder::relaxed); }
+
+}  // namespace umach::processor
+
+namespace umach::kserver {
+using namespace umach::processor;
+
+kern_return_t host_processors(ipc_port_t host_priv, ipc_port_t** list, mach_msg_type_number_t* count) {
+  if (!is_host_priv(host_priv)) return KERN_INVALID_HOST;
+  if (!ensure_made()) return KERN_RESOURCE_SHORTAGE;
+  return port_array(g.cpu, g.count, list, count);
+}
+
+kern_return_t processor_set_processors(ipc_port_t set, ipc_port_t** list, mach_msg_type_number_t* count) {
+  if (!ensure_made()) return KERN_RESOURCE_SHORTAGE;
+  if (!is_any_set(set)) return KERN_INVALID_ARGUMENT;
+  return port_array(g.cpu, g.count, list, count);
+}
+
+kern_return_t host_processor_sets(ipc_port_t host, ipc_port_t** sets, mach_msg_type_number_t* count) {
+  if (!is_host(host)) return KERN_INVALID_HOST;
+  if (!ensure_made()) return KERN_RESOURCE_SHORTAGE;
+  return port_array(&g.set_name, 1, sets, count);
+}
+
+kern_return_t processor_set_default(ipc_port_t host, ipc_port_t* set_name) {
+  if (!is_host(host)) return KERN_INVALID_HOST;
+  if (!ensure_made()) return KERN_RESOURCE_SHORTAGE;
+  *set_name = send_right(g.set_name);
+  return KERN_SUCCESS;
+}
+
+// The request's send right to the name port stays the request's (the
+// dispatch releases it): the routine takes nothing.
+kern_return_t host_processor_set_priv(ipc_port_t host_priv, ipc_port_t set_name, ipc_port_t* set) {
+  if (!is_host_priv(host_priv)) return KERN_INVALID_HOST;
+  if (!ensure_made()) return KERN_RESOURCE_SHORTAGE;
+  if (!is_set_name(set_name)) return KERN_INVALID_ARGUMENT;
+  *set = send_right(g.set);
+  return KERN_SUCCESS;
+}
+
+kern_return_t processor_info(ipc_port_t processor, int flavor, ipc_port_t* host, processor_info_t info,
+                             mach_msg_type_number_t* count) {
+  const int slot = slot_of(processor);
+  if (slot < 0) return KERN_INVALID_ARGUMENT;
+  if (flavor != PROCESSOR_BASIC_INFO) return KERN_INVALID_ARGUMENT;
+  processor_basic_info_data_t b{};
+  b.cpu_type = kCpuType;
+  b.cpu_subtype = kCpuSubtype;
+  b.running = 1;  // every CPU the scheduler started runs until power-off
+  b.slot_num = slot;
+  b.is_master = slot == 0;
+  const kern_return_t kr = give(b, info, count);
+  if (kr == KERN_SUCCESS) *host = send_right(host::port());
+  return kr;
+}
+
+kern_return_t processor_set_info(ipc_port_t set, int flavor, ipc_port_t* host, processor_set_info_t info,
+                                 mach_msg_type_number_t* count) {
+  if (!ensure_made()) return KERN_RESOURCE_SHORTAGE;
+  if (!is_any_set(set)) return KERN_INVALID_ARGUMENT;
+  kern_return_t kr;
+  if (flavor == PROCESSOR_SET_BASIC_INFO) {
+    const sched::LoadAverages a = sched::load_averages();
+    processor_set_basic_info_data_t b{};
+    b.processor_count = static_cast<integer_t>(g.count);
+    b.task_count = static_cast<integer_t>(live_tasks());
+    b.thread_count = static_cast<integer_t>(live_mach_threads());
+    b.load_average = a.load[0];
+    b.mach_factor = a.mach_factor[0];
+    kr = give(b, info, count);
+  } else if (flavor == PROCESSOR_SET_SCHED_INFO) {
+    processor_set_sched_info_data_t s{};
+    s.policies = POLICY_TIMESHARE;
+    s.max_priority = sched::kPriorityHighest;
+    kr = give(s, info, count);
+  } else {
+    return KERN_INVALID_ARGUMENT;
+  }
+  if (kr == KERN_SUCCESS) *host = send_right(host::port());
+  return kr;
+}
+
+kern_return_t processor_get_assignment(ipc_port_t processor, ipc_port_t* set_name) {
+  if (slot_of(processor) < 0) return KERN_INVALID_ARGUMENT;
+  if (!ensure_made()) return KERN_RESOURCE_SHORTAGE;
+  *set_name = send_right(g.set_name);
+  return KERN_SUCCESS;
+}
+
+kern_return_t thread_get_assignment(thread_ref_t thread, ipc_port_t* set_name) {
+  if (!thread) return KERN_INVALID_ARGUMENT;
+  if (!ensure_made()) return KERN_RESOURCE_SHORTAGE;
+  *set_name = send_right(g.set_name);
+  return KERN_SUCCESS;
+}
+
+kern_return_t task_get_assignment(ipc_port_t task, ipc_port_t* set_name) {
+  if (!task_from_port(task)) return KERN_INVALID_ARGUMENT;
+  if (!ensure_made()) return KERN_RESOURCE_SHORTAGE;
+  *set_name = send_right(g.set_name);
+  return KERN_SUCCESS;
+}
+
+// Assignments to the one set there is: nothing moves.
+kern_return_t processor_assign(ipc_port_t processor, ipc_port_t set, boolean_t) {
+  return slot_of(processor) >= 0 && is_set(set) ? KERN_SUCCESS : KERN_INVALID_ARGUMENT;
+}
+kern_return_t thread_assign(thread_ref_t thread, ipc_port_t set) {
+  return thread && is_set(set) ? KERN_SUCCESS : KERN_INVALID_ARGUMENT;
+}
+kern_return_t thread_assign_default(thread_ref_t thread) { return thread ? KERN_SUCCESS : KERN_INVALID_ARGUMENT; }
+kern_return_t task_assign(ipc_port_t task, ipc_port_t set, boolean_t) {
+  return task_from_port(task) && is_set(set) ? KERN_SUCCESS : KERN_INVALID_ARGUMENT;
+}
+kern_return_t task_assign_default(ipc_port_t task, boolean_t) {
+  return task_from_port(task) ? KERN_SUCCESS : KERN_INVALID_ARGUMENT;
+}
+
+kern_return_t processor_set_create(ipc_port_t host, ipc_port_t*, ipc_port_t*) {
+  return is_host(host) ? KERN_FAILURE : KERN_INVALID_HOST;  // one set only
+}
+kern_return_t processor_set_destroy(ipc_port_t set) {
+  return is_set(set) ? KERN_FAILURE : KERN_INVALID_ARGUMENT;  // the default set stays
+}
+
+kern_return_t processor_start(ipc_port_t processor) {
+  return slot_of(processor) >= 0 ? KERN_FAILURE : KERN_INVALID_ARGUMENT;
+}
+kern_return_t processor_exit(ipc_port_t processor) {
+  return slot_of(processor) >= 0 ? KERN_FAILURE : KERN_INVALID_ARGUMENT;
+}
+kern_return_t processor_control(ipc_port_t processor, processor_info_t, mach_msg_type_number_t) {
+  return slot_of(processor) >= 0 ? KERN_FAILURE : KERN_INVALID_ARGUMENT;
+}
+
+}  // namespace umach::kserver
