@@ -5,6 +5,10 @@
 // are in core/task/host_server.cc.
 #pragma once
 
+#include <mach/machine.h>
+#include <mach/message.h>
+
+#include "core/kstd/cstring.h"
 #include "ipc/port.h"
 #include "ipc/space.h"
 
@@ -30,6 +34,11 @@ int64_t adjust_time_of_day_ns(int64_t delta);
 
 ipc::Port* port();
 ipc::Port* priv_port();
+// Whether `p` names the host: either port does, as in GNU Mach (every call
+// that takes the host takes the privileged port too); the privileged one
+// alone may change the machine.
+inline bool is_host(const ipc::Port* p) { return p && (p == port() || p == priv_port()); }
+inline bool is_host_priv(const ipc::Port* p) { return p && p == priv_port(); }
 
 // host_reboot's options (<sys/reboot.h>, the BSD values GNU Mach takes).
 inline constexpr int kRebootHalt = 0x08;        // RB_HALT
@@ -48,5 +57,28 @@ size_t permanent_ports();
 
 // mach_host_self: a send right to the host port in `space`.
 mach_port_name_t self_name(ipc::IpcSpace& space);
+
+// What host_info and processor_info report the CPUs as.
+#if defined(__x86_64__)
+inline constexpr cpu_type_t kCpuType = CPU_TYPE_X86_64;
+inline constexpr cpu_subtype_t kCpuSubtype = CPU_SUBTYPE_AT386;
+#elif defined(__riscv) && __riscv_xlen == 64
+inline constexpr cpu_type_t kCpuType = CPU_TYPE_RISCV64;
+inline constexpr cpu_subtype_t kCpuSubtype = 0;  // no subtypes defined
+#else
+#error "a CPU type for this architecture"
+#endif
+
+// An information call's answer: copies `info` (whole integer_t words) out
+// if the caller made room for it, KERN_FAILURE otherwise (GNU Mach's
+// answer to a short count).
+template <class T>
+kern_return_t copy_info(const T& info, integer_t* out, mach_msg_type_number_t* count) {
+  constexpr mach_msg_type_number_t words = sizeof(T) / sizeof(integer_t);
+  if (*count < words) return KERN_FAILURE;
+  kstd::memcpy(out, &info, sizeof info);
+  *count = words;
+  return KERN_SUCCESS;
+}
 
 }  // namespace umach::host

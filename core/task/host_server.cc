@@ -30,8 +30,6 @@
 namespace umach::kserver {
 namespace {
 
-bool is_host(ipc_port_t port) { return port && (port == host::port() || port == host::priv_port()); }
-bool is_host_priv(ipc_port_t port) { return port && port == host::priv_port(); }
 
 constexpr int64_t kNs = 1'000'000'000;
 
@@ -61,50 +59,29 @@ void from_ns(int64_t ns, time_value64_t* t) {
 // The time calls, once for both forms (time_value_t, time_value64_t).
 template <class T>
 kern_return_t get_time(ipc_port_t host, T* now) {
-  if (!is_host(host)) return KERN_INVALID_HOST;
+  if (!host::is_host(host)) return KERN_INVALID_HOST;
   from_ns(host::time_of_day_ns(), now);
   return KERN_SUCCESS;
 }
 template <class T>
 kern_return_t set_time(ipc_port_t host_priv, const T& t) {
-  if (!is_host_priv(host_priv)) return KERN_INVALID_HOST;
+  if (!host::is_host_priv(host_priv)) return KERN_INVALID_HOST;
   if (!valid(t)) return KERN_INVALID_ARGUMENT;
   host::set_time_of_day_ns(to_ns(t));
   return KERN_SUCCESS;
 }
 template <class T>
 kern_return_t adjust_time(ipc_port_t host_priv, const T& delta, T* left) {
-  if (!is_host_priv(host_priv)) return KERN_INVALID_HOST;
+  if (!host::is_host_priv(host_priv)) return KERN_INVALID_HOST;
   if (!valid(delta)) return KERN_INVALID_ARGUMENT;
   from_ns(host::adjust_time_of_day_ns(to_ns(delta)), left);
-  return KERN_SUCCESS;
-}
-
-#if defined(__x86_64__)
-constexpr cpu_type_t kCpuType = CPU_TYPE_X86_64;
-constexpr cpu_subtype_t kCpuSubtype = CPU_SUBTYPE_AT386;
-#elif defined(__riscv) && __riscv_xlen == 64
-constexpr cpu_type_t kCpuType = CPU_TYPE_RISCV64;
-constexpr cpu_subtype_t kCpuSubtype = 0;  // no subtypes defined
-#else
-#error "a CPU type for this architecture"
-#endif
-
-// Copies `words` integer_t of `info` out if the caller made room for them
-// (KERN_FAILURE otherwise, as GNU Mach answers a short count).
-template <class T>
-kern_return_t give(const T& info, host_info_t out, mach_msg_type_number_t* count) {
-  constexpr mach_msg_type_number_t words = sizeof(T) / sizeof(integer_t);
-  if (*count < words) return KERN_FAILURE;
-  kstd::memcpy(out, &info, sizeof info);
-  *count = words;
   return KERN_SUCCESS;
 }
 
 }  // namespace
 
 kern_return_t host_info(ipc_port_t host, int flavor, host_info_t out, mach_msg_type_number_t* count) {
-  if (!is_host(host)) return KERN_INVALID_HOST;
+  if (!host::is_host(host)) return KERN_INVALID_HOST;
   const unsigned cpus = sched::cpu_count();
   switch (flavor) {
     case HOST_BASIC_INFO: {
@@ -112,9 +89,9 @@ kern_return_t host_info(ipc_port_t host, int flavor, host_info_t out, mach_msg_t
       info.max_cpus = static_cast<integer_t>(cpus);
       info.avail_cpus = static_cast<integer_t>(cpus);
       info.memory_size = page_allocator().total_pages() * Platform::kPageSize;
-      info.cpu_type = kCpuType;
-      info.cpu_subtype = kCpuSubtype;
-      return give(info, out, count);
+      info.cpu_type = host::kCpuType;
+      info.cpu_subtype = host::kCpuSubtype;
+      return host::copy_info(info, out, count);
     }
     case HOST_PROCESSOR_SLOTS: {
       // The slot numbers of the CPUs there are: 0 .. cpus - 1.
@@ -127,7 +104,7 @@ kern_return_t host_info(ipc_port_t host, int flavor, host_info_t out, mach_msg_t
       host_sched_info_data_t info{};
       info.min_timeout = static_cast<integer_t>(sched::kTickNs / 1'000'000);
       info.min_quantum = static_cast<integer_t>(sched::kTickNs * sched::kQuantumTicks / 1'000'000);
-      return give(info, out, count);
+      return host::copy_info(info, out, count);
     }
     case HOST_LOAD_INFO: {
       const sched::LoadAverages a = sched::load_averages();
@@ -136,7 +113,7 @@ kern_return_t host_info(ipc_port_t host, int flavor, host_info_t out, mach_msg_t
         info.avenrun[i] = a.load[i];
         info.mach_factor[i] = a.mach_factor[i];
       }
-      return give(info, out, count);
+      return host::copy_info(info, out, count);
     }
     default:
       return KERN_INVALID_ARGUMENT;
@@ -144,7 +121,7 @@ kern_return_t host_info(ipc_port_t host, int flavor, host_info_t out, mach_msg_t
 }
 
 kern_return_t host_get_kernel_version(ipc_port_t host, kernel_version_t version) {
-  if (!is_host(host)) return KERN_INVALID_HOST;
+  if (!host::is_host(host)) return KERN_INVALID_HOST;
   const char* v = host::kernel_version();
   const size_t n = kstd::strlen(v);
   kstd::memcpy(version, v, n + 1);  // far shorter than KERNEL_VERSION_MAX
@@ -164,7 +141,7 @@ kern_return_t host_adjust_time64(ipc_port_t host_priv, time_value64_t new_adjust
 }
 
 kern_return_t host_reboot(ipc_port_t host_priv, int options) {
-  if (!is_host_priv(host_priv)) return KERN_INVALID_HOST;
+  if (!host::is_host_priv(host_priv)) return KERN_INVALID_HOST;
   if (options & host::kRebootDebugger) {
     klog("umach: host_reboot(RB_DEBUGGER): no kernel debugger here\n");
     return KERN_SUCCESS;
@@ -174,7 +151,7 @@ kern_return_t host_reboot(ipc_port_t host_priv, int options) {
 }
 
 kern_return_t host_get_uptime64(ipc_port_t host, time_value64_t* uptime) {
-  if (!is_host(host)) return KERN_INVALID_HOST;
+  if (!host::is_host(host)) return KERN_INVALID_HOST;
   from_ns(static_cast<int64_t>(Platform::clock_ns()), uptime);
   return KERN_SUCCESS;
 }

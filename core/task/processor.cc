@@ -102,8 +102,6 @@ bool is_set_name(ipc_port_t port) {
 }
 bool is_any_set(ipc_port_t port) { return is_set(port) || is_set_name(port); }
 
-bool is_host(ipc_port_t port) { return port && (port == host::port() || port == host::priv_port()); }
-bool is_host_priv(ipc_port_t port) { return port && port == host::priv_port(); }
 
 // A send right in transit to a kernel port (ipc/kserver.h's out-port rule).
 ipc_port_t send_right(ipc::Port* port) { return ipc::kobject_make_send(port).port; }
@@ -119,22 +117,7 @@ kern_return_t port_array(ipc::Port* const* ports, unsigned n, ipc_port_t** out, 
   return KERN_SUCCESS;
 }
 
-#if defined(__x86_64__)
-constexpr cpu_type_t kCpuType = CPU_TYPE_X86_64;
-constexpr cpu_subtype_t kCpuSubtype = CPU_SUBTYPE_AT386;
-#elif defined(__riscv) && __riscv_xlen == 64
-constexpr cpu_type_t kCpuType = CPU_TYPE_RISCV64;
-constexpr cpu_subtype_t kCpuSubtype = 0;
-#endif
 
-template <class T>
-kern_return_t give(const T& info, integer_t* out, mach_msg_type_number_t* count) {
-  constexpr mach_msg_type_number_t words = sizeof(T) / sizeof(integer_t);
-  if (*count < words) return KERN_FAILURE;
-  kstd::memcpy(out, &info, sizeof info);
-  *count = words;
-  return KERN_SUCCESS;
-}
 
 }  // namespace
 
@@ -148,7 +131,7 @@ namespace umach::kserver {
 using namespace umach::processor;
 
 kern_return_t host_processors(ipc_port_t host_priv, ipc_port_t** list, mach_msg_type_number_t* count) {
-  if (!is_host_priv(host_priv)) return KERN_INVALID_HOST;
+  if (!host::is_host_priv(host_priv)) return KERN_INVALID_HOST;
   if (!ensure_made()) return KERN_RESOURCE_SHORTAGE;
   return port_array(g.cpu, g.count, list, count);
 }
@@ -160,13 +143,13 @@ kern_return_t processor_set_processors(ipc_port_t set, ipc_port_t** list, mach_m
 }
 
 kern_return_t host_processor_sets(ipc_port_t host, ipc_port_t** sets, mach_msg_type_number_t* count) {
-  if (!is_host(host)) return KERN_INVALID_HOST;
+  if (!host::is_host(host)) return KERN_INVALID_HOST;
   if (!ensure_made()) return KERN_RESOURCE_SHORTAGE;
   return port_array(&g.set_name, 1, sets, count);
 }
 
 kern_return_t processor_set_default(ipc_port_t host, ipc_port_t* set_name) {
-  if (!is_host(host)) return KERN_INVALID_HOST;
+  if (!host::is_host(host)) return KERN_INVALID_HOST;
   if (!ensure_made()) return KERN_RESOURCE_SHORTAGE;
   *set_name = send_right(g.set_name);
   return KERN_SUCCESS;
@@ -175,7 +158,7 @@ kern_return_t processor_set_default(ipc_port_t host, ipc_port_t* set_name) {
 // The request's send right to the name port stays the request's (the
 // dispatch releases it): the routine takes nothing.
 kern_return_t host_processor_set_priv(ipc_port_t host_priv, ipc_port_t set_name, ipc_port_t* set) {
-  if (!is_host_priv(host_priv)) return KERN_INVALID_HOST;
+  if (!host::is_host_priv(host_priv)) return KERN_INVALID_HOST;
   if (!ensure_made()) return KERN_RESOURCE_SHORTAGE;
   if (!is_set_name(set_name)) return KERN_INVALID_ARGUMENT;
   *set = send_right(g.set);
@@ -188,12 +171,12 @@ kern_return_t processor_info(ipc_port_t processor, int flavor, ipc_port_t* host,
   if (slot < 0) return KERN_INVALID_ARGUMENT;
   if (flavor != PROCESSOR_BASIC_INFO) return KERN_INVALID_ARGUMENT;
   processor_basic_info_data_t b{};
-  b.cpu_type = kCpuType;
-  b.cpu_subtype = kCpuSubtype;
+  b.cpu_type = host::kCpuType;
+  b.cpu_subtype = host::kCpuSubtype;
   b.running = 1;  // every CPU the scheduler started runs until power-off
   b.slot_num = slot;
   b.is_master = slot == 0;
-  const kern_return_t kr = give(b, info, count);
+  const kern_return_t kr = host::copy_info(b, info, count);
   if (kr == KERN_SUCCESS) *host = send_right(host::port());
   return kr;
 }
@@ -211,12 +194,12 @@ kern_return_t processor_set_info(ipc_port_t set, int flavor, ipc_port_t* host, p
     b.thread_count = static_cast<integer_t>(live_mach_threads());
     b.load_average = a.load[0];
     b.mach_factor = a.mach_factor[0];
-    kr = give(b, info, count);
+    kr = host::copy_info(b, info, count);
   } else if (flavor == PROCESSOR_SET_SCHED_INFO) {
     processor_set_sched_info_data_t s{};
     s.policies = POLICY_TIMESHARE;
     s.max_priority = sched::kPriorityHighest;
-    kr = give(s, info, count);
+    kr = host::copy_info(s, info, count);
   } else {
     return KERN_INVALID_ARGUMENT;
   }
@@ -261,7 +244,7 @@ kern_return_t task_assign_default(ipc_port_t task, boolean_t) {
 }
 
 kern_return_t processor_set_create(ipc_port_t host, ipc_port_t*, ipc_port_t*) {
-  return is_host(host) ? KERN_FAILURE : KERN_INVALID_HOST;  // one set only
+  return host::is_host(host) ? KERN_FAILURE : KERN_INVALID_HOST;  // one set only
 }
 kern_return_t processor_set_destroy(ipc_port_t set) {
   return is_set(set) ? KERN_FAILURE : KERN_INVALID_ARGUMENT;  // the default set stays
