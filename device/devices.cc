@@ -1,14 +1,14 @@
 // device/devices.cc: the devices and the kernel's side of device.defs
 // (device/devices.h).
 //
-// Not here yet: device_read and device_read_inband on the console (no
-// platform feeds console input to the kernel yet), device_set_status,
-// device_get_status, device_set_filter and the interrupt calls. They
-// answer MIG_BAD_ID through the generated fallbacks.
+// Not here yet: device_set_status, device_get_status, device_set_filter
+// and the interrupt calls. They answer MIG_BAD_ID through the generated
+// fallbacks.
 #include "device/devices.h"
 
 #include <device/device_types.h>
 
+#include "core/kalloc.h"
 #include "core/kassert.h"
 #include "core/kstd/atomic.h"
 #include "core/kstd/cstring.h"
@@ -54,6 +54,35 @@ T load(const T* field) {
 }
 
 void console_write(const char* bytes, size_t n) { klog("%.*s", static_cast<int>(n), bytes); }
+
+// How often a reader waiting for console input looks again: the platforms
+// poll their input (no interrupt tells the kernel it came), and a person
+// typing does not notice 10 ms.
+constexpr uint64_t kConsolePollNs = 10'000'000;
+kstd::Atomic<bool> g_console_reading{false};  // one reader takes input at a time: bytes stay in order
+
+// device_read on the console: what input has arrived, up to n bytes,
+// waiting for at least one unless `mode` has D_NOWAIT. 0 at the end of
+// the input; D_WOULD_BLOCK in *error when D_NOWAIT finds none.
+size_t console_read(char* buf, size_t n, dev_mode_t mode, kern_return_t* error) {
+  *error = D_SUCCESS;
+  if (n == 0) return 0;
+  for (;;) {
+    bool idle = false;
+    long got = 0;
+    if (g_console_reading.compare_exchange(idle, true, kstd::MemoryOrder::acquire, kstd::MemoryOrder::relaxed)) {
+      got = Platform::console_read(buf, n);
+      g_console_reading.store(false, kstd::MemoryOrder::release);
+    }
+    if (got > 0) return static_cast<size_t>(got);
+    if (got < 0) return 0;
+    if (mode & D_NOWAIT) {
+      *error = D_WOULD_BLOCK;
+      return 0;
+    }
+    sched::sleep_ns(kConsolePollNs);
+  }
+}
 
 }  // namespace
 
@@ -170,6 +199,48 @@ kern_return_t ds_device_write(ipc_port_t port, ipc_port_t, mach_msg_type_name_t,
   }
   vm::discard(copy);  // the routine's on success (ipc/kobject.cc)
   *written = static_cast<int>(count);
+  return D_SUCCESS;
+}
+
+// device_read_inband: at most one inline buffer's worth.
+kern_return_t ds_device_read_inband(ipc_port_t port, ipc_port_t, mach_msg_type_name_t, dev_mode_t mode, recnum_t,
+                                    int bytes_wanted, io_buf_ptr_inband_t data, mach_msg_type_number_t* count) {
+  Device* d = device::device_of(port);
+  if (!d) return D_NO_SUCH_DEVICE;
+  if (d->kind != device::Kind::kConsole) return D_INVALID_OPERATION;
+  if (bytes_wanted < 0) return D_INVALID_SIZE;
+  const size_t want = static_cast<size_t>(bytes_wanted) < sizeof(io_buf_ptr_inband_t)
+                          ? static_cast<size_t>(bytes_wanted)
+                          : sizeof(io_buf_ptr_inband_t);
+  kern_return_t error;
+  *count = static_cast<mach_msg_type_number_t>(device::console_read(data, want, mode, &error));
+  return error;
+}
+
+// device_read: the bytes come back out of line, as a copy of a kernel
+// buffer (at most kMaxRead a call: a console read returns what has
+// arrived, seldom more than a line).
+kern_return_t ds_device_read(ipc_port_t port, ipc_port_t, mach_msg_type_name_t, dev_mode_t mode, recnum_t,
+                             int bytes_wanted, io_buf_ptr_t* data, mach_msg_type_number_t* count) {
+  constexpr size_t kMaxRead = 4096;
+  Device* d = device::device_of(port);
+  if (!d) return D_NO_SUCH_DEVICE;
+  if (d->kind != device::Kind::kConsole) return D_INVALID_OPERATION;
+  if (bytes_wanted < 0) return D_INVALID_SIZE;
+  const size_t want = static_cast<size_t>(bytes_wanted) < kMaxRead ? static_cast<size_t>(bytes_wanted) : kMaxRead;
+  auto* buf = static_cast<char*>(kalloc(kMaxRead));  // not on the kernel stack
+  if (!buf) return D_NO_MEMORY;
+  kern_return_t error;
+  const size_t n = device::console_read(buf, want, mode, &error);
+  auto copy = n ? vm::copy_from_buffer(buf, n) : Result<vm::VmMapCopy*>(nullptr);
+  kfree(buf, kMaxRead);
+  if (error != D_SUCCESS) return error;
+  *data = nullptr;
+  *count = 0;
+  if (n == 0) return D_SUCCESS;  // the end of the input
+  if (!copy.ok()) return D_NO_MEMORY;
+  *data = reinterpret_cast<io_buf_ptr_t>(copy.value());
+  *count = static_cast<mach_msg_type_number_t>(n);
   return D_SUCCESS;
 }
 

@@ -3,7 +3,10 @@
 //
 // Two devices so far, made at boot and never destroyed:
 //   "console"  device_write / device_write_inband print on the kernel
-//              console (klog);
+//              console (klog); device_read / device_read_inband give what
+//              input has arrived (at least one byte, waiting for it unless
+//              the mode has D_NOWAIT: D_WOULD_BLOCK), none at the end of the
+//              input (a hosted run's standard input);
 //   "time"     device_map answers with a memory object of one page, a
 //              mapped_time_value_t the kernel keeps current (every clock
 //              tick of a busy CPU and whenever a CPU leaves idle), which

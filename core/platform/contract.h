@@ -41,10 +41,13 @@ struct Cpu;  // core/cpu.h
 namespace platform {
 
 // Writes bytes to the console, unbuffered; safe before the allocator is up
-// and from panic.
+// and from panic. console_read takes what input has arrived, never
+// waiting: at most n bytes, 0 if none has, -1 once no more ever will (a
+// hosted run's standard input at its end).
 template <class P>
-concept Console = requires(const char* s, size_t n) {
+concept Console = requires(const char* s, char* buf, size_t n) {
   { P::console_write(s, n) } -> kstd::same_as<void>;
+  { P::console_read(buf, n) } -> kstd::same_as<long>;
 };
 
 // Physical memory: the usable ranges (page aligned, not overlapping, none

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include "core/boot.h"
@@ -27,6 +28,7 @@ namespace {
 
 PhysRange g_ranges[1];
 int g_console_fd = STDOUT_FILENO;
+int g_console_in_fd = STDIN_FILENO;
 size_t g_range_count = 0;
 timespec g_boot_time{};
 
@@ -45,6 +47,21 @@ void host_failure(const char* what) {
 const timespec& boot_time() { return g_boot_time; }
 
 }  // namespace hosted
+
+// Polled, as the bare-metal UARTs are: a vCPU never blocks in the host.
+long Backend::console_read(char* buf, size_t n) {
+  pollfd p{g_console_in_fd, POLLIN, 0};
+  int ready;
+  while ((ready = ::poll(&p, 1, 0)) < 0 && errno == EINTR) {
+  }
+  if (ready <= 0) return 0;
+  if (p.revents & POLLNVAL) return -1;  // no input at all
+  ssize_t r;
+  while ((r = ::read(g_console_in_fd, buf, n)) < 0 && errno == EINTR) {
+  }
+  if (r < 0) return errno == EAGAIN ? 0 : -1;
+  return r == 0 ? -1 : r;  // 0: the end of the input
+}
 
 void Backend::console_write(const char* s, size_t n) {
   while (n > 0) {
@@ -152,6 +169,7 @@ void boot(const BootOptions& options) {
 }
 
 void set_console_fd(int fd) { platform::g_console_fd = fd; }
+void set_console_input_fd(int fd) { platform::g_console_in_fd = fd; }
 
 void boot_for_tests(size_t memory_bytes) {
   boot(BootOptions{memory_bytes});

@@ -30,6 +30,8 @@
 #include "ipc/msg.h"
 #include "vm/fault.h"
 #include "vm/vm_user.h"
+#include <umach/backend.h>
+#include <unistd.h>
 
 namespace {
 
@@ -433,6 +435,40 @@ TEST_F(KernelRpc, TheProcessorsAndTheirOneSetAnswerFromTheScheduler) {
   EXPECT_EQ(names_at(list, count)[0], set_name);
   ASSERT_EQ(processor_set_processors(set_name, &list, &count), KERN_SUCCESS);
   EXPECT_EQ(names_at(list, count), cpu);
+}
+
+TEST_F(KernelRpc, TheConsoleDeviceReadsWhatInputHasArrived) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  umach::hosted::set_console_input_fd(fds[0]);
+  const mach_port_name_t master = umach::ipc::kobject_send_name(umach::device::master_port(), task->space());
+  mach_port_t console = MACH_PORT_NULL, time = MACH_PORT_NULL;
+  char console_name[] = "console", time_name[] = "time";
+  ASSERT_EQ(device_open(master, 0, console_name, &console), D_SUCCESS);
+  ASSERT_EQ(device_open(master, 0, time_name, &time), D_SUCCESS);
+  io_buf_ptr_inband_t in;
+  mach_msg_type_number_t count = 0;
+  EXPECT_EQ(device_read_inband(console, D_NOWAIT, 0, 10, in, &(count = sizeof in)), D_WOULD_BLOCK) << "no input yet";
+  ASSERT_EQ(write(fds[1], "typed\n", 6), 6);
+  ASSERT_EQ(device_read_inband(console, 0, 0, 100, in, &(count = sizeof in)), D_SUCCESS);
+  EXPECT_EQ(std::string(in, count), "typed\n");
+  ASSERT_EQ(write(fds[1], "more than asked", 15), 15);
+  ASSERT_EQ(device_read_inband(console, 0, 0, 4, in, &(count = sizeof in)), D_SUCCESS);
+  EXPECT_EQ(std::string(in, count), "more") << "at most bytes_wanted; the rest stays";
+  io_buf_ptr_t data = nullptr;
+  ASSERT_EQ(device_read(console, 0, 0, 100, &data, &count), D_SUCCESS);
+  ASSERT_EQ(count, 11u);
+  char out[11];
+  ASSERT_EQ(umach::vm::map_read(*task->map(), reinterpret_cast<uint64_t>(data), out, sizeof out), KERN_SUCCESS);
+  EXPECT_EQ(std::string(out, 11), " than asked") << "out of line, in the task's memory";
+  EXPECT_EQ(device_read(console, 0, 0, -1, &data, &count), D_INVALID_SIZE);
+  EXPECT_EQ(device_read_inband(time, 0, 0, 10, in, &count), D_INVALID_OPERATION);
+  EXPECT_EQ(device_read_inband(self, 0, 0, 10, in, &count), D_NO_SUCH_DEVICE);
+  close(fds[1]);
+  ASSERT_EQ(device_read(console, 0, 0, 100, &data, &count), D_SUCCESS);
+  EXPECT_EQ(count, 0u) << "the end of the input reads as nothing";
+  umach::hosted::set_console_input_fd(STDIN_FILENO);
+  close(fds[0]);
 }
 
 TEST_F(KernelRpc, TheConsoleDeviceTakesWritesInLineAndOutOfLine) {

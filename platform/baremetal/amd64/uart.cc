@@ -26,6 +26,7 @@ constexpr uint16_t kLineStatus = 5;   // LSR
 constexpr uint8_t kLcrDlab = 0x80;
 constexpr uint8_t kLcr8N1 = 0x03;
 constexpr uint8_t kLsrThrEmpty = 0x20;
+constexpr uint8_t kLsrDataReady = 0x01;
 constexpr unsigned kLockSpins = 1u << 20;
 
 kstd::Atomic<bool> g_console_busy{false};
@@ -70,5 +71,14 @@ void uart_init() {
 namespace umach::platform {
 
 void Backend::console_write(const char* s, size_t n) { amd64::write_locked_if_possible(s, n); }
+
+// What the receiver holds (the 16550 has a 16-byte FIFO); a serial line
+// never ends, so never -1.
+long Backend::console_read(char* buf, size_t n) {
+  size_t got = 0;
+  while (got < n && (inb(amd64::kCom1 + amd64::kLineStatus) & amd64::kLsrDataReady))
+    buf[got++] = static_cast<char>(inb(amd64::kCom1 + amd64::kData));
+  return static_cast<long>(got);
+}
 
 }  // namespace umach::platform

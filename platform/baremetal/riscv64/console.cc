@@ -19,6 +19,8 @@ constexpr uintptr_t kUartBase = 0x10000000;
 constexpr uintptr_t kTransmitHolding = 0;  // THR, write side of register 0
 constexpr uintptr_t kLineStatus = 5;       // LSR
 constexpr uint8_t kTransmitHoldingEmpty = 1 << 5;
+constexpr uintptr_t kReceiveBuffer = 0;  // RBR, read side of register 0
+constexpr uint8_t kDataReady = 1 << 0;
 
 volatile uint8_t* uart_register(uintptr_t offset) { return reinterpret_cast<volatile uint8_t*>(kUartBase + offset); }
 
@@ -36,6 +38,14 @@ void Backend::console_write(const char* s, size_t n) {
     if (s[i] == '\n') uart_put('\r');
     uart_put(s[i]);
   }
+}
+
+// What the receiver holds; a serial line never ends, so never -1.
+long Backend::console_read(char* buf, size_t n) {
+  size_t got = 0;
+  while (got < n && (*uart_register(kLineStatus) & kDataReady))
+    buf[got++] = static_cast<char>(*uart_register(kReceiveBuffer));
+  return static_cast<long>(got);
 }
 
 }  // namespace umach::platform

@@ -60,6 +60,7 @@ struct Backend {
   static constexpr bool kMemoryChecker = UMACH_HOSTED_ASAN;
 
   static void console_write(const char* s, size_t n);
+  static long console_read(char* buf, size_t n);
 
   static kstd::Span<const PhysRange> phys_ranges();
   static void* phys_to_virt(paddr_t pa) { return hosted::g_direct_map + (pa - hosted::kPhysBase); }
@@ -204,6 +205,8 @@ void boot(const BootOptions& options);
 // Where the console writes (default: standard output). Test programs use
 // standard error, where GoogleTest's death tests read a panic's message.
 void set_console_fd(int fd);
+// Where the console reads (default: standard input); tests give a pipe.
+void set_console_input_fd(int fd);
 
 // Boots once, for test programs: memory as given, CPU 0 on the caller.
 void boot_for_tests(size_t memory_bytes);

@@ -28,6 +28,7 @@ struct Backend : baremetal::IdentityDirectMap, baremetal::NoMemoryChecker, barem
 
   // COM1, polled (platform/baremetal/amd64/uart.cc).
   static void console_write(const char* s, size_t n);
+  static long console_read(char* buf, size_t n);
 
   // The PVH memory map's RAM above the kernel image, clipped to the identity
   // map (boot_memory.cc).

@@ -29,6 +29,7 @@ struct Backend : baremetal::IdentityDirectMap, baremetal::NoMemoryChecker, barem
   // The virt machine's 16550 UART, polled; works from the first instruction
   // of C++ (before the device tree is read) and from panic.
   static void console_write(const char* s, size_t n);
+  static long console_read(char* buf, size_t n);
 
   static kstd::Span<const PhysRange> phys_ranges();
 
