@@ -1,6 +1,7 @@
 // tests/hosted/syscall_trap_test.cc: the syscall_* traps (core/task/traps.h)
 // from a task program (tests/programs/traps.c): each fast path with its
-// results and errors, and syscall_task_terminate of itself.
+// results and errors, thread_set_self_state (77), and syscall_task_terminate
+// of itself.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -50,6 +51,10 @@ TEST(SyscallTraps, EachFastPathAnswersAsItsRpcAndRefusesWhatItCannotTranslate) {
             "port_deallocate unknown: 15\n"
             "allocate_name: 0\n"
             "allocate_name again: 13\n"
+            "set_self_state bad flavor: 4\n"
+            "set_self_state short: 4\n"
+            "set_self_state unreadable: 1\n"
+            "landed with 4321\n"
             "task_terminate not a task: 268435463\n"
             "task_terminate self\n");
   EXPECT_EQ(task->end_reason(), "terminated");

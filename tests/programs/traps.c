@@ -3,14 +3,17 @@
  * is not a task's answers MACH_SEND_INTERRUPTED (the RPC would give the
  * manual's error), an out pointer the task cannot write answers
  * KERN_INVALID_ADDRESS with nothing left behind. Prints each result in
- * decimal (MACH_SEND_INTERRUPTED is 268435463), then ends itself with
+ * decimal (MACH_SEND_INTERRUPTED is 268435463). Then thread_set_self_state
+ * moves the thread to landed() on a new stack, which ends the task with
  * syscall_task_terminate. */
 #include <mach.h>
 #include <mach/mach_traps.h>
 #include <mach/task_special_ports.h>
+#include <mach/thread_status.h>
 #include <stdio.h>
 
 static const char kReadOnly[16] = "read-only";
+static void landed(long arg) __attribute__((noreturn));
 
 int main(void) {
   mach_port_t self = mach_task_self(), host = mach_host_self();
@@ -74,9 +77,30 @@ int main(void) {
   printf("allocate_name: %d\n", syscall_mach_port_allocate_name(self, MACH_PORT_RIGHT_RECEIVE, 0x4242));
   printf("allocate_name again: %d\n", syscall_mach_port_allocate_name(self, MACH_PORT_RIGHT_RECEIVE, 0x4242));
 
+  /* thread_set_self_state: the thread goes on in landed(), on a stack of its own. */
+  struct i386_thread_state state;
+  mach_msg_type_number_t count = i386_THREAD_STATE_COUNT;
+  (void)thread_get_state(mach_thread_self(), i386_THREAD_STATE, (thread_state_t)&state, &count);
+  printf("set_self_state bad flavor: %d\n", thread_set_self_state(99, (thread_state_t)&state, i386_THREAD_STATE_COUNT));
+  printf("set_self_state short: %d\n", thread_set_self_state(i386_THREAD_STATE, (thread_state_t)&state, 3));
+  printf("set_self_state unreadable: %d\n", thread_set_self_state(i386_THREAD_STATE, (thread_state_t)8, i386_THREAD_STATE_COUNT));
+  vm_offset_t stack = 0;
+  (void)syscall_vm_allocate(self, &stack, 4 * vm_page_size, TRUE);
+  state.rip = (uintptr_t)landed;
+  state.rdi = 4321;
+  state.ursp = stack + 4 * vm_page_size - 8;
+  state.rfl = 0x202;
+  printf("set_self_state: %d\n", thread_set_self_state(i386_THREAD_STATE, (thread_state_t)&state, i386_THREAD_STATE_COUNT));
+  return 1;
+}
+
+static void landed(long arg) {
+  mach_port_t self = mach_task_self(), host = mach_host_self();
+  printf("landed with %ld\n", arg);
   printf("task_terminate not a task: %d\n", syscall_task_terminate(host));
   printf("task_terminate self\n");
   syscall_task_terminate(self);
   printf("still running\n");
-  return 1;
+  for (;;) {
+  }
 }

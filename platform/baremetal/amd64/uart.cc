@@ -76,8 +76,8 @@ void Backend::console_write(const char* s, size_t n) { amd64::write_locked_if_po
 // never ends, so never -1.
 long Backend::console_read(char* buf, size_t n) {
   size_t got = 0;
-  while (got < n && (inb(amd64::kCom1 + amd64::kLineStatus) & amd64::kLsrDataReady))
-    buf[got++] = static_cast<char>(inb(amd64::kCom1 + amd64::kData));
+  while (got < n && (amd64::inb(amd64::kCom1 + amd64::kLineStatus) & amd64::kLsrDataReady))
+    buf[got++] = static_cast<char>(amd64::inb(amd64::kCom1 + amd64::kData));
   return static_cast<long>(got);
 }
 

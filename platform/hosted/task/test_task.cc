@@ -355,6 +355,22 @@ bool TestTask::handle_trap_call(UserThread& t) {
     case 29:  // mach_host_self
       Platform::frame_set_return(frame, host::self_name(task_->space()));
       return true;
+    case 77: {  // thread_set_self_state(flavor, state, count): resume in that state
+      const auto flavor = static_cast<int>(Platform::frame_trap_arg(frame, 0));
+      const uint64_t at = Platform::frame_trap_arg(frame, 1);
+      const auto count = static_cast<mach_msg_type_number_t>(Platform::frame_trap_arg(frame, 2));
+      natural_t state[i386_THREAD_STATE_COUNT];
+      // Checked as thread_set_state checks it; on success the thread goes on
+      // in the new state (its rax included), so nothing is returned.
+      if (count < i386_THREAD_STATE_COUNT || count > THREAD_STATE_MAX) {
+        Platform::frame_set_return(frame, KERN_INVALID_ARGUMENT);
+      } else if (!copyin(state, at, sizeof state)) {
+        Platform::frame_set_return(frame, KERN_INVALID_ADDRESS);
+      } else if (const kern_return_t kr = t.set_state(flavor, state, i386_THREAD_STATE_COUNT); kr != KERN_SUCCESS) {
+        Platform::frame_set_return(frame, kr);
+      }
+      return true;
+    }
     case 69: {  // syscall_task_terminate: of this task, every thread of it ends
       const auto name = static_cast<mach_port_name_t>(Platform::frame_trap_arg(frame, 0));
       ipc::TransitRight right;
