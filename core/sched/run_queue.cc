@@ -30,6 +30,15 @@ Thread* RunQueue::dequeue_locked(int worst, bool thief) {
   return nullptr;
 }
 
+bool RunQueue::remove_locked(Thread& t) {
+  const int p = t.priority();
+  if (!queues_[p].contains(t)) return false;
+  queues_[p].remove(t);
+  if (queues_[p].empty()) bitmap_ &= ~(uint64_t{1} << p);
+  count_hint_.store(--count_, kstd::MemoryOrder::relaxed);
+  return true;
+}
+
 void RunQueue::check_invariants() const {
   SpinlockGuard guard(lock);
   size_t n = 0;

@@ -22,6 +22,8 @@ class RunQueue {
   // `worst` (numerically <= worst), or nullptr. A thief (another CPU)
   // skips threads bound to this CPU.
   Thread* dequeue_locked(int worst = kPriorityLowest, bool thief = false) UMACH_REQUIRES(lock);
+  // Takes `t` off this queue if it is on it (O(threads of its priority)).
+  bool remove_locked(Thread& t) UMACH_REQUIRES(lock);
   size_t count_locked() const UMACH_REQUIRES(lock) { return count_; }
   // Racy hint for load balancing and wakeup decisions; never for correctness.
   size_t count_hint() const { return count_hint_.load(kstd::MemoryOrder::relaxed); }

@@ -448,6 +448,29 @@ void thread_yield() {
   switch_to(self, next);  // finish_switch requeues us behind our peers
 }
 
+void thread_yield_to(Thread& next) {
+  Thread* self = current_thread();
+  kassert(self && !self->is_idle_);
+  Cpu& c = this_cpu();
+  const bool movable = &next != self && (next.bound_cpu_ < 0 || static_cast<unsigned>(next.bound_cpu_) == c.id);
+  bool taken = false;
+  for (unsigned i = 0; movable && !taken && i < g_cpu_count; ++i) {
+    SchedCpu& sc = g_cpus[i];
+    SpinlockGuard guard(sc.runq.lock);
+    taken = sc.runq.remove_locked(next);
+  }
+  if (!taken) return thread_yield();
+  process_ticks(c, sched_of(c));
+  sched_of(c).need_resched.store(false, kstd::MemoryOrder::relaxed);
+  switch_to(self, &next);  // finish_switch requeues us, as after a yield
+}
+
+bool others_runnable() {
+  for (unsigned i = 0; i < g_cpu_count; ++i)
+    if (g_cpus[i].runq.count_hint() > 0) return true;
+  return false;
+}
+
 void preemption_point() {
   Cpu* c = current_cpu_or_null();
   if (!c) return;

@@ -75,6 +75,12 @@ WaitResult thread_block();
 WaitResult thread_handoff(RefPtr<Thread> next);
 // Gives the CPU to a runnable thread of the same or a higher priority, if any.
 void thread_yield();
+// Gives the CPU to `next` at once if it waits on a run queue (not running,
+// not bound to another CPU), the caller going back on its queue as after a
+// yield; else thread_yield(). thread_switch's hand-off hint.
+void thread_yield_to(Thread& next);
+// Whether any thread waits on a run queue (a racy hint: swtch's answer).
+bool others_runnable();
 // Processes pending timer ticks (timeouts, the quantum) and gives up the
 // CPU if the quantum ran out or a higher-priority thread waits.
 void preemption_point();

@@ -206,6 +206,27 @@ UMACH_SELFTEST(sched_higher_priority_runs_first) {
   ST_CHECK(log.entries[0] == 20 && log.entries[1] == 30);
 }
 
+UMACH_SELFTEST(sched_yield_to_runs_the_named_thread_first) {
+  if (sched::cpu_count() != 1) return;  // the order is one CPU's
+  Log log;
+  Tagged a{&log, 1}, b{&log, 2}, c{&log, 3};
+  // Queued in the order a, b, c, all below this thread (priority 10).
+  auto ta = kernel_thread("a", log_tag, &a, 30);
+  auto tb = kernel_thread("b", log_tag, &b, 30);
+  auto tc = kernel_thread("c", log_tag, &c, 30);
+  ST_CHECK(ta.ok() && tb.ok() && tc.ok());
+  if (!ta.ok() || !tb.ok() || !tc.ok()) return;
+  ST_CHECK(sched::others_runnable());
+  sched::thread_yield_to(*tc.value());  // c first, whatever its priority; then us again
+  ST_CHECK_EQ(log.n.load(), 1u);
+  ST_CHECK(log.entries[0] == 3);
+  sched::thread_yield_to(*sched::current_thread());  // oneself: a plain yield
+  sched::thread_join(*ta.value());
+  sched::thread_join(*tb.value());
+  sched::thread_join(*tc.value());
+  ST_CHECK(log.entries[1] == 1 && log.entries[2] == 2);
+}
+
 namespace {
 struct Handoff {
   WaitQueue server_wq;
