@@ -513,14 +513,22 @@ void check_invariants() {
   for (const Thread& t : g_all_threads) t.check_local();
 }
 
-void sleep_ns(uint64_t ns) {
+namespace {
+WaitResult sleep_for(uint64_t ns, bool interruptible) {
   WaitQueue never;
   {
     SpinlockGuard guard(never.lock);
-    never.assert_wait_locked(false, Platform::clock_ns() + ns);
+    never.assert_wait_locked(interruptible, Platform::clock_ns() + ns);
   }
-  WaitResult r = thread_block();
+  return thread_block();
+}
+}  // namespace
+
+void sleep_ns(uint64_t ns) {
+  WaitResult r = sleep_for(ns, false);
   kassert(r == WaitResult::kTimedOut);
 }
+
+WaitResult sleep_interruptible_ns(uint64_t ns) { return sleep_for(ns, true); }
 
 }  // namespace umach::sched

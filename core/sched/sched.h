@@ -90,6 +90,9 @@ void preemption_point();
 void thread_join(Thread& t);
 // Sleeps the current thread for at least `ns` nanoseconds.
 void sleep_ns(uint64_t ns);
+// The same, but clear_wait(kInterrupted) (thread_abort) ends it early:
+// kTimedOut after the whole time, kInterrupted otherwise.
+WaitResult sleep_interruptible_ns(uint64_t ns);
 
 // Full tier of the object checks: every run queue and every thread.
 // O(threads); for test boundaries.

@@ -144,6 +144,30 @@ UMACH_SELFTEST(sched_interruptible_wait_is_interrupted) {
 }
 
 namespace {
+struct LongSleep {
+  kstd::Atomic<bool> asleep{false};
+  WaitResult result = WaitResult::kAwakened;
+};
+void sleep_long(void* arg) {
+  auto* s = static_cast<LongSleep*>(arg);
+  s->asleep.store(true);
+  s->result = sched::sleep_interruptible_ns(60'000'000'000);  // a minute: only an interruption ends it in time
+}
+}  // namespace
+
+UMACH_SELFTEST(sched_interruptible_sleep_ends_when_interrupted) {
+  LongSleep s;
+  auto t = kernel_thread("sleeper", sleep_long, &s);
+  ST_CHECK(t.ok());
+  if (!t.ok()) return;
+  ST_CHECK(wait_until([&] { return s.asleep.load() && t.value()->state() == sched::ThreadState::kWaiting; }));
+  sched::clear_wait(*t.value(), WaitResult::kInterrupted);
+  sched::thread_join(*t.value());
+  ST_CHECK(s.result == WaitResult::kInterrupted);
+  ST_CHECK(sched::sleep_interruptible_ns(1'000'000) == WaitResult::kTimedOut);
+}
+
+namespace {
 struct PingPong {
   Log log;
   kstd::Atomic<int> started{0};
