@@ -12,7 +12,7 @@
 namespace umach::hosted {
 
 kern_return_t TestTask::attach_created(RefPtr<Task> task) {
-  if (!task->map()) return KERN_FAILURE;  // an IPC-only parent's child runs nothing
+  if (!task->map()) return KERN_SUCCESS;  // an IPC-only parent's child: IPC only, no threads
   std::unique_ptr<TestTask> t(new TestTask);
   t->kernel_owned_ = true;
   t->priority_ = sched::kPriorityUser;
