@@ -57,15 +57,20 @@ ipc::TransitRight Task::make_send() { return ipc::kobject_make_send(self_.get())
 mach_port_name_t Task::self_name() { return ipc::kobject_send_name(self_.get(), *space_); }
 
 void Task::terminate() {
-  if (!self_) return;  // half-built by create(), or already ended
   // A task_create'd task's reference to itself goes last (it may be the
   // last one: nothing below touches `this` after the scope ends).
-  RefPtr<Task> self_ref = kstd::move(created_self_);
+  RefPtr<Task> self_ref;
+  RefPtr<ipc::Port> port;
   ipc::Port* kept[3];
   TaskThreadFactory* tell = nullptr;
   {
+    // The first caller does it all (the task may end from two sides at
+    // once: task_terminate and its last thread's end).
     SpinlockGuard g(special_lock_);
+    if (ended_ || !self_) return;  // already ended, or half-built by create()
     ended_ = true;
+    self_ref = kstd::move(created_self_);
+    port = kstd::move(self_);
     kept[0] = kstd::exchange(kernel_port_, nullptr);
     kept[1] = kstd::exchange(exception_port_, nullptr);
     kept[2] = kstd::exchange(bootstrap_port_, nullptr);
@@ -76,7 +81,7 @@ void Task::terminate() {
     else factory_ending_ = f;
   }
   for (ipc::Port* p : kept) release_send_right(p);
-  ipc::kobject_port_destroy(kstd::move(self_));
+  ipc::kobject_port_destroy(kstd::move(port));
   space_->terminate();
   if (tell) tell->task_terminated();
 }

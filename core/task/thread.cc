@@ -140,14 +140,16 @@ void MachThread::terminate() {
   if (thread_ && thread_.get() != sched::current_thread())
     sched::clear_wait(*thread_, sched::WaitResult::kInterrupted);
   ipc::Port* kept[2];
+  RefPtr<ipc::Port> port;  // taken under the lock: two sides may end the thread at once
   {
     SpinlockGuard g(special_lock_);
     ended_ = true;
     kept[0] = kstd::exchange(kernel_port_, nullptr);
     kept[1] = kstd::exchange(exception_port_, nullptr);
+    port = kstd::move(self_);
   }
   for (ipc::Port* p : kept) release_send_right(p);
-  ipc::kobject_port_destroy(kstd::move(self_));
+  ipc::kobject_port_destroy(kstd::move(port));
   if (task_) task_->remove_thread(*this);
 }
 
