@@ -79,7 +79,7 @@ ThreadState Thread::state() const {
 
 void Thread::check_local() const {
   canary_.check();
-  kassert(priority_ >= kPriorityHighest && priority_ <= kPriorityLowest);
+  kassert(priority() >= kPriorityHighest && priority() <= kPriorityLowest);
 }
 
 }  // namespace umach::sched

@@ -56,7 +56,11 @@ class Thread : public RefCounted<Thread> {
 
   const char* name() const { return name_; }
   uint64_t id() const { return id_; }
-  int priority() const { return priority_; }
+  int priority() const { return priority_.load(kstd::MemoryOrder::relaxed); }
+  // A new priority, set by the thread itself while it runs (a running
+  // thread is on no run queue, whose lists are by priority): MachThread
+  // applies thread_priority this way. Others may read it meanwhile.
+  void set_own_priority(int priority) { priority_.store(priority, kstd::MemoryOrder::relaxed); }
   ThreadState state() const UMACH_EXCLUDES(lock);
   // Ticks this thread was on a CPU when a tick was processed (for fairness).
   uint64_t ticks_run() const { return ticks_run_.load(kstd::MemoryOrder::relaxed); }
@@ -104,7 +108,7 @@ class Thread : public RefCounted<Thread> {
   Canary<0x54485244> canary_;  // "THRD"
   const char* name_;
   uint64_t id_;
-  int priority_;
+  kstd::Atomic<int> priority_;
 };
 
 // Every thread object alive, for debuggers (tools/gdb/umach.py walks it)

@@ -1,10 +1,16 @@
-// core/task/task.cc: tasks' IPC side (core/task/task.h), and the kernel
-// routines task_get_special_port and task_set_special_port.
+// core/task/task.cc: tasks' IPC side and lifetime (core/task/task.h): the
+// special ports, the thread list, task_create's children and task_terminate,
+// and the kernel routines task_get_special_port and task_set_special_port.
+// (Suspension, priorities, names, task_info and the other task routines:
+// task_control.cc.)
 #include "core/task/task.h"
 
 #include <mach/task_special_ports.h>
 
+#include "core/kalloc.h"
 #include "core/kstd/utility.h"
+#include "core/sched/sched.h"
+#include "core/task/host.h"
 #include "core/task/thread.h"
 #include "core/zone.h"
 #include "ipc/kobject.h"
@@ -14,7 +20,12 @@
 namespace umach {
 namespace {
 [[clang::no_destroy]] constinit TypedZone<Task> g_tasks("task");
+kstd::Atomic<TaskRunnerFactory*> g_runner_factory{nullptr};
 }  // namespace
+
+void set_task_runner_factory(TaskRunnerFactory* factory) {
+  g_runner_factory.store(factory, kstd::MemoryOrder::release);
+}
 
 Result<RefPtr<Task>> Task::create(RefPtr<vm::VmMap> map) {
   Task* t = g_tasks.create();
@@ -28,6 +39,7 @@ Result<RefPtr<Task>> Task::create(RefPtr<vm::VmMap> map) {
   task->space_->set_map(map.get());
   task->map_ = kstd::move(map);
   task->self_ = port.value();
+  task->creation_ns_ = host::time_of_day_ns();
   return task;
 }
 
@@ -45,19 +57,33 @@ ipc::TransitRight Task::make_send() { return ipc::kobject_make_send(self_.get())
 mach_port_name_t Task::self_name() { return ipc::kobject_send_name(self_.get(), *space_); }
 
 void Task::terminate() {
-  if (!self_) return;  // half-built by create(), or already ended
+  // A task_create'd task's reference to itself goes last (it may be the
+  // last one: nothing below touches `this` after the scope ends).
+  RefPtr<Task> self_ref;
+  RefPtr<ipc::Port> port;
   ipc::Port* kept[3];
+  TaskThreadFactory* tell = nullptr;
   {
+    // The first caller does it all (the task may end from two sides at
+    // once: task_terminate and its last thread's end).
     SpinlockGuard g(special_lock_);
+    if (ended_ || !self_) return;  // already ended, or half-built by create()
     ended_ = true;
+    self_ref = kstd::move(created_self_);
+    port = kstd::move(self_);
     kept[0] = kstd::exchange(kernel_port_, nullptr);
     kept[1] = kstd::exchange(exception_port_, nullptr);
     kept[2] = kstd::exchange(bootstrap_port_, nullptr);
-    factory_ = nullptr;
+    // The factory hears of the end once no create_thread call is running
+    // (else from the last of them).
+    TaskThreadFactory* f = kstd::exchange(factory_, nullptr);
+    if (factory_calls_ == 0) tell = f;
+    else factory_ending_ = f;
   }
   for (ipc::Port* p : kept) release_send_right(p);
-  ipc::kobject_port_destroy(kstd::move(self_));
+  ipc::kobject_port_destroy(kstd::move(port));
   space_->terminate();
+  if (tell) tell->task_terminated();
 }
 
 void Task::set_thread_factory(TaskThreadFactory* factory) {
@@ -71,9 +97,114 @@ Result<RefPtr<MachThread>> Task::create_thread() {
     SpinlockGuard g(special_lock_);
     if (ended_) return Error{KERN_INVALID_ARGUMENT};
     factory = factory_;
+    if (!factory) return Error{KERN_FAILURE};
+    ++factory_calls_;
   }
-  if (!factory) return Error{KERN_FAILURE};
-  return factory->create_thread();
+  auto thread = factory->create_thread();
+  TaskThreadFactory* tell = nullptr;
+  {
+    SpinlockGuard g(special_lock_);
+    if (--factory_calls_ == 0) tell = kstd::exchange(factory_ending_, nullptr);
+  }
+  if (tell) tell->task_terminated();
+  return thread;
+}
+
+Result<RefPtr<Task>> Task::create_child(bool inherit_memory) {
+  RefPtr<vm::VmMap> map;
+  if (map_) {
+    vm::VmMap* m = inherit_memory ? vm::map_fork(*map_) : vm::VmMap::create(map_.get());
+    if (!m) return Error{KERN_RESOURCE_SHORTAGE};
+    map = RefPtr<vm::VmMap>::adopt(m);
+  }
+  RefPtr<Task> child = UMACH_TRY(Task::create(kstd::move(map)));
+  // GNU Mach: the child inherits the parent's bootstrap and exception ports.
+  {
+    ipc::Port* bootstrap = nullptr;
+    ipc::Port* exception = nullptr;
+    (void)get_special_port(TASK_BOOTSTRAP_PORT, &bootstrap);
+    (void)get_special_port(TASK_EXCEPTION_PORT, &exception);
+    SpinlockGuard g(child->special_lock_);
+    child->bootstrap_port_ = bootstrap == ipc::kDeadPort ? nullptr : bootstrap;
+    child->exception_port_ = exception == ipc::kDeadPort ? nullptr : exception;
+  }
+  child->priority_.store(priority_.load(kstd::MemoryOrder::relaxed), kstd::MemoryOrder::relaxed);
+  child->created_self_ = child;
+  if (TaskRunnerFactory* f = g_runner_factory.load(kstd::MemoryOrder::acquire)) {
+    if (kern_return_t kr = f->attach(child); kr != KERN_SUCCESS) {
+      child->terminate();
+      return Error{kr};
+    }
+  }
+  return child;
+}
+
+void Task::terminate_all() {
+  terminate();
+  Threads threads;
+  // Short of memory for the snapshot: threads still end, one at a time.
+  while (this->threads(&threads) != KERN_SUCCESS) {
+    MachThread* first;
+    {
+      SpinlockGuard g(special_lock_);
+      TaskThreadLink* l = threads_.front();
+      first = l ? l->thread : nullptr;
+      if (first && !first->try_ref()) first = nullptr;
+    }
+    if (!first) return;
+    first->terminate_and_wait();
+    first->unref();
+  }
+  for (size_t i = 0; i < threads.size(); ++i) threads[i].terminate();
+  for (size_t i = 0; i < threads.size(); ++i)
+    if (&threads[i].sched_thread() != sched::current_thread()) threads[i].wait_stopped();
+}
+
+bool Task::add_thread(MachThread& thread) {
+  SpinlockGuard g(special_lock_);
+  if (ended_) return false;
+  thread.task_link.thread = &thread;
+  threads_.push_back(thread.task_link);
+  return true;
+}
+
+void Task::remove_thread(MachThread& thread) {
+  SpinlockGuard g(special_lock_);
+  if (!thread.task_link.node.is_linked()) return;
+  threads_.remove(thread.task_link);
+  dead_user_ns_ += thread.user_ns();
+  dead_system_ns_ += thread.system_ns();
+}
+
+kern_return_t Task::threads(Threads* out) {
+  kassert(!out->array_);
+  size_t capacity = 0;
+  MachThread** a = nullptr;
+  for (;;) {
+    size_t want;
+    {
+      SpinlockGuard g(special_lock_);
+      if (a && threads_.size() <= capacity) {
+        size_t i = 0;
+        for (TaskThreadLink& l : threads_)
+          if (l.thread->try_ref()) a[i++] = l.thread;  // (one dying drops out)
+        out->array_ = a;
+        out->n_ = i;
+        out->capacity_ = capacity;
+        return KERN_SUCCESS;
+      }
+      want = threads_.size() + 4;  // allocated without the lock; retried if it grew past
+    }
+    kfree(a, capacity * sizeof *a);
+    a = static_cast<MachThread**>(kalloc(want * sizeof *a));
+    capacity = want;
+    if (!a) return KERN_RESOURCE_SHORTAGE;
+  }
+}
+
+Task::Threads::~Threads() {
+  for (size_t i = 0; i < n_; ++i) array_[i]->unref();
+  kfree(array_, capacity_ * sizeof *array_);
 }
 
 ipc::Port** Task::special_slot_locked(int which) {

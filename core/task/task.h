@@ -1,6 +1,18 @@
 // core/task/task.h: a task: its name space and its kernel port, its
 // address space, its special ports, and the factory its platform gives it
-// for thread_create (issue 7 adds task suspension).
+// for thread_create; its threads, suspension, times, name and priority
+// (task_create, task_terminate, task_suspend/resume, task_info,
+// task_threads, task_set_name, task_priority: core/task/task_server.cc).
+//
+// Threads: every MachThread of the task is on its list from its creation
+// until it terminates (under special_lock_; a thread is added only while
+// the task has not ended). Suspension is a count: while it is above zero
+// MachThread::enter_user keeps every thread of the task (new ones too)
+// out of user mode; task_resume to zero wakes them.
+//
+// Tasks made by task_create keep a reference to themselves until they are
+// terminated (as GNU Mach's, they live until task_terminate, threads or
+// not); the platform's TaskRunnerFactory gives them what runs threads.
 //
 // Special ports (task_get/set_special_port, <mach/task_special_ports.h>):
 // send rights the task holds, each a reference counted in its port's
@@ -15,6 +27,8 @@
 // holds the port's lock never sees a Task that is going away.
 #pragma once
 
+#include "core/kstd/atomic.h"
+#include "core/list.h"
 #include "core/refptr.h"
 #include "core/result.h"
 #include "core/spinlock.h"
@@ -26,6 +40,13 @@ namespace umach {
 
 class MachThread;
 
+// A thread's place on its task's thread list (a member of MachThread; here
+// because MachThread is incomplete in this header).
+struct TaskThreadLink {
+  ListNode node;
+  MachThread* thread = nullptr;
+};
+
 // What makes a task's threads: the platform code that runs its user mode
 // (hosted: TestTask). A new thread has a zeroed register state and is
 // suspended once. The Task borrows it until terminate() or until its owner
@@ -33,6 +54,9 @@ class MachThread;
 class TaskThreadFactory {
  public:
   virtual Result<RefPtr<MachThread>> create_thread() = 0;
+  // The task ended: called once, after terminate() and once no
+  // create_thread call is running; the Task never calls the factory again.
+  virtual void task_terminated() {}
 
  protected:
   ~TaskThreadFactory() = default;
@@ -79,8 +103,72 @@ class Task : public RefCounted<Task> {
   // right it holds. Idempotent.
   void terminate();
 
+  // ---- threads, suspension, information (issue 7; task_server.cc) ----
+
+  // task_create: a child of this task with an empty address space, or with
+  // inherit_memory a vm::map_fork of this one's; it holds a reference to
+  // itself until terminated, and the platform's runner factory (if any)
+  // attaches to it. KERN_RESOURCE_SHORTAGE when short; a task with no map
+  // can only have an IPC-only child.
+  [[nodiscard]] Result<RefPtr<Task>> create_child(bool inherit_memory);
+  // task_terminate: terminate(), then every thread terminates and (all
+  // but the caller's own) has left user mode for good when this returns.
+  void terminate_all();
+
+  // MachThread's: a new thread joins the list (false once the task ended),
+  // a terminated one leaves it.
+  bool add_thread(MachThread& thread);
+  void remove_thread(MachThread& thread);
+  // References to its threads, in creation order, which the snapshot
+  // releases when it goes. KERN_RESOURCE_SHORTAGE when short.
+  class Threads {
+   public:
+    Threads() = default;
+    ~Threads();
+    Threads(const Threads&) = delete;
+    Threads& operator=(const Threads&) = delete;
+    size_t size() const { return n_; }
+    MachThread& operator[](size_t i) const { return *array_[i]; }
+
+   private:
+    friend class Task;
+    MachThread** array_ = nullptr;  // kalloc'ed, capacity_ entries
+    size_t n_ = 0;
+    size_t capacity_ = 0;
+  };
+  kern_return_t threads(Threads* out);
+
+  // task_suspend: one more suspension; waits until every other thread of
+  // the task is out of user mode. task_resume: one less (KERN_FAILURE at
+  // zero). KERN_INVALID_ARGUMENT once the task ended.
+  kern_return_t suspend();
+  kern_return_t resume();
+  int suspend_count() const { return suspend_count_.load(kstd::MemoryOrder::acquire); }
+
+  // task_priority: the priority new threads get (kPriorityUser until
+  // set); with change_threads every thread's too (KERN_FAILURE if one's
+  // maximum forbids it). -1: never set (new threads keep the runner's).
+  kern_return_t set_priority(int priority, bool change_threads);
+  int priority_for_new_thread() const { return priority_.load(kstd::MemoryOrder::relaxed); }
+  int base_priority() const;
+
+  // task_set_name: kept (truncated to kNameMax - 1), for diagnostics.
+  static constexpr size_t kNameMax = 64;
+  void set_name(const char* name);
+  void name(char (&out)[kNameMax]);
+
+  // task_info's flavors; KERN_INVALID_ARGUMENT for another flavor or a
+  // count too small for it.
+  kern_return_t info(int flavor, integer_t* out, mach_msg_type_number_t* count);
+
+  // Events the platform counts for TASK_EVENTS_INFO.
+  void note_fault() { faults_.fetch_add(1, kstd::MemoryOrder::relaxed); }
+  void note_message_sent() { messages_sent_.fetch_add(1, kstd::MemoryOrder::relaxed); }
+  void note_message_received() { messages_received_.fetch_add(1, kstd::MemoryOrder::relaxed); }
+
  private:
   ipc::Port** special_slot_locked(int which) UMACH_REQUIRES(special_lock_);
+  void add_dead_thread_times(MachThread& thread);
 
   Spinlock special_lock_{LockRank::kTaskSpecial};
   ipc::Port* kernel_port_ UMACH_GUARDED_BY(special_lock_) = nullptr;     // null: self_
@@ -88,6 +176,22 @@ class Task : public RefCounted<Task> {
   ipc::Port* bootstrap_port_ UMACH_GUARDED_BY(special_lock_) = nullptr;
   bool ended_ UMACH_GUARDED_BY(special_lock_) = false;
   TaskThreadFactory* factory_ UMACH_GUARDED_BY(special_lock_) = nullptr;  // borrowed
+  // create_thread calls running, and the factory terminate() took while
+  // one ran (the last call tells it the task ended).
+  int factory_calls_ UMACH_GUARDED_BY(special_lock_) = 0;
+  TaskThreadFactory* factory_ending_ UMACH_GUARDED_BY(special_lock_) = nullptr;
+  List<TaskThreadLink, &TaskThreadLink::node> threads_ UMACH_GUARDED_BY(special_lock_);
+  kstd::Atomic<int> suspend_count_{0};  // written under special_lock_
+  kstd::Atomic<int> priority_{-1};
+  char name_[kNameMax] UMACH_GUARDED_BY(special_lock_) = {};
+  RefPtr<Task> created_self_;  // task_create's tasks: until terminated
+  int64_t creation_ns_ = 0;    // time of day
+  // Of its terminated threads (task_basic_info), under special_lock_.
+  uint64_t dead_user_ns_ UMACH_GUARDED_BY(special_lock_) = 0;
+  uint64_t dead_system_ns_ UMACH_GUARDED_BY(special_lock_) = 0;
+  kstd::Atomic<uint64_t> faults_{0};
+  kstd::Atomic<uint64_t> messages_sent_{0};
+  kstd::Atomic<uint64_t> messages_received_{0};
   RefPtr<ipc::IpcSpace> space_;
   RefPtr<ipc::Port> self_;
   RefPtr<vm::VmMap> map_;
@@ -101,5 +205,20 @@ RefPtr<Task> task_from_port(ipc::Port* port);
 
 // Releases a send right kept as a special port (null and dead: nothing).
 void release_send_right(ipc::Port* right);
+
+// What gives a task made by task_create its runner: the platform's
+// (hosted: a TestTask with no program, which the kernel owns until the
+// task ended and its last thread ended). attach() sets the task's thread
+// factory; an error ends the new task. None registered (bare metal so
+// far): such tasks have IPC and memory but no threads (thread_create
+// answers KERN_FAILURE).
+class TaskRunnerFactory {
+ public:
+  virtual kern_return_t attach(RefPtr<Task> task) = 0;
+
+ protected:
+  ~TaskRunnerFactory() = default;
+};
+void set_task_runner_factory(TaskRunnerFactory* factory);
 
 }  // namespace umach

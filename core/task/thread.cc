@@ -26,6 +26,8 @@ Result<RefPtr<MachThread>> MachThread::create(RefPtr<Task> task, RefPtr<sched::T
   mt->task_ = kstd::move(task);
   mt->thread_ = kstd::move(thread);
   mt->self_ = port.value();
+  mt->init_priorities();
+  if (!mt->task_->add_thread(*mt)) return Error{KERN_INVALID_ARGUMENT};  // its task ended
   return mt;
 }
 
@@ -77,7 +79,7 @@ bool MachThread::enter_user() {
       // wait asserted below is ended by its wakeup.
       SpinlockGuard g(stop_.lock);
       if (ended()) return false;
-      if (suspend_count_ == 0) {
+      if (may_enter_user_locked()) {
         in_user_ = true;
         return true;
       }
@@ -90,6 +92,7 @@ bool MachThread::enter_user() {
 void MachThread::leave_user() {
   SpinlockGuard g(stop_.lock);
   in_user_ = false;
+  user_ns_.fetch_add(Platform::clock_ns() - user_since_, kstd::MemoryOrder::relaxed);
 }
 
 bool MachThread::hold_stopped() {
@@ -137,14 +140,17 @@ void MachThread::terminate() {
   if (thread_ && thread_.get() != sched::current_thread())
     sched::clear_wait(*thread_, sched::WaitResult::kInterrupted);
   ipc::Port* kept[2];
+  RefPtr<ipc::Port> port;  // taken under the lock: two sides may end the thread at once
   {
     SpinlockGuard g(special_lock_);
     ended_ = true;
     kept[0] = kstd::exchange(kernel_port_, nullptr);
     kept[1] = kstd::exchange(exception_port_, nullptr);
+    port = kstd::move(self_);
   }
   for (ipc::Port* p : kept) release_send_right(p);
-  ipc::kobject_port_destroy(kstd::move(self_));
+  ipc::kobject_port_destroy(kstd::move(port));
+  if (task_) task_->remove_thread(*this);
 }
 
 ipc::Port** MachThread::special_slot_locked(int which) {

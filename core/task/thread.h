@@ -117,7 +117,44 @@ class MachThread : public RefCounted<MachThread> {
   // is out of user mode (it never runs user code after this returns).
   void terminate_and_wait();
 
+  // ---- task membership, times, priorities, thread_info (issue 7;
+  // core/task/thread_info.cc) ----
+
+  // Its place on its task's thread list (Task::add_thread).
+  TaskThreadLink task_link;
+  // Waits until the thread is out of user mode (task_suspend, task_terminate).
+  void wait_stopped() { wait_out_of_user(); }
+  // Wakes the thread if it waits to enter user mode (task_resume).
+  void wake_stopped() { stop_.wakeup_all(); }
+  // CPU time: user mode is timed from enter_user to leave_user; system
+  // time is the rest of the scheduler's ticks on a CPU (a sampled
+  // estimate, kTickNs each).
+  uint64_t user_ns() const { return user_ns_.load(kstd::MemoryOrder::relaxed); }
+  uint64_t system_ns() const;
+  // thread_priority: KERN_INVALID_ARGUMENT outside 0..49 or once ended,
+  // KERN_FAILURE above (numerically below) its maximum; set_max lowers the
+  // maximum to it too. Applied on the thread's next way to user mode (at
+  // once for the caller's own thread).
+  kern_return_t set_priority(int priority, bool set_max);
+  int base_priority() const { return base_priority_.load(kstd::MemoryOrder::relaxed); }
+  int max_priority() const { return max_priority_.load(kstd::MemoryOrder::relaxed); }
+  // thread_info's flavors (KERN_INVALID_ARGUMENT for another flavor or a
+  // count too small for it).
+  kern_return_t info(int flavor, integer_t* out, mach_msg_type_number_t* count);
+
  private:
+  // enter_user's side of the above: with stop_.lock held, on the way to
+  // user mode: may it go (neither it nor its task suspended), and if so
+  // start its user time and apply a pending priority.
+  bool may_enter_user_locked() UMACH_REQUIRES(stop_.lock);
+  void init_priorities();
+  kstd::Atomic<uint64_t> user_ns_{0};
+  uint64_t user_since_ UMACH_GUARDED_BY(stop_.lock) = 0;  // clock_ns at entry
+  kstd::Atomic<int> base_priority_{0};
+  kstd::Atomic<int> max_priority_{0};
+  kstd::Atomic<bool> priority_pending_{false};
+  int64_t creation_ns_ = 0;  // time of day
+
   void wait_out_of_user();
   // Holds the thread (one suspension) until it is out of user mode;
   // false if it ended. release() undoes the hold.

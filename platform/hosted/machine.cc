@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/boot.h"
+#include "platform/hosted/task/test_task.h"
 #include "core/cpu.h"
 #include "core/platform/platform.h"
 #include "platform/hosted/internal.h"
@@ -166,6 +167,7 @@ void boot(const BootOptions& options) {
   platform::hosted::g_direct_map = static_cast<char*>(map);
   g_ranges[0] = {platform::hosted::kPhysBase, bytes};
   g_range_count = 1;
+  TestTask::install_created_task_runner();  // task_create's tasks run here
 }
 
 void set_console_fd(int fd) { platform::g_console_fd = fd; }

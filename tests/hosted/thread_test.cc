@@ -10,33 +10,14 @@
 #include "core/sched/sched.h"
 #include <umach/backend.h>
 #include "platform/hosted/task/test_task.h"
+#include "tests/hosted/run_program.h"
 
 namespace {
 
 using umach::hosted::TestTask;
 
-struct Run {
-  TestTask* task;
-  bool started = false;
-};
-
-void run_task(void* arg) {
-  auto* r = static_cast<Run*>(arg);
-  auto t = r->task->start_thread(umach::sched::kPriorityUser);
-  if (!t.ok()) return;
-  r->started = true;
-  umach::sched::thread_join(*t.value());  // the first thread ends after the others
-}
-
 std::unique_ptr<TestTask> run(const char* mode) {
-  auto t = TestTask::load(UMACH_PROGRAM_THREADS, {"threads", mode});
-  EXPECT_TRUE(t.ok());
-  if (!t.ok()) return nullptr;
-  auto task = std::move(t).take();
-  Run r{task.get()};
-  EXPECT_TRUE(umach::hosted::run_in_kernel(run_task, &r, umach::sched::kPriorityKernel));
-  EXPECT_TRUE(r.started);
-  return task;
+  return umach::testing::run_program(UMACH_PROGRAM_THREADS, {"threads", mode});
 }
 
 TEST(Threads, ChildRunsOnItsOwnStackAndMessagesTheParent) {

@@ -25,14 +25,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "int_message.h"
+
 enum { kStackPages = 16, kPage = 4096 };
 
-struct int_message {
-  mach_msg_header_t head;
-  mach_msg_type_t type;
-  int value;
-  int pad;
-};
 
 static mach_port_t g_port;
 
@@ -62,13 +58,6 @@ static void spin_main(long arg) {
   for (;;) g_count = g_count + 1;
 }
 
-/* Waits about `ms` milliseconds (a receive that times out). */
-static void pause_ms(unsigned ms) {
-  static mach_port_t port;
-  struct int_message r;
-  if (!port) mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &port);
-  mach_msg(&r.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof r, port, ms, MACH_PORT_NULL);
-}
 
 static void guard_main(long arg) {
   volatile char* guard = (volatile char*)arg;

@@ -86,7 +86,7 @@ class InfoMachThreads(gdb.Command):
             if int(t["bound_cpu_"]) >= 0:
                 flags.append("bound:%d" % int(t["bound_cpu_"]))
             print("%6d  %-12s %-11s %4d %4s  %s" % (int(t["id_"]), _cstring(t["name_"]), state,
-                                                   int(t["priority_"]), cpu_id, " ".join(flags)))
+                                                   int(t["priority_"]["value_"]), cpu_id, " ".join(flags)))
 
 
 def _saved_registers(t):

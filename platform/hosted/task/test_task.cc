@@ -105,6 +105,7 @@ Result<std::unique_ptr<TestTask>> TestTask::load(const std::string& path, const 
   // Faults and ticks in this window are the task's (the signal entry asks).
   AddressRange& r = *task->range_;
   if (!register_user_range(r.base(), r.end() - r.base())) return Error{KERN_RESOURCE_SHORTAGE};
+  task->registered_ = true;
   const LoadedProgram& p = task->program_;
   note_loaded(path, p.load_bias);
   task->task_->set_thread_factory(task.get());
@@ -118,7 +119,8 @@ TestTask::~TestTask() {
     note_unloaded(program_.load_bias);
     unload_task_program(*map_, program_);  // its memory leaves the map; its use of the image ends
   }
-  if (range_) unregister_user_range(range_->base());
+  if (created_commpage_) pmap().remove(created_commpage_, kPage);
+  if (registered_) unregister_user_range(range_->base());
   // The map (and its pmap) go with the last reference to it: ours, the Task's.
   if (commpage_) commpage_free(commpage_);
   if (range_) range_->release_ref();
@@ -152,7 +154,7 @@ Result<TestTask::UserThread*> TestTask::add_thread(int priority, int cpu, int su
   const bool first = threads_.empty();
   if (!first && (threads_ended_ || live_threads_ == 0)) return Error{KERN_INVALID_ARGUMENT};
   auto t = std::make_unique<UserThread>(this);
-  if (first) {
+  if (first && program_.pc) {  // (a task_create'd task's first thread starts zeroed)
     const LoadedProgram& p = program_;
     Platform::frame_init(*t->frame, p.pc, p.sp, p.argc, p.argv, p.commpage);
   }
@@ -214,6 +216,7 @@ void TestTask::user_loop(void* arg) {
   TestTask* self = t->task;
   self->run_thread(*t);
   self->thread_ended(*t);
+  if (self->kernel_owned_) self->created_loop_ended(*t);  // may free self
 }
 
 void TestTask::thread_ended(UserThread& t) {
@@ -277,11 +280,15 @@ void TestTask::run_thread(UserThread& t) {
     TrapInfo trap = Platform::run_user(frame);
     t.mach->leave_user();
     if (shared) g_shared_in_user.fetch_sub(1);
-    // Handled with the claim still held: copyin/copyout and the pmap see
-    // this task's mappings, not another task's of the same range.
+    // A page fault is handled with the claim still held: the pmap sees
+    // this task's mappings, not another task's of the same range. A trap
+    // call may block (mach_msg) and wake on another CPU, so the claim goes
+    // first; its copyin/copyout then go through the VM, not the mappings.
+    const bool hold_claim = shared && trap.kind == TrapKind::kPageFault;
+    if (shared && !hold_claim) range.release(cpu);
     bool go_on = handle(t, trap);
+    if (hold_claim) range.release(cpu);
     if (shared) {
-      range.release(cpu);
       // Best-effort fairness: a holder that would re-claim at once would
       // starve waiters polling from other CPUs.
       if (g_shared_waiting.load() > 0) sched::sleep_ns(200'000);
@@ -458,6 +465,7 @@ mach_msg_return_t TestTask::mach_msg_trap(UserThread& t) {
       ipc::handoff_flush(fast);
       return mr;
     }
+    task_->note_message_sent();  // (task_info's TASK_EVENTS_INFO)
   }
   if (option & MACH_RCV_MSG) {
     const mach_msg_size_t size = rcv_size < ipc::Kmsg::kMaxSize ? rcv_size : ipc::Kmsg::kMaxSize;
@@ -471,6 +479,7 @@ mach_msg_return_t TestTask::mach_msg_trap(UserThread& t) {
       return mr;
     }
     if (!k) return mr;
+    task_->note_message_received();
     const bool copied = copyout(msg, k->bytes(), k->size());
     keep_spare(t, k);
     return copied ? mr : MACH_RCV_INVALID_DATA;
@@ -493,6 +502,7 @@ bool TestTask::handle_page_fault(UserThread& t, const TrapInfo& trap) {
     std::lock_guard<std::mutex> hold(record_lock_);
     faults_.push_back({trap.address, trap.access});
   }
+  task_->note_fault();
   const kern_return_t kr = fault_in(trap.address, trap.access);
   if (kr == KERN_SUCCESS) return true;
   // The VM cannot resolve it: EXC_BAD_ACCESS for the handlers (user_loop
@@ -593,12 +603,16 @@ bool TestTask::resolve_range(uint64_t address, size_t n, Access access) {
   return true;
 }
 
+// In a shared range the task's mappings may not be the resident ones
+// (run_thread releases the claim around trap calls): through the VM then.
 bool TestTask::copyin(void* dst, uint64_t user_src, size_t n) {
+  if (range_->pmap_count() > 1) return vm::map_read(*map_, user_src, dst, n) == KERN_SUCCESS;
   return Platform::copyin(dst, user_src, n) ||
          (resolve_range(user_src, n, Access::kRead) && Platform::copyin(dst, user_src, n));
 }
 
 bool TestTask::copyout(uint64_t user_dst, const void* src, size_t n) {
+  if (range_->pmap_count() > 1) return vm::map_write(*map_, user_dst, src, n) == KERN_SUCCESS;
   return Platform::copyout(user_dst, src, n) ||
          (resolve_range(user_dst, n, Access::kWrite) && Platform::copyout(user_dst, src, n));
 }

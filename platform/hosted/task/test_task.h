@@ -68,6 +68,15 @@
 //     reply) before answering KERN_SUCCESS: the thread resumes with it.
 //     EXC_SOFTWARE has no hardware source on x86-64 (GNU Mach raises it
 //     for BOUND, which 64-bit mode lacks).
+//
+// Tasks made by task_create get a TestTask too, with no program: the
+// kernel owns it (attach_created, installed as the core's
+// TaskRunnerFactory at boot). Its map came from task_create (empty, or a
+// fork of the parent's in the parent's range); it enters the commpage and
+// registers the range; thread_create makes every thread (the first one
+// too: suspended, zeroed registers). It frees itself once its Task ended
+// and its threads' loops ended: from the first thread's kernel thread
+// after it joined the others, or on the Task's end if it never had one.
 #pragma once
 
 #include <stdint.h>
@@ -132,6 +141,12 @@ class TestTask final : private TaskThreadFactory, private traps::UserMemory {
   Pmap& pmap() { return map_->pmap(); }
   vm::VmMap& map() { return *map_; }
 
+  // ---- tasks made by task_create (see the header) ----
+  // A kernel-owned runner for `task` (a map, no program yet).
+  static kern_return_t attach_created(RefPtr<Task> task);
+  // Makes attach_created the core's TaskRunnerFactory (hosted boot).
+  static void install_created_task_runner();
+
  private:
   using Frame = platform::Backend::UserFrame;
   // An exception the last trap raised, delivered by user_loop once the
@@ -184,6 +199,11 @@ class TestTask final : private TaskThreadFactory, private traps::UserMemory {
   mach_msg_return_t mach_msg_trap(UserThread& t);
   // The whole task ends, saying why (the first reason stays).
   void end(const std::string& why);
+  // Kernel-owned runners (task_create): the Task ended, or the first
+  // thread's loop (which joined the rest) ended; whichever completes
+  // "ended and no loop left" frees the runner.
+  void task_terminated() override;
+  void created_loop_ended(UserThread& t);
 
   RefPtr<Task> task_;  // the IPC side: name space and task port
   ipc::Kmsg* take_spare(UserThread& t, mach_msg_size_t size);
@@ -198,6 +218,11 @@ class TestTask final : private TaskThreadFactory, private traps::UserMemory {
   int live_threads_ = 0;                              // loops not yet ended; guarded by threads_lock_
   bool threads_ended_ = false;                        // the last one ended; guarded by threads_lock_
   std::atomic<bool> stop_{false};
+  bool kernel_owned_ = false;    // made by attach_created; set before it is seen
+  bool registered_ = false;      // its range is registered (one registration of it is ours)
+  bool task_ended_ = false;      // guarded by threads_lock_ (kernel-owned only)
+  bool loops_ended_ = false;     // guarded by threads_lock_ (kernel-owned only)
+  uint64_t created_commpage_ = 0;  // where attach_created entered the commpage
   std::atomic<uint64_t> preemptions_{0};
   std::atomic<uint64_t> trap_calls_{0};
   mutable std::mutex record_lock_;  // host-side records, read by tests
