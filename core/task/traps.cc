@@ -101,6 +101,33 @@ kern_return_t vm_deallocate_trap(Task& caller, const uint64_t* a) {
   return target.map ? kserver::vm_deallocate(target.map, a[1], a[2]) : MACH_SEND_INTERRUPTED;
 }
 
+// The three task calls: the name must be a task's (else the RPC does it).
+kern_return_t task_create_trap(Task& caller, UserMemory& memory, const uint64_t* a) {
+  SendRight parent(caller.space(), static_cast<mach_port_name_t>(a[0]));
+  if (!task_from_port(parent.port())) return MACH_SEND_INTERRUPTED;
+  ipc_port_t child = nullptr;
+  kern_return_t kr = kserver::task_create(parent.port(), static_cast<boolean_t>(a[1]), &child);
+  if (kr != KERN_SUCCESS) return kr;
+  RefPtr<Task> made = task_from_port(child);
+  ipc::TransitRight right{child, MACH_MSG_TYPE_PORT_SEND, false};
+  mach_port_name_t name = MACH_PORT_NULL;
+  // As GNU Mach: the caller gets a name (MACH_PORT_NULL if its space is
+  // full, and the right is then destroyed by copyout_right).
+  (void)caller.space().copyout_right(right, &name);
+  if (memory.copyout(a[2], &name, sizeof name)) return KERN_SUCCESS;
+  // Unlike GNU Mach, a child whose name cannot be given back does not
+  // live on unreachable: it ends, and the name goes.
+  if (made) made->terminate_all();
+  if (name != MACH_PORT_NULL) (void)caller.space().deallocate(name);
+  return KERN_INVALID_ADDRESS;
+}
+
+kern_return_t task_call_trap(Task& caller, const uint64_t* a, kern_return_t (*routine)(ipc_port_t)) {
+  SendRight task(caller.space(), static_cast<mach_port_name_t>(a[0]));
+  if (!task_from_port(task.port())) return MACH_SEND_INTERRUPTED;
+  return routine(task.port());
+}
+
 kern_return_t task_set_special_port_trap(Task& caller, const uint64_t* a) {
   SendRight task(caller.space(), static_cast<mach_port_name_t>(a[0]));
   if (!task_from_port(task.port())) return MACH_SEND_INTERRUPTED;
@@ -143,6 +170,9 @@ int arg_count(int64_t n) {
     case 64: return 11;  // syscall_vm_map
     case 65: return 4;   // syscall_vm_allocate
     case 66: return 3;   // syscall_vm_deallocate
+    case 68: return 3;   // syscall_task_create
+    case 69: return 1;   // syscall_task_terminate
+    case 70: return 1;   // syscall_task_suspend
     case 71: return 3;   // syscall_task_set_special_port
     case 72: return 3;   // syscall_mach_port_allocate
     case 73: return 2;   // syscall_mach_port_deallocate
@@ -157,6 +187,10 @@ kern_return_t call(int64_t n, Task& caller, UserMemory& memory, const uint64_t* 
     case 64: return vm_map_trap(caller, memory, a);
     case 65: return vm_allocate_trap(caller, memory, a);
     case 66: return vm_deallocate_trap(caller, a);
+    case 68: return task_create_trap(caller, memory, a);
+    // Of the caller's own task too: its threads never return to user mode.
+    case 69: return task_call_trap(caller, a, kserver::task_terminate);
+    case 70: return task_call_trap(caller, a, kserver::task_suspend);
     case 71: return task_set_special_port_trap(caller, a);
     case 72: return port_allocate_trap(caller, memory, a);
     case 74: return port_insert_right_trap(caller, a);

@@ -8,6 +8,7 @@
  * syscall_task_terminate. */
 #include <mach.h>
 #include <mach/mach_traps.h>
+#include <mach/task_info.h>
 #include <mach/task_special_ports.h>
 #include <mach/thread_status.h>
 #include <stdio.h>
@@ -71,6 +72,22 @@ int main(void) {
   printf("set_special_port: %d same %d\n", kr, back == port);
   printf("set_special_port bad which: %d\n", syscall_task_set_special_port(self, 99, port));
   printf("set_special_port not a task: %d\n", syscall_task_set_special_port(host, TASK_BOOTSTRAP_PORT, port));
+
+  mach_port_t child = MACH_PORT_NULL;
+  kr = syscall_task_create(self, FALSE, &child);
+  struct task_basic_info info;
+  mach_msg_type_number_t info_count = TASK_BASIC_INFO_COUNT;
+  printf("task_create: %d child info %d\n", kr, task_info(child, TASK_BASIC_INFO, (task_info_t)&info, &info_count));
+  printf("task_create not a task: %d\n", syscall_task_create(host, FALSE, &child));
+  (void)mach_port_names(self, &names, &before, &types, &n);
+  kr = syscall_task_create(self, FALSE, (mach_port_t*)kReadOnly);
+  (void)mach_port_names(self, &names, &after, &types, &n);
+  printf("task_create read-only out: %d names kept %d\n", kr, after == before);
+  printf("task_suspend child: %d\n", syscall_task_suspend(child));
+  printf("task_suspend not a task: %d\n", syscall_task_suspend(host));
+  printf("task_terminate child: %d\n", syscall_task_terminate(child));
+  printf("child info after: %d\n", task_info(child, TASK_BASIC_INFO, (task_info_t)&info, &info_count));
+  (void)mach_port_deallocate(self, child);
 
   printf("port_deallocate: %d\n", syscall_mach_port_deallocate(self, port));
   printf("port_deallocate unknown: %d\n", syscall_mach_port_deallocate(self, 0x999));

@@ -378,20 +378,6 @@ bool TestTask::handle_trap_call(UserThread& t) {
       }
       return true;
     }
-    case 69: {  // syscall_task_terminate: of this task, every thread of it ends
-      const auto name = static_cast<mach_port_name_t>(Platform::frame_trap_arg(frame, 0));
-      ipc::TransitRight right;
-      const bool self = task_->space().copyin_right(name, MACH_MSG_TYPE_COPY_SEND, &right) == KERN_SUCCESS &&
-                        right.port == task_->port();
-      if (right.port) ipc::release_transit_right(right);
-      if (self) {
-        end("terminated");
-        return false;
-      }
-      // Another task: the RPC does it (GNU Mach's answer for a name the trap does not take).
-      Platform::frame_set_return(frame, MACH_SEND_INTERRUPTED);
-      return true;
-    }
     default:
       if (const auto count = static_cast<unsigned>(traps::arg_count(n))) {  // the syscall_* fast paths
         uint64_t args[11];
