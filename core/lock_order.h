@@ -27,7 +27,9 @@
 //   kThread         a thread's scheduling state (state, wait     kWaitQueue
 //                   queue, wait result)
 //   kTimerQueue     the pending timeouts                         kThread
-//   kRunQueue       one CPU's run queue                          kThread, kTimerQueue
+//   kRunQueue       one CPU's run queue; all of them are held    kThread, kTimerQueue
+//                   together only in CPU order (a queued
+//                   thread's new priority)
 //   kKernelStacks   the pool of free kernel stacks               (alone)
 //   kThreadList     the list of all threads (debuggers walk it)  (alone)
 //   kVm             the VM: every map, object, page, pv entry and kIpcSpace (a dying port's

@@ -465,6 +465,20 @@ void thread_yield_to(Thread& next) {
   switch_to(self, &next);  // finish_switch requeues us, as after a yield
 }
 
+// Every run queue is held (in CPU order, the one order two are ever held
+// in): a thread found on none cannot be put on one before its priority is
+// stored, since enqueueing takes the queue's lock and reads the priority.
+void thread_set_priority(Thread& t, int priority) UMACH_NO_THREAD_SAFETY_ANALYSIS {
+  kassert(priority >= kPriorityHighest && priority <= kPriorityLowest);
+  for (unsigned i = 0; i < g_cpu_count; ++i) g_cpus[i].runq.lock.lock();
+  RunQueue* home = nullptr;
+  for (unsigned i = 0; i < g_cpu_count && !home; ++i)
+    if (g_cpus[i].runq.remove_locked(t)) home = &g_cpus[i].runq;
+  t.set_own_priority(priority);
+  if (home) home->enqueue_locked(t);
+  for (unsigned i = g_cpu_count; i-- > 0;) g_cpus[i].runq.lock.unlock();
+}
+
 bool others_runnable() {
   for (unsigned i = 0; i < g_cpu_count; ++i)
     if (g_cpus[i].runq.count_hint() > 0) return true;

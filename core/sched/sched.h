@@ -81,6 +81,10 @@ void thread_yield();
 void thread_yield_to(Thread& next);
 // Whether any thread waits on a run queue (a racy hint: swtch's answer).
 bool others_runnable();
+// Gives `t` a new priority, wherever it is: a thread waiting on a run
+// queue moves to its new place (behind its new peers). For another thread
+// (thread_depress_abort); a thread changing its own uses set_own_priority.
+void thread_set_priority(Thread& t, int priority);
 // Processes pending timer ticks (timeouts, the quantum) and gives up the
 // CPU if the quantum ran out or a higher-priority thread waits.
 void preemption_point();

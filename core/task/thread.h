@@ -31,6 +31,7 @@
 #include "core/refptr.h"
 #include "core/result.h"
 #include "core/sched/thread.h"
+#include "core/sched/timer.h"
 #include "core/sched/wait_queue.h"
 #include "core/task/task.h"
 
@@ -142,6 +143,19 @@ class MachThread : public RefCounted<MachThread> {
   // count too small for it).
   kern_return_t info(int flavor, integer_t* out, mach_msg_type_number_t* count);
 
+  // ---- priority depression (swtch_pri, thread_switch; core/task/switch.cc) ----
+  // The caller's own thread drops to the lowest priority, behind every
+  // runnable thread, for at most `ns`: until the timeout, another thread's
+  // depress_abort (thread_depress_abort), or its own end_own_depression
+  // when it runs again (GNU Mach's swtch_pri_continue), whichever is first.
+  // thread_priority does not end a depression.
+  void depress_self(uint64_t ns);
+  void end_own_depression();
+  // Back to its base priority if it was depressed (a queued thread moves
+  // to its new place at once): whether it was.
+  bool depress_abort();
+  bool depressed() const { return depressed_.load(kstd::MemoryOrder::acquire); }
+
  private:
   // enter_user's side of the above: with stop_.lock held, on the way to
   // user mode: may it go (neither it nor its task suspended), and if so
@@ -153,6 +167,13 @@ class MachThread : public RefCounted<MachThread> {
   kstd::Atomic<int> base_priority_{0};
   kstd::Atomic<int> max_priority_{0};
   kstd::Atomic<bool> priority_pending_{false};
+  kstd::Atomic<bool> depressed_{false};
+  // The depression's timeout: set and waited for by the thread itself, so
+  // it never outlives the trap that set it.
+  sched::TimerEntry depress_timer_;
+  bool depress_timer_set_ = false;  // the thread's own
+  kstd::Atomic<bool> depress_timer_done_{false};
+  static void depress_timeout(sched::TimerEntry* entry);
   int64_t creation_ns_ = 0;  // time of day
 
   void wait_out_of_user();

@@ -38,7 +38,8 @@ void MachThread::init_priorities() {
 bool MachThread::may_enter_user_locked() {
   if (suspend_count_ != 0 || task_->suspend_count() != 0) return false;
   user_since_ = Platform::clock_ns();
-  if (priority_pending_.exchange(false, kstd::MemoryOrder::relaxed)) thread_->set_own_priority(base_priority());
+  if (priority_pending_.exchange(false, kstd::MemoryOrder::relaxed) && !depressed())
+    thread_->set_own_priority(base_priority());
   return true;
 }
 
@@ -56,6 +57,7 @@ kern_return_t MachThread::set_priority(int priority, bool set_max) {
     base_priority_.store(priority, kstd::MemoryOrder::relaxed);
     if (set_max) max_priority_.store(priority, kstd::MemoryOrder::relaxed);
   }
+  if (depressed()) return KERN_SUCCESS;  // it comes back to the new base
   if (thread_.get() == sched::current_thread()) thread_->set_own_priority(priority);
   else priority_pending_.store(true, kstd::MemoryOrder::relaxed);
   return KERN_SUCCESS;
@@ -100,7 +102,8 @@ kern_return_t MachThread::info(int flavor, integer_t* out, mach_msg_type_number_
     s.base_priority = base_priority();
     s.max_priority = max_priority();
     s.cur_priority = thread_->priority();
-    s.depress_priority = -1;  // not depressed
+    s.depressed = depressed();
+    s.depress_priority = s.depressed ? base_priority() : -1;
     // Known for the caller itself; another thread's CPU is written by
     // that CPU without a lock: 0.
     s.last_processor = thread_.get() == sched::current_thread() ? static_cast<integer_t>(this_cpu().id) : 0;

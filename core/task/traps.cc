@@ -178,11 +178,11 @@ int arg_count(int64_t n) {
     case 73: return 2;   // syscall_mach_port_deallocate
     case 74: return 4;   // syscall_mach_port_insert_right
     case 75: return 3;   // syscall_mach_port_allocate_name
-    default: return 0;
+    default: return switch_arg_count(n);
   }
 }
 
-kern_return_t call(int64_t n, Task& caller, UserMemory& memory, const uint64_t* a) {
+kern_return_t call(int64_t n, Task& caller, MachThread& thread, UserMemory& memory, const uint64_t* a) {
   switch (n) {
     case 64: return vm_map_trap(caller, memory, a);
     case 65: return vm_allocate_trap(caller, memory, a);
@@ -202,7 +202,7 @@ kern_return_t call(int64_t n, Task& caller, UserMemory& memory, const uint64_t* 
       return n == 73 ? kserver::mach_port_deallocate(target.space, name)
                      : kserver::mach_port_allocate_name(target.space, static_cast<mach_port_right_t>(a[1]), name);
     }
-    default: return KERN_INVALID_ARGUMENT;
+    default: return switch_call(n, caller, thread, a);
   }
 }
 

@@ -1,4 +1,5 @@
-// core/task/traps.h: the syscall_* traps (ABI.md's table, 64 to 75): the
+// core/task/traps.h: the syscall_* traps (ABI.md's table, 64 to 76), and
+// through switch.cc the scheduling traps (59 to 61). The syscall_* are the
 // fast paths of the RPCs of the same name, called with names in the
 // caller's space instead of a message.
 //
@@ -26,6 +27,7 @@
 
 namespace umach {
 
+class MachThread;
 class Task;
 
 namespace traps {
@@ -40,12 +42,18 @@ class UserMemory {
   ~UserMemory() = default;
 };
 
-// How many arguments trap `n` takes if this file serves it, else 0.
+// How many arguments trap `n` takes if it is one of these, else -1.
 int arg_count(int64_t n);
 
-// Runs trap `n` (arg_count(n) > 0) for a thread of `caller`, with its
+// Runs trap `n` (arg_count(n) >= 0) for `thread` of `caller`, with its
 // arguments; the result is the trap's return value.
-kern_return_t call(int64_t n, Task& caller, UserMemory& memory, const uint64_t* args);
+kern_return_t call(int64_t n, Task& caller, MachThread& thread, UserMemory& memory, const uint64_t* args);
+
+// The scheduling traps swtch_pri (59), swtch (60), thread_switch (61) and
+// syscall_thread_depress_abort (76), in core/task/switch.cc: the same two
+// calls for them.
+int switch_arg_count(int64_t n);
+kern_return_t switch_call(int64_t n, Task& caller, MachThread& thread, const uint64_t* args);
 
 }  // namespace traps
 }  // namespace umach

@@ -51,6 +51,7 @@ struct thread_sched_info {
   integer_t base_priority;
   integer_t max_priority;
   integer_t cur_priority;
+  integer_t depressed;        /* boolean: depressed by swtch_pri or thread_switch */
   integer_t depress_priority; /* the priority it returns to, if depressed */
   integer_t last_processor;
 };

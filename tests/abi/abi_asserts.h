@@ -22,6 +22,7 @@
 #include <mach/mig_errors.h>
 #include <mach/notify.h>
 #include <mach/port.h>
+#include <mach/processor_info.h>
 #include <mach/syscall_sw.h>
 #include <mach/task_info.h>
 #include <mach/thread_info.h>
@@ -261,12 +262,15 @@ ABI_OFFSET(struct thread_basic_info, creation_time, 64);
 ABI_OFFSET(struct thread_basic_info, user_time64, 80);
 ABI_OFFSET(struct thread_basic_info, system_time64, 96);
 ABI_OFFSET(struct thread_basic_info, creation_time64, 112);
-ABI_ASSERT(THREAD_SCHED_INFO_COUNT == 7);
+ABI_ASSERT(THREAD_SCHED_INFO_COUNT == 8); /* depressed, then depress_priority, as GNU Mach's */
+ABI_OFFSET(struct thread_sched_info, depressed, 20);
 
 /* ---- Other info flavors and fixed strings. ---- */
 ABI_SIZE(struct host_basic_info, 24);
 ABI_ASSERT(HOST_BASIC_INFO_COUNT == 6);
 ABI_ASSERT(HOST_SCHED_INFO_COUNT == 2 && HOST_LOAD_INFO_COUNT == 6);
+ABI_ASSERT(PROCESSOR_BASIC_INFO_COUNT == 5); /* with running and is_master, as GNU Mach's */
+ABI_OFFSET(struct processor_basic_info, slot_num, 12);
 ABI_SIZE(kernel_version_t, 512);
 ABI_SIZE(kernel_boot_info_t, 4096);
 ABI_SIZE(vm_statistics_data_t, 13 * 4);

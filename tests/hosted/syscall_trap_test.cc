@@ -67,4 +67,29 @@ TEST(SyscallTraps, EachFastPathAnswersAsItsRpcAndRefusesWhatItCannotTranslate) {
   EXPECT_EQ(task->end_reason(), "terminated");
 }
 
+TEST(SyscallTraps, HandOffAndDepressionOnOneCpu) {
+  auto t = TestTask::load(UMACH_PROGRAM_SWITCH, {"switch"});
+  ASSERT_TRUE(t.ok());
+  auto task = std::move(t).take();
+  ASSERT_TRUE(umach::hosted::run_in_kernel(run_task, task.get(), umach::sched::kPriorityKernel));
+  // POLICY_FIXEDPRI is not enabled: KERN_FAILURE 5.
+  EXPECT_EQ(task->output(),
+            "swtch alone: 0\n"
+            "swtch_pri alone: 0\n"
+            "bad option: 4\n"
+            "handoff depressed: 0 observer ran 1\n"
+            "seen depressed: 1 cur lowest 1 from base 1\n"
+            "after abort: 0 cur base 1\n"
+            "back: depressed 0 cur base 1\n"
+            "swtch with a spinner: 1 ran 1\n"
+            "swtch_pri with a spinner: 1 ran 1\n"
+            "wait: 0 ran 1\n"
+            "handoff to the spinner: 0 ran 1\n"
+            "not depressed: 0\n"
+            "depress_abort not depressed: 0 trap 0\n"
+            "depress_abort trap not a thread: 268435463\n"
+            "policy timeshare 0 fixedpri 5 bad 4\n");
+  EXPECT_EQ(task->end_reason(), "terminated");
+}
+
 }  // namespace

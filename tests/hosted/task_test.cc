@@ -102,7 +102,7 @@ TEST(TaskCalls, InfoFlavorsThreadsAndPriorities) {
             "bad flavor: 4\n"
             "of a thread port: 4\n"
             "THREAD_BASIC_INFO: 0 count 32 state 1 suspend 0 priority 25/25 user time 1\n"
-            "THREAD_SCHED_INFO: 0 count 7 policy 1 base 25 max 25 cur 25\n"
+            "THREAD_SCHED_INFO: 0 count 8 policy 1 base 25 max 25 cur 25\n"
             "short count: 4\n"
             "bad flavor: 4\n"
             "of a task port: 4\n"

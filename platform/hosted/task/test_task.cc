@@ -379,7 +379,8 @@ bool TestTask::handle_trap_call(UserThread& t) {
       return true;
     }
     default:
-      if (const auto count = static_cast<unsigned>(traps::arg_count(n))) {  // the syscall_* fast paths
+      if (const int counted = traps::arg_count(n); counted >= 0) {  // syscall_* and scheduling traps
+        const auto count = static_cast<unsigned>(counted);
         uint64_t args[11];
         for (unsigned i = 0; i < count && i < Platform::kTrapRegisterArgs; ++i) args[i] = Platform::frame_trap_arg(frame, i);
         // ABI.md: the 7th and later from the user stack; unreadable, a bad access.
@@ -389,7 +390,7 @@ bool TestTask::handle_trap_call(UserThread& t) {
           t.pending = PendingException{EXC_BAD_ACCESS, KERN_INVALID_ADDRESS, stack};
           return true;
         }
-        Platform::frame_set_return(frame, traps::call(n, *task_, *this, args));
+        Platform::frame_set_return(frame, traps::call(n, *task_, *t.mach, *this, args));
         return true;
       }
       if (n < 0 || n > kLastTrap) {
