@@ -80,9 +80,9 @@ static void entry_state(struct i386_thread_state *s, void (*fn)(long), long arg,
   s->rsp = s->ursp;
 }
 
-/* Steps 1 to 4: a new thread running fn(arg), not yet resumed if
- * `exception_port` must be set first (non-null: the thread's exception
- * port, set before it runs). */
+/* Steps 1 to 4: a new thread running fn(arg) on a new stack (g_stack),
+ * with `exception_port`, unless null, as its exception port from its first
+ * instruction on. */
 static thread_t make_thread(void (*fn)(long), long arg, mach_port_t exception_port) {
   const mach_port_t self = mach_task_self();
   g_stack = 0;
