@@ -29,9 +29,10 @@ const char* kobject_kind(KObjectType type) {
     case KObjectType::kDeviceMaster: return "device-master";
     case KObjectType::kDevice: return "device";
     case KObjectType::kTest: return "test";
-    case KObjectType::kNone: break;
+    case KObjectType::kNone: return nullptr;
+    default: break;  // a kind added later: still a kernel object's port
   }
-  return nullptr;
+  return "kernel object";
 }
 
 // What `port` is: for a task's send, the sender's name for it and what
