@@ -81,3 +81,6 @@ set(UMACH_MIG_KERNEL_INCLUDE_DIR ${gen}/kernel)
 
 add_custom_target(umach_mig_outputs DEPENDS ${umach_mig_outputs})
 set(UMACH_MIG_DEPENDS umach_mig_outputs)
+
+# The routine names of message ids, for `umach --trace ipc`.
+include(${CMAKE_CURRENT_LIST_DIR}/msgid_names.cmake)

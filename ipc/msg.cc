@@ -9,6 +9,7 @@
 #include "ipc/kmsg_copy.h"
 #include "ipc/kobject.h"
 #include "ipc/notify.h"
+#include "ipc/trace.h"
 
 namespace umach::ipc {
 namespace {
@@ -278,6 +279,7 @@ void send_from_kernel(Kmsg* k) {
     kmsg_destroy(k);
     return;
   }
+  if (g_trace_ipc) [[unlikely]] trace_send(*k, k->dest(), /*from_kernel=*/true, MACH_PORT_NULL, MACH_PORT_NULL);
   mach_msg_return_t mr = queue_message(k, MACH_SEND_ALWAYS, 0);
   kassert(mr == MACH_MSG_SUCCESS);  // never waits, never fails
 }
@@ -293,10 +295,12 @@ mach_msg_return_t mach_msg_send_kmsg(IpcSpace& space, Kmsg*& k, mach_msg_option_
       space.receive_port(notify, &cancel) != KERN_SUCCESS)
     return MACH_SEND_INVALID_NOTIFY;
   const mach_port_name_t dest_name = k->header()->msgh_remote_port;
+  const mach_port_name_t reply_name = k->header()->msgh_local_port;
   // A header error took nothing; a body error released what it took: the
   // buffer stays the caller's either way.
   mach_msg_return_t mr = kmsg_copyin(space, *k, cancel.get());
   if (mr != MACH_MSG_SUCCESS) return mr;
+  if (g_trace_ipc) [[unlikely]] trace_send(*k, k->dest(), /*from_kernel=*/false, dest_name, reply_name);
   const ForceRequest force{&space, dest_name, notify};
   mr = queue_message(k, option, timeout, handoff, (option & MACH_SEND_NOTIFY) ? &force : nullptr);
   if (send_hands_message_back(mr)) {
