@@ -6,8 +6,8 @@
 #
 #   stage                  what                                       budget
 #   setup                  scripts/setup.sh (Debian packages)          15 min
-#   hosted-asan            build + all hosted tests, ASan+UBSan        12 min
-#   hosted-tsan            build + concurrency tests, TSan             12 min
+#   hosted-asan            build + all hosted tests, ASan+UBSan   12 + 10 min
+#   hosted-tsan            build + concurrency tests, TSan        12 + 10 min
 #   baremetal-amd64        build + boot in QEMU, read the verdict       6 min
 #   baremetal-riscv64      build + boot in QEMU, read the verdict       6 min
 #   bench                  build hosted-release, run umach-bench once   8 min
@@ -75,8 +75,8 @@ fi
 
 for s in "${stages[@]}"; do
   case "$s" in
-    hosted-asan) stage_preset hosted-asan 720 300 ;;
-    hosted-tsan) stage_preset hosted-tsan 720 300 ;;
+    hosted-asan) stage_preset hosted-asan 720 600 ;;
+    hosted-tsan) stage_preset hosted-tsan 720 600 ;;
     baremetal-amd64) stage_preset baremetal-amd64 240 120 ;;
     baremetal-riscv64) stage_preset baremetal-riscv64 240 120 ;;
     bench)
