@@ -18,7 +18,7 @@
 //
 // Not here: processor_set_tasks, processor_set_threads (the kernel keeps
 // no list of every task and thread yet), processor_set_max_priority and
-// the policy calls (issue 7's scheduling calls); they answer MIG_BAD_ID.
+// processor_set_policy_enable/disable; they answer MIG_BAD_ID.
 #include <mach/host_info.h>
 #include <mach/machine.h>
 #include <mach/policy.h>
@@ -241,6 +241,13 @@ kern_return_t task_assign(ipc_port_t task, ipc_port_t set, boolean_t) {
 }
 kern_return_t task_assign_default(ipc_port_t task, boolean_t) {
   return task_from_port(task) ? KERN_SUCCESS : KERN_INVALID_ARGUMENT;
+}
+
+// Any legal maximum, with the set's control port: every thread is in
+// the one set, so none is refused with KERN_FAILURE.
+kern_return_t thread_max_priority(thread_ref_t thread, ipc_port_t set, int max) {
+  if (!thread || !is_set(set)) return KERN_INVALID_ARGUMENT;
+  return thread->set_max_priority(max);
 }
 
 kern_return_t processor_set_create(ipc_port_t host, ipc_port_t*, ipc_port_t*) {

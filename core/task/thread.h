@@ -137,6 +137,10 @@ class MachThread : public RefCounted<MachThread> {
   // maximum to it too. Applied on the thread's next way to user mode (at
   // once for the caller's own thread).
   kern_return_t set_priority(int priority, bool set_max);
+  // thread_max_priority (the processor set's control port was checked):
+  // any maximum in 0..49 (KERN_INVALID_ARGUMENT otherwise, or once
+  // ended); a base priority above the new maximum comes down to it.
+  kern_return_t set_max_priority(int max);
   int base_priority() const { return base_priority_.load(kstd::MemoryOrder::relaxed); }
   int max_priority() const { return max_priority_.load(kstd::MemoryOrder::relaxed); }
   // thread_info's flavors (KERN_INVALID_ARGUMENT for another flavor or a

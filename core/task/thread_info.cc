@@ -49,6 +49,20 @@ uint64_t MachThread::system_ns() const {
   return on_cpu > user ? on_cpu - user : 0;
 }
 
+kern_return_t MachThread::set_max_priority(int max) {
+  if (max < sched::kPriorityHighest || max > sched::kPriorityLowest || ended()) return KERN_INVALID_ARGUMENT;
+  {
+    SpinlockGuard g(stop_.lock);
+    max_priority_.store(max, kstd::MemoryOrder::relaxed);
+    if (base_priority() >= max) return KERN_SUCCESS;
+    base_priority_.store(max, kstd::MemoryOrder::relaxed);
+  }
+  if (depressed()) return KERN_SUCCESS;  // it comes back to the new base
+  if (thread_.get() == sched::current_thread()) thread_->set_own_priority(max);
+  else priority_pending_.store(true, kstd::MemoryOrder::relaxed);
+  return KERN_SUCCESS;
+}
+
 kern_return_t MachThread::set_priority(int priority, bool set_max) {
   if (priority < sched::kPriorityHighest || priority > sched::kPriorityLowest || ended()) return KERN_INVALID_ARGUMENT;
   {

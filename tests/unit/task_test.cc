@@ -131,6 +131,13 @@ TEST(TaskCore, PrioritiesStayWithinRangeAndBelowTheMaximum) {
     EXPECT_EQ(task->base_priority(), 30);
     EXPECT_EQ(task->set_priority(45, true), KERN_SUCCESS);
     EXPECT_EQ(t->base_priority(), 45);
+    // thread_max_priority may raise the maximum again, or lower the base with it.
+    EXPECT_EQ(t->set_max_priority(50), KERN_INVALID_ARGUMENT);
+    EXPECT_EQ(t->set_max_priority(10), KERN_SUCCESS);
+    EXPECT_EQ(t->set_priority(12, false), KERN_SUCCESS) << "above the old maximum, below the new";
+    EXPECT_EQ(t->set_max_priority(20), KERN_SUCCESS);
+    EXPECT_EQ(t->max_priority(), 20);
+    EXPECT_EQ(t->base_priority(), 20) << "the base came down to the new maximum";
     task->terminate_all();
   });
 }
