@@ -95,3 +95,35 @@ TEST(Threads, GarbageStatesAndBadResumesAreRefused) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Threads, FpAndFsBaseFlavorsAreCheckedAndTheThreadRunsWithThem) {
+  auto t = umach::testing::run_program(UMACH_PROGRAM_FPSTATE, {"fpstate"});
+  ASSERT_TRUE(t);
+  // The flavor list: i386_THREAD_STATE 1, FLOAT 2, REGS_SEGS 5, FSGS_BASE
+  // 7, XFLOAT 8 (FP_387X is 5). A fresh thread has the default MXCSR
+  // (0x1f80) and an empty x87 (control 0x37f, every tag empty).
+  EXPECT_EQ(t->output(),
+            "registers: 0\n"
+            "flavors: 0 count 5: 1 2 5 7 8\n"
+            "xstate size: 0 matches 1; get: 0 kind 5 mxcsr 0x1f80\n"
+            "xfloat short count: 4\n"
+            "xfloat reserved mxcsr: 4\n"
+            "xfloat compacted: 4\n"
+            "xfloat unknown feature: 4\n"
+            "xfloat: 0\n"
+            "xfloat short set: 4\n"
+            "float: 0 count 30 control 0x37f tag 0xffff\n"
+            "float set: 0\n"
+            "seen in the xsave image: control 0x27f mxcsr 0x9f80\n"
+            "fsgs: 0\n"
+            "fs non-canonical: 4\n"
+            "gs of its own: 4\n"
+            "fsgs get: 0 same 1\n"
+            "resume: 0\n"
+            "child ran with control 0x27f mxcsr 0x9f80 fs:0 0x7e57ab1e\n");
+  EXPECT_EQ(t->end_reason(), "terminated");
+}
+
+}  // namespace

@@ -36,6 +36,8 @@ constexpr size_t kPage = Platform::kPageSize;
 // KERN_INVALID_ARGUMENT, except these, which answer MACH_PORT_NULL.
 constexpr int64_t kLastTrap = 77;
 bool answers_port_null(int64_t n) { return (n >= 10 && n <= 13) || n == 55 || n == 56; }
+// The general-register flavors (the others: thread_flavors.cc).
+bool is_thread_state(int flavor) { return flavor == i386_THREAD_STATE || flavor == i386_REGS_SEGS_STATE; }
 
 bool read_file(const std::string& path, std::vector<uint8_t>& out) {
   FILE* f = fopen(path.c_str(), "rb");
@@ -369,7 +371,9 @@ bool TestTask::handle_trap_call(UserThread& t) {
       natural_t state[i386_THREAD_STATE_COUNT];
       // Checked as thread_set_state checks it; on success the thread goes on
       // in the new state (its rax included), so nothing is returned.
-      if (count < i386_THREAD_STATE_COUNT || count > THREAD_STATE_MAX) {
+      // The general registers only (where the thread goes on); the FP
+      // flavors are for thread_set_state.
+      if (!is_thread_state(flavor) || count < i386_THREAD_STATE_COUNT || count > THREAD_STATE_MAX) {
         Platform::frame_set_return(frame, KERN_INVALID_ARGUMENT);
       } else if (!copyin(state, at, sizeof state)) {
         Platform::frame_set_return(frame, KERN_INVALID_ADDRESS);
@@ -622,12 +626,12 @@ constexpr uint64_t kAlwaysFlags = 0x202;
 // cannot set it.
 constexpr uint64_t kResumeFlag = 0x10000;
 
-bool is_thread_state(int flavor) { return flavor == i386_THREAD_STATE || flavor == i386_REGS_SEGS_STATE; }
 
 }  // namespace
 
 kern_return_t TestTask::UserThread::get_state(int flavor, natural_t* state, mach_msg_type_number_t* count) {
-  if (!is_thread_state(flavor) || *count < i386_THREAD_STATE_COUNT) return KERN_INVALID_ARGUMENT;
+  if (!is_thread_state(flavor)) return get_other_flavor(*frame, flavor, state, count);
+  if (*count < i386_THREAD_STATE_COUNT) return KERN_INVALID_ARGUMENT;
   const Frame& f = *frame;
   i386_thread_state s{};
   s.r8 = f.r8, s.r9 = f.r9, s.r10 = f.r10, s.r11 = f.r11, s.r12 = f.r12, s.r13 = f.r13, s.r14 = f.r14, s.r15 = f.r15;
@@ -643,7 +647,8 @@ kern_return_t TestTask::UserThread::get_state(int flavor, natural_t* state, mach
 // only, the user selectors or zero. ursp is the stack the thread resumes
 // with (<mach/thread_status.h>); rsp is ignored.
 kern_return_t TestTask::UserThread::set_state(int flavor, const natural_t* state, mach_msg_type_number_t count) {
-  if (!is_thread_state(flavor) || count < i386_THREAD_STATE_COUNT) return KERN_INVALID_ARGUMENT;
+  if (!is_thread_state(flavor)) return set_other_flavor(*frame, flavor, state, count);
+  if (count < i386_THREAD_STATE_COUNT) return KERN_INVALID_ARGUMENT;
   i386_thread_state s;
   memcpy(&s, state, sizeof s);
   const AddressRange& r = *task->range_;

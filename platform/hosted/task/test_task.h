@@ -233,4 +233,12 @@ class TestTask final : private TaskThreadFactory, private traps::UserMemory {
   static std::atomic<int> g_shared_waiting;
 };
 
+// thread_flavors.cc: thread_get_state/thread_set_state of the flavors
+// besides the general registers (FP, XSAVE, FS/GS base, the flavor list),
+// on a thread's frame while it is out of user mode.
+kern_return_t get_other_flavor(const platform::Backend::UserFrame& frame, int flavor, natural_t* state,
+                               mach_msg_type_number_t* count);
+kern_return_t set_other_flavor(platform::Backend::UserFrame& frame, int flavor, const natural_t* state,
+                               mach_msg_type_number_t count);
+
 }  // namespace umach::hosted

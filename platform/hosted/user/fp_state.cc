@@ -87,6 +87,19 @@ void user_mode_init() {
   umach_hosted_mxcsr_mask = mxcsr_mask != 0 ? mxcsr_mask : 0xffbf;  // 0 means the architectural default
 }
 
+bool xsave_image_valid(const uint8_t* image) {
+  uint32_t mxcsr;
+  memcpy(&mxcsr, image + kMxcsrOffset, sizeof mxcsr);
+  if (mxcsr & ~umach_hosted_mxcsr_mask) return false;
+  // XRSTOR faults on: features outside the mask, a compacted image, and any
+  // nonzero byte in the rest of the 64-byte header.
+  const uint8_t* header = image + kHeaderOffset;
+  if (load64(header) & ~umach_hosted_xsave_mask) return false;
+  for (size_t i = 8; i < 64; i += 8)
+    if (load64(header + i) != 0) return false;
+  return true;
+}
+
 }  // namespace umach::platform::hosted
 
 namespace umach::platform {
@@ -114,16 +127,7 @@ bool Backend::frame_sanitise(UserFrame& f) {
       !hosted::canonical_user(f.gs_base))
     return false;
   if (!f.fp_full) return (f.mxcsr & ~umach_hosted_mxcsr_mask) == 0;
-  uint32_t mxcsr;
-  memcpy(&mxcsr, f.xsave + hosted::kMxcsrOffset, sizeof mxcsr);
-  if (mxcsr & ~umach_hosted_mxcsr_mask) return false;
-  // XRSTOR faults on: features outside the mask, a compacted image, and any
-  // nonzero byte in the rest of the 64-byte header.
-  const uint8_t* header = f.xsave + hosted::kHeaderOffset;
-  if (hosted::load64(header) & ~umach_hosted_xsave_mask) return false;
-  for (size_t i = 8; i < 64; i += 8)
-    if (hosted::load64(header + i) != 0) return false;
-  return true;
+  return hosted::xsave_image_valid(f.xsave);
 }
 
 }  // namespace umach::platform

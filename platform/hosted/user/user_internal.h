@@ -94,6 +94,10 @@ namespace umach::platform::hosted {
 
 // fp_state.cc: the XSAVE geometry and the CPU's FP facts, once at boot.
 void user_mode_init();
+// Whether XRSTOR takes a standard-format image (umach_hosted_xsave_size
+// bytes): MXCSR within the CPU's mask, no feature outside the saved ones,
+// not compacted, the rest of the header zero.
+bool xsave_image_valid(const uint8_t* image);
 
 // user_ranges.cc: is `pc` in registered task-program code? Lock-free; from
 // a signal handler.

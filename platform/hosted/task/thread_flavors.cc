@@ -1,0 +1,252 @@
+// platform/hosted/task/thread_flavors.cc: the x86-64 thread-state flavors
+// besides the general registers (ABI.md): i386_FLOAT_STATE (the x87 FSAVE
+// image), i386_XFLOAT_STATE (the XSAVE image, sized by
+// i386_get_xstate_size), i386_FSGS_BASE_STATE, and THREAD_STATE_FLAVOR_LIST;
+// and the routine i386_get_xstate_size.
+//
+// The frame keeps FP state in one of two forms (user/user_frame.h). A thread
+// stopped in a trap call without --precise-fp kept only MXCSR and the x87
+// control word (the SysV contract says the rest is dead across a call): it
+// reads as an XSAVE image with just those, every other component in its
+// initial state. Setting any FP flavor makes the frame's image complete.
+//
+// What a thread may be given is checked before anything is installed, as
+// XRSTOR would check it (fp_state.cc's xsave_image_valid: MXCSR within the
+// CPU's mask, known features, standard format, a clean header), so garbage
+// gets KERN_INVALID_ARGUMENT and never a fault in the kernel. FS base must
+// be a canonical user address; GS is the vCPU's own on hosted (the per-CPU
+// pointer), so a thread may have none of its own: a nonzero gs_base is
+// refused. exc_status and fpkind are read-only.
+#include <string.h>
+
+#include <mach/thread_status.h>
+
+#include "core/kalloc.h"
+#include "core/task/host.h"
+#include "ipc/kserver.h"
+#include "mach_i386_kserver.h"
+#include "platform/hosted/task/test_task.h"
+#include "platform/hosted/user/user_internal.h"
+
+namespace umach::hosted {
+namespace {
+
+using Frame = platform::Backend::UserFrame;
+
+constexpr size_t kFcw = 0, kFsw = 2, kFtw = 4, kFop = 6, kFip = 8, kFdp = 16, kMxcsr = 24, kMxcsrMask = 28;
+constexpr size_t kStRegs = 32;   // ST(i) at 32 + 16 i, 10 bytes each
+constexpr size_t kHeader = 512;  // XSTATE_BV first
+constexpr uint64_t kX87 = 1;     // XSTATE_BV's x87 bit
+constexpr uint16_t kInitFcw = 0x37f;
+constexpr uint64_t kUserLimit = uint64_t{1} << 47;
+
+size_t image_size() { return umach_hosted_xsave_size; }
+mach_msg_type_number_t xfloat_count() {
+  return static_cast<mach_msg_type_number_t>(i386_XFLOAT_STATE_HEAD_COUNT + image_size() / sizeof(natural_t));
+}
+
+template <class T>
+T load(const uint8_t* p) {
+  T v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+template <class T>
+void store(uint8_t* p, T v) {
+  memcpy(p, &v, sizeof v);
+}
+
+// The frame's FP state as a complete standard-format image.
+void full_image(const Frame& f, uint8_t* out) {
+  if (f.fp_full) {
+    memcpy(out, f.xsave, image_size());
+    return;
+  }
+  memset(out, 0, image_size());
+  store<uint16_t>(out + kFcw, f.fcw);
+  store<uint32_t>(out + kMxcsr, f.mxcsr);
+  store<uint32_t>(out + kMxcsrMask, umach_hosted_mxcsr_mask);
+  // x87 in its initial state unless the control word was changed.
+  store<uint64_t>(out + kHeader, f.fcw != kInitFcw ? kX87 : 0);
+}
+
+void install(Frame& f, const uint8_t* image) {
+  memcpy(f.xsave, image, image_size());
+  f.fp_full = 1;
+}
+
+// An image with every component in its initial state and MXCSR's default.
+void reset_image(uint8_t* image) {
+  memset(image, 0, image_size());
+  store<uint32_t>(image + kMxcsr, umach_hosted_kernel_mxcsr);
+}
+
+// The x87 tag of an 80-bit register: valid 0, zero 1, special 2.
+unsigned tag_of(const uint8_t* reg) {
+  const uint64_t mantissa = load<uint64_t>(reg);
+  const unsigned exponent = load<uint16_t>(reg + 8) & 0x7fff;
+  if (exponent == 0x7fff) return 2;
+  if (exponent == 0) return mantissa == 0 ? 1 : 2;
+  return (mantissa >> 63) ? 0 : 2;
+}
+
+// FXSAVE's x87 part as the FSAVE image of i386_float_state.hw_state.
+void to_fsave(const uint8_t* fx, bool x87_live, uint8_t* hw) {
+  memset(hw, 0, FP_STATE_BYTES);
+  i386_fp_save env{};
+  if (!x87_live) {  // the initial state: every register empty
+    env.fp_control = kInitFcw;
+    env.fp_tag = 0xffff;
+    memcpy(hw, &env, sizeof env);
+    return;
+  }
+  env.fp_control = load<uint16_t>(fx + kFcw);
+  env.fp_status = load<uint16_t>(fx + kFsw);
+  env.fp_opcode = load<uint16_t>(fx + kFop);
+  env.fp_eip = static_cast<unsigned>(load<uint64_t>(fx + kFip));
+  env.fp_dp = static_cast<unsigned>(load<uint64_t>(fx + kFdp));
+  const unsigned top = (env.fp_status >> 11) & 7;
+  const uint8_t abridged = fx[kFtw];
+  unsigned tags = 0;
+  for (unsigned phys = 0; phys < 8; ++phys) {
+    const unsigned st = (phys - top) & 7;
+    const unsigned tag = (abridged >> phys) & 1 ? tag_of(fx + kStRegs + 16 * st) : 3;
+    tags |= tag << (2 * phys);
+  }
+  env.fp_tag = static_cast<unsigned short>(tags);
+  memcpy(hw, &env, sizeof env);
+  for (unsigned st = 0; st < 8; ++st) memcpy(hw + sizeof env + 10 * st, fx + kStRegs + 16 * st, 10);
+}
+
+// The FSAVE image into FXSAVE's x87 part (the SSE part stays).
+void from_fsave(const uint8_t* hw, uint8_t* fx) {
+  i386_fp_save env;
+  memcpy(&env, hw, sizeof env);
+  store<uint16_t>(fx + kFcw, env.fp_control);
+  store<uint16_t>(fx + kFsw, env.fp_status);
+  store<uint16_t>(fx + kFop, static_cast<uint16_t>(env.fp_opcode & 0x7ff));
+  store<uint64_t>(fx + kFip, env.fp_eip);
+  store<uint64_t>(fx + kFdp, env.fp_dp);
+  uint8_t abridged = 0;
+  for (unsigned phys = 0; phys < 8; ++phys)
+    if (((env.fp_tag >> (2 * phys)) & 3) != 3) abridged |= static_cast<uint8_t>(1u << phys);
+  fx[kFtw] = abridged;
+  for (unsigned st = 0; st < 8; ++st) {
+    memset(fx + kStRegs + 16 * st, 0, 16);
+    memcpy(fx + kStRegs + 16 * st, hw + sizeof env + 10 * st, 10);
+  }
+  store<uint64_t>(fx + kHeader, load<uint64_t>(fx + kHeader) | kX87);
+}
+
+// A scratch image: kalloc'ed (kernel stacks are small), freed on scope exit.
+class Image {
+ public:
+  Image() : p_(static_cast<uint8_t*>(kalloc(image_size()))) {}
+  ~Image() {
+    if (p_) kfree(p_, image_size());
+  }
+  Image(const Image&) = delete;
+  Image& operator=(const Image&) = delete;
+  uint8_t* get() const { return p_; }
+
+ private:
+  uint8_t* p_;
+};
+
+constexpr int kFlavors[] = {i386_THREAD_STATE, i386_FLOAT_STATE, i386_REGS_SEGS_STATE, i386_FSGS_BASE_STATE,
+                            i386_XFLOAT_STATE};
+
+}  // namespace
+
+kern_return_t get_other_flavor(const Frame& f, int flavor, natural_t* state, mach_msg_type_number_t* count) {
+  switch (flavor) {
+    case THREAD_STATE_FLAVOR_LIST: {
+      constexpr auto n = static_cast<mach_msg_type_number_t>(sizeof kFlavors / sizeof kFlavors[0]);
+      if (*count < n) return KERN_INVALID_ARGUMENT;
+      for (mach_msg_type_number_t i = 0; i < n; ++i) state[i] = static_cast<natural_t>(kFlavors[i]);
+      *count = n;
+      return KERN_SUCCESS;
+    }
+    case i386_FSGS_BASE_STATE: {
+      if (*count < i386_FSGS_BASE_STATE_COUNT) return KERN_INVALID_ARGUMENT;
+      i386_fsgs_base_state s{f.fs_base, f.gs_base};
+      memcpy(state, &s, sizeof s);
+      *count = i386_FSGS_BASE_STATE_COUNT;
+      return KERN_SUCCESS;
+    }
+    case i386_FLOAT_STATE:
+    case i386_XFLOAT_STATE: {
+      const bool x = flavor == i386_XFLOAT_STATE;
+      const mach_msg_type_number_t need = x ? xfloat_count() : i386_FLOAT_STATE_COUNT;
+      if (*count < need) return KERN_INVALID_ARGUMENT;
+      Image image;
+      if (!image.get()) return KERN_RESOURCE_SHORTAGE;
+      full_image(f, image.get());
+      if (x) {
+        i386_xfloat_state head{FP_387X, 1, 0, FP_387X};
+        memcpy(state, &head, sizeof head);
+        memcpy(reinterpret_cast<uint8_t*>(state) + sizeof head, image.get(), image_size());
+      } else {
+        i386_float_state s{};
+        s.fpkind = FP_387X;
+        s.initialized = 1;
+        to_fsave(image.get(), load<uint64_t>(image.get() + kHeader) & kX87, s.hw_state);
+        memcpy(state, &s, sizeof s);
+      }
+      *count = need;
+      return KERN_SUCCESS;
+    }
+    default:
+      return KERN_INVALID_ARGUMENT;
+  }
+}
+
+kern_return_t set_other_flavor(Frame& f, int flavor, const natural_t* state, mach_msg_type_number_t count) {
+  switch (flavor) {
+    case i386_FSGS_BASE_STATE: {
+      if (count < i386_FSGS_BASE_STATE_COUNT) return KERN_INVALID_ARGUMENT;
+      i386_fsgs_base_state s;
+      memcpy(&s, state, sizeof s);
+      if (s.fs_base >= kUserLimit || s.gs_base != 0) return KERN_INVALID_ARGUMENT;
+      f.fs_base = s.fs_base;
+      return KERN_SUCCESS;
+    }
+    case i386_FLOAT_STATE:
+    case i386_XFLOAT_STATE: {
+      const bool x = flavor == i386_XFLOAT_STATE;
+      if (count < (x ? xfloat_count() : i386_FLOAT_STATE_COUNT)) return KERN_INVALID_ARGUMENT;
+      Image image;
+      if (!image.get()) return KERN_RESOURCE_SHORTAGE;
+      int initialized;
+      memcpy(&initialized, reinterpret_cast<const uint8_t*>(state) + sizeof(int), sizeof initialized);
+      if (!initialized) {
+        // As GNU Mach: an uninitialised state resets the FPU.
+        reset_image(image.get());
+      } else if (x) {
+        memcpy(image.get(), reinterpret_cast<const uint8_t*>(state) + sizeof(i386_xfloat_state), image_size());
+      } else {
+        full_image(f, image.get());
+        from_fsave(reinterpret_cast<const i386_float_state*>(state)->hw_state, image.get());
+      }
+      if (!platform::hosted::xsave_image_valid(image.get())) return KERN_INVALID_ARGUMENT;
+      install(f, image.get());
+      return KERN_SUCCESS;
+    }
+    default:
+      return KERN_INVALID_ARGUMENT;
+  }
+}
+
+}  // namespace umach::hosted
+
+namespace umach::kserver {
+
+// The size of an i386_XFLOAT_STATE record here: its head and this CPU's
+// XSAVE image (mach_i386.defs; upstream's form, taking the host port).
+kern_return_t i386_get_xstate_size(ipc_port_t host, vm_size_t* size) {
+  if (!host::is_host(host)) return KERN_INVALID_HOST;
+  *size = sizeof(i386_xfloat_state) + umach_hosted_xsave_size;
+  return KERN_SUCCESS;
+}
+
+}  // namespace umach::kserver
