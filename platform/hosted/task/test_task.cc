@@ -262,7 +262,7 @@ void TestTask::run_thread(UserThread& t) {
     // this CPU and make this task's mappings the resident ones. The thread
     // cannot leave the CPU inside run_user, so the claim covers the run.
     AddressRange& range = *range_;
-    bool shared = range.pmap_count() > 1;
+    bool shared = range_shared();
     unsigned cpu = this_cpu().id;
     if (shared) {
       if (!range.try_claim(cpu)) {
@@ -596,14 +596,19 @@ bool TestTask::resolve_range(uint64_t address, size_t n, Access access) {
 
 // In a shared range the task's mappings may not be the resident ones
 // (run_thread releases the claim around trap calls): through the VM then.
+// Another address space lives in the range, or did: when the others have
+// gone, the one left may still be the non-resident one (the last to be
+// active went), and only the claimed path makes it resident again.
+bool TestTask::range_shared() { return range_->pmap_count() > 1 || !pmap().resident(); }
+
 bool TestTask::copyin(void* dst, uint64_t user_src, size_t n) {
-  if (range_->pmap_count() > 1) return vm::map_read(*map_, user_src, dst, n) == KERN_SUCCESS;
+  if (range_shared()) return vm::map_read(*map_, user_src, dst, n) == KERN_SUCCESS;
   return Platform::copyin(dst, user_src, n) ||
          (resolve_range(user_src, n, Access::kRead) && Platform::copyin(dst, user_src, n));
 }
 
 bool TestTask::copyout(uint64_t user_dst, const void* src, size_t n) {
-  if (range_->pmap_count() > 1) return vm::map_write(*map_, user_dst, src, n) == KERN_SUCCESS;
+  if (range_shared()) return vm::map_write(*map_, user_dst, src, n) == KERN_SUCCESS;
   return Platform::copyout(user_dst, src, n) ||
          (resolve_range(user_dst, n, Access::kWrite) && Platform::copyout(user_dst, src, n));
 }

@@ -193,6 +193,9 @@ class TestTask final : private TaskThreadFactory, private traps::UserMemory {
   // and if a page is not mapped yet (never touched, or its run forgotten)
   // the range is faulted in as the task's own access would and the copy
   // retried. False if the task's map does not allow the access.
+  // Whether this task's range needs the claim and residency protocol
+  // (more than one address space in it, or this one not resident).
+  bool range_shared();
   bool copyin(void* dst, uint64_t user_src, size_t n) override;
   bool copyout(uint64_t user_dst, const void* src, size_t n) override;
   mach_msg_return_t mach_msg_trap(UserThread& t);
