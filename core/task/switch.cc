@@ -69,12 +69,7 @@ namespace {
 
 // The thread a name in the caller's space stands for (a reference), or null.
 RefPtr<MachThread> thread_named(Task& caller, mach_port_name_t name) {
-  if (!MACH_PORT_VALID(name)) return {};
-  ipc::TransitRight right;
-  if (caller.space().copyin_right(name, MACH_MSG_TYPE_COPY_SEND, &right) != KERN_SUCCESS) return {};
-  RefPtr<MachThread> t = RefPtr<MachThread>::adopt(convert_port_to_thread(right.port));
-  ipc::release_transit_right(right);
-  return t;
+  return RefPtr<MachThread>::adopt(convert_port_to_thread(SendRight(caller.space(), name).port()));
 }
 
 // How long swtch_pri depresses at most: one quantum.

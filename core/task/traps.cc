@@ -13,26 +13,6 @@
 namespace umach::traps {
 namespace {
 
-// A send right taken from the caller's space for the length of a call
-// (COPY_SEND, as a message's target), or nothing for a name that is not a
-// live send right.
-class SendRight {
- public:
-  SendRight(ipc::IpcSpace& space, mach_port_name_t name) {
-    if (MACH_PORT_VALID(name) && space.copyin_right(name, MACH_MSG_TYPE_COPY_SEND, &right_) != KERN_SUCCESS)
-      right_ = {};
-  }
-  ~SendRight() {
-    if (right_.port) ipc::release_transit_right(right_);
-  }
-  SendRight(const SendRight&) = delete;
-  SendRight& operator=(const SendRight&) = delete;
-  ipc::Port* port() const { return right_.port; }
-
- private:
-  ipc::TransitRight right_;
-};
-
 // port_name_to_map/_space/_task (GNU Mach's): what a task name in the
 // caller's space stands for, with a reference, or null.
 struct MapOf {
@@ -164,6 +144,15 @@ kern_return_t port_insert_right_trap(Task& caller, const uint64_t* a) {
 }
 
 }  // namespace
+
+SendRight::SendRight(ipc::IpcSpace& space, mach_port_name_t name) {
+  if (MACH_PORT_VALID(name) && space.copyin_right(name, MACH_MSG_TYPE_COPY_SEND, &right_) != KERN_SUCCESS)
+    right_ = {};
+}
+
+SendRight::~SendRight() {
+  if (right_.port) ipc::release_transit_right(right_);
+}
 
 int arg_count(int64_t n) {
   switch (n) {

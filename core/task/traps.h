@@ -25,6 +25,8 @@
 
 #include <mach/kern_return.h>
 
+#include "ipc/space.h"
+
 namespace umach {
 
 class MachThread;
@@ -40,6 +42,21 @@ class UserMemory {
 
  protected:
   ~UserMemory() = default;
+};
+
+// A send right taken from the caller's space for the length of a call
+// (COPY_SEND, as a message's target), or nothing (port() null) for a name
+// that is not a live send right: how a trap translates a name.
+class SendRight {
+ public:
+  SendRight(ipc::IpcSpace& space, mach_port_name_t name);
+  ~SendRight();
+  SendRight(const SendRight&) = delete;
+  SendRight& operator=(const SendRight&) = delete;
+  ipc::Port* port() const { return right_.port; }
+
+ private:
+  ipc::TransitRight right_;
 };
 
 // How many arguments trap `n` takes if it is one of these, else -1.

@@ -19,6 +19,7 @@
  *   cannot resolve that: EXC_BAD_ACCESS) and prints what it read. */
 #include <mach.h>
 #include <mach/exc_server.h>
+#include "exc_serve.h"
 #include <mach/exception.h>
 #include <mach/task_special_ports.h>
 #include <mach/thread_special_ports.h>
@@ -54,24 +55,11 @@ kern_return_t catch_exception_raise(mach_port_t exception_port, mach_port_t thre
 }
 
 static int handler(mach_port_t port, int count) {
-  union {
-    mach_msg_header_t head;
-    char bytes[EXC_MAX_REQUEST_SIZE + 64];
-  } in;
-  union {
-    mach_msg_header_t head;
-    char bytes[EXC_MAX_REPLY_SIZE + 64];
-  } out;
   for (int i = 0; i < count; ++i) {
-    mach_msg_return_t mr = mach_msg(&in.head, MACH_RCV_MSG, 0, sizeof in, port, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
-    if (mr != MACH_MSG_SUCCESS) {
+    if (exc_serve_one(port, "handler") != MACH_MSG_SUCCESS) {
       printf("handler: receive ended\n");
       return 0;
     }
-    if (!exc_server(&in.head, &out.head)) printf("handler: not an exception: id %d\n", in.head.msgh_id);
-    mr = mach_msg(&out.head, MACH_SEND_MSG, out.head.msgh_size, 0, MACH_PORT_NULL, MACH_MSG_TIMEOUT_NONE,
-                  MACH_PORT_NULL);
-    if (mr != MACH_MSG_SUCCESS) printf("handler: reply %d\n", mr);
   }
   return 0;
 }

@@ -26,6 +26,8 @@
 #include <string.h>
 #include <umach/task_runtime.h>
 
+#include "exc_serve.h"
+
 enum { kStackPages = 16, kPage = 4096 };
 enum kind { kUd2, kDiv, kSse, kHlt, kInt3, kBadTrap, kKinds };
 static const char* const kNames[kKinds] = {"ud2", "div", "sse", "hlt", "int3", "badtrap"};
@@ -154,20 +156,7 @@ int main(int argc, char** argv) {
     pause_ms(port, 0xffffffffu); /* the victim's fault ends the task */
     return 1;
   }
-  union {
-    mach_msg_header_t head;
-    char bytes[EXC_MAX_REQUEST_SIZE + 64];
-  } in;
-  union {
-    mach_msg_header_t head;
-    char bytes[EXC_MAX_REPLY_SIZE + 64];
-  } out;
-  if (mach_msg(&in.head, MACH_RCV_MSG, 0, sizeof in, port, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL) != MACH_MSG_SUCCESS)
-    return 1;
-  if (!exc_server(&in.head, &out.head)) printf("main: not an exception: id %d\n", in.head.msgh_id);
-  if (mach_msg(&out.head, MACH_SEND_MSG, out.head.msgh_size, 0, MACH_PORT_NULL, MACH_MSG_TIMEOUT_NONE,
-               MACH_PORT_NULL) != MACH_MSG_SUCCESS)
-    return 1;
+  if (exc_serve_one(port, "main") != MACH_MSG_SUCCESS) return 1;
   for (int i = 0; i < 5000 && !g_done; ++i) pause_ms(port, 1);
   printf("main: victim done %d\n", g_done);
   return 0;

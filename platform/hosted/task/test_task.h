@@ -28,15 +28,15 @@
 // The loop serves only what these early programs use, and says so:
 //   - traps: mach_print (30) prints through the kernel log (and is
 //     recorded); the null slot 1 and every other number inside the table
-//     that has no trap yet (59-61, 76) return KERN_INVALID_ARGUMENT
+//     that has no trap return KERN_INVALID_ARGUMENT
 //     (10-13, 55, 56: MACH_PORT_NULL), as ABI.md says; the IPC traps run on
 //     the task's core Task (core/task/task.h): mach_msg_trap (25) through
 //     ipc/msg.h, mach_reply_port (26), mach_thread_self (27),
 //     mach_task_self (28) and mach_host_self (29) with a send right to the
 //     thread's, the task's or the host's kernel port; the syscall_* fast
-//     paths 64-66 and 68-75 (core/task/traps.h; arguments past the sixth
-//     from the user stack); thread_set_self_state (77), checked as
-//     thread_set_state;
+//     paths 64-66 and 68-76 and the scheduling traps 59-61
+//     (core/task/traps.h; arguments past the sixth from the user stack);
+//     thread_set_self_state (77), checked as thread_set_state;
 //   - page faults: a run the pmap forgot (anywhere in the window, the
 //     commpage included) is faulted back in; anything else in the map's
 //     range goes to the VM's vm_fault (the program's pages and
