@@ -32,6 +32,8 @@
 //                   thread's new priority)
 //   kKernelStacks   the pool of free kernel stacks               (alone)
 //   kThreadList     the list of all threads (debuggers walk it)  (alone)
+//   kUserTask       one UserTask's thread list and lifetime      (alone)
+//                   (core/task/user_task.h)
 //   kVm             the VM: every map, object, page, pv entry and kIpcSpace (a dying port's
 //                   copy (vm/vm_lock.h)                         messages), kGsync
 //   kAddressWindows the hosted allocator of address windows      (alone)
@@ -63,6 +65,7 @@ enum class LockRank : unsigned {
   kRunQueue = 8,
   kKernelStacks = 9,
   kThreadList = 10,
+  kUserTask = 10,  // the same rank as kThreadList: each is taken alone
   kVm = 11,
   kAddressWindows = 12,
   kAddressRange = 13,

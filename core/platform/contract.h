@@ -169,9 +169,27 @@ concept TimerAndIdle = requires(uint64_t deadline, Cpu& cpu, uint32_t seen) {
 //     stack sp and its first three arguments, clean flags and FP state.
 //   frame_sanitise(f): false if f (given by a user, e.g. thread_set_state)
 //     holds state that a restore could fault on; normalises harmless bits.
+//   frame_get_state(cf, flavor, state, count) / frame_set_state(f, flavor,
+//     state, count, min, max): thread_get_state / thread_set_state of the
+//     machine's flavors (ABI.md), on a frame that is not running. State is
+//     in 32-bit words (natural_t), count in and out as Mach counts it.
+//     set checks everything before it installs anything: a pc or stack
+//     outside [min, max) (the task's user range), privileged or reserved
+//     bits, a short count or an unknown flavor give KERN_INVALID_ARGUMENT
+//     (4) and leave the frame as it was. is_general_state(flavor): a flavor
+//     of the general registers (what thread_set_self_state takes);
+//     kGeneralStateCount: their count.
+//   kBadTrapCode: the code of the EXC_BAD_INSTRUCTION a trap number outside
+//     the table raises (EXC_I386_INVOP, EXC_RISCV64_ILLEGAL).
 template <class P>
 concept UserMode = requires(typename P::UserFrame& f, const typename P::UserFrame& cf, void* dst, const void* src,
-                            uint64_t v, size_t n, unsigned i) {
+                            uint64_t v, size_t n, unsigned i, int flavor, unsigned* state, const unsigned* cstate,
+                            unsigned count) {
+  { P::is_general_state(flavor) } -> kstd::same_as<bool>;
+  { P::kGeneralStateCount } -> kstd::convertible_to<unsigned>;
+  { P::kBadTrapCode } -> kstd::convertible_to<int>;
+  { P::frame_get_state(cf, flavor, state, &count) } -> kstd::same_as<int>;
+  { P::frame_set_state(f, flavor, cstate, count, v, v) } -> kstd::same_as<int>;
   { P::kTrapRegisterArgs } -> kstd::convertible_to<unsigned>;
   { P::run_user(f) } -> kstd::same_as<TrapInfo>;
   { P::copyin(dst, v, n) } -> kstd::same_as<bool>;
@@ -211,6 +229,12 @@ concept UserMode = requires(typename P::UserFrame& f, const typename P::UserFram
 //     VM_PROT_NONE removes them.
 //   pmap_remove(p, va, size): removes the mappings in [va, va + size).
 //   pmap_extract(p, va): the physical page mapped at va, or kNoPhys.
+//   pmap_activate(p): the calling CPU translates user addresses through p
+//     from now on (null: through no user mappings). The scheduler calls it
+//     when it switches to a thread that has an address space
+//     (sched::Thread::address_space); hosted, where every task's memory is
+//     mapped at once in its own window, does nothing. pmap_destroy of the
+//     pmap the calling CPU translates through switches it away first.
 
 template <class P>
 concept PhysicalMaps = requires(typename P::Pmap* pp, typename P::Pmap& p, const typename P::Pmap& cp, uint64_t va,
@@ -223,6 +247,7 @@ concept PhysicalMaps = requires(typename P::Pmap* pp, typename P::Pmap& p, const
   { P::pmap_protect(p, va, size, prot) } -> kstd::same_as<void>;
   { P::pmap_remove(p, va, size) } -> kstd::same_as<void>;
   { P::pmap_extract(cp, va) } -> kstd::same_as<paddr_t>;
+  { P::pmap_activate(&cp) } -> kstd::same_as<void>;
 };
 
 template <class P>

@@ -132,6 +132,9 @@ void switch_to(Thread* self, Thread* next, bool exiting = false) {
   sc.active = next;
   sc.active_priority.store(next->priority(), kstd::MemoryOrder::relaxed);
   sc.prev = self;
+  // The page tables follow the thread (GNU Mach's PMAP_ACTIVATE_USER in
+  // the switch); kernel threads keep whatever is loaded.
+  if (const Platform::Pmap* space = next->address_space()) Platform::pmap_activate(space);
   if (exiting) {
     Platform::context_exit(next->context_);
     __builtin_unreachable();

@@ -67,6 +67,15 @@ class Thread : public RefCounted<Thread> {
 
   void check_local() const;
 
+  // The address space the thread's code runs in (a task's pmap), or null
+  // for a kernel thread, which runs in whatever the CPU has loaded (every
+  // pmap maps the kernel). The scheduler activates it when it switches to
+  // the thread (Platform::pmap_activate). Set while the thread is not
+  // running, or by the thread itself; whoever destroys the pmap clears it
+  // first.
+  void set_address_space(const Platform::Pmap* pmap) { address_space_.store(pmap, kstd::MemoryOrder::relaxed); }
+  const Platform::Pmap* address_space() const { return address_space_.load(kstd::MemoryOrder::relaxed); }
+
   // ---- scheduler internals (sched.cc, wait_queue.cc) ----
   mutable Spinlock lock{LockRank::kThread};
   ThreadState state_ UMACH_GUARDED_BY(lock) = ThreadState::kRunnable;
@@ -97,6 +106,7 @@ class Thread : public RefCounted<Thread> {
   Platform::Context context_{};
   void* stack_ = nullptr;
   bool is_idle_ = false;
+  kstd::Atomic<const Platform::Pmap*> address_space_{nullptr};
   Entry entry_ = nullptr;
   void* arg_ = nullptr;
 

@@ -60,9 +60,12 @@ struct PmapOps {
     return p;
   }
 
-  // The caller has switched away from p (activate(null)) first.
+  // A CPU may still translate through p: a thread with no address space
+  // of its own keeps the last one loaded (the scheduler switches only to
+  // threads that have one), so destroying it switches the calling CPU
+  // away first. One CPU today; with SMP, every CPU that has p loaded.
   static void destroy(Pmap* p) {
-    kassert(!Mmu::active(p->root));
+    if (Mmu::active(p->root)) Mmu::load_root(Mmu::kernel_root());
     Tables::free_all(p->root);
     g_pmaps.destroy(p);
   }
@@ -104,6 +107,12 @@ struct PmapOps {
   }
 
   static void activate(const Pmap* p) { Mmu::load_root(p ? p->root : Mmu::kernel_root()); }
+  // The scheduler's switch (contract: pmap_activate): loading a root drops
+  // the CPU's translations, so only when it changes.
+  static void activate_if_needed(const Pmap* p) {
+    const paddr_t root = p ? p->root : Mmu::kernel_root();
+    if (!Mmu::active(root)) Mmu::load_root(root);
+  }
 
  private:
   // The VM never passes a range outside the pmap's; one that did could reach

@@ -1,8 +1,7 @@
 // platform/hosted/task/created_task.cc: the runners of tasks made by
 // task_create (test_task.h, "Tasks made by task_create"): kernel-owned
 // TestTasks with no program, and the TaskRunnerFactory that makes them.
-#include <mutex>
-
+// Their lifetime is the core's (user_task.h).
 #include "core/kstd/utility.h"
 #include "core/sched/config.h"
 #include <umach/backend.h>
@@ -13,13 +12,8 @@ namespace umach::hosted {
 
 kern_return_t TestTask::attach_created(RefPtr<Task> task) {
   if (!task->map()) return KERN_SUCCESS;  // an IPC-only parent's child: IPC only, no threads
-  std::unique_ptr<TestTask> t(new TestTask);
-  t->kernel_owned_ = true;
-  t->priority_ = sched::kPriorityUser;
-  t->map_ = RefPtr<vm::VmMap>::share(task->map());
-  t->range_ = &t->map_->pmap().range();
-  t->range_->retain();
-  t->task_ = kstd::move(task);
+  auto map = RefPtr<vm::VmMap>::share(task->map());
+  std::unique_ptr<TestTask> t(new TestTask(kstd::move(task), kstd::move(map)));
   auto commpage = commpage_create(reinterpret_cast<uintptr_t>(umach_hosted_trap_entry));
   if (!commpage.ok()) return commpage.error();
   t->commpage_ = commpage.value();
@@ -32,35 +26,10 @@ kern_return_t TestTask::attach_created(RefPtr<Task> task) {
   if (!register_user_range(r.base(), r.end() - r.base())) return KERN_RESOURCE_SHORTAGE;
   t->registered_ = true;
   // From here the Task tells the runner when it ends (task_terminated),
-  // and the runner frees itself.
-  t->task_->set_thread_factory(t.get());
+  // and the runner frees itself (user_task.h).
+  t->make_kernel_owned();
   t.release();
   return KERN_SUCCESS;
-}
-
-void TestTask::task_terminated() {
-  if (!kernel_owned_) return;
-  bool free_now;
-  {
-    std::lock_guard<std::mutex> hold(threads_lock_);
-    task_ended_ = true;
-    free_now = threads_.empty() || loops_ended_;
-  }
-  if (free_now) delete this;
-}
-
-void TestTask::created_loop_ended(UserThread& t) {
-  bool free_now;
-  {
-    std::lock_guard<std::mutex> hold(threads_lock_);
-    if (threads_[0].get() != &t) return;  // only the first: it joined the others
-    loops_ended_ = true;
-    free_now = task_ended_;
-  }
-  // The first thread's kernel thread runs on, on its own stack, until it
-  // returns; freeing its UserThread (its frame, its reference to the
-  // kernel thread) is safe now that its loop is over.
-  if (free_now) delete this;
 }
 
 namespace {

@@ -1,8 +1,9 @@
-// platform/hosted/task/thread_flavors.cc: the x86-64 thread-state flavors
-// besides the general registers (ABI.md): i386_FLOAT_STATE (the x87 FSAVE
-// image), i386_XFLOAT_STATE (the XSAVE image, sized by
-// i386_get_xstate_size), i386_FSGS_BASE_STATE, and THREAD_STATE_FLAVOR_LIST;
-// and the routine i386_get_xstate_size.
+// platform/hosted/task/thread_flavors.cc: the hosted backend's thread
+// state flavors (the contract's frame_get_state / frame_set_state): the
+// general registers (i386_THREAD_STATE, i386_REGS_SEGS_STATE), and
+// i386_FLOAT_STATE (the x87 FSAVE image), i386_XFLOAT_STATE (the XSAVE
+// image, sized by i386_get_xstate_size), i386_FSGS_BASE_STATE, and
+// THREAD_STATE_FLAVOR_LIST; and the routine i386_get_xstate_size.
 //
 // The frame keeps FP state in one of two forms (user/user_frame.h). A thread
 // stopped in a trap call without --precise-fp kept only MXCSR and the x87
@@ -25,7 +26,6 @@
 #include "core/task/host.h"
 #include "ipc/kserver.h"
 #include "mach_i386_kserver.h"
-#include "platform/hosted/task/test_task.h"
 #include "platform/hosted/user/user_internal.h"
 
 namespace umach::hosted {
@@ -156,8 +156,6 @@ class Image {
 constexpr int kFlavors[] = {i386_THREAD_STATE, i386_FLOAT_STATE, i386_REGS_SEGS_STATE, i386_FSGS_BASE_STATE,
                             i386_XFLOAT_STATE};
 
-}  // namespace
-
 kern_return_t get_other_flavor(const Frame& f, int flavor, natural_t* state, mach_msg_type_number_t* count) {
   switch (flavor) {
     case THREAD_STATE_FLAVOR_LIST: {
@@ -237,7 +235,71 @@ kern_return_t set_other_flavor(Frame& f, int flavor, const natural_t* state, mac
   }
 }
 
+// The user selectors a 64-bit Linux process runs with (hosted threads run
+// in it): what thread_get_state reports, and with zero all set_state takes.
+constexpr unsigned kUserCs = 0x33;
+constexpr unsigned kUserSs = 0x2b;
+// The flags a thread may set: CF PF AF ZF SF DF OF (and IF, bit 1, which
+// every user thread has). Not TF or AC: they would trap into the host.
+constexpr uint64_t kUserFlags = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x400 | 0x800;
+constexpr uint64_t kAlwaysFlags = 0x202;
+// RF, which the frame of a fault carries (thread_get_state reports it), is
+// taken back and dropped: it only matters to debug registers, and popfq
+// cannot set it.
+constexpr uint64_t kResumeFlag = 0x10000;
+
+bool is_thread_state(int flavor) { return platform::Backend::is_general_state(flavor); }
+static_assert(platform::Backend::kGeneralStateCount == i386_THREAD_STATE_COUNT);
+static_assert(i386_THREAD_STATE == 1 && i386_REGS_SEGS_STATE == 5);
+
+}  // namespace
+
 }  // namespace umach::hosted
+
+namespace umach::platform {
+
+using ::umach::hosted::get_other_flavor;
+using ::umach::hosted::set_other_flavor;
+using ::umach::hosted::is_thread_state;
+using ::umach::hosted::kUserCs;
+using ::umach::hosted::kUserSs;
+using ::umach::hosted::kUserFlags;
+using ::umach::hosted::kAlwaysFlags;
+using ::umach::hosted::kResumeFlag;
+
+int Backend::frame_get_state(const UserFrame& f, int flavor, unsigned* state, unsigned* count) {
+  if (!is_thread_state(flavor)) return get_other_flavor(f, flavor, state, count);
+  if (*count < i386_THREAD_STATE_COUNT) return KERN_INVALID_ARGUMENT;
+  i386_thread_state s{};
+  s.r8 = f.r8, s.r9 = f.r9, s.r10 = f.r10, s.r11 = f.r11, s.r12 = f.r12, s.r13 = f.r13, s.r14 = f.r14, s.r15 = f.r15;
+  s.rdi = f.rdi, s.rsi = f.rsi, s.rbp = f.rbp, s.rsp = f.rsp, s.rbx = f.rbx, s.rdx = f.rdx, s.rcx = f.rcx;
+  s.rax = f.rax, s.rip = f.rip, s.cs = kUserCs, s.rfl = f.rflags, s.ursp = f.rsp, s.ss = kUserSs;
+  memcpy(state, &s, sizeof s);
+  *count = i386_THREAD_STATE_COUNT;
+  return KERN_SUCCESS;
+}
+
+// Decode and check everything, then install: a pc and a stack pointer
+// inside the task's range [min, max) (so canonical user addresses), user
+// flag bits only, the user selectors or zero. ursp is the stack the thread
+// resumes with (<mach/thread_status.h>); rsp is ignored.
+int Backend::frame_set_state(UserFrame& f, int flavor, const unsigned* state, unsigned count, uint64_t min,
+                             uint64_t max) {
+  if (!is_thread_state(flavor)) return set_other_flavor(f, flavor, state, count);
+  if (count < i386_THREAD_STATE_COUNT) return KERN_INVALID_ARGUMENT;
+  i386_thread_state s;
+  memcpy(&s, state, sizeof s);
+  if (s.rip < min || s.rip >= max) return KERN_INVALID_ARGUMENT;
+  if (s.ursp <= min || s.ursp > max) return KERN_INVALID_ARGUMENT;
+  if (s.rfl & ~(kUserFlags | kAlwaysFlags | kResumeFlag)) return KERN_INVALID_ARGUMENT;
+  if ((s.cs != 0 && s.cs != kUserCs) || (s.ss != 0 && s.ss != kUserSs)) return KERN_INVALID_ARGUMENT;
+  f.r8 = s.r8, f.r9 = s.r9, f.r10 = s.r10, f.r11 = s.r11, f.r12 = s.r12, f.r13 = s.r13, f.r14 = s.r14, f.r15 = s.r15;
+  f.rdi = s.rdi, f.rsi = s.rsi, f.rbp = s.rbp, f.rbx = s.rbx, f.rdx = s.rdx, f.rcx = s.rcx, f.rax = s.rax;
+  f.rip = s.rip, f.rsp = s.ursp, f.rflags = (s.rfl & ~kResumeFlag) | kAlwaysFlags;
+  return KERN_SUCCESS;
+}
+
+}  // namespace umach::platform
 
 namespace umach::kserver {
 

@@ -168,6 +168,14 @@ struct Backend {
   static void frame_set_return(UserFrame& f, uint64_t v) { f.rax = v; }
   static void frame_init(UserFrame& f, uint64_t pc, uint64_t sp, uint64_t a0, uint64_t a1, uint64_t a2);
   static bool frame_sanitise(UserFrame& f);
+  // The x86-64 flavors of ABI.md (platform/hosted/task/thread_flavors.cc).
+  // i386_THREAD_STATE (1) and i386_REGS_SEGS_STATE (5), 42 words.
+  static bool is_general_state(int flavor) { return flavor == 1 || flavor == 5; }
+  static constexpr unsigned kGeneralStateCount = 42;
+  static constexpr int kBadTrapCode = 1;          // EXC_I386_INVOP
+  static int frame_get_state(const UserFrame& f, int flavor, unsigned* state, unsigned* count);
+  static int frame_set_state(UserFrame& f, int flavor, const unsigned* state, unsigned count, uint64_t min,
+                             uint64_t max);
 
   // Machine mappings (platform/hosted/memory/pmap_backend.cc): the hosted
   // Pmap of an address range (pmap.h); a new one gets a fresh window, or
@@ -181,6 +189,9 @@ struct Backend {
   static void pmap_protect(Pmap& p, uint64_t va, size_t size, unsigned prot);
   static void pmap_remove(Pmap& p, uint64_t va, size_t size);
   static paddr_t pmap_extract(const Pmap& p, uint64_t va);
+  // Every task's memory is mapped at once, each in its own window (ranges
+  // shared by tasks have their own protocol: TestTask).
+  static void pmap_activate(const Pmap*) {}
 };
 
 static_assert(Contract<Backend>, "the hosted backend must meet the platform contract");
