@@ -8,6 +8,9 @@
 // amd64_trap(TrapFrame*) (trap.cc), which sends vectors >= 32 to the
 // interrupt handlers (interrupt.cc). The push order here is the field order
 // of TrapFrame (trap.h) read from the top down: change both together.
+// Traps from ring 3 (user code under run_user) go to user_entry.S's
+// amd64_user_trap_common instead, after a swapgs; what follows is the
+// kernel's own traps.
 // When amd64_trap returns (a breakpoint, an interrupt), the registers,
 // possibly edited in the frame, are restored and iretq resumes the
 // interrupted code, which may be any kernel code: nothing but the frame may
@@ -59,6 +62,15 @@ amd64_trap_stubs_end:
 
   .balign 16
 amd64_trap_common:
+  // From ring 3 (the CS the CPU pushed has RPL 3): the CPU is on the running
+  // run_user's kernel stack (TSS.RSP0) with the user's GS base. Give GS back
+  // to the kernel and leave through user mode's own path (user_entry.S),
+  // which never returns here. swapgs before anything reads %gs.
+  testb $3, 24(%rsp)
+  jz 1f
+  swapgs
+  jmp amd64_user_trap_common
+1:
   pushq %rax
   pushq %rbx
   pushq %rcx

@@ -1,0 +1,2 @@
+// platform/baremetal/amd64/user_selftest.cc: run_user, copyin/copyout and
+// the frame calls on real page tables (user.cc).
