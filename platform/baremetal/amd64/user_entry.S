@@ -10,6 +10,7 @@
 //   amd64_cpu_timer_fired    Cpu::timer_fired (32 bits)
 
 #include "platform/baremetal/amd64/user_layout.h"
+#include "platform/baremetal/amd64/trap_frame.S.h"
 
   .text
 
@@ -118,21 +119,7 @@ amd64_syscall_entry:
   .type amd64_user_trap_common, @function
   .balign 16
 amd64_user_trap_common:
-  pushq %rax
-  pushq %rbx
-  pushq %rcx
-  pushq %rdx
-  pushq %rsi
-  pushq %rdi
-  pushq %rbp
-  pushq %r8
-  pushq %r9
-  pushq %r10
-  pushq %r11
-  pushq %r12
-  pushq %r13
-  pushq %r14
-  pushq %r15
+  AMD64_PUSH_TRAP_GPRS
   cld
   movq %rsp, %rdi
   call amd64_user_trap

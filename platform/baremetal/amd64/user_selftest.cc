@@ -20,13 +20,14 @@
 #include "core/sched/sched.h"
 #include "core/selftest.h"
 #include "platform/baremetal/amd64/pmap.h"
+#include "platform/baremetal/amd64/x86.h"
 
 // The ring-3 programs. Labels are offsets into the code page (at()).
 extern "C" const char amd64_ut_begin[], amd64_ut_end[], amd64_ut_call[], amd64_ut_commpage_ret[],
     amd64_ut_load[], amd64_ut_store[], amd64_ut_jump[], amd64_ut_ud2[], amd64_ut_int3[], amd64_ut_int3_after[],
     amd64_ut_divide[], amd64_ut_divide_insn[], amd64_ut_hlt[], amd64_ut_int80[], amd64_ut_spin[],
     amd64_ut_syscall_loop[], amd64_ut_syscall_loop_after[], amd64_ut_sse[], amd64_ut_simd_fault[],
-    amd64_ut_x87_fault[], amd64_ut_single_step[];
+    amd64_ut_x87_fault[], amd64_ut_single_step[], amd64_ut_segments[];
 
 __asm__(R"(
   .pushsection .rodata.amd64_user_selftest, "a", @progbits
@@ -113,6 +114,19 @@ amd64_ut_single_step:
   popfq
   nop
   nop
+  int3
+
+// Reads through its own FS and GS bases, then loads FS and GS selectors
+// (what user code can do to them without FSGSBASE), between trap calls.
+amd64_ut_segments:
+  movq %fs:0, %rbx
+  movq %gs:0, %r12
+  syscall
+  xorl %eax, %eax
+  movl %eax, %gs
+  movl $0x23, %eax
+  movl %eax, %fs
+  syscall
   int3
 
 amd64_ut_end:
@@ -468,6 +482,57 @@ UMACH_SELFTEST(amd64_user_state_survives_preemptions_and_traps) {
     ST_CHECK_EQ(f.rip, at(amd64_ut_syscall_loop_after));
     ST_CHECK_EQ(f.rcx, at(amd64_ut_syscall_loop_after));  // what syscall left there
   }
+}
+
+// User code has FS and GS bases of its own, and whatever it does to its
+// segment registers, the kernel's GS base (the per-CPU pointer) is intact
+// when it comes back.
+UMACH_SELFTEST(amd64_user_fs_gs_bases_are_the_users_and_gs_stays_the_kernels) {
+  UserSpace us(selftest_ctx);
+  if (!us.ok()) return;
+  ST_CHECK(us.map_data(0, VM_PROT_READ));
+  ST_CHECK(us.map_data(1, VM_PROT_READ));
+  put64(us.data(0), 0xF5F5F5F5);
+  put64(us.data(1), 0x65656565);
+  Cpu* const cpu = Platform::current_cpu();
+  Frame f = frame_at(amd64_ut_segments);
+  f.fs_base = UserSpace::data_va(0);
+  f.gs_base = UserSpace::data_va(1);
+  TrapInfo t = us.run(f);
+  ST_CHECK(t.kind == TrapKind::kTrapCall);
+  ST_CHECK_EQ(f.rbx, uint64_t{0xF5F5F5F5});
+  ST_CHECK_EQ(f.r12, uint64_t{0x65656565});
+  ST_CHECK_EQ(f.fs_base, UserSpace::data_va(0));
+  ST_CHECK_EQ(f.gs_base, UserSpace::data_va(1));
+  ST_CHECK(Platform::current_cpu() == cpu && cpu->self == cpu);
+  ST_CHECK_EQ(amd64::rdmsr(amd64::kMsrGsBase), reinterpret_cast<uint64_t>(cpu));
+
+  t = us.run(f);  // after `mov %eax,%gs` and `mov %eax,%fs`
+  ST_CHECK(t.kind == TrapKind::kTrapCall);
+  ST_CHECK_EQ(f.fs_base, uint64_t{0});  // the user data segment's base
+  ST_CHECK(Platform::current_cpu() == cpu);
+  ST_CHECK_EQ(amd64::rdmsr(amd64::kMsrGsBase), reinterpret_cast<uint64_t>(cpu));
+  t = us.run(f);
+  ST_CHECK(t.kind == TrapKind::kBreakpoint);
+  ST_CHECK(Platform::current_cpu() == cpu);
+}
+
+// A tick already pending when run_user is called: kPreempted at once, the
+// user code not run, the frame as it was.
+UMACH_SELFTEST(amd64_user_pending_tick_preempts_before_entering) {
+  UserSpace us(selftest_ctx);
+  if (!us.ok()) return;
+  Frame f = frame_at(amd64_ut_spin);
+  f.rbx = 0xB0B;
+  const uint64_t flags = amd64::save_and_disable_interrupts();
+  cpu_timer_interrupt(this_cpu());  // as the timer's handler does
+  amd64::restore_interrupts(flags);
+  TrapInfo t = Platform::run_user(f);
+  ST_CHECK(t.kind == TrapKind::kPreempted);
+  ST_CHECK_EQ(f.rip, at(amd64_ut_spin));
+  ST_CHECK_EQ(f.rbx, uint64_t{0xB0B});
+  ST_CHECK_EQ(get64(us.stack() + (kStackTop - kStackVa)), uint64_t{0});  // the spin never counted
+  sched::preemption_point();  // takes the tick
 }
 
 UMACH_SELFTEST(amd64_user_run_user_refuses_a_frame_it_cannot_return_to) {
