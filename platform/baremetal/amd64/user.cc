@@ -248,6 +248,10 @@ extern "C" void amd64_user_trap(umach::amd64::TrapFrame* tf) {
   using namespace umach::amd64;
   umach::Cpu& cpu = umach::this_cpu();
   UserCpu& u = cpu.machine.user;
+  // Whatever the way in (syscall entry, IDT gate through TSS.RSP0), the
+  // TrapFrame lies right below the kernel stack of the run_user that
+  // entered ring 3: the thread that ran the user code.
+  kassert(reinterpret_cast<uint64_t>(tf + 1) == u.kernel_sp);
   UserFrame& f = *u.frame;
   __builtin_memcpy(&f, tf, offsetof(UserFrame, rax) + sizeof f.rax);
   f.rip = tf->rip;

@@ -487,6 +487,49 @@ UMACH_SELFTEST(amd64_user_state_survives_preemptions_and_traps) {
 // User code has FS and GS bases of its own, and whatever it does to its
 // segment registers, the kernel's GS base (the per-CPU pointer) is intact
 // when it comes back.
+// Two kernel threads take turns running user code (the same programs, each
+// its own frame and registers): every trap lands on the kernel stack of the
+// thread that ran it (amd64_user_trap asserts so) and each gets its own
+// state back.
+struct Runner {
+  UserSpace* us;
+  unsigned id;
+  unsigned good_rounds = 0;
+};
+constexpr unsigned kRunnerRounds = 16;
+
+void run_rounds(void* arg) {
+  auto* r = static_cast<Runner*>(arg);
+  Frame f = frame_at(amd64_ut_syscall_loop);
+  for (unsigned round = 0; round < kRunnerRounds; ++round) {
+    const unsigned seed = r->id * 1000 + round;
+    f.rbx = pattern(1, seed);
+    f.r12 = pattern(12, seed);
+    f.rbp = pattern(8, seed);
+    put64(f.fxsave + kXmm0, pattern(20, seed));
+    TrapInfo t = r->us->run(f);
+    if (t.kind == TrapKind::kTrapCall && f.rbx == pattern(1, seed) && f.r12 == pattern(12, seed) &&
+        f.rbp == pattern(8, seed) && get64(f.fxsave + kXmm0) == pattern(20, seed))
+      ++r->good_rounds;
+    sched::thread_yield();
+    r->us->reload();
+  }
+}
+
+UMACH_SELFTEST(amd64_user_traps_land_on_the_running_threads_stack) {
+  UserSpace us(selftest_ctx);
+  if (!us.ok()) return;
+  Runner a{&us, 1}, b{&us, 2};
+  auto ta = sched::kernel_thread("user-a", run_rounds, &a);
+  auto tb = sched::kernel_thread("user-b", run_rounds, &b);
+  ST_CHECK(ta.ok() && tb.ok());
+  if (ta.ok()) sched::thread_join(*ta.value());
+  if (tb.ok()) sched::thread_join(*tb.value());
+  us.reload();
+  ST_CHECK_EQ(a.good_rounds, kRunnerRounds);
+  ST_CHECK_EQ(b.good_rounds, kRunnerRounds);
+}
+
 UMACH_SELFTEST(amd64_user_fs_gs_bases_are_the_users_and_gs_stays_the_kernels) {
   UserSpace us(selftest_ctx);
   if (!us.ok()) return;
