@@ -27,7 +27,7 @@ extern "C" const char amd64_ut_begin[], amd64_ut_end[], amd64_ut_call[], amd64_u
     amd64_ut_load[], amd64_ut_store[], amd64_ut_jump[], amd64_ut_ud2[], amd64_ut_int3[], amd64_ut_int3_after[],
     amd64_ut_divide[], amd64_ut_divide_insn[], amd64_ut_hlt[], amd64_ut_int80[], amd64_ut_spin[],
     amd64_ut_syscall_loop[], amd64_ut_syscall_loop_after[], amd64_ut_sse[], amd64_ut_simd_fault[],
-    amd64_ut_x87_fault[], amd64_ut_single_step[], amd64_ut_segments[];
+    amd64_ut_x87_fault[], amd64_ut_single_step[], amd64_ut_segments[], amd64_ut_step_syscall[];
 
 __asm__(R"(
   .pushsection .rodata.amd64_user_selftest, "a", @progbits
@@ -127,6 +127,16 @@ amd64_ut_segments:
   movl $0x23, %eax
   movl %eax, %fs
   syscall
+  int3
+
+// TF set right before a trap call: the single-step trap of the syscall
+// instruction itself must not reach the kernel's entry.
+amd64_ut_step_syscall:
+  pushfq
+  orq $0x100, (%rsp)
+  popfq
+  syscall
+  nop
   int3
 
 amd64_ut_end:
@@ -558,6 +568,19 @@ UMACH_SELFTEST(amd64_user_fs_gs_bases_are_the_users_and_gs_stays_the_kernels) {
   t = us.run(f);
   ST_CHECK(t.kind == TrapKind::kBreakpoint);
   ST_CHECK(Platform::current_cpu() == cpu);
+}
+
+UMACH_SELFTEST(amd64_user_single_step_into_a_trap_call) {
+  UserSpace us(selftest_ctx);
+  if (!us.ok()) return;
+  Frame f = frame_at(amd64_ut_step_syscall);
+  TrapInfo t = us.run(f);
+  ST_CHECK(t.kind == TrapKind::kTrapCall);
+  ST_CHECK((f.rflags & 0x100) != 0);  // the user's TF, as syscall saved it in r11
+  // run_user drops TF (frame_sanitise refuses it): the program runs on.
+  t = us.run(f);
+  ST_CHECK(t.kind == TrapKind::kBreakpoint);
+  ST_CHECK_EQ(t.code, uint64_t{EXC_I386_BPT});
 }
 
 // A tick already pending when run_user is called: kPreempted at once, the
