@@ -2,7 +2,7 @@
 // boot.S's long-mode jump to the common kernel_main. Order matters: the
 // console first (every later step may panic, and panic prints), then the
 // IDT (so a fault in the remaining steps is reported, not a triple fault),
-// then the clock, the interrupt controllers and the timer (calibrated
+// the GDT, TSS and syscall MSRs user mode runs on, then the clock, the interrupt controllers and the timer (calibrated
 // against the clock), the memory map that kernel_main's contract requires,
 // and the pmaps' boot state (EFER.NXE, the kernel's root). Interrupts are
 // enabled last: nothing raises one until the core arms the timer, which it
@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "platform/baremetal/amd64/boot_memory.h"
 #include "platform/baremetal/amd64/clock.h"
+#include "platform/baremetal/amd64/gdt.h"
 #include "platform/baremetal/amd64/interrupt.h"
 #include "platform/baremetal/amd64/pmap.h"
 #include "platform/baremetal/amd64/trap.h"
@@ -26,6 +27,7 @@ extern "C" [[noreturn]] void amd64_start(uint32_t start_info) {
   using namespace umach::amd64;
   uart_init();
   idt_init();
+  user_mode_init();
   clock_init();
   interrupts_init();
   boot_memory_init(start_info);

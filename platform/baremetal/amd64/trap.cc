@@ -1,8 +1,9 @@
-// platform/baremetal/amd64/trap.cc: the IDT and the exception handler (see
-// trap.h). Runs on whatever stack the CPU was on: there is no TSS yet, so
-// no IST stacks and no privilege changes; a kernel stack overflow therefore
-// ends in a triple fault (QEMU resets, -no-reboot stops it) rather than a
-// report. The user-mode issue adds the TSS.
+// platform/baremetal/amd64/trap.cc: the IDT and the kernel's exception
+// handler (see trap.h). A trap in ring 0 runs on the stack the CPU was on:
+// there are no IST stacks, so a kernel stack overflow ends in a triple fault
+// (QEMU resets, -no-reboot stops it) rather than a report. A trap in ring 3
+// switches to TSS.RSP0 (gdt.cc) and is user.cc's (amd64_user_trap), never
+// this file's amd64_trap.
 #include "platform/baremetal/amd64/trap.h"
 
 #include <stddef.h>
@@ -20,6 +21,9 @@ namespace {
 
 constexpr uint16_t kKernelCodeSelector = 0x08;  // boot.S's GDT
 constexpr uint8_t kInterruptGate = 0x8E;         // present, DPL 0, 64-bit interrupt gate (IF cleared)
+// The same with DPL 3, for the one vector user code may raise with an `int`
+// instruction: int3 (#BP). Other `int n` from ring 3 are #GP.
+constexpr uint8_t kUserInterruptGate = 0xEE;
 
 // A 64-bit IDT gate descriptor (Intel SDM vol. 3, 6.14.1).
 struct [[gnu::packed]] IdtGate {
@@ -64,12 +68,12 @@ const char* const kVectorNames[kExceptionVectors] = {
     "#SX security exception", "reserved (31)",
 };
 
-IdtGate make_gate(uint64_t handler) {
+IdtGate make_gate(uint64_t handler, uint8_t type_attr) {
   return IdtGate{
       .offset_low = static_cast<uint16_t>(handler),
       .selector = kKernelCodeSelector,
       .ist = 0,
-      .type_attr = kInterruptGate,
+      .type_attr = type_attr,
       .offset_mid = static_cast<uint16_t>(handler >> 16),
       .offset_high = static_cast<uint32_t>(handler >> 32),
       .reserved = 0,
@@ -90,7 +94,8 @@ void report(const TrapFrame& f, const char* name) {
 }  // namespace
 
 void idt_init() {
-  for (unsigned v = 0; v < kIdtVectors; ++v) g_idt[v] = make_gate(amd64_trap_stubs[v]);
+  for (unsigned v = 0; v < kIdtVectors; ++v)
+    g_idt[v] = make_gate(amd64_trap_stubs[v], v == kVectorBreakpoint ? kUserInterruptGate : kInterruptGate);
   IdtPointer ptr{.limit = sizeof g_idt - 1, .base = reinterpret_cast<uint64_t>(g_idt)};
   __asm__ __volatile__("lidt %0" : : "m"(ptr) : "memory");
 }
@@ -98,6 +103,12 @@ void idt_init() {
 uint64_t breakpoint_count() { return __atomic_load_n(&g_breakpoints, __ATOMIC_ACQUIRE); }
 
 TrapFrame last_breakpoint_frame() { return g_last_breakpoint; }
+
+void fatal_trap(const TrapFrame& f) {
+  const char* name = f.vector < kExceptionVectors ? kVectorNames[f.vector] : "interrupt";
+  report(f, name);
+  umach::panic("amd64: unhandled %s at rip %#lx", name, f.rip);
+}
 
 }  // namespace umach::amd64
 
@@ -114,7 +125,5 @@ extern "C" void amd64_trap(umach::amd64::TrapFrame* frame) {
     __atomic_store_n(&g_breakpoints, g_breakpoints + 1, __ATOMIC_RELEASE);
     return;
   }
-  const char* name = kVectorNames[frame->vector];
-  report(*frame, name);
-  umach::panic("amd64: unhandled %s at rip %#lx", name, frame->rip);
+  fatal_trap(*frame);
 }

@@ -7,7 +7,11 @@
 // amd64_trap_common saves every general register and calls
 // amd64_trap(TrapFrame*) (trap.cc), which sends vectors >= 32 to the
 // interrupt handlers (interrupt.cc). The push order here is the field order
-// of TrapFrame (trap.h) read from the top down: change both together.
+// of TrapFrame (trap.h) read from the top down (the pushes are
+// trap_frame.S.h's macro, shared with user_entry.S): change both together.
+// Traps from ring 3 (user code under run_user) go to user_entry.S's
+// amd64_user_trap_common instead, after a swapgs; what follows is the
+// kernel's own traps.
 // When amd64_trap returns (a breakpoint, an interrupt), the registers,
 // possibly edited in the frame, are restored and iretq resumes the
 // interrupted code, which may be any kernel code: nothing but the frame may
@@ -16,6 +20,8 @@
 // Stack alignment: the CPU aligns RSP to 16 before its 5-word frame; the
 // error code, the vector and 15 registers make 22 words in all, so RSP is
 // 16-byte aligned again at the call, as the C++ ABI requires.
+
+#include "platform/baremetal/amd64/trap_frame.S.h"
 
 // Vectors whose exception pushes an error code: #DF 8, #TS 10, #NP 11,
 // #SS 12, #GP 13, #PF 14, #AC 17, #CP 21, #VC 29, #SX 30.
@@ -59,21 +65,16 @@ amd64_trap_stubs_end:
 
   .balign 16
 amd64_trap_common:
-  pushq %rax
-  pushq %rbx
-  pushq %rcx
-  pushq %rdx
-  pushq %rsi
-  pushq %rdi
-  pushq %rbp
-  pushq %r8
-  pushq %r9
-  pushq %r10
-  pushq %r11
-  pushq %r12
-  pushq %r13
-  pushq %r14
-  pushq %r15
+  // From ring 3 (the CS the CPU pushed has RPL 3): the CPU is on the running
+  // run_user's kernel stack (TSS.RSP0) with the user's GS base. Give GS back
+  // to the kernel and leave through user mode's own path (user_entry.S),
+  // which never returns here. swapgs before anything reads %gs.
+  testb $3, 24(%rsp)
+  jz 1f
+  swapgs
+  jmp amd64_user_trap_common
+1:
+  AMD64_PUSH_TRAP_GPRS
   cld                            // the ABI assumes DF clear on entry to C++
   movq %rsp, %rdi
   call amd64_trap
