@@ -78,16 +78,10 @@ constexpr uint64_t kFrmMaxValid = 4;   // RNE, RTZ, RDN, RUP, RMM; 5 and 6 are r
 
 bool user_range_ok(uint64_t addr, size_t n) { return addr >= Mmu::kUserMin && addr < Mmu::kUserMax && n <= Mmu::kUserMax - addr; }
 
-paddr_t loaded_root() {
-  uint64_t satp;
-  __asm__ __volatile__("csrr %0, satp" : "=r"(satp) : : "memory");
-  return (satp & ((uint64_t{1} << 44) - 1)) << 12;
-}
-
 // The direct-map address of the user byte at va in the loaded tables, if
 // its page is a valid user page with every bit of `need`; else null.
 uint8_t* user_byte(uint64_t va, Mmu::Pte need) {
-  const Mmu::Pte* e = Tables::find(loaded_root(), va & ~(kPage - 1));
+  const Mmu::Pte* e = Tables::find(pmap_loaded_root(), va & ~(kPage - 1));
   if (!e) return nullptr;
   const Mmu::Pte pte = __atomic_load_n(e, __ATOMIC_RELAXED);
   need |= Mmu::kValid | Mmu::kUser;
