@@ -39,6 +39,11 @@
 #include "platform/baremetal/riscv64/timer.h"
 #include "platform/baremetal/riscv64/user_frame.h"
 
+// user_entry.S: resumes the user state in ue->frame on the calling hart and
+// returns when user code traps, ue->scause and ue->stval saying why. Called
+// with interrupts off; returns with them off and sstatus.FS Off.
+extern "C" void riscv64_enter_user(umach::riscv64::UserEntry* ue);
+
 namespace umach::riscv64 {
 namespace {
 
@@ -47,7 +52,8 @@ static_assert(offsetof(UserFrame, x) == UMACH_RV_UF_X(0) && offsetof(UserFrame, 
                   offsetof(UserFrame, f) == UMACH_RV_UF_F(0) && offsetof(UserFrame, fcsr) == UMACH_RV_UF_FCSR &&
                   sizeof(UserFrame) == UMACH_RV_UF_SIZE,
               "user_frame.h's UserFrame offsets");
-static_assert(offsetof(UserEntry, frame) == UMACH_RV_UE_FRAME && offsetof(UserEntry, kernel_sp) == UMACH_RV_UE_KERNEL_SP &&
+static_assert(offsetof(UserEntry, frame) == UMACH_RV_UE_FRAME &&
+                  offsetof(UserEntry, kernel_sp) == UMACH_RV_UE_KERNEL_SP &&
                   offsetof(UserEntry, kernel_tp) == UMACH_RV_UE_KERNEL_TP &&
                   offsetof(UserEntry, scratch) == UMACH_RV_UE_SCRATCH &&
                   offsetof(UserEntry, scause) == UMACH_RV_UE_SCAUSE && offsetof(UserEntry, stval) == UMACH_RV_UE_STVAL,
@@ -76,7 +82,9 @@ constexpr unsigned kA0 = 10, kSp = 2;
 constexpr uint64_t kFcsrValid = 0xff;  // fflags (4:0) and frm (7:5)
 constexpr uint64_t kFrmMaxValid = 4;   // RNE, RTZ, RDN, RUP, RMM; 5 and 6 are reserved, 7 (DYN) only in encodings
 
-bool user_range_ok(uint64_t addr, size_t n) { return addr >= Mmu::kUserMin && addr < Mmu::kUserMax && n <= Mmu::kUserMax - addr; }
+bool user_range_ok(uint64_t addr, size_t n) {
+  return addr >= Mmu::kUserMin && addr < Mmu::kUserMax && n <= Mmu::kUserMax - addr;
+}
 
 // The direct-map address of the user byte at va in the loaded tables, if
 // its page is a valid user page with every bit of `need`; else null.
@@ -89,22 +97,19 @@ uint8_t* user_byte(uint64_t va, Mmu::Pte need) {
   return static_cast<uint8_t*>(Platform::phys_to_virt(Mmu::entry_pa(pte))) + (va & (kPage - 1));
 }
 
-// Copies n bytes between kernel memory and the user range at `user`, a page
-// at a time; false at the first page that lacks `need` (the bytes before
-// it may have been copied, as with any faulting copy).
-template <bool kToUser>
-bool copy_user(uint64_t user, uint8_t* kernel, size_t n, Mmu::Pte need) {
+// Calls copy(user_bytes, offset, chunk) for each page-sized piece of the n
+// bytes at `user`, in order; false at the first page that lacks `need`
+// (the pieces before it have been copied, as with any faulting copy).
+template <class Copy>
+bool copy_user(uint64_t user, size_t n, Mmu::Pte need, Copy&& copy) {
   if (n == 0) return true;
   if (!user_range_ok(user, n)) return false;
-  while (n > 0) {
-    const size_t chunk = kstd::min<size_t>(n, kPage - (user & (kPage - 1)));
-    uint8_t* at = user_byte(user, need);
+  for (size_t done = 0; done < n;) {
+    const size_t chunk = kstd::min<size_t>(n - done, kPage - ((user + done) & (kPage - 1)));
+    uint8_t* at = user_byte(user + done, need);
     if (!at) return false;
-    if (kToUser) kstd::memcpy(at, kernel, chunk);
-    else kstd::memcpy(kernel, at, chunk);
-    user += chunk;
-    kernel += chunk;
-    n -= chunk;
+    copy(at, done, chunk);
+    done += chunk;
   }
   return true;
 }
@@ -135,6 +140,9 @@ TrapInfo page_fault(Access access, uint64_t scause, uint64_t stval) {
 // What a trap taken in U-mode means; f holds the state at the trap.
 // Interrupts are still off, as the timer's handler expects.
 TrapInfo classify(platform::Backend::UserFrame& f, uint64_t scause, uint64_t stval) {
+  // Only the timer is enabled (sie.STIE, timer.cc). An interrupt that is
+  // enabled later must be acknowledged here as well as in trap.cc (an IPI
+  // clears sip.SSIP), or it would preempt every run_user at once.
   if (scause & kScauseInterrupt) {
     if ((scause & ~kScauseInterrupt) == kInterruptSupervisorTimer) timer_interrupt();
     return TrapInfo{TrapKind::kPreempted};
@@ -185,14 +193,16 @@ TrapInfo Backend::run_user(UserFrame& f) {
 }
 
 bool Backend::copyin(void* dst, uint64_t user_src, size_t n) {
-  return riscv64::copy_user<false>(user_src, static_cast<uint8_t*>(dst), n, riscv64::Mmu::kRead);
+  return riscv64::copy_user(user_src, n, riscv64::Mmu::kRead, [&](const uint8_t* user, size_t at, size_t chunk) {
+    kstd::memcpy(static_cast<uint8_t*>(dst) + at, user, chunk);
+  });
 }
 
 bool Backend::copyout(uint64_t user_dst, const void* src, size_t n) {
-  // The kernel buffer is only read; copy_user's pointer is not const so one
-  // template serves both directions.
-  return riscv64::copy_user<true>(user_dst, const_cast<uint8_t*>(static_cast<const uint8_t*>(src)), n,
-                                  riscv64::Mmu::kRead | riscv64::Mmu::kWrite);
+  return riscv64::copy_user(user_dst, n, riscv64::Mmu::kRead | riscv64::Mmu::kWrite,
+                            [&](uint8_t* user, size_t at, size_t chunk) {
+                              kstd::memcpy(user, static_cast<const uint8_t*>(src) + at, chunk);
+                            });
 }
 
 uint64_t Backend::frame_trap_arg(const UserFrame& f, unsigned i) {

@@ -62,9 +62,4 @@ struct UserEntry {
 
 }  // namespace umach::riscv64
 
-// user_entry.S: resumes the user state in ue->frame on the calling hart and
-// returns when user code traps, ue->scause and ue->stval saying why. Called
-// by run_user with interrupts off; returns with them off, sstatus.FS Off.
-extern "C" void riscv64_enter_user(umach::riscv64::UserEntry* ue);
-
 #endif  // __ASSEMBLER__

@@ -457,6 +457,29 @@ UMACH_SELFTEST(riscv64_user_pending_tick_preempts_before_entry) {
   sched::preemption_point();
 }
 
+// User code takes interrupts even when run_user's caller had them off (sret
+// enables them for U-mode), and run_user gives the caller its state back.
+UMACH_SELFTEST(riscv64_user_takes_ticks_when_the_caller_had_interrupts_off) {
+  UserSpace u(riscv64_user_spin, riscv64_user_spin_end);
+  ST_CHECK(u.ok());
+  if (!u.ok()) return;
+  Frame f;
+  fill_patterns(f, u.at(riscv64_user_spin));
+  // A tick pending from before returns without running; a few tries.
+  for (unsigned attempt = 0; attempt < 10 && f.x[27] == 1000; ++attempt) {
+    sched::preemption_point();
+    riscv64::interrupts_disable();
+    Platform::timer_arm(Platform::clock_ns() + kMs);
+    TrapInfo t = Platform::run_user(f);
+    ST_CHECK(!riscv64::interrupts_enabled());
+    riscv64::interrupts_enable();
+    ST_CHECK(t.kind == TrapKind::kPreempted);
+  }
+  ST_CHECK(f.x[27] > 1000);
+  ST_CHECK(holds_patterns(f));
+  sched::preemption_point();
+}
+
 // copyin and copyout move bytes across pages of the loaded pmap and refuse
 // any range with a byte that is unmapped, the kernel's, past the user
 // range, wrapping, or (copyout) read-only; execute-only pages cannot be
