@@ -80,7 +80,6 @@ enum Exception : uint64_t {
 
 constexpr unsigned kA0 = 10, kSp = 2;
 constexpr uint64_t kFcsrValid = 0xff;  // fflags (4:0) and frm (7:5)
-constexpr uint64_t kFrmMaxValid = 4;   // RNE, RTZ, RDN, RUP, RMM; 5 and 6 are reserved, 7 (DYN) only in encodings
 
 bool user_range_ok(uint64_t addr, size_t n) {
   return addr >= Mmu::kUserMin && addr < Mmu::kUserMax && n <= Mmu::kUserMax - addr;
@@ -219,16 +218,19 @@ void Backend::frame_init(UserFrame& f, uint64_t pc, uint64_t sp, uint64_t a0, ui
 }
 
 // Nothing in the restore can fault (sret to any pc only faults in U-mode,
-// fscsr ignores bits it does not hold), so what is refused is what a user
-// could not have produced: a pc or sp outside the user range, an odd pc
-// (sepc drops bit 0), fcsr bits beyond fflags and frm, or a reserved
-// rounding mode. sp may be kUserMax itself, a stack that ends the range.
+// fscsr keeps only the bits it has), so the refusals are about where a
+// thread may resume: a pc or sp outside the user range (even one a fault
+// left there: a handler must move it), an odd pc (sepc cannot hold one),
+// and fcsr bits above frm, which no hart holds. A reserved rounding mode
+// (frm 5 to 7) is accepted: user code can set it with fsrm, only its own FP
+// instructions trap on it, and a state read back must be accepted again.
+// sp may be kUserMax itself: an empty stack that ends the range.
 bool Backend::frame_sanitise(UserFrame& f) {
   using riscv64::Mmu;
   const uint64_t sp = f.x[riscv64::kSp];
   if (f.pc < Mmu::kUserMin || f.pc >= Mmu::kUserMax || (f.pc & 1) != 0) return false;
   if (sp < Mmu::kUserMin || sp > Mmu::kUserMax) return false;
-  if ((f.fcsr & ~riscv64::kFcsrValid) != 0 || (f.fcsr >> 5) > riscv64::kFrmMaxValid) return false;
+  if ((f.fcsr & ~riscv64::kFcsrValid) != 0) return false;
   f.x[0] = 0;
   return true;
 }
