@@ -33,6 +33,7 @@ _start:
     li t0, SSTATUS_FS
     csrc sstatus, t0                 // FS Off (OpenSBI leaves it on): FP traps as illegal
     li tp, 0                         // no Cpu yet: current_cpu() reads null, not junk
+    csrw sscratch, zero              // the kernel's mark (trap_entry.S): the firmware may leave junk
 
     lla sp, boot_stack_top
 

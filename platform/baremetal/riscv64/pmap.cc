@@ -19,12 +19,6 @@ constexpr uint64_t kSatpPpnMask = (uint64_t{1} << 44) - 1;
 // Written once by pmap_init, read-only after.
 paddr_t g_kernel_root = 0;
 
-uint64_t read_satp() {
-  uint64_t v;
-  __asm__ __volatile__("csrr %0, satp" : "=r"(v) : : "memory");
-  return v;
-}
-
 }  // namespace
 
 void pmap_init() {
@@ -42,8 +36,10 @@ void pmap_init() {
 
 void pmap_activate(const baremetal::Pmap* p) { Ops::activate(p); }
 
+paddr_t pmap_loaded_root() { return (read_satp() & kSatpPpnMask) << 12; }
+
 paddr_t Mmu::kernel_root() { return g_kernel_root; }
-bool Mmu::active(paddr_t root) { return ((read_satp() & kSatpPpnMask) << 12) == root; }
+bool Mmu::active(paddr_t root) { return pmap_loaded_root() == root; }
 
 // The stores to the new tables come before the satp write; the fence after
 // orders them before the walks and drops the old root's translations.

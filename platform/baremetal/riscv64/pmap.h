@@ -34,6 +34,9 @@ void pmap_init();
 // Loads p's tables on the calling hart; null loads the kernel's own root.
 void pmap_activate(const baremetal::Pmap* p);
 
+// The root table the calling hart translates through (satp).
+paddr_t pmap_loaded_root();
+
 // The end of the kernel's identity map: no RAM above it is used.
 inline constexpr uint64_t kIdentityMapEnd = uint64_t{128} << 30;
 

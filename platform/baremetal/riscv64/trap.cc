@@ -5,7 +5,9 @@
 // debugging aids and the trap path's self-test can resume. An interrupt
 // resumes at sepc unchanged: sepc is the instruction it preempted, which has
 // not run. Anything else (a fault, an ecall, an interrupt nobody enabled) is
-// a kernel bug: the whole frame goes to the console, then panic.
+// a kernel bug: the whole frame goes to the console, then panic. Traps taken
+// in U-mode never come here: trap_entry.S sends them to user_entry.S, and
+// run_user (user.cc) decides what they mean.
 #include "platform/baremetal/riscv64/trap.h"
 
 #include "core/kassert.h"

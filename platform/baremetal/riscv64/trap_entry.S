@@ -11,8 +11,14 @@
 // back. Anything below the interrupted sp is free by the ABI, so borrowing
 // it is safe even mid-prologue or inside context_switch.S. tp is saved and
 // restored like any register, so the kernel's per-CPU pointer survives
-// every trap. Only kernel code runs today, so the interrupted sp is a
-// kernel stack; user mode will add an sscratch swap.
+// every trap.
+//
+// sscratch tells the two origins apart (the Linux convention): it is 0
+// while the hart runs the kernel, and the hart's UserEntry (user_frame.h)
+// while it runs user code, whose tp and sp are the user's. The entry swaps
+// tp with sscratch first: nonzero means a trap from U-mode, handled by
+// user_entry.S on the kernel stack run_user left; zero means a trap from
+// the kernel, and a second swap puts the kernel's tp back and sscratch to 0.
     .option norelax
 
 #define XREG(n) ((n) * 8)
@@ -26,6 +32,9 @@
     .globl riscv64_trap_entry
     .balign 4
 riscv64_trap_entry:
+    csrrw tp, sscratch, tp
+    bnez tp, 1f
+    csrrw tp, sscratch, zero         // from the kernel: tp back, sscratch 0 again
     addi sp, sp, -FRAME_SIZE
     sd x1, XREG(1)(sp)
     .irp n, 3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
@@ -55,3 +64,5 @@ riscv64_trap_entry:
     .endr
     addi sp, sp, FRAME_SIZE
     sret
+
+1:  j riscv64_user_trap_entry        // from U-mode (user_entry.S)

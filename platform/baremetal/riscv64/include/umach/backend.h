@@ -12,7 +12,8 @@
 // tp belongs to the hart, not to a kernel thread: context switches leave it
 // alone. Contexts (context.cc, context_switch.S) keep the callee-saved
 // registers on the switched-out stack; the one-shot timer is the SBI timer
-// (timer.cc).
+// (timer.cc). User mode (user.cc, user_entry.S) runs task code in U-mode on
+// the loaded pmap, the trap ABI being ABI.md's: ecall with a7 = -N.
 #pragma once
 
 #include <stddef.h>
@@ -20,6 +21,7 @@
 
 #include "core/platform/contract.h"
 #include "platform/baremetal/common/machine_traits.h"
+#include "platform/baremetal/riscv64/user_frame.h"
 
 namespace umach::platform {
 
@@ -71,6 +73,7 @@ struct Backend : baremetal::IdentityDirectMap, baremetal::NoMemoryChecker, barem
   // it. Zero-initialised, as Cpu objects are constinit.
   struct CpuMachine {
     uint64_t timer_interrupt_ns = 0;  // clock_ns() when the handler last ran
+    riscv64::UserEntry user{};        // the user-mode entry's slots (user_frame.h)
   };
   // Deadlines go to the SBI timer, in `time` ticks; one per hart.
   static void timer_arm(uint64_t deadline_ns);
@@ -79,8 +82,30 @@ struct Backend : baremetal::IdentityDirectMap, baremetal::NoMemoryChecker, barem
   // interrupt woke it.
   static void cpu_idle_wait(Cpu& cpu, uint32_t seen);
   static void cpu_kick(Cpu& cpu);
+
+  // User mode (user.cc; contract.h, UserMode). The caller loads the task's
+  // pmap (riscv64::pmap_activate) before run_user, which leaves satp alone.
+  // A trap call is `ecall` with a7 = -N, arguments in a0-a6, the eighth and
+  // later ones at 0(sp), 8(sp), ... of the user stack; the result in a0. After
+  // a trap call the frame's pc is past the ecall. Frame layout: user_frame.h.
+  using UserFrame = riscv64::UserFrame;
+  static constexpr unsigned kTrapRegisterArgs = 7;
+  static TrapInfo run_user(UserFrame& f);
+  static bool copyin(void* dst, uint64_t user_src, size_t n);
+  static bool copyout(uint64_t user_dst, const void* src, size_t n);
+  static uint64_t frame_pc(const UserFrame& f) { return f.pc; }
+  static void frame_set_pc(UserFrame& f, uint64_t pc) { f.pc = pc; }
+  static uint64_t frame_sp(const UserFrame& f) { return f.x[2]; }
+  static void frame_set_sp(UserFrame& f, uint64_t sp) { f.x[2] = sp; }
+  static int64_t frame_trap_number(const UserFrame& f) { return -static_cast<int64_t>(f.x[17]); }  // a7
+  static uint64_t frame_trap_arg(const UserFrame& f, unsigned i);  // a0 + i
+  static uint64_t frame_trap_stack_args(const UserFrame& f) { return f.x[2]; }
+  static void frame_set_return(UserFrame& f, uint64_t v) { f.x[10] = v; }  // a0
+  static void frame_init(UserFrame& f, uint64_t pc, uint64_t sp, uint64_t a0, uint64_t a1, uint64_t a2);
+  static bool frame_sanitise(UserFrame& f);
 };
 
 static_assert(Contract<Backend>, "the riscv64 backend must meet the platform contract");
+static_assert(UserMode<Backend>, "the riscv64 backend runs user code");
 
 }  // namespace umach::platform
