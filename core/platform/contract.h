@@ -12,9 +12,8 @@
 // machine's power and spin hints, the memory checker hooks (ASan on hosted),
 // kernel-thread contexts, the per-CPU one-shot timer, idling, and the
 // machine mappings of address spaces (pmaps).
-// `UserMode` (running user code, below) is met by the hosted backend only,
-// so it is not part of `Contract` yet: bare metal gains it with user mode on
-// real page tables, and then it joins.
+// Running user code (UserMode: the user frame, traps, copyin/copyout and
+// the thread-state flavors) is part of it on every backend.
 #pragma once
 
 #include <stddef.h>
@@ -253,7 +252,7 @@ concept PhysicalMaps = requires(typename P::Pmap* pp, typename P::Pmap& p, const
 template <class P>
 concept Contract = Console<P> && BootMemory<P> && PerCpu<P> && Clock<P> && Machine<P> &&
                    MemoryChecker<P> && ContextSwitch<P> && TimerAndIdle<P> &&
-                   PhysicalMaps<P>;
+                   PhysicalMaps<P> && UserMode<P>;
 
 }  // namespace platform
 }  // namespace umach

@@ -10,8 +10,8 @@
 // a loop the kernel thread owns.
 //
 // The platform contract's UserMode concept (contract.h) lists the calls;
-// the hosted backend has it now, the bare-metal ones gain it with user mode
-// on real page tables (the tasks issue).
+// every backend has them (hosted: platform/hosted/user; amd64: syscall and
+// iretq; riscv64: ecall and sret). core/task/user_task.h is the loop.
 #pragma once
 
 #include <stdint.h>
@@ -26,6 +26,8 @@ enum class TrapKind : uint8_t {
   kBreakpoint,          // EXC_BREAKPOINT: int3 / ebreak (EXC_I386_BPT), single step (EXC_I386_SGL)
   kGeneralProtection,   // EXC_BAD_INSTRUCTION, EXC_I386_GPFLT: a privileged or otherwise faulting instruction
   kPreempted,           // a timer tick arrived while in user mode
+  kBadAccess,           // EXC_BAD_ACCESS that no page fault resolves: code the platform's
+                        // (EXC_RISCV64_MISALIGNED), subcode the address
 };
 
 enum class Access : uint8_t { kRead, kWrite, kExecute };

@@ -326,6 +326,9 @@ bool UserTask::handle(UserThread& t, const TrapInfo& trap) {
     case TrapKind::kGeneralProtection:
       t.pending = PendingException{EXC_BAD_INSTRUCTION, static_cast<kern_return_t>(trap.code), trap.subcode};
       return true;
+    case TrapKind::kBadAccess:
+      t.pending = PendingException{EXC_BAD_ACCESS, static_cast<kern_return_t>(trap.code), trap.subcode};
+      return true;
     case TrapKind::kArithmetic:
       t.pending = PendingException{EXC_ARITHMETIC, static_cast<kern_return_t>(trap.code), trap.subcode};
       return true;

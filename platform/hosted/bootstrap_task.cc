@@ -2,23 +2,13 @@
 #include "platform/hosted/bootstrap_task.h"
 
 #include "core/sched/sched.h"
-#include "core/task/host.h"
-#include "device/devices.h"
-#include "ipc/kobject.h"
+#include "core/task/bootstrap.h"
 
 namespace umach::hosted {
 namespace {
 
 void replace_all(std::string& s, const std::string& from, const std::string& to) {
   for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
-}
-
-// A new send right to the kernel port `port` under `name` in `space`.
-kern_return_t give_send_right(ipc::IpcSpace& space, ipc::Port* port, mach_port_name_t name) {
-  ipc::TransitRight right = ipc::kobject_make_send(port);
-  const kern_return_t kr = space.insert_right(name, right);
-  if (kr != KERN_SUCCESS) ipc::release_transit_right(right);
-  return kr;
 }
 
 }  // namespace
@@ -35,10 +25,7 @@ Result<std::unique_ptr<TestTask>> load_bootstrap_task(const std::string& path, c
   auto loaded = TestTask::load(path, substitute_boot_variables(args));
   if (!loaded.ok()) return Error{loaded.error()};
   std::unique_ptr<TestTask> task = std::move(loaded).take();
-  ipc::IpcSpace& space = task->task().space();
-  if (kern_return_t kr = give_send_right(space, host::priv_port(), kHostPortName); kr != KERN_SUCCESS) return Error{kr};
-  if (kern_return_t kr = give_send_right(space, device::master_port(), kDevicePortName); kr != KERN_SUCCESS)
-    return Error{kr};
+  if (kern_return_t kr = give_bootstrap_ports(task->task()); kr != KERN_SUCCESS) return Error{kr};
   return task;
 }
 

@@ -3,14 +3,11 @@
 // demo), as GNU Mach's kern/bootstrap.c starts the one its boot script
 // names.
 //
-// Before it runs, the task gets send rights to the host-privileged port
-// (host::priv_port) and the device master port (device::master_port) in
-// its space, under the names kHostPortName and kDevicePortName, and its
-// arguments are the boot script's: every `${host-port}` and
-// `${device-port}` in them becomes that name in decimal. (The names are
-// those a fresh GNU Mach space gives its first two rights, so the Hurd's
-// usual `--host-priv-port=1 --device-master-port=2` reads the same here;
-// umach's own names have a table index above 0, so they never collide.)
+// Before it runs, the task gets its send rights (core/task/bootstrap.h:
+// host-privileged and device master, names kHostPortName and
+// kDevicePortName), and its arguments are the boot script's: every
+// `${host-port}` and `${device-port}` in them becomes that name in
+// decimal.
 //
 // A TestTask (task/test_task.h) is the task; it must be loaded on a host
 // thread (its loader reads the file through a large stack buffer), and
@@ -24,12 +21,13 @@
 #include <vector>
 
 #include "core/result.h"
+#include "core/task/bootstrap.h"
 #include "platform/hosted/task/test_task.h"
 
 namespace umach::hosted {
 
-inline constexpr mach_port_name_t kHostPortName = 1;
-inline constexpr mach_port_name_t kDevicePortName = 2;
+using ::umach::kDevicePortName;
+using ::umach::kHostPortName;
 
 // `args` with the boot script's variables replaced (see above).
 std::vector<std::string> substitute_boot_variables(std::vector<std::string> args);

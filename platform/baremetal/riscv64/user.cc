@@ -13,9 +13,9 @@
 //   3  breakpoint             kBreakpoint, EXC_RISCV64_BREAKPOINT, pc past
 //                             the ebreak (4 bytes) or c.ebreak (2), as x86
 //                             leaves it past int3
-//   0, 4, 6 misaligned        kGeneralProtection, EXC_RISCV64_MISALIGNED,
-//                             subcode the address (<mach/exception.h> files
-//                             the code under EXC_BAD_ACCESS)
+//   0, 4, 6 misaligned        kBadAccess, EXC_RISCV64_MISALIGNED, subcode
+//                             the address (<mach/exception.h> files the
+//                             code under EXC_BAD_ACCESS)
 //   any interrupt             kPreempted, after the timer's handler ran
 //   anything else             kIllegalInstruction, EXC_RISCV64_ILLEGAL,
 //                             subcode stval
@@ -161,7 +161,7 @@ TrapInfo classify(platform::Backend::UserFrame& f, uint64_t scause, uint64_t stv
       return fault(TrapKind::kBreakpoint, EXC_RISCV64_BREAKPOINT, 0);
     case kInstructionMisaligned:
     case kLoadMisaligned:
-    case kStoreMisaligned: return fault(TrapKind::kGeneralProtection, EXC_RISCV64_MISALIGNED, stval);
+    case kStoreMisaligned: return fault(TrapKind::kBadAccess, EXC_RISCV64_MISALIGNED, stval);
     case kIllegalInstruction:
     default: return fault(TrapKind::kIllegalInstruction, EXC_RISCV64_ILLEGAL, stval);
   }

@@ -357,7 +357,7 @@ UMACH_SELFTEST(riscv64_user_misaligned_atomic_is_refused) {
   if (pa == kNoPhys) return;
   Frame f;
   TrapInfo t = first_trap(f, u.at(riscv64_user_misaligned), kDataVa + 4, 1);
-  ST_CHECK(t.kind == TrapKind::kGeneralProtection);
+  ST_CHECK(t.kind == TrapKind::kBadAccess);
   ST_CHECK_EQ(t.code, uint64_t{EXC_RISCV64_MISALIGNED});
   ST_CHECK_EQ(t.subcode, kDataVa + 4);
   ST_CHECK_EQ(Platform::frame_pc(f), u.at(riscv64_user_misaligned));

@@ -153,6 +153,14 @@ struct Backend : baremetal::IdentityDirectMap, baremetal::NoMemoryChecker, barem
   static void frame_set_return(UserFrame& f, uint64_t v) { f.rax = v; }
   static void frame_init(UserFrame& f, uint64_t pc, uint64_t sp, uint64_t a0, uint64_t a1, uint64_t a2);
   static bool frame_sanitise(UserFrame& f);
+  // The x86-64 flavors of ABI.md (thread_state.cc): i386_THREAD_STATE (1)
+  // and i386_REGS_SEGS_STATE (5), 42 words; i386_FSGS_BASE_STATE.
+  static bool is_general_state(int flavor) { return flavor == 1 || flavor == 5; }
+  static constexpr unsigned kGeneralStateCount = 42;
+  static constexpr int kBadTrapCode = 1;  // EXC_I386_INVOP
+  static int frame_get_state(const UserFrame& f, int flavor, unsigned* state, unsigned* count);
+  static int frame_set_state(UserFrame& f, int flavor, const unsigned* state, unsigned count, uint64_t min,
+                             uint64_t max);
 };
 
 static_assert(Contract<Backend>, "the amd64 backend must meet the platform contract");

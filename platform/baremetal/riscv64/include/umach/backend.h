@@ -103,6 +103,14 @@ struct Backend : baremetal::IdentityDirectMap, baremetal::NoMemoryChecker, barem
   static void frame_set_return(UserFrame& f, uint64_t v) { f.x[10] = v; }  // a0
   static void frame_init(UserFrame& f, uint64_t pc, uint64_t sp, uint64_t a0, uint64_t a1, uint64_t a2);
   static bool frame_sanitise(UserFrame& f);
+  // ABI.md's RISC-V64 flavors (thread_state.cc): riscv64_THREAD_STATE (1),
+  // 64 words; riscv64_FLOAT_STATE.
+  static bool is_general_state(int flavor) { return flavor == 1; }
+  static constexpr unsigned kGeneralStateCount = 64;
+  static constexpr int kBadTrapCode = 1;  // EXC_RISCV64_ILLEGAL
+  static int frame_get_state(const UserFrame& f, int flavor, unsigned* state, unsigned* count);
+  static int frame_set_state(UserFrame& f, int flavor, const unsigned* state, unsigned count, uint64_t min,
+                             uint64_t max);
 };
 
 static_assert(Contract<Backend>, "the riscv64 backend must meet the platform contract");
