@@ -1,15 +1,19 @@
-// tests/hosted/loader_test.cc: loading task programs (hello, spin, built by
-// cmake/UmachTaskProgram.cmake) into a VmMap: segments mapped from the
-// program's image object with their protections (text shared, data
-// copy-on-write), relocations, the stack, the commpage; the image cache;
-// malformed files rejected cleanly; every page given back. Memory is read
-// through the VM (map_read, vm_region), since nothing is entered in the
-// pmap until touched. One test runs hello for real against a trap stub of
-// its own.
+// tests/hosted/loader_test.cc: the core's task-program loader
+// (core/task/program/) on hosted: loading task programs (hello, spin, and
+// the riscv64 hello, built by cmake/UmachTaskProgram.cmake) into a VmMap:
+// segments mapped from the program's image object with their protections
+// (text shared, data copy-on-write), relocations, the stack; the hosted
+// commpage the caller enters; the image cache; malformed files and
+// programs for another machine rejected cleanly; every page given back.
+// Memory is read through the VM (map_read, vm_region), since nothing is
+// entered in the pmap until touched. One test runs hello for real against
+// a trap stub of its own; the riscv64 one cannot run here, so its entry,
+// argument block and relocated words are checked through the map.
 #include <elf.h>
 #include <stdio.h>
 
 #include <algorithm>
+#include <functional>
 #include <random>
 #include <string>
 #include <memory>
@@ -17,9 +21,9 @@
 
 #include "core/fault_inject.h"
 #include "core/selftest.h"
+#include "core/task/program/loader.h"
 #include "mach/vm_wire.h"
 #include "platform/hosted/memory/commpage.h"
-#include "platform/hosted/memory/loader.h"
 #include "tests/hosted/memory_support.h"
 #include "vm/fault.h"
 #include "vm/vm_user.h"
@@ -35,10 +39,11 @@ extern uint64_t umach_test_exit_port;
 namespace umach::test {
 namespace {
 
-using hosted::LoadedProgram;
-using hosted::LoadStatus;
 using hosted::Pmap;
-using hosted::ProgramImage;
+using program::LoadedProgram;
+using program::LoadStatus;
+using program::Machine;
+using program::ProgramImage;
 
 std::vector<uint8_t> read_file(const char* path) {
   std::vector<uint8_t> bytes;
@@ -99,7 +104,7 @@ bool map_is_empty(vm::VmMap& map) {
 struct AddressSpace {
   AddressSpace() : map(RefPtr<vm::VmMap>::adopt(vm::VmMap::create(nullptr))) { EXPECT_TRUE(map); }
   ~AddressSpace() {
-    if (map) hosted::unload_task_program(*map, program);
+    if (map) program::unload_task_program(*map, program);
   }
   RefPtr<vm::VmMap> map;
   LoadedProgram program;
@@ -116,18 +121,104 @@ class LoaderTest : public testing::Test {
     commpage_ = page.value();
   }
   void TearDown() override {
-    if (map_) hosted::unload_task_program(*map_, program_);
+    if (map_) {
+      program::unload_task_program(*map_, program_);
+      pmap().remove(range().commpage(), kPageSize);
+    }
     if (commpage_) hosted::commpage_free(commpage_);
   }
-  LoadStatus load(const std::vector<uint8_t>& file, std::vector<const char*> argv = {"prog"}) {
-    return load_into(*map_, file, &program_, argv);
+  LoadStatus load(const std::vector<uint8_t>& file, std::vector<const char*> argv = {"prog"},
+                  Machine machine = Machine::kX86_64) {
+    return load_into(*map_, file, &program_, argv, machine);
   }
+  // The loader only records the commpage's address (the hosted one, below
+  // the map's vm_min); the caller enters it (enter_commpage).
   LoadStatus load_into(vm::VmMap& map, const std::vector<uint8_t>& file, LoadedProgram* out,
-                       std::vector<const char*> argv = {"prog"}) {
-    return hosted::load_task_program(map, file.data(), file.size(), argv.data(), argv.size(), commpage_, out);
+                       std::vector<const char*> argv = {"prog"}, Machine machine = Machine::kX86_64) {
+    return program::load_task_program(map, file.data(), file.size(), machine, argv.data(), argv.size(),
+                                      map.pmap().range().commpage(), out);
+  }
+  // What TestTask::load does after loading: the commpage in the pmap alone.
+  void enter_commpage() {
+    ASSERT_TRUE(pmap().enter(range().commpage(), commpage_, kPageSize, hosted::kProtRead | hosted::kProtExecute).ok());
   }
   Pmap& pmap() { return map_->pmap(); }
   hosted::AddressRange& range() { return pmap().range(); }
+
+  // Every relative relocation of `file` (of `type`) holds bias + addend in
+  // the task's memory.
+  void expect_relocated(const std::vector<uint8_t>& file, unsigned type) {
+    auto eh = at<Elf64_Ehdr>(file, 0);
+    size_t relocations = 0;
+    for (unsigned i = 0; i < eh.e_phnum; ++i) {
+      auto ph = at<Elf64_Phdr>(file, eh.e_phoff + i * sizeof(Elf64_Phdr));
+      if (ph.p_type != PT_DYNAMIC) continue;
+      uint64_t rela = 0, relasz = 0;
+      for (uint64_t o = ph.p_offset; o < ph.p_offset + ph.p_filesz; o += sizeof(Elf64_Dyn)) {
+        auto d = at<Elf64_Dyn>(file, o);
+        if (d.d_tag == DT_RELA) rela = d.d_un.d_ptr;
+        if (d.d_tag == DT_RELASZ) relasz = d.d_un.d_val;
+      }
+      // separate-loadable-segments: file offset == image address.
+      for (uint64_t o = rela; o < rela + relasz; o += sizeof(Elf64_Rela), ++relocations) {
+        auto r = at<Elf64_Rela>(file, o);
+        ASSERT_EQ(ELF64_R_TYPE(r.r_info), type);
+        EXPECT_EQ(task_at<uint64_t>(*map_, program_.load_bias + r.r_offset),
+                  program_.load_bias + static_cast<uint64_t>(r.r_addend));
+      }
+    }
+    EXPECT_GE(relocations, 3u) << "hello's table of three strings";
+  }
+
+  // The stack and the SysV argument block the loader made for `args`.
+  void expect_argument_block(const std::vector<std::string>& args) {
+    EXPECT_EQ(program_.sp % 16, 0u);
+    EXPECT_EQ(program_.stack_top, map_->max());
+    EXPECT_EQ(program_.stack_top - program_.stack_base, program::kStackSize);
+    EXPECT_GT(program_.sp, program_.stack_base);
+    const size_t n = args.size();
+    auto sp = task_bytes(*map_, program_.sp, (n + 6) * 8);
+    auto word = [&](size_t i) { return at<uint64_t>(sp, i * 8); };
+    auto string = [&](uint64_t va) {
+      std::string str;
+      for (char c; (c = task_at<char>(*map_, va)) != 0; ++va) str += c;
+      return str;
+    };
+    EXPECT_EQ(word(0), n);
+    EXPECT_EQ(program_.argc, n);
+    EXPECT_EQ(program_.argv, program_.sp + 8);
+    for (size_t i = 0; i < n; ++i) EXPECT_EQ(string(word(1 + i)), args[i]) << i;
+    EXPECT_EQ(word(n + 1), 0u) << "argv ends";
+    EXPECT_EQ(word(n + 2), 0u) << "empty environment";
+    EXPECT_EQ(word(n + 3), uint64_t{AT_PAGESZ});
+    EXPECT_EQ(word(n + 4), kPageSize);
+    EXPECT_EQ(word(n + 5), uint64_t{AT_NULL});
+    // vm_allocate'd: one read/write region of its own.
+    vm::RegionInfo r = region_at(*map_, program_.stack_base);
+    EXPECT_EQ(r.address, program_.stack_base);
+    EXPECT_EQ(r.size, program::kStackSize);
+    EXPECT_EQ(r.protection, unsigned{VM_PROT_READ | VM_PROT_WRITE});
+  }
+
+  // Loading `file` for `machine` is refused with `want` and leaves the
+  // kernel's pages, VM objects and entries, the image cache, the map and
+  // its pmap as they were.
+  void expect_refused(const std::vector<uint8_t>& file, LoadStatus want, Machine machine = Machine::kX86_64) {
+    drain_caches();
+    const size_t pages = page_allocator().free_pages(), images = ProgramImage::cached();
+    const size_t objects = vm::live_objects(), entries = vm::live_entries();
+    LoadedProgram out;
+    EXPECT_EQ(load_into(*map_, file, &out, {"prog"}, machine), want)
+        << program::load_status_name(want) << " expected";
+    EXPECT_EQ(out.image, nullptr) << "nothing handed out";
+    drain_caches();
+    EXPECT_EQ(page_allocator().free_pages(), pages);
+    EXPECT_EQ(vm::live_objects(), objects);
+    EXPECT_EQ(vm::live_entries(), entries);
+    EXPECT_EQ(ProgramImage::cached(), images);
+    EXPECT_TRUE(map_is_empty(*map_));
+    EXPECT_EQ(pmap().entry_count(), 0u);
+  }
   // The physical page the task at `map` sees at va, after a fault as its
   // own access would make.
   static paddr_t page_seen(vm::VmMap& map, uint64_t va, unsigned access = VM_PROT_READ) {
@@ -202,33 +293,15 @@ TEST_F(LoaderTest, MapsSegmentsWithTheirProtections) {
   EXPECT_TRUE(saw_text);
   EXPECT_TRUE(saw_data);
   EXPECT_EQ(program_.load_bias % kPageSize, 0u);
-  EXPECT_GE(program_.load_bias, range().vm_min());
-  EXPECT_EQ(pmap().entry_count(), 1u) << "the commpage alone: the rest is faulted in when touched";
+  EXPECT_GE(program_.load_bias, map_->min() + program::kImageOffset);
+  EXPECT_EQ(program_.machine, Machine::kX86_64);
+  EXPECT_EQ(pmap().entry_count(), 0u) << "nothing: everything is faulted in when touched";
 }
 
 TEST_F(LoaderTest, AppliesEveryRelativeRelocation) {
   auto file = read_file(UMACH_PROGRAM_HELLO);
   ASSERT_EQ(load(file), LoadStatus::kOk);
-  auto eh = at<Elf64_Ehdr>(file, 0);
-  size_t relocations = 0;
-  for (unsigned i = 0; i < eh.e_phnum; ++i) {
-    auto ph = at<Elf64_Phdr>(file, eh.e_phoff + i * sizeof(Elf64_Phdr));
-    if (ph.p_type != PT_DYNAMIC) continue;
-    uint64_t rela = 0, relasz = 0;
-    for (uint64_t o = ph.p_offset; o < ph.p_offset + ph.p_filesz; o += sizeof(Elf64_Dyn)) {
-      auto d = at<Elf64_Dyn>(file, o);
-      if (d.d_tag == DT_RELA) rela = d.d_un.d_ptr;
-      if (d.d_tag == DT_RELASZ) relasz = d.d_un.d_val;
-    }
-    // separate-loadable-segments: file offset == image address.
-    for (uint64_t o = rela; o < rela + relasz; o += sizeof(Elf64_Rela), ++relocations) {
-      auto r = at<Elf64_Rela>(file, o);
-      ASSERT_EQ(ELF64_R_TYPE(r.r_info), unsigned{R_X86_64_RELATIVE});
-      EXPECT_EQ(task_at<uint64_t>(*map_, program_.load_bias + r.r_offset),
-                program_.load_bias + static_cast<uint64_t>(r.r_addend));
-    }
-  }
-  EXPECT_GE(relocations, 3u) << "hello's table of three strings";
+  ASSERT_NO_FATAL_FAILURE(expect_relocated(file, R_X86_64_RELATIVE));
 }
 
 // The relocations went to the task's own pages: the image object still
@@ -244,41 +317,17 @@ TEST_F(LoaderTest, RelocationsLeaveTheImageObjectAsTheFileIs) {
 TEST_F(LoaderTest, LaysOutTheStackSysVStyle) {
   auto file = read_file(UMACH_PROGRAM_HELLO);
   ASSERT_EQ(load(file, {"hello", "two", ""}), LoadStatus::kOk);
-  EXPECT_EQ(program_.sp % 16, 0u);
-  EXPECT_EQ(program_.stack_top, range().vm_max());
-  EXPECT_EQ(program_.stack_top - program_.stack_base, hosted::kStackSize);
-  EXPECT_GT(program_.sp, program_.stack_base);
-  auto sp = task_bytes(*map_, program_.sp, 9 * 8);
-  auto word = [&](size_t i) { return at<uint64_t>(sp, i * 8); };
-  auto string = [&](uint64_t va) {
-    std::string s;
-    for (char c; (c = task_at<char>(*map_, va)) != 0; ++va) s += c;
-    return s;
-  };
-  EXPECT_EQ(word(0), 3u);
-  EXPECT_EQ(program_.argc, 3u);
-  EXPECT_EQ(program_.argv, program_.sp + 8);
-  EXPECT_EQ(string(word(1)), "hello");
-  EXPECT_EQ(string(word(2)), "two");
-  EXPECT_EQ(string(word(3)), "");
-  EXPECT_EQ(word(4), 0u) << "argv ends";
-  EXPECT_EQ(word(5), 0u) << "empty environment";
-  EXPECT_EQ(word(6), uint64_t{AT_PAGESZ});
-  EXPECT_EQ(word(7), kPageSize);
-  EXPECT_EQ(word(8), uint64_t{AT_NULL});
-  // vm_allocate'd: one read/write region of its own.
-  vm::RegionInfo r = region_at(*map_, program_.stack_base);
-  EXPECT_EQ(r.address, program_.stack_base);
-  EXPECT_EQ(r.size, hosted::kStackSize);
-  EXPECT_EQ(r.protection, unsigned{VM_PROT_READ | VM_PROT_WRITE});
+  ASSERT_NO_FATAL_FAILURE(expect_argument_block({"hello", "two", ""}));
   EXPECT_EQ(host_prot_at(program_.stack_base - 1), "---p") << "a guard below the stack";
 }
 
-TEST_F(LoaderTest, MapsTheCommpageWithATrapEntryForEveryNumber) {
+TEST_F(LoaderTest, TheCallersCommpageHasATrapEntryForEveryNumber) {
   using L = hosted::CommpageLayout;
   auto file = read_file(UMACH_PROGRAM_SPIN);
   ASSERT_EQ(load(file), LoadStatus::kOk);
-  EXPECT_EQ(program_.commpage, range().commpage());
+  EXPECT_EQ(program_.commpage, range().commpage()) << "the address the caller gave";
+  EXPECT_EQ(pmap().entry_count(), 0u) << "the loader enters nothing";
+  ASSERT_NO_FATAL_FAILURE(enter_commpage());
   EXPECT_EQ(host_prot_at(program_.commpage), "r-xs");
   EXPECT_LT(program_.commpage, map_->min()) << "in the pmap only: no VM entry can land on it";
   auto* page = reinterpret_cast<const uint8_t*>(program_.commpage);
@@ -309,6 +358,7 @@ TEST_F(LoaderTest, MapsTheCommpageWithATrapEntryForEveryNumber) {
 TEST_F(LoaderTest, HelloRunsAndPrintsThroughTheCommpage) {
   auto file = read_file(UMACH_PROGRAM_HELLO);
   ASSERT_EQ(load(file, {"hello"}), LoadStatus::kOk);
+  ASSERT_NO_FATAL_FAILURE(enter_commpage());
   ASSERT_EQ(vm::wire_all(*map_, VM_WIRE_CURRENT), KERN_SUCCESS);
   umach_test_print_count = 0;
   umach_test_exit_port = 0;
@@ -396,9 +446,9 @@ TEST_F(LoaderTest, TheImageCacheEmptiesWhenTheLastLoadGoes) {
   ASSERT_EQ(load_into(*other.map, spin, &other.program), LoadStatus::kOk);
   EXPECT_EQ(ProgramImage::cached(), 2u) << "one image per program";
   EXPECT_NE(other.program.image, program_.image);
-  hosted::unload_task_program(*other.map, other.program);
+  program::unload_task_program(*other.map, other.program);
   EXPECT_EQ(ProgramImage::cached(), 1u);
-  hosted::unload_task_program(*map_, program_);
+  program::unload_task_program(*map_, program_);
   EXPECT_EQ(ProgramImage::cached(), 0u);
   EXPECT_EQ(vm::live_objects(), objects);
 }
@@ -410,7 +460,7 @@ TEST_F(LoaderTest, ReleasesEveryPageItTook) {
   auto file = read_file(UMACH_PROGRAM_HELLO);
   ASSERT_EQ(load(file), LoadStatus::kOk);
   EXPECT_LT(page_allocator().free_pages(), before);
-  hosted::unload_task_program(*map_, program_);
+  program::unload_task_program(*map_, program_);
   drain_caches();
   EXPECT_EQ(page_allocator().free_pages(), before);
   EXPECT_EQ(vm::live_objects(), objects);
@@ -461,12 +511,13 @@ TEST_F(LoaderTest, RejectsEveryTruncation) {
   }
   for (size_t n = 0; n < needed; n += (n < 1024 ? 1 : 61)) {
     std::vector<uint8_t> cut(file.begin(), file.begin() + static_cast<long>(n));
-    hosted::ElfImage img;
-    ASSERT_NE(hosted::parse_elf(cut.data(), cut.size(), &img), LoadStatus::kOk) << "prefix of " << n << " bytes";
+    program::ElfImage img;
+    ASSERT_NE(program::parse_elf(cut.data(), cut.size(), Machine::kX86_64, &img), LoadStatus::kOk)
+        << "prefix of " << n << " bytes";
   }
   std::vector<uint8_t> enough(file.begin(), file.begin() + static_cast<long>(needed));
-  hosted::ElfImage img;
-  EXPECT_EQ(hosted::parse_elf(enough.data(), enough.size(), &img), LoadStatus::kOk);
+  program::ElfImage img;
+  EXPECT_EQ(program::parse_elf(enough.data(), enough.size(), Machine::kX86_64, &img), LoadStatus::kOk);
 }
 
 TEST_F(LoaderTest, RejectsWhatIsNotAStaticPie) {
@@ -475,8 +526,8 @@ TEST_F(LoaderTest, RejectsWhatIsNotAStaticPie) {
   auto patch = [&](auto edit) {
     auto copy = file;
     edit(copy);
-    hosted::ElfImage img;
-    return hosted::parse_elf(copy.data(), copy.size(), &img);
+    program::ElfImage img;
+    return program::parse_elf(copy.data(), copy.size(), Machine::kX86_64, &img);
   };
   EXPECT_EQ(patch([](auto& f) { f[0] = 0; }), LoadStatus::kNotElf);
   EXPECT_EQ(patch([](auto& f) { f[EI_CLASS] = ELFCLASS32; }), LoadStatus::kNotElf);
@@ -522,12 +573,20 @@ TEST_F(LoaderTest, RejectsRelocationsOtherThanRelative) {
       auto r = at<Elf64_Rela>(copy, d.d_un.d_ptr);
       r.r_info = ELF64_R_INFO(1, R_X86_64_64);
       memcpy(&copy[d.d_un.d_ptr], &r, sizeof r);
-      hosted::ElfImage img;
-      EXPECT_EQ(hosted::parse_elf(copy.data(), copy.size(), &img), LoadStatus::kUnsupportedRelocation);
+      program::ElfImage img;
+      EXPECT_EQ(program::parse_elf(copy.data(), copy.size(), Machine::kX86_64, &img),
+                LoadStatus::kUnsupportedRelocation);
+      r.r_info = ELF64_R_INFO(0, R_RISCV_RELATIVE);  // the other machine's
+      memcpy(&copy[d.d_un.d_ptr], &r, sizeof r);
+      EXPECT_EQ(program::parse_elf(copy.data(), copy.size(), Machine::kX86_64, &img),
+                LoadStatus::kUnsupportedRelocation);
       r.r_info = ELF64_R_INFO(0, R_X86_64_RELATIVE);
       r.r_offset = 0x7fff'0000;  // outside the image
       memcpy(&copy[d.d_un.d_ptr], &r, sizeof r);
-      EXPECT_EQ(hosted::parse_elf(copy.data(), copy.size(), &img), LoadStatus::kBadRelocation);
+      EXPECT_EQ(program::parse_elf(copy.data(), copy.size(), Machine::kX86_64, &img), LoadStatus::kBadRelocation);
+      r.r_offset = at<Elf64_Ehdr>(file, 0).e_entry;  // into the text
+      memcpy(&copy[d.d_un.d_ptr], &r, sizeof r);
+      EXPECT_EQ(program::parse_elf(copy.data(), copy.size(), Machine::kX86_64, &img), LoadStatus::kBadRelocation);
       return;
     }
   }
@@ -552,10 +611,156 @@ TEST_F(LoaderTest, SurvivesGarbageAndCorruptedFiles) {
     // Corrupt the headers most of the time: that is where the decisions are.
     size_t limit = (rng() % 4) ? std::min<size_t>(copy.size(), 1024) : copy.size();
     for (int k = 0; k < 1 + static_cast<int>(rng() % 4); ++k) copy[rng() % limit] ^= static_cast<uint8_t>(1u << (rng() % 8));
-    if (load(copy) == LoadStatus::kOk) hosted::unload_task_program(*map_, program_);
+    if (load(copy) == LoadStatus::kOk) program::unload_task_program(*map_, program_);
     drain_caches();
     ASSERT_EQ(page_allocator().free_pages(), before);
     ASSERT_EQ(ProgramImage::cached(), 0u);
+  }
+}
+
+// The riscv64 hello (lib/CMakeLists.txt) loads into a map on hosted like
+// the x86-64 one: it cannot run here, so its entry, its segments, its
+// argument block (a0/a1/a2 take argc, argv and the commpage as rdi/rsi/rdx
+// do) and its R_RISCV_RELATIVE words are checked through the map.
+TEST_F(LoaderTest, LoadsARiscV64Program) {
+  auto file = read_file(UMACH_PROGRAM_HELLO_RISCV64);
+  auto eh = at<Elf64_Ehdr>(file, 0);
+  ASSERT_EQ(eh.e_machine, EM_RISCV);
+  ASSERT_EQ(load(file, {"hello", "rv64"}, Machine::kRiscV64), LoadStatus::kOk);
+  EXPECT_EQ(program_.machine, Machine::kRiscV64);
+  EXPECT_EQ(program_.pc, program_.load_bias + eh.e_entry);
+  EXPECT_EQ(program_.commpage, range().commpage());
+  EXPECT_EQ(program_.load_bias % kPageSize, 0u);
+  EXPECT_GE(program_.load_bias, map_->min() + program::kImageOffset);
+  for (const Elf64_Phdr& ph : loadable_segments(file)) {
+    const vaddr_t va = program_.load_bias + ph.p_vaddr;
+    vm::RegionInfo r = region_at(*map_, va);
+    EXPECT_EQ(r.shared, !(ph.p_flags & PF_W)) << std::hex << va;
+    if (ph.p_flags & PF_X) {
+      EXPECT_EQ(r.protection, unsigned{VM_PROT_READ | VM_PROT_EXECUTE});
+      EXPECT_EQ(task_bytes(*map_, va, ph.p_filesz), std::vector<uint8_t>(file.begin() + ph.p_offset,
+                                                                      file.begin() + ph.p_offset + ph.p_filesz));
+    }
+  }
+  ASSERT_NO_FATAL_FAILURE(expect_argument_block({"hello", "rv64"}));
+  ASSERT_NO_FATAL_FAILURE(expect_relocated(file, R_RISCV_RELATIVE));
+  EXPECT_EQ(pmap().entry_count(), 0u);
+  program::unload_task_program(*map_, program_);
+  EXPECT_TRUE(map_is_empty(*map_));
+  EXPECT_EQ(ProgramImage::cached(), 0u);
+}
+
+// The caller says which machine it runs: a program for the other one is
+// refused before anything is mapped or cached, even when the same file's
+// image is cached for a task that runs it.
+TEST_F(LoaderTest, RefusesAProgramForAnotherMachine) {
+  auto hello = read_file(UMACH_PROGRAM_HELLO);
+  auto hello_rv = read_file(UMACH_PROGRAM_HELLO_RISCV64);
+  expect_refused(hello_rv, LoadStatus::kWrongMachine, Machine::kX86_64);
+  expect_refused(hello, LoadStatus::kWrongMachine, Machine::kRiscV64);
+  AddressSpace other;
+  ASSERT_EQ(load_into(*other.map, hello_rv, &other.program, {"prog"}, Machine::kRiscV64), LoadStatus::kOk);
+  expect_refused(hello_rv, LoadStatus::kWrongMachine, Machine::kX86_64);
+  EXPECT_EQ(ProgramImage::cached(), 1u);
+  EXPECT_STREQ(program::load_status_name(LoadStatus::kWrongMachine), "built for another machine");
+}
+
+// Malformed headers and tables, each an edit of a good hello: refused with
+// their status, leaving nothing behind.
+TEST_F(LoaderTest, RefusesMalformedSegmentsAndTables) {
+  const auto file = read_file(UMACH_PROGRAM_HELLO);
+  const auto eh = at<Elf64_Ehdr>(file, 0);
+  // The offset of the nth program header of `type`, of the dynamic entry
+  // of `tag`, of the first relocation.
+  auto phdr_at = [&](uint32_t type, unsigned nth = 0) -> uint64_t {
+    for (unsigned i = 0; i < eh.e_phnum; ++i) {
+      uint64_t o = eh.e_phoff + i * sizeof(Elf64_Phdr);
+      auto ph = at<Elf64_Phdr>(file, o);
+      if (ph.p_type == type && (type != PT_LOAD || ph.p_memsz != 0) && nth-- == 0) return o;
+    }
+    ADD_FAILURE() << "no program header " << type;
+    return 0;
+  };
+  auto dyn_at = [&](int64_t tag) -> uint64_t {
+    auto dyn = at<Elf64_Phdr>(file, phdr_at(PT_DYNAMIC));
+    for (uint64_t o = dyn.p_offset; o < dyn.p_offset + dyn.p_filesz; o += sizeof(Elf64_Dyn))
+      if (at<Elf64_Dyn>(file, o).d_tag == tag) return o;
+    ADD_FAILURE() << "no dynamic entry " << tag;
+    return 0;
+  };
+  const uint64_t rela_at = at<Elf64_Dyn>(file, dyn_at(DT_RELA)).d_un.d_ptr;  // file offset == address
+  // Text is the second loadable segment, RELRO data the third (hello's
+  // layout: rodata, text, data.rel.ro, data + bss).
+  const uint64_t text = phdr_at(PT_LOAD, 1), relro = phdr_at(PT_LOAD, 2);
+  ASSERT_EQ(at<Elf64_Phdr>(file, text).p_flags & PF_X, unsigned{PF_X});
+  ASSERT_EQ(at<Elf64_Phdr>(file, relro).p_flags & PF_W, unsigned{PF_W});
+  struct Case {
+    const char* what;
+    uint64_t offset;  // of the structure edited
+    std::function<void(uint8_t*)> edit;
+    LoadStatus want;
+  };
+  auto phdr = [](auto f) { return [f](uint8_t* p) { Elf64_Phdr h; memcpy(&h, p, sizeof h); f(h); memcpy(p, &h, sizeof h); }; };
+  auto dyn = [](auto f) { return [f](uint8_t* p) { Elf64_Dyn d; memcpy(&d, p, sizeof d); f(d); memcpy(p, &d, sizeof d); }; };
+  auto rela = [](auto f) { return [f](uint8_t* p) { Elf64_Rela r; memcpy(&r, p, sizeof r); f(r); memcpy(p, &r, sizeof r); }; };
+  auto ehdr = [](auto f) { return [f](uint8_t* p) { Elf64_Ehdr h; memcpy(&h, p, sizeof h); f(h); memcpy(p, &h, sizeof h); }; };
+  const uint64_t past_file = vm::page_round(file.size()) + kPageSize;
+  const Case cases[] = {
+      {"program headers past the file", 0, ehdr([&](Elf64_Ehdr& h) { h.e_phoff = past_file; }), LoadStatus::kTruncated},
+      {"a program header of another size", 0, ehdr([](Elf64_Ehdr& h) { h.e_phentsize = 32; }), LoadStatus::kNotElf},
+      {"no program header", 0, ehdr([](Elf64_Ehdr& h) { h.e_phnum = 0; }), LoadStatus::kNotElf},
+      {"big-endian", 0, ehdr([](Elf64_Ehdr& h) { h.e_ident[EI_DATA] = ELFDATA2MSB; }), LoadStatus::kNotElf},
+      {"overlapping segments", text, phdr([](Elf64_Phdr& p) { p.p_vaddr -= kPageSize, p.p_offset -= kPageSize; }),
+       LoadStatus::kBadSegment},
+      {"a segment of a terabyte", relro, phdr([](Elf64_Phdr& p) { p.p_memsz = uint64_t{1} << 40; }),
+       LoadStatus::kTooLarge},
+      {"a segment at the top of the address space", relro,
+       phdr([](Elf64_Phdr& p) { p.p_vaddr = ~uint64_t{0} - 0xfff; p.p_memsz = 0x2000; }), LoadStatus::kTooLarge},
+      {"an alignment that is no power of two", text, phdr([](Elf64_Phdr& p) { p.p_align = 0x1800; }),
+       LoadStatus::kBadSegment},
+      {"an alignment past 2 MiB", text, phdr([](Elf64_Phdr& p) { p.p_align = uint64_t{4} << 20; }),
+       LoadStatus::kBadSegment},
+      {"vaddr and offset apart in the page", text, phdr([](Elf64_Phdr& p) { p.p_vaddr += 8; }),
+       LoadStatus::kBadSegment},
+      {"vaddr and offset apart modulo the alignment", text,
+       phdr([](Elf64_Phdr& p) { p.p_vaddr += kPageSize; p.p_align = 2 * kPageSize; }), LoadStatus::kBadSegment},
+      {"file contents past the file", relro, phdr([&](Elf64_Phdr& p) { p.p_offset = past_file; }),
+       LoadStatus::kBadSegment},
+      {"more file contents than memory", relro, phdr([](Elf64_Phdr& p) { p.p_filesz = p.p_memsz + 1; }),
+       LoadStatus::kBadSegment},
+      {"a segment with no access", relro, phdr([](Elf64_Phdr& p) { p.p_flags = 0; }), LoadStatus::kBadSegment},
+      {"thread-local storage", phdr_at(PT_GNU_STACK), phdr([](Elf64_Phdr& p) { p.p_type = PT_TLS; }),
+       LoadStatus::kNotStaticPie},
+      {"the dynamic table past the file", phdr_at(PT_DYNAMIC), phdr([&](Elf64_Phdr& p) { p.p_offset = past_file; }),
+       LoadStatus::kBadDynamic},
+      {"a dynamic table with no end", dyn_at(DT_NULL), dyn([](Elf64_Dyn& d) { d.d_tag = DT_DEBUG; }),
+       LoadStatus::kBadDynamic},
+      {"a needed library", dyn_at(DT_RELACOUNT), dyn([](Elf64_Dyn& d) { d.d_tag = DT_NEEDED; }),
+       LoadStatus::kNotStaticPie},
+      {"text relocations", dyn_at(DT_RELACOUNT), dyn([](Elf64_Dyn& d) { d.d_tag = DT_TEXTREL; }),
+       LoadStatus::kUnsupportedRelocation},
+      {"a relocation table past the file", dyn_at(DT_RELA), dyn([&](Elf64_Dyn& d) { d.d_un.d_ptr = past_file; }),
+       LoadStatus::kBadDynamic},
+      {"relocations of another size", dyn_at(DT_RELAENT), dyn([](Elf64_Dyn& d) { d.d_un.d_val = 16; }),
+       LoadStatus::kBadDynamic},
+      {"a relocation table cut mid-entry", dyn_at(DT_RELASZ), dyn([](Elf64_Dyn& d) { d.d_un.d_val -= 8; }),
+       LoadStatus::kBadDynamic},
+      {"a relocation in read-only data", rela_at, rela([](Elf64_Rela& r) { r.r_offset = 0x100; }),
+       LoadStatus::kBadRelocation},
+      {"a relocation astride a segment's end", rela_at,
+       rela([&](Elf64_Rela& r) {
+         auto p = at<Elf64_Phdr>(file, relro);
+         r.r_offset = p.p_vaddr + p.p_memsz - 4;
+       }),
+       LoadStatus::kBadRelocation},
+      {"a relocation with a symbol", rela_at, rela([](Elf64_Rela& r) { r.r_info = ELF64_R_INFO(1, R_X86_64_RELATIVE); }),
+       LoadStatus::kUnsupportedRelocation},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    auto copy = file;
+    c.edit(copy.data() + c.offset);
+    ASSERT_NO_FATAL_FAILURE(expect_refused(copy, c.want));
   }
 }
 
