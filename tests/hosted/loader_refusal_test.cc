@@ -113,10 +113,10 @@ TEST_F(LoaderTest, RejectsRelocationsOtherThanRelative) {
   FAIL() << "hello has no DT_RELA";
 }
 
-// A little fuzzing: random files and random corruptions of a good one are
-// either rejected or load and unload cleanly; nothing crashes or leaks.
+// A little fuzzing: random files and random corruptions of a good one
+// (of each machine) are either rejected or load and unload cleanly;
+// nothing crashes or leaks.
 TEST_F(LoaderTest, SurvivesGarbageAndCorruptedFiles) {
-  auto file = read_file(UMACH_PROGRAM_HELLO);
   std::mt19937_64 rng(12345);
   for (int i = 0; i < 300; ++i) {
     std::vector<uint8_t> junk(rng() % 4096);
@@ -126,15 +126,25 @@ TEST_F(LoaderTest, SurvivesGarbageAndCorruptedFiles) {
   }
   drain_caches();
   size_t before = page_allocator().free_pages();
-  for (int i = 0; i < 1500; ++i) {
-    auto copy = file;
-    // Corrupt the headers most of the time: that is where the decisions are.
-    size_t limit = (rng() % 4) ? std::min<size_t>(copy.size(), 1024) : copy.size();
-    for (int k = 0; k < 1 + static_cast<int>(rng() % 4); ++k) copy[rng() % limit] ^= static_cast<uint8_t>(1u << (rng() % 8));
-    if (load(copy) == LoadStatus::kOk) program::unload_task_program(*map_, program_);
-    drain_caches();
-    ASSERT_EQ(page_allocator().free_pages(), before);
-    ASSERT_EQ(ProgramImage::cached(), 0u);
+  const struct {
+    const char* path;
+    Machine machine;
+    int rounds;
+  } programs[] = {{UMACH_PROGRAM_HELLO, Machine::kX86_64, 1500}, {UMACH_PROGRAM_HELLO_RISCV64, Machine::kRiscV64, 500}};
+  for (const auto& prog : programs) {
+    SCOPED_TRACE(prog.path);
+    auto file = read_file(prog.path);
+    for (int i = 0; i < prog.rounds; ++i) {
+      auto copy = file;
+      // Corrupt the headers most of the time: that is where the decisions are.
+      size_t limit = (rng() % 4) ? std::min<size_t>(copy.size(), 1024) : copy.size();
+      for (int k = 0; k < 1 + static_cast<int>(rng() % 4); ++k)
+        copy[rng() % limit] ^= static_cast<uint8_t>(1u << (rng() % 8));
+      if (load(copy, {"prog"}, prog.machine) == LoadStatus::kOk) program::unload_task_program(*map_, program_);
+      drain_caches();
+      ASSERT_EQ(page_allocator().free_pages(), before);
+      ASSERT_EQ(ProgramImage::cached(), 0u);
+    }
   }
 }
 
