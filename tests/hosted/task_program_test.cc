@@ -13,8 +13,8 @@
 
 #include "core/platform/platform.h"
 #include "core/sched/sched.h"
+#include "core/task/program/program_image.h"
 #include "ipc/kobject.h"
-#include "platform/hosted/memory/program_image.h"
 #include "platform/hosted/task/test_task.h"
 #include "vm/copy.h"
 #include "vm/fault.h"
@@ -398,11 +398,11 @@ TEST(TaskProgram, TasksRunningOneProgramShareTextButNotWrittenData) {
     EXPECT_TRUE(umach::vm::object_holds(*a->program().image->object(), data->p_vaddr,
                                         file.bytes.data() + data->p_offset, data->p_filesz));
   }
-  EXPECT_EQ(umach::hosted::ProgramImage::cached(), 1u);
+  EXPECT_EQ(umach::program::ProgramImage::cached(), 1u);
   a.reset();
-  EXPECT_EQ(umach::hosted::ProgramImage::cached(), 1u) << "b still runs it";
+  EXPECT_EQ(umach::program::ProgramImage::cached(), 1u) << "b still runs it";
   b.reset();
-  EXPECT_EQ(umach::hosted::ProgramImage::cached(), 0u);
+  EXPECT_EQ(umach::program::ProgramImage::cached(), 0u);
 }
 
 // A program's text, static data and stack are regions of its task's map
@@ -441,7 +441,7 @@ TEST(TaskProgram, StaticDataAndStackAreVmMemory) {
   RegionInfo stack;
   ASSERT_EQ(umach::vm::region(t->map(), t->program().stack_base, &stack), KERN_SUCCESS);
   EXPECT_EQ(stack.address, t->program().stack_base);
-  EXPECT_EQ(stack.size, umach::hosted::kStackSize);
+  EXPECT_EQ(stack.size, umach::program::kStackSize);
   EXPECT_EQ(stack.protection, unsigned{VM_PROT_READ | VM_PROT_WRITE});
 }
 

@@ -95,11 +95,19 @@ Result<std::unique_ptr<TestTask>> TestTask::load(const std::string& path, const 
   std::vector<const char*> argv;
   for (const std::string& a : args) argv.push_back(a.c_str());
   // The image and the stack become VM memory of the task's map (text
-  // shared with every task running the same file, data copy-on-write);
-  // the commpage goes to the pmap alone (loader.h).
-  LoadStatus st = load_task_program(task->map(), file.data(), file.size(), argv.data(), argv.size(), task->commpage_,
-                                    &task->program_);
-  if (st != LoadStatus::kOk) return Error{st == LoadStatus::kNoMemory ? KERN_RESOURCE_SHORTAGE : KERN_INVALID_ARGUMENT};
+  // shared with every task running the same file, data copy-on-write;
+  // core/task/program/loader.h).
+  const vaddr_t commpage = task->range_->commpage();
+  program::LoadStatus st = program::load_task_program(task->map(), file.data(), file.size(),
+                                                      program::Machine::kX86_64, argv.data(), argv.size(), commpage,
+                                                      &task->program_);
+  if (st != program::LoadStatus::kOk)
+    return Error{st == program::LoadStatus::kNoMemory ? KERN_RESOURCE_SHORTAGE : KERN_INVALID_ARGUMENT};
+  // The commpage is one physical page shared by every task, entered in the
+  // pmap alone: it lies below the map's vm_min, so no VM entry can land on
+  // it and the task's fault path asks the pmap (Pmap::fault_in).
+  if (!task->pmap().enter(commpage, task->commpage_, kPage, kProtRead | kProtExecute).ok())
+    return Error{KERN_RESOURCE_SHORTAGE};
   // Faults and ticks in this window are the task's (the signal entry asks).
   AddressRange& r = *task->range_;
   if (!register_user_range(r.base(), r.end() - r.base())) return Error{KERN_RESOURCE_SHORTAGE};
@@ -111,7 +119,8 @@ Result<std::unique_ptr<TestTask>> TestTask::load(const std::string& path, const 
 TestTask::~TestTask() {
   if (program_.pc) {
     note_unloaded(program_.load_bias);
-    unload_task_program(map(), program_);  // its memory leaves the map; its use of the image ends
+    program::unload_task_program(map(), program_);  // its memory leaves the map; its use of the image ends
+    pmap().remove(range_->commpage(), kPage);         // entered by load
   }
   if (created_commpage_) pmap().remove(created_commpage_, kPage);
   if (registered_) unregister_user_range(range_->base());

@@ -46,6 +46,7 @@
 #include "core/refptr.h"
 #include "core/result.h"
 #include "core/sched/thread.h"
+#include "core/task/program/loader.h"
 #include "core/task/task.h"
 #include "core/task/thread.h"
 #include "core/task/traps.h"
@@ -53,10 +54,11 @@
 #include "ipc/kmsg.h"
 #include "vm/map.h"
 #include "platform/hosted/memory/address_window.h"
-#include "platform/hosted/memory/loader.h"
 #include "platform/hosted/memory/pmap.h"
 
 namespace umach::hosted {
+
+using program::LoadedProgram;
 
 class TestTask final : public UserTask {
  public:
@@ -107,7 +109,7 @@ class TestTask final : public UserTask {
 
   AddressRange* range_ = nullptr;
   paddr_t commpage_ = 0;
-  LoadedProgram program_;
+  program::LoadedProgram program_;
   bool registered_ = false;        // its range is registered (one registration of it is ours)
   uint64_t created_commpage_ = 0;  // where attach_created entered the commpage
   mutable std::mutex record_lock_;  // host-side records, read by tests

@@ -1,4 +1,4 @@
-// platform/hosted/memory/program_image.h: the image objects of task
+// core/task/program/program_image.h: the image objects of task
 // programs, one per distinct file content, shared by every task running it.
 //
 // A program's image object is an internal VmObject laid out like the image
@@ -31,10 +31,10 @@
 
 #include "core/list.h"
 #include "core/result.h"
-#include "platform/hosted/memory/elf_image.h"
+#include "core/task/program/elf_image.h"
 #include "vm/object.h"
 
-namespace umach::hosted {
+namespace umach::program {
 
 class ProgramImage {
  public:
@@ -69,4 +69,4 @@ class ProgramImage {
   uint32_t uses_ UMACH_GUARDED_BY(vm::g_vm_lock) = 1;
 };
 
-}  // namespace umach::hosted
+}  // namespace umach::program

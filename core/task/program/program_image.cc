@@ -1,14 +1,14 @@
-// platform/hosted/memory/program_image.cc: the cache of program image
+// core/task/program/program_image.cc: the cache of program image
 // objects (see program_image.h).
-#include "platform/hosted/memory/program_image.h"
+#include "core/task/program/program_image.h"
 
 #include "core/zone.h"
 #include "mach/memory_object.h"
 
-namespace umach::hosted {
+namespace umach::program {
 namespace {
 
-[[clang::no_destroy]] constinit TypedZone<ProgramImage> g_images("hosted.program_image");
+[[clang::no_destroy]] constinit TypedZone<ProgramImage> g_images("program_image");
 [[clang::no_destroy]] constinit List<ProgramImage, &ProgramImage::link> g_cache UMACH_GUARDED_BY(vm::g_vm_lock);
 
 uint64_t fnv1a(const uint8_t* bytes, size_t n) {
@@ -78,4 +78,4 @@ size_t ProgramImage::cached() {
   return g_cache.size();
 }
 
-}  // namespace umach::hosted
+}  // namespace umach::program
