@@ -9,7 +9,8 @@
  *   2. thread_create;
  *   3. thread_set_state with i386_THREAD_STATE: rip = the entry function,
  *      rdi = its argument (the SysV ABI's first argument register), rsp =
- *      the stack's top, aligned as the ABI wants at a function's entry;
+ *      the stack's top, aligned as the ABI wants at a function's entry
+ *      (on RISC-V, riscv64_THREAD_STATE: pc, a0 and sp);
  *   4. thread_resume;
  *   5. the thread ends itself with thread_terminate(mach_thread_self()):
  *      its entry function has nowhere to return to.
@@ -69,8 +70,13 @@ static void overflowed(long depth) {
   thread_terminate(mach_thread_self());
 }
 
-/* A register state that calls fn(arg) on the stack at `stack`. */
-static void entry_state(struct i386_thread_state *s, void (*fn)(long), long arg, vm_address_t stack) {
+/* A register state that calls fn(arg) on the stack at `stack`: the
+ * machine's own flavor (GNU Mach's thread states are per machine). */
+#if defined(__x86_64__)
+#define ENTRY_FLAVOR i386_THREAD_STATE
+#define ENTRY_COUNT i386_THREAD_STATE_COUNT
+typedef struct i386_thread_state entry_state_t;
+static void entry_state(entry_state_t *s, void (*fn)(long), long arg, vm_address_t stack) {
   memset(s, 0, sizeof *s);
   s->rip = (uint64_t)(uintptr_t)fn;
   s->rdi = (uint64_t)arg;
@@ -79,6 +85,18 @@ static void entry_state(struct i386_thread_state *s, void (*fn)(long), long arg,
   s->ursp = stack + kStackPages * vm_page_size - 8;
   s->rsp = s->ursp;
 }
+#elif defined(__riscv)
+#define ENTRY_FLAVOR riscv64_THREAD_STATE
+#define ENTRY_COUNT riscv64_THREAD_STATE_COUNT
+typedef struct riscv64_thread_state entry_state_t;
+static void entry_state(entry_state_t *s, void (*fn)(long), long arg, vm_address_t stack) {
+  memset(s, 0, sizeof *s);
+  s->pc = (uint64_t)(uintptr_t)fn;
+  s->x10 = (uint64_t)arg; /* a0 */
+  /* The RISC-V ABI keeps sp 16-byte aligned; ra 0: returning faults. */
+  s->x2 = stack + kStackPages * vm_page_size;
+}
+#endif
 
 /* Steps 1 to 4: a new thread running fn(arg) on a new stack (g_stack),
  * with `exception_port`, unless null, as its exception port from its first
@@ -90,9 +108,9 @@ static thread_t make_thread(void (*fn)(long), long arg, mach_port_t exception_po
   if (vm_protect(self, g_stack, vm_page_size, FALSE, VM_PROT_NONE) != KERN_SUCCESS) return MACH_PORT_NULL;
   thread_t thread = MACH_PORT_NULL;
   if (thread_create(self, &thread) != KERN_SUCCESS) return MACH_PORT_NULL;
-  struct i386_thread_state s;
+  entry_state_t s;
   entry_state(&s, fn, arg, g_stack);
-  if (thread_set_state(thread, i386_THREAD_STATE, (thread_state_t)&s, i386_THREAD_STATE_COUNT) != KERN_SUCCESS)
+  if (thread_set_state(thread, ENTRY_FLAVOR, (thread_state_t)&s, ENTRY_COUNT) != KERN_SUCCESS)
     return MACH_PORT_NULL;
   if (exception_port != MACH_PORT_NULL &&
       thread_set_special_port(thread, THREAD_EXCEPTION_PORT, exception_port) != KERN_SUCCESS)
@@ -126,9 +144,9 @@ kern_return_t catch_exception_raise(mach_port_t exception_port, mach_port_t thre
   if (exception == EXC_BAD_ACCESS && in_guard) {
     /* The thread waits in the kernel for our answer, so its state can be
      * changed: recovery function, fresh stack top, depth as argument. */
-    struct i386_thread_state s;
+    entry_state_t s;
     entry_state(&s, overflowed, g_depth, g_stack);
-    answer = thread_set_state(thread, i386_THREAD_STATE, (thread_state_t)&s, i386_THREAD_STATE_COUNT);
+    answer = thread_set_state(thread, ENTRY_FLAVOR, (thread_state_t)&s, ENTRY_COUNT);
   }
   /* The request brought send rights to the thread and the task. */
   (void)mach_port_deallocate(mach_task_self(), thread);

@@ -18,6 +18,7 @@ kern_return_t start_thread(void (*fn)(long), long arg, thread_t *thread, vm_addr
     (void)vm_deallocate(self, *stack, size);
     return kr;
   }
+#if defined(__x86_64__)
   struct i386_thread_state state;
   memset(&state, 0, sizeof state);
   state.rip = (uint64_t)(uintptr_t)fn;
@@ -27,6 +28,14 @@ kern_return_t start_thread(void (*fn)(long), long arg, thread_t *thread, vm_addr
   state.ursp = *stack + size - 8;
   state.rsp = state.ursp;
   kr = thread_set_state(*thread, i386_THREAD_STATE, (thread_state_t)&state, i386_THREAD_STATE_COUNT);
+#elif defined(__riscv)
+  struct riscv64_thread_state state;
+  memset(&state, 0, sizeof state);
+  state.pc = (uint64_t)(uintptr_t)fn;
+  state.x10 = (uint64_t)arg; /* a0 */
+  state.x2 = *stack + size;  /* sp, 16-byte aligned */
+  kr = thread_set_state(*thread, riscv64_THREAD_STATE, (thread_state_t)&state, riscv64_THREAD_STATE_COUNT);
+#endif
   if (kr == KERN_SUCCESS) kr = thread_resume(*thread);
   if (kr != KERN_SUCCESS) {
     (void)thread_terminate(*thread);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/sched/sched.h"
+#include "examples/expected_output.h"
 #include "platform/hosted/bootstrap_task.h"
 #include "platform/hosted/task/test_task.h"
 #include <umach/backend.h>
@@ -75,8 +76,8 @@ std::vector<int> first_primes(int n) {
 
 TEST(UMACH_SIEVE_SUITE, SieveFindsTheFirstHundredPrimesAndTearsItsNetworkDown) {
   Ran r = run(UMACH_EXAMPLE_SIEVE, {"sieve"});
-  std::string expected = "sieve: the first 100 primes, each found by a chain of filter threads:\n";
-  const std::vector<int> primes = first_primes(100);
+  std::string expected = umach::examples::kSieveFirstLine;
+  const std::vector<int> primes = first_primes(umach::examples::kSievePrimes);
   for (size_t i = 0; i < primes.size(); ++i) {
     char cell[8];
     snprintf(cell, sizeof cell, "%5d", primes[i]);
@@ -84,7 +85,7 @@ TEST(UMACH_SIEVE_SUITE, SieveFindsTheFirstHundredPrimesAndTearsItsNetworkDown) {
     if (i % 10 == 9) expected += "\n";
   }
   // One generator and 99 filters; the 100 channels between them.
-  expected += "sieve: torn down: 100 threads terminated, 100 ports destroyed\n";
+  expected += umach::examples::kSieveLastLine;
   expect_terminated_with(r, expected);
 }
 
@@ -92,43 +93,27 @@ TEST(UMACH_SIEVE_SUITE, SieveFindsTheFirstHundredPrimesAndTearsItsNetworkDown) {
 
 TEST(Examples, SendReceiveGetsItsIntegerBack) {
   Ran r = run(UMACH_EXAMPLE_SEND_RECEIVE, {"send_receive"});
-  expect_terminated_with(r,
-                         "sent 42 (message id 1000): ok\n"
-                         "received 42 (message id 1000, 48 bytes, one INTEGER_32: yes, on our port: yes)\n"
-                         "port destroyed: ok\n");
+  expect_terminated_with(r, umach::examples::kSendReceiveOutput);
 }
 
 TEST(Examples, ThreadByHandRunsAThreadAndCatchesAnOverflow) {
   Ran r = run(UMACH_EXAMPLE_THREAD_BY_HAND, {"thread_by_hand"});
   // How deep the recursion went depends on the compiler's frame size.
   r.output = std::regex_replace(r.output, std::regex("after [1-9][0-9]* calls"), "after N calls");
-  expect_terminated_with(
-      r,
-      "main: starting a thread by hand (16-page stack, guard page, thread_set_state, thread_resume)\n"
-      "main: the thread summed 1..100: 5050\n"
-      "main: starting a thread that recurses until its stack overflows\n"
-      "main: caught EXC_BAD_ACCESS (KERN_PROTECTION_FAILURE) in the second thread, in its guard page: yes\n"
-      "main: the thread recovered and ended; it overflowed after N calls\n");
+  expect_terminated_with(r, std::string(umach::examples::kThreadByHandBeforeCount) + "N" +
+                                umach::examples::kThreadByHandAfterCount);
 }
 
 TEST(Examples, ExceptionHandlerMapsTheTouchedPageAndTheThreadGoesOn) {
   Ran r = run(UMACH_EXAMPLE_EXCEPTION_HANDLER, {"exception_handler"});
-  expect_terminated_with(r,
-                         "main: a handler thread serves the task's exception port\n"
-                         "main: writing to a page nobody allocated\n"
-                         "handler: EXC_BAD_ACCESS (KERN_INVALID_ADDRESS): mapped the page: ok\n"
-                         "main: the write went through: read back 1234; exceptions handled: 1\n");
+  expect_terminated_with(r, umach::examples::kExceptionHandlerOutput);
 }
 
 TEST(Examples, BootstrapTaskGetsTheHostPrivAndDeviceMasterPorts) {
   // The boot script's variables, as `umach run` passes them.
   Ran r = run(UMACH_EXAMPLE_BOOTSTRAP,
-              {"bootstrap", "--host-priv-port=${host-port}", "--device-master-port=${device-port}"});
-  expect_terminated_with(r,
-                         "bootstrap: host-priv port 1, device master port 2\n"
-                         "bootstrap: host_get_time: ok (after 2020: yes)\n"
-                         "bootstrap: device_open(\"console\"): ok\n"
-                         "bootstrap: device_write: ok, 69 bytes\n");
+              {"bootstrap", umach::examples::kBootstrapArgs[0], umach::examples::kBootstrapArgs[1]});
+  expect_terminated_with(r, umach::examples::kBootstrapOutput);
 }
 
 TEST(Examples, BootVariablesBecomeTheRightsNames) {

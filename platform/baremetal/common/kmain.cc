@@ -10,6 +10,7 @@
 #include "core/sched/sched.h"
 #include "core/platform/platform.h"
 #include "core/selftest.h"
+#include "platform/baremetal/common/bare_task.h"
 #include "platform/baremetal/common/kmain.h"
 
 extern "C" {
@@ -32,6 +33,7 @@ void kernel_main(const char* platform_name) {
   for (InitFn* f = __init_array_start; f != __init_array_end; ++f) (*f)();
   kernel_bootstrap(platform_name);
   kernel_bootstrap_cpus(1);  // one CPU until SMP bring-up lands
+  bare_tasks_init();         // the commpage, task_create's runner
   auto first = sched::kernel_thread("selftest", selftest_main, nullptr);
   if (!first.ok()) panic("cannot create the first kernel thread (%d)", first.error());
   sched::cpu_run(0);

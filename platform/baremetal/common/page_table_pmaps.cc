@@ -12,7 +12,8 @@ using Ops = PmapOps<IsaMmu>;
 
 Pmap* PageTablePmaps::pmap_create(Pmap*) { return Ops::create(); }
 void PageTablePmaps::pmap_destroy(Pmap* p) { Ops::destroy(p); }
-uint64_t PageTablePmaps::pmap_min(const Pmap&) { return IsaMmu::kUserMin; }
+// The lowest user page is the commpage's (bare_task.h), outside every map.
+uint64_t PageTablePmaps::pmap_min(const Pmap&) { return IsaMmu::kUserMin + Platform::kPageSize; }
 uint64_t PageTablePmaps::pmap_max(const Pmap&) { return IsaMmu::kUserMax; }
 bool PageTablePmaps::pmap_enter(Pmap& p, uint64_t va, paddr_t pa, unsigned prot, unsigned access) {
   return Ops::enter(p, va, pa, prot, access);
