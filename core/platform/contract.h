@@ -10,8 +10,8 @@
 // The contract grows with the issues that need it, on every backend at once.
 // Now: console, physical memory ranges at boot, per-CPU data, clock, the
 // machine's power and spin hints, the memory checker hooks (ASan on hosted),
-// kernel-thread contexts, the per-CPU one-shot timer, idling, and the
-// machine mappings of address spaces (pmaps).
+// kernel-thread contexts, the per-CPU one-shot timer, idling, the
+// machine mappings of address spaces (pmaps), and running user code.
 // Running user code (UserMode: the user frame, traps, copyin/copyout and
 // the thread-state flavors) is part of it on every backend.
 #pragma once

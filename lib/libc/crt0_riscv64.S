@@ -1,5 +1,5 @@
 /* lib/libc/crt0_riscv64.S: a task program's entry, RISC-V64.
- * The contract for the (future) riscv64 loader, the same as x86-64's: the
+ * The contract of the loader (core/task/program/loader.h), as x86-64's: the
  * first thread starts at _start with a0 = argc, a1 = argv, a2 = the commpage
  * base, sp 16-aligned and pointing at argc, SysV style: argc, argv[0..argc-1],
  * NULL, envp NULL, auxv (AT_PAGESZ, AT_NULL), then the strings. ra and

@@ -1,7 +1,8 @@
 /* umach/task_runtime.h: umach's own task-program runtime, not GNU API.
  *
  * How libmach reaches the kernel: the kernel maps a commpage into every
- * task (platform/hosted/memory/commpage.h) and starts the first thread with
+ * task (hosted: platform/hosted/memory/commpage.h; bare metal:
+ * platform/baremetal/common/bare_task.h) and starts the first thread with
  * its base in a register (x86-64: rdx; riscv64: a2). crt0 hands it to
  * umach_libmach_init(), which stores it in umach_commpage; on x86-64 each
  * trap stub jumps to umach_commpage + N * UMACH_COMMPAGE_ENTRY_SIZE (riscv64
