@@ -1,12 +1,13 @@
 // platform/baremetal/amd64/thread_state.cc: the amd64 backend's thread
 // state flavors (the contract's frame_get_state / frame_set_state, ABI.md):
 // the general registers (i386_THREAD_STATE, i386_REGS_SEGS_STATE),
-// i386_FSGS_BASE_STATE and THREAD_STATE_FLAVOR_LIST.
+// i386_FLOAT_STATE (the x87 FSAVE image, converted from and to the frame's
+// FXSAVE image by platform/x86/fsave.h, as hosted does from its XSAVE
+// image), i386_FSGS_BASE_STATE and THREAD_STATE_FLAVOR_LIST.
 //
-// The FP flavors (i386_FLOAT_STATE, i386_XFLOAT_STATE) are not served here
-// yet: the frame keeps an FXSAVE image (backend.h), and hosted's
-// conversions (platform/hosted/task/thread_flavors.cc) work on an XSAVE
-// image whose legacy area is the same bytes; sharing them is the next step.
+// Not here: i386_XFLOAT_STATE and i386_get_xstate_size: this image runs
+// user code without XSAVE (CR4.OSXSAVE off, SSE only), so it has no XSAVE
+// image to give.
 //
 // What a thread may be given is checked before anything is installed:
 // a pc and a stack inside the task's range, user flag bits only, the user
@@ -19,6 +20,7 @@
 #include <umach/backend.h>
 
 #include "platform/baremetal/amd64/user_layout.h"
+#include "platform/x86/fsave.h"
 
 namespace umach::platform {
 namespace {
@@ -31,7 +33,8 @@ constexpr uint64_t kUserFlags = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x400 | 0x800;
 constexpr uint64_t kForcedFlags = 0x202;
 constexpr uint64_t kResumeFlag = 0x10000;
 
-constexpr int kFlavors[] = {i386_THREAD_STATE, i386_REGS_SEGS_STATE, i386_FSGS_BASE_STATE};
+constexpr int kFlavors[] = {i386_THREAD_STATE, i386_FLOAT_STATE, i386_REGS_SEGS_STATE, i386_FSGS_BASE_STATE};
+constexpr uint32_t kInitMxcsr = 0x1f80;
 
 bool user_canonical(uint64_t a) { return a < (uint64_t{1} << 47); }
 
@@ -59,6 +62,16 @@ int Backend::frame_get_state(const Frame& f, int flavor, unsigned* state, unsign
       i386_fsgs_base_state s{f.fs_base, f.gs_base};
       kstd::memcpy(state, &s, sizeof s);
       *count = i386_FSGS_BASE_STATE_COUNT;
+      return KERN_SUCCESS;
+    }
+    case i386_FLOAT_STATE: {
+      if (*count < i386_FLOAT_STATE_COUNT) return KERN_INVALID_ARGUMENT;
+      i386_float_state s{};
+      s.fpkind = FP_387FX;
+      s.initialized = 1;
+      x86::to_fsave(f.fxsave, true, s.hw_state);
+      kstd::memcpy(state, &s, sizeof s);
+      *count = i386_FLOAT_STATE_COUNT;
       return KERN_SUCCESS;
     }
     case THREAD_STATE_FLAVOR_LIST: {
@@ -96,6 +109,22 @@ int Backend::frame_set_state(Frame& f, int flavor, const unsigned* state, unsign
       kstd::memcpy(&s, state, sizeof s);
       if (!user_canonical(s.fs_base) || !user_canonical(s.gs_base)) return KERN_INVALID_ARGUMENT;
       f.fs_base = s.fs_base, f.gs_base = s.gs_base;
+      return KERN_SUCCESS;
+    }
+    case i386_FLOAT_STATE: {
+      if (count < i386_FLOAT_STATE_COUNT) return KERN_INVALID_ARGUMENT;
+      i386_float_state s;
+      kstd::memcpy(&s, state, sizeof s);
+      if (!s.initialized) {
+        // As GNU Mach: an uninitialised state resets the FPU (MXCSR too).
+        kstd::memset(f.fxsave, 0, sizeof f.fxsave);
+        f.fxsave[x86::kFxFcw] = x86::kInitFcw & 0xff;
+        f.fxsave[x86::kFxFcw + 1] = x86::kInitFcw >> 8;
+        kstd::memcpy(f.fxsave + x86::kFxMxcsr, &kInitMxcsr, sizeof kInitMxcsr);
+      } else {
+        // The x87 part only: nothing in it can make FXRSTOR fault.
+        x86::from_fsave(s.hw_state, f.fxsave);
+      }
       return KERN_SUCCESS;
     }
     default:

@@ -27,17 +27,19 @@
 #include "ipc/kserver.h"
 #include "mach_i386_kserver.h"
 #include "platform/hosted/user/user_internal.h"
+#include "platform/x86/fsave.h"
 
 namespace umach::hosted {
 namespace {
 
 using Frame = platform::Backend::UserFrame;
 
-constexpr size_t kFcw = 0, kFsw = 2, kFtw = 4, kFop = 6, kFip = 8, kFdp = 16, kMxcsr = 24, kMxcsrMask = 28;
-constexpr size_t kStRegs = 32;   // ST(i) at 32 + 16 i, 10 bytes each
+using x86::kFxFcw;
+using x86::kFxMxcsr;
+using x86::kFxMxcsrMask;
+using x86::kInitFcw;
 constexpr size_t kHeader = 512;  // XSTATE_BV first
 constexpr uint64_t kX87 = 1;     // XSTATE_BV's x87 bit
-constexpr uint16_t kInitFcw = 0x37f;
 constexpr uint64_t kUserLimit = uint64_t{1} << 47;
 
 size_t image_size() { return umach_hosted_xsave_size; }
@@ -63,9 +65,9 @@ void full_image(const Frame& f, uint8_t* out) {
     return;
   }
   memset(out, 0, image_size());
-  store<uint16_t>(out + kFcw, f.fcw);
-  store<uint32_t>(out + kMxcsr, f.mxcsr);
-  store<uint32_t>(out + kMxcsrMask, umach_hosted_mxcsr_mask);
+  store<uint16_t>(out + kFxFcw, f.fcw);
+  store<uint32_t>(out + kFxMxcsr, f.mxcsr);
+  store<uint32_t>(out + kFxMxcsrMask, umach_hosted_mxcsr_mask);
   // x87 in its initial state unless the control word was changed.
   store<uint64_t>(out + kHeader, f.fcw != kInitFcw ? kX87 : 0);
 }
@@ -78,64 +80,7 @@ void install(Frame& f, const uint8_t* image) {
 // An image with every component in its initial state and MXCSR's default.
 void reset_image(uint8_t* image) {
   memset(image, 0, image_size());
-  store<uint32_t>(image + kMxcsr, umach_hosted_kernel_mxcsr);
-}
-
-// The x87 tag of an 80-bit register: valid 0, zero 1, special 2.
-unsigned tag_of(const uint8_t* reg) {
-  const uint64_t mantissa = load<uint64_t>(reg);
-  const unsigned exponent = load<uint16_t>(reg + 8) & 0x7fff;
-  if (exponent == 0x7fff) return 2;
-  if (exponent == 0) return mantissa == 0 ? 1 : 2;
-  return (mantissa >> 63) ? 0 : 2;
-}
-
-// FXSAVE's x87 part as the FSAVE image of i386_float_state.hw_state.
-void to_fsave(const uint8_t* fx, bool x87_live, uint8_t* hw) {
-  memset(hw, 0, FP_STATE_BYTES);
-  i386_fp_save env{};
-  if (!x87_live) {  // the initial state: every register empty
-    env.fp_control = kInitFcw;
-    env.fp_tag = 0xffff;
-    memcpy(hw, &env, sizeof env);
-    return;
-  }
-  env.fp_control = load<uint16_t>(fx + kFcw);
-  env.fp_status = load<uint16_t>(fx + kFsw);
-  env.fp_opcode = load<uint16_t>(fx + kFop);
-  env.fp_eip = static_cast<unsigned>(load<uint64_t>(fx + kFip));
-  env.fp_dp = static_cast<unsigned>(load<uint64_t>(fx + kFdp));
-  const unsigned top = (env.fp_status >> 11) & 7;
-  const uint8_t abridged = fx[kFtw];
-  unsigned tags = 0;
-  for (unsigned phys = 0; phys < 8; ++phys) {
-    const unsigned st = (phys - top) & 7;
-    const unsigned tag = (abridged >> phys) & 1 ? tag_of(fx + kStRegs + 16 * st) : 3;
-    tags |= tag << (2 * phys);
-  }
-  env.fp_tag = static_cast<unsigned short>(tags);
-  memcpy(hw, &env, sizeof env);
-  for (unsigned st = 0; st < 8; ++st) memcpy(hw + sizeof env + 10 * st, fx + kStRegs + 16 * st, 10);
-}
-
-// The FSAVE image into FXSAVE's x87 part (the SSE part stays).
-void from_fsave(const uint8_t* hw, uint8_t* fx) {
-  i386_fp_save env;
-  memcpy(&env, hw, sizeof env);
-  store<uint16_t>(fx + kFcw, env.fp_control);
-  store<uint16_t>(fx + kFsw, env.fp_status);
-  store<uint16_t>(fx + kFop, static_cast<uint16_t>(env.fp_opcode & 0x7ff));
-  store<uint64_t>(fx + kFip, env.fp_eip);
-  store<uint64_t>(fx + kFdp, env.fp_dp);
-  uint8_t abridged = 0;
-  for (unsigned phys = 0; phys < 8; ++phys)
-    if (((env.fp_tag >> (2 * phys)) & 3) != 3) abridged |= static_cast<uint8_t>(1u << phys);
-  fx[kFtw] = abridged;
-  for (unsigned st = 0; st < 8; ++st) {
-    memset(fx + kStRegs + 16 * st, 0, 16);
-    memcpy(fx + kStRegs + 16 * st, hw + sizeof env + 10 * st, 10);
-  }
-  store<uint64_t>(fx + kHeader, load<uint64_t>(fx + kHeader) | kX87);
+  store<uint32_t>(image + kFxMxcsr, umach_hosted_kernel_mxcsr);
 }
 
 // A scratch image: kalloc'ed (kernel stacks are small), freed on scope exit.
@@ -188,7 +133,7 @@ kern_return_t get_other_flavor(const Frame& f, int flavor, natural_t* state, mac
         i386_float_state s{};
         s.fpkind = FP_387X;
         s.initialized = 1;
-        to_fsave(image.get(), load<uint64_t>(image.get() + kHeader) & kX87, s.hw_state);
+        x86::to_fsave(image.get(), load<uint64_t>(image.get() + kHeader) & kX87, s.hw_state);
         memcpy(state, &s, sizeof s);
       }
       *count = need;
@@ -224,7 +169,8 @@ kern_return_t set_other_flavor(Frame& f, int flavor, const natural_t* state, mac
         memcpy(image.get(), reinterpret_cast<const uint8_t*>(state) + sizeof(i386_xfloat_state), image_size());
       } else {
         full_image(f, image.get());
-        from_fsave(reinterpret_cast<const i386_float_state*>(state)->hw_state, image.get());
+        x86::from_fsave(reinterpret_cast<const i386_float_state*>(state)->hw_state, image.get());
+        store<uint64_t>(image.get() + kHeader, load<uint64_t>(image.get() + kHeader) | kX87);
       }
       if (!platform::hosted::xsave_image_valid(image.get())) return KERN_INVALID_ARGUMENT;
       install(f, image.get());
