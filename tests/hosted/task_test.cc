@@ -17,6 +17,7 @@
 #include <umach/backend.h>
 #include "platform/hosted/task/test_task.h"
 #include "tests/hosted/run_program.h"
+#include "tests/programs/expected_tasks.h"
 
 namespace {
 
@@ -39,18 +40,7 @@ void expect_only_loaded_task_left() {
 TEST(TaskCalls, ForkedChildRunsParentCodeOnACopyAndDiesWithItsPort) {
   auto t = run("fork");
   ASSERT_TRUE(t);
-  EXPECT_EQ(t->output(),
-            "task_create: 0\n"
-            "insert right: 0\n"
-            "thread in child: 0\n"
-            "task_threads: 0 count 1\n"
-            "thread_info: 0 suspend_count 1\n"
-            "thread_resume: 0\n"
-            "from the child: 0 id 77 saw 1\n"
-            "parent still has 1\n"
-            "task_terminate: 0\n"
-            "task_suspend of the ended child: 268435459\n"
-            "thread_resume of its thread: 268435459\n");
+  EXPECT_EQ(t->output(), umach::test_programs::kTasksForkOutput);
   EXPECT_EQ(t->end_reason(), "terminated");
   expect_only_loaded_task_left();
 }
@@ -58,13 +48,7 @@ TEST(TaskCalls, ForkedChildRunsParentCodeOnACopyAndDiesWithItsPort) {
 TEST(TaskCalls, ChildWithoutInheritedMemoryIsEmpty) {
   auto t = run("empty");
   ASSERT_TRUE(t);
-  EXPECT_EQ(t->output(),
-            "task_create: 0\n"
-            "task_info: 0 virtual_size 0\n"
-            "vm_region: 3\n"
-            "thread_create: 0\n"
-            "task_terminate: 0\n"
-            "again: 268435459\n");
+  EXPECT_EQ(t->output(), umach::test_programs::kTasksEmptyOutput);
   expect_only_loaded_task_left();
 }
 

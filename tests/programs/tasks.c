@@ -85,6 +85,7 @@ static vm_address_t make_stack(void) {
 static kern_return_t make_thread(task_t task, void (*fn)(long), vm_address_t stack, long arg, thread_t* thread) {
   kern_return_t kr = thread_create(task, thread);
   if (kr != KERN_SUCCESS) return kr;
+#if defined(__x86_64__)
   struct i386_thread_state s;
   memset(&s, 0, sizeof s);
   s.rip = (uint64_t)(uintptr_t)fn;
@@ -92,6 +93,14 @@ static kern_return_t make_thread(task_t task, void (*fn)(long), vm_address_t sta
   s.rsp = s.ursp;
   s.rdi = (uint64_t)arg;
   return thread_set_state(*thread, i386_THREAD_STATE, (thread_state_t)&s, i386_THREAD_STATE_COUNT);
+#elif defined(__riscv)
+  struct riscv64_thread_state s;
+  memset(&s, 0, sizeof s);
+  s.pc = (uint64_t)(uintptr_t)fn;
+  s.x2 = stack + kStackPages * kPage; /* sp */
+  s.x10 = (uint64_t)arg;              /* a0 */
+  return thread_set_state(*thread, riscv64_THREAD_STATE, (thread_state_t)&s, riscv64_THREAD_STATE_COUNT);
+#endif
 }
 
 /* The child's copy of a counter, through vm_read. */

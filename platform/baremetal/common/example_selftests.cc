@@ -4,12 +4,17 @@
 // normally ("terminated") having printed exactly what
 // examples/expected_output.h says, the same check the hosted tests make.
 // Each runs as the bootstrap task, with the host-privileged and device
-// master ports (core/task/bootstrap.h).
+// master ports (core/task/bootstrap.h). Test programs that need no host
+// (tests/programs/tasks.c) run the same way, checked against the output
+// the hosted tests expect (tests/programs/expected_tasks.h).
 #include "core/log.h"
+#include "core/sched/sched.h"
+#include "core/task/task.h"
 #include "core/selftest.h"
 #include "core/task/bootstrap.h"
 #include "examples/expected_output.h"
 #include "platform/baremetal/common/bare_task.h"
+#include "tests/programs/expected_tasks.h"
 
 namespace umach::baremetal {
 namespace {
@@ -43,6 +48,10 @@ void run_example(SelfTestContext& selftest_ctx, const char* name, const char* co
   if (!equal(reason, "terminated")) klog("%s ended: %s\n", name, reason);
   ST_CHECK(equal(reason, "terminated"));
   if (!check(task->output())) klog("%s printed, unexpectedly:\n%s", name, task->output());
+  // Runners of tasks it made with task_create free themselves on their
+  // last kernel thread: give them a moment before the leak audit.
+  for (int i = 0; i < 500 && live_tasks() > 1; ++i) sched::sleep_ns(1'000'000);
+  ST_CHECK_EQ(live_tasks(), size_t{1});
   task->release();
 }
 
@@ -107,6 +116,22 @@ UMACH_SELFTEST(example_sieve_finds_the_first_hundred_primes_and_tears_down) {
     ksnprintf(expected + n, sizeof expected - n, "%s", examples::kSieveLastLine);
     ST_CHECK(equal(out, expected));
     return equal(out, expected);
+  });
+}
+
+UMACH_SELFTEST(tasks_forked_child_runs_parent_code_on_a_copy_and_dies_with_its_port) {
+  const char* argv[] = {"tasks", "fork"};
+  run_example(selftest_ctx, "tasks", argv, 2, [&](const char* out) {
+    ST_CHECK(equal(out, test_programs::kTasksForkOutput));
+    return equal(out, test_programs::kTasksForkOutput);
+  });
+}
+
+UMACH_SELFTEST(tasks_child_without_inherited_memory_is_empty) {
+  const char* argv[] = {"tasks", "empty"};
+  run_example(selftest_ctx, "tasks", argv, 2, [&](const char* out) {
+    ST_CHECK(equal(out, test_programs::kTasksEmptyOutput));
+    return equal(out, test_programs::kTasksEmptyOutput);
   });
 }
 
