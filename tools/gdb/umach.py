@@ -198,8 +198,13 @@ DOT_BUFFER = "'vm_dump_dot_for_gdb'::buf"
 VM_MAP_T = "umach::vm::VmMap"
 
 
+# The classes whose methods run a task's user loop (core/task/user_task.h)
+# and its runners; each holds the task's map in `map_` (UserTask's).
+USER_TASK_TYPES = ("umach::UserTask", "umach::hosted::TestTask", "umach::baremetal::BareTask")
+
+
 def _test_task_map():
-    """The map of the TestTask whose method a frame of the selected stack runs, or None."""
+    """The map of the user task whose method a frame of the selected stack runs, or None."""
     frame = gdb.selected_frame()
     while frame is not None:
         for name in ("this", "self"):
@@ -208,7 +213,7 @@ def _test_task_map():
             except (ValueError, gdb.error):
                 continue
             pointer = task.type.strip_typedefs()
-            if pointer.code != gdb.TYPE_CODE_PTR or pointer.target().strip_typedefs().tag != "umach::hosted::TestTask":
+            if pointer.code != gdb.TYPE_CODE_PTR or pointer.target().strip_typedefs().tag not in USER_TASK_TYPES:
                 continue
             try:
                 vm_map = task.dereference()["map_"]["ptr_"]
