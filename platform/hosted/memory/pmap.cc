@@ -170,10 +170,7 @@ size_t Pmap::entry_count() const {
   return entries_.size();
 }
 
-bool Pmap::resident() const {
-  SpinlockGuard guard(lock_);
-  return resident_;
-}
+bool Pmap::resident() const { return resident_now_.load(kstd::MemoryOrder::acquire); }
 
 // Becoming resident maps the entries back, most of them at once, up to the
 // budget (the rest fault in); leaving drops every run and reserves the
@@ -182,6 +179,10 @@ void Pmap::make_resident(bool resident) {
   SpinlockGuard guard(lock_);
   if (resident == resident_) return;
   if (!resident) {
+    // Readers learn first, mappings go after (and come back before they
+    // learn of residency below): a lock-free reader that sees "resident"
+    // finds this pmap's mappings.
+    resident_now_.store(false, kstd::MemoryOrder::release);
     while (!runs_.empty()) drop_run_locked(runs_.begin(), false);
     if (!reserve_host(range_.base(), range_.size())) host_refused("a reservation");
     resident_ = false;
@@ -192,6 +193,7 @@ void Pmap::make_resident(bool resident) {
     if (runs_.size() >= budget_) break;
     if (run_at_locked(va) == runs_.end() && !map_around_locked(va, 0)) host_refused("a mapping");
   }
+  resident_now_.store(true, kstd::MemoryOrder::release);
 }
 
 }  // namespace umach::hosted

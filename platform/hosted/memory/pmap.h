@@ -33,6 +33,7 @@
 
 #include <map>
 
+#include "core/kstd/atomic.h"
 #include "core/result.h"
 #include "core/spinlock.h"
 #include "platform/hosted/memory/physmem.h"
@@ -148,6 +149,11 @@ class Pmap {
   const size_t budget_;
   mutable Spinlock lock_{LockRank::kPmap};
   bool resident_ UMACH_GUARDED_BY(lock_) = false;
+  // resident_ for resident(), read without the lock: the user loop asks at
+  // every return to user mode and every copy (TestTask::range_shared), and
+  // a locked read would tell it nothing more (residency may change right
+  // after either way; only the range's claim holds it).
+  kstd::Atomic<bool> resident_now_{false};
   std::map<vaddr_t, Entry> entries_ UMACH_GUARDED_BY(lock_);  // by page address
   Runs runs_ UMACH_GUARDED_BY(lock_);                         // by first page
   std::map<uint64_t, vaddr_t> lru_ UMACH_GUARDED_BY(lock_);   // stamp -> run start
