@@ -92,7 +92,9 @@ bool MachThread::enter_user() {
 void MachThread::leave_user() {
   SpinlockGuard g(stop_.lock);
   in_user_ = false;
-  user_ns_.fetch_add(Platform::clock_ns() - user_since_, kstd::MemoryOrder::relaxed);
+  // One writer (the thread, under stop_.lock): no locked add on the trap path.
+  user_ns_.store(user_ns_.load(kstd::MemoryOrder::relaxed) + (Platform::clock_ns() - user_since_),
+                 kstd::MemoryOrder::relaxed);
 }
 
 bool MachThread::hold_stopped() {
