@@ -16,7 +16,9 @@
 //              vm_map maps read-only into a task: the time of day without
 //              a system call. Readers read seconds, the sub-second field,
 //              then check_seconds (time_value.h) and retry if they differ.
-// Any other name is D_NO_SUCH_DEVICE. Their ports are kernel objects
+// Neither takes packet filters (device_set_filter: D_INVALID_OPERATION,
+// as GNU Mach answers for what is no network device), and the time device
+// has no status. Any other name is D_NO_SUCH_DEVICE. Their ports are kernel objects
 // (KObjectType::kDevice, kDeviceMaster) that stand for the devices for
 // the kernel's life.
 #pragma once
