@@ -1,12 +1,13 @@
 // device/devices.cc: the devices and the kernel's side of device.defs
 // (device/devices.h).
 //
-// Not here yet: device_set_status, device_get_status, device_set_filter
-// and the interrupt calls. They answer MIG_BAD_ID through the generated
+// Not here yet: the interrupt calls (device_intr_register,
+// device_intr_ack). They answer MIG_BAD_ID through the generated
 // fallbacks.
 #include "device/devices.h"
 
 #include <device/device_types.h>
+#include <device/tty_status.h>
 
 #include "core/kalloc.h"
 #include "core/kassert.h"
@@ -14,6 +15,7 @@
 #include "core/kstd/cstring.h"
 #include "core/log.h"
 #include "core/sched/sched.h"
+#include "core/spinlock.h"
 #include "core/task/host.h"
 #include "device_kserver.h"
 #include "ipc/kobject.h"
@@ -80,7 +82,137 @@ size_t console_read(char* buf, size_t n, dev_mode_t mode, kern_return_t* error) 
       *error = D_WOULD_BLOCK;
       return 0;
     }
-    sched::sleep_ns(kConsolePollNs);
+    // thread_abort (or the thread's end) ends the wait. In GNU Mach the
+    // read is queued and the caller waits in mach_msg's receive half,
+    // which the abort interrupts: the caller sees MACH_RCV_INTERRUPTED.
+    // Here the caller waits inside the request, so the reply says it;
+    // nothing was taken from the input.
+    if (sched::sleep_interruptible_ns(kConsolePollNs) == sched::WaitResult::kInterrupted) {
+      *error = MACH_RCV_INTERRUPTED;
+      return 0;
+    }
+  }
+}
+
+// TTY_FLUSH of D_READ: drops the input that has arrived and not been read,
+// at most a terminal's input queue's worth (GNU Mach's tty keeps 4096
+// bytes). A reader waiting goes on waiting, as GNU Mach's delayed reads do.
+void console_flush_input() {
+  constexpr size_t kTtyInputQueue = 4096;
+  char chunk[256];
+  for (size_t dropped = 0; dropped < kTtyInputQueue;) {
+    bool idle = false;
+    if (!g_console_reading.compare_exchange(idle, true, kstd::MemoryOrder::acquire, kstd::MemoryOrder::relaxed)) {
+      Platform::cpu_relax();  // a reader is in the platform's read (it never blocks there)
+      continue;
+    }
+    const long got = Platform::console_read(chunk, sizeof chunk);
+    g_console_reading.store(false, kstd::MemoryOrder::release);
+    if (got <= 0) return;
+    dropped += static_cast<size_t>(got);
+  }
+}
+
+// The console's line as GNU Mach's com driver keeps a serial line's: what
+// TTY_STATUS and TTY_MODEM set comes back from device_get_status. The
+// line is virtual (the platform's console needs no speed or parity), so
+// the settings change nothing else, and its input signals are always up.
+struct ConsoleLine {
+  int ispeed = B115200, ospeed = B115200;  // com's defaults
+  int breakc = 0;
+  int flags = TF_EVENP | TF_ODDP | TF_ECHO | TF_CRMOD | TF_XTABS | TF_LITOUT;
+  int modem = TM_DTR | TM_RTS;  // com raises them when it opens the line
+  bool hupcls = false;          // TF_HUPCLS, kept apart as GNU Mach's TS_HUPCLS: once set, it
+                                // stays until the line closes (the console never does)
+};
+constexpr int kModemInputs = TM_CTS | TM_DSR | TM_RNG | TM_CAR;  // what the line reports
+constexpr int kLineUp = TM_CTS | TM_DSR | TM_CAR;
+// Innermost: nothing is taken while it is held (the console's own rank).
+Spinlock g_line_lock{LockRank::kConsole};
+ConsoleLine g_line UMACH_GUARDED_BY(g_line_lock);
+
+// device_get_status on the console: com's flavors (comgetstat,
+// tty_get_status), with GNU Mach's errors: D_INVALID_OPERATION for an
+// unknown flavor and for a count too small for TTY_STATUS.
+io_return_t console_get_status(dev_flavor_t flavor, int* data, mach_msg_type_number_t* count) {
+  SpinlockGuard hold(g_line_lock);
+  switch (flavor) {
+    case TTY_MODEM:
+      // As comgetstat: the input signals read afresh, one int whatever
+      // the count asked (the reply always has room).
+      g_line.modem = (g_line.modem & ~kModemInputs) | kLineUp;
+      data[0] = g_line.modem;
+      *count = TTY_MODEM_COUNT;
+      return D_SUCCESS;
+    case TTY_STATUS: {
+      if (*count < TTY_STATUS_COUNT) return D_INVALID_OPERATION;
+      tty_status s{g_line.ispeed, g_line.ospeed, g_line.breakc, g_line.flags | (g_line.hupcls ? TF_HUPCLS : 0)};
+      kstd::memcpy(data, &s, sizeof s);
+      *count = TTY_STATUS_COUNT;
+      return D_SUCCESS;
+    }
+    default:
+      return D_INVALID_OPERATION;
+  }
+}
+
+// comsetstat's modem control: DMSET of TM_HUP (0) hangs up, clearing DTR
+// and RTS.
+void set_modem_locked(int bits) UMACH_REQUIRES(g_line_lock) {
+  g_line.modem = bits == TM_HUP ? g_line.modem & ~(TM_DTR | TM_RTS) : bits;
+}
+
+// device_set_status on the console: com's flavors (comsetstat,
+// tty_set_status). A count too small for the flavor, or a speed outside
+// the table, is D_INVALID_OPERATION as in GNU Mach (com reads TTY_MODEM's
+// int whatever the count; here a request without it is refused too,
+// rather than read past its end).
+io_return_t console_set_status(dev_flavor_t flavor, const int* data, mach_msg_type_number_t count) {
+  if (flavor == TTY_FLUSH) {
+    if (count < TTY_FLUSH_COUNT) return D_INVALID_OPERATION;
+    const int which = data[0] ? data[0] : D_READ | D_WRITE;
+    if (which & D_READ) console_flush_input();
+    // D_WRITE: nothing waits to go out (console writes are synchronous).
+    return D_SUCCESS;
+  }
+  SpinlockGuard hold(g_line_lock);
+  switch (flavor) {
+    case TTY_SET_BREAK:
+      g_line.modem |= TM_BRK;
+      return D_SUCCESS;
+    case TTY_CLEAR_BREAK:
+      g_line.modem &= ~TM_BRK;
+      return D_SUCCESS;
+    case TTY_MODEM:
+      if (count < TTY_MODEM_COUNT) return D_INVALID_OPERATION;
+      set_modem_locked(data[0]);
+      return D_SUCCESS;
+    case TTY_STOP:
+    case TTY_START:
+      return D_SUCCESS;  // console output is never held back (klog writes at once)
+    case TTY_STATUS: {
+      if (count < TTY_STATUS_COUNT) return D_INVALID_OPERATION;
+      tty_status s;
+      kstd::memcpy(&s, data, sizeof s);
+      if (s.tt_ispeed < 0 || s.tt_ispeed >= NSPEEDS || s.tt_ospeed < 0 || s.tt_ospeed >= NSPEEDS)
+        return D_INVALID_OPERATION;
+      g_line.ispeed = s.tt_ispeed;
+      g_line.ospeed = s.tt_ospeed;
+      g_line.breakc = s.tt_breakc;
+      g_line.flags = s.tt_flags & ~TF_HUPCLS;
+      g_line.hupcls = g_line.hupcls || (s.tt_flags & TF_HUPCLS);
+      // As com's comparam: speed B0 hangs the line up; any other raises
+      // DTR and RTS.
+      if (s.tt_ispeed == B0) {
+        g_line.hupcls = true;
+        g_line.modem = 0;
+      } else {
+        g_line.modem |= TM_DTR | TM_RTS;
+      }
+      return D_SUCCESS;
+    }
+    default:
+      return D_INVALID_OPERATION;
   }
 }
 
@@ -234,14 +366,43 @@ kern_return_t ds_device_read(ipc_port_t port, ipc_port_t, mach_msg_type_name_t, 
   const size_t n = device::console_read(buf, want, mode, &error);
   auto copy = n ? vm::copy_from_buffer(buf, n) : Result<vm::VmMapCopy*>(nullptr);
   kfree(buf, kMaxRead);
-  if (error != D_SUCCESS) return error;
   *data = nullptr;
   *count = 0;
-  if (n == 0) return D_SUCCESS;  // the end of the input
+  if (error != D_SUCCESS) return error;  // n is 0: no copy was made
+  if (n == 0) return D_SUCCESS;          // the end of the input
   if (!copy.ok()) return D_NO_MEMORY;
   *data = reinterpret_cast<io_buf_ptr_t>(copy.value());
   *count = static_cast<mach_msg_type_number_t>(n);
   return D_SUCCESS;
+}
+
+// device_set_status / device_get_status: the console answers com's
+// terminal flavors. The time device has none: D_INVALID_OPERATION (GNU
+// Mach's nulldev entries answer D_SUCCESS and give nothing back).
+kern_return_t ds_device_set_status(ipc_port_t port, dev_flavor_t flavor, dev_status_t status,
+                                   mach_msg_type_number_t count) {
+  Device* d = device::device_of(port);
+  if (!d) return D_NO_SUCH_DEVICE;
+  if (d->kind != device::Kind::kConsole) return D_INVALID_OPERATION;
+  return device::console_set_status(flavor, status, count);
+}
+
+kern_return_t ds_device_get_status(ipc_port_t port, dev_flavor_t flavor, dev_status_t status,
+                                   mach_msg_type_number_t* count) {
+  Device* d = device::device_of(port);
+  if (!d) return D_NO_SUCH_DEVICE;
+  if (d->kind != device::Kind::kConsole) return D_INVALID_OPERATION;
+  return device::console_get_status(flavor, status, count);
+}
+
+// device_set_filter: only network devices take filters, and there are
+// none. GNU Mach's answers: D_NO_SUCH_DEVICE for what is no device, else
+// D_INVALID_OPERATION (no receive port, or a device without input
+// filtering). The receive right goes with the request (the dispatch
+// destroys a request whose routine failed).
+kern_return_t ds_device_set_filter(ipc_port_t port, ipc_port_t, int, filter_array_t, mach_msg_type_number_t) {
+  if (!device::device_of(port)) return D_NO_SUCH_DEVICE;
+  return D_INVALID_OPERATION;
 }
 
 kern_return_t ds_device_map(ipc_port_t port, vm_prot_t prot, vm_offset_t offset, vm_size_t size, ipc_port_t* pager,
