@@ -93,7 +93,7 @@ void MachThread::leave_user() {
   SpinlockGuard g(stop_.lock);
   in_user_ = false;
   // One writer (the thread, under stop_.lock): no locked add on the trap path.
-  user_ns_.store(user_ns_.load(kstd::MemoryOrder::relaxed) + (Platform::clock_ns() - user_since_),
+  user_ns_.store(user_ns_.load(kstd::MemoryOrder::relaxed) + (Platform::cpu_clock_ns() - user_since_),
                  kstd::MemoryOrder::relaxed);
 }
 

@@ -167,7 +167,7 @@ class MachThread : public RefCounted<MachThread> {
   bool may_enter_user_locked() UMACH_REQUIRES(stop_.lock);
   void init_priorities();
   kstd::Atomic<uint64_t> user_ns_{0};
-  uint64_t user_since_ UMACH_GUARDED_BY(stop_.lock) = 0;  // clock_ns at entry
+  uint64_t user_since_ UMACH_GUARDED_BY(stop_.lock) = 0;  // cpu_clock_ns at entry
   kstd::Atomic<int> base_priority_{0};
   kstd::Atomic<int> max_priority_{0};
   kstd::Atomic<bool> priority_pending_{false};

@@ -37,7 +37,7 @@ void MachThread::init_priorities() {
 
 bool MachThread::may_enter_user_locked() {
   if (suspend_count_ != 0 || task_->suspend_count() != 0) return false;
-  user_since_ = Platform::clock_ns();
+  user_since_ = Platform::cpu_clock_ns();
   // A plain load first: the exchange (a locked instruction) only when set.
   if (priority_pending_.load(kstd::MemoryOrder::relaxed) &&
       priority_pending_.exchange(false, kstd::MemoryOrder::relaxed) && !depressed())
