@@ -22,6 +22,9 @@
 
 #include <stddef.h>
 
+#include <umach/backend.h>
+
+#include "core/kassert.h"
 #include "core/log.h"
 #include "platform/baremetal/amd64/user_layout.h"
 #include "platform/baremetal/amd64/x86.h"
@@ -65,6 +68,8 @@ constexpr uint64_t kCr0Ts = uint64_t{1} << 3;
 constexpr uint64_t kCr0Ne = uint64_t{1} << 5;
 constexpr uint64_t kCr4Osfxsr = uint64_t{1} << 9;
 constexpr uint64_t kCr4Osxmmexcpt = uint64_t{1} << 10;
+constexpr uint64_t kCr4Osxsave = uint64_t{1} << 18;
+constexpr uint64_t kXcr0X87Sse = 3;
 
 constexpr uint64_t kRflagsTf = uint64_t{1} << 8, kRflagsDf = uint64_t{1} << 10, kRflagsNt = uint64_t{1} << 14,
                    kRflagsAc = uint64_t{1} << 18;
@@ -135,6 +140,14 @@ void load_gdt() {
 void enable_sse() {
   write_cr0((read_cr0() & ~(kCr0Em | kCr0Ts)) | kCr0Mp | kCr0Ne);
   write_cr4(read_cr4() | kCr4Osfxsr | kCr4Osxmmexcpt);
+  // XSAVE: the thread states' i386_XFLOAT_STATE is its image.
+  uint32_t a, b, c, d;
+  __asm__ __volatile__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+  if (!(c & (1u << 26))) panic("amd64: user mode needs XSAVE (QEMU: -cpu max)");
+  write_cr4(read_cr4() | kCr4Osxsave);
+  __asm__ __volatile__("xsetbv" : : "c"(0), "a"(static_cast<uint32_t>(kXcr0X87Sse)), "d"(0) : "memory");
+  __asm__ __volatile__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0xd), "c"(0));
+  if (b != kXsaveBytes) panic("amd64: XSAVE image of %u bytes, the frame has %zu", b, kXsaveBytes);
   alignas(16) uint8_t image[512] = {};
   __asm__ __volatile__("fninit\n\tfxsave64 %0" : "=m"(image) : : "memory");
   uint32_t mask = static_cast<uint32_t>(image[28]) | static_cast<uint32_t>(image[29]) << 8 |
@@ -160,5 +173,22 @@ void user_mode_init() {
 }
 
 uint32_t mxcsr_mask() { return g_mxcsr_mask; }
+
+void xsave_set_header(uint8_t* image) {
+  uint64_t header[8] = {kXcr0X87Sse};
+  __builtin_memcpy(image + kXsaveHeader, header, sizeof header);
+}
+
+void xsave_normalise(uint8_t* image) {
+  uint64_t in_use;
+  __builtin_memcpy(&in_use, image + kXsaveHeader, sizeof in_use);
+  if (!(in_use & 1)) {  // x87 initial: FCW 0x37f, the rest of its part 0 (MXCSR is SSE's)
+    __builtin_memset(image, 0, 24);
+    image[0] = 0x7f, image[1] = 0x03;
+    __builtin_memset(image + 32, 0, 128);  // ST0-7
+  }
+  if (!(in_use & 2)) __builtin_memset(image + 160, 0, 256);  // XMM0-15
+  xsave_set_header(image);
+}
 
 }  // namespace umach::amd64

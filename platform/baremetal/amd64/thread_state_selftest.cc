@@ -93,9 +93,53 @@ UMACH_SELFTEST(amd64_thread_state_float_and_fsgs_flavors) {
   unsigned list[8];
   count = 8;
   ST_CHECK_EQ(Backend::frame_get_state(f, THREAD_STATE_FLAVOR_LIST, list, &count), KERN_SUCCESS);
-  ST_CHECK_EQ(count, 4u);
+  ST_CHECK_EQ(count, 5u);
   count = 8;
-  ST_CHECK_EQ(Backend::frame_get_state(f, i386_XFLOAT_STATE, list, &count), KERN_INVALID_ARGUMENT);
+  ST_CHECK_EQ(Backend::frame_get_state(f, 42, list, &count), KERN_INVALID_ARGUMENT);
+}
+
+// i386_XFLOAT_STATE: the frame's XSAVE image (x87 and SSE) after its head;
+// a header XRSTOR would refuse, another component or a bad MXCSR is
+// refused; a component marked initial comes back with its initial values.
+UMACH_SELFTEST(amd64_thread_state_xfloat_is_the_xsave_image) {
+  constexpr unsigned kCount = i386_XFLOAT_STATE_HEAD_COUNT + kXsaveBytes / 4;
+  static unsigned words[kCount];  // (large for a kernel stack)
+  UserFrame f;
+  Backend::frame_init(f, 0x401000, 0x7000'0000, 0, 0, 0);
+  unsigned count = kCount - 1;
+  ST_CHECK_EQ(Backend::frame_get_state(f, i386_XFLOAT_STATE, words, &count), KERN_INVALID_ARGUMENT);
+  count = kCount;
+  ST_CHECK_EQ(Backend::frame_get_state(f, i386_XFLOAT_STATE, words, &count), KERN_SUCCESS);
+  ST_CHECK_EQ(count, kCount);
+  i386_xfloat_state head;
+  kstd::memcpy(&head, words, sizeof head);
+  ST_CHECK(head.fpkind == FP_387X && head.initialized == 1 && head.fp_save_kind == FP_387X);
+  auto* image = reinterpret_cast<uint8_t*>(words) + sizeof head;
+  auto put64 = [&](size_t at, uint64_t v) { kstd::memcpy(image + at, &v, sizeof v); };
+  put64(160, 0x1234'5678'9abc'def0);  // XMM0's low half
+  put64(kXsaveHeader, 3);             // x87 and SSE in use
+  ST_CHECK_EQ(Backend::frame_set_state(f, i386_XFLOAT_STATE, words, kCount, kMin, kMax), KERN_SUCCESS);
+  uint64_t xmm0;
+  kstd::memcpy(&xmm0, f.xsave + 160, sizeof xmm0);
+  ST_CHECK_EQ(xmm0, uint64_t{0x1234'5678'9abc'def0});
+  const UserFrame before = f;
+  put64(kXsaveHeader + 8, uint64_t{1} << 63);  // compacted format
+  ST_CHECK_EQ(Backend::frame_set_state(f, i386_XFLOAT_STATE, words, kCount, kMin, kMax), KERN_INVALID_ARGUMENT);
+  put64(kXsaveHeader + 8, 0);
+  put64(kXsaveHeader, 7);  // AVX, which XCR0 does not enable
+  ST_CHECK_EQ(Backend::frame_set_state(f, i386_XFLOAT_STATE, words, kCount, kMin, kMax), KERN_INVALID_ARGUMENT);
+  put64(kXsaveHeader, 3);
+  const uint32_t bad_mxcsr = 0xffff'0000;  // reserved bits
+  kstd::memcpy(image + 24, &bad_mxcsr, sizeof bad_mxcsr);
+  ST_CHECK_EQ(Backend::frame_set_state(f, i386_XFLOAT_STATE, words, kCount, kMin, kMax), KERN_INVALID_ARGUMENT);
+  ST_CHECK(same(f, before));
+  // SSE marked initial: XMM0 reads back as zero.
+  const uint32_t mxcsr = 0x1f80;
+  kstd::memcpy(image + 24, &mxcsr, sizeof mxcsr);
+  put64(kXsaveHeader, 1);
+  ST_CHECK_EQ(Backend::frame_set_state(f, i386_XFLOAT_STATE, words, kCount, kMin, kMax), KERN_SUCCESS);
+  kstd::memcpy(&xmm0, f.xsave + 160, sizeof xmm0);
+  ST_CHECK_EQ(xmm0, uint64_t{0});
 }
 
 }  // namespace umach::amd64

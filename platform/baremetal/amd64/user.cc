@@ -4,7 +4,7 @@
 //
 // The frame (Backend::UserFrame, backend.h; offsets in user_layout.h): the
 // fifteen general registers in TrapFrame order, rip, rflags, rsp, the
-// user's FS and GS bases, and a 64-byte aligned FXSAVE64 image (x87 +
+// user's FS and GS bases, and a 64-byte aligned XSAVE image (x87 +
 // MXCSR + XMM0-15). It always holds the complete user state: saved whole on
 // every entry from ring 3, restored whole on every return.
 //
@@ -33,7 +33,7 @@
 //                        the saved CS, swapgs.
 //   amd64_user_trap_common (user_entry.S) pushes the GPRs (a TrapFrame) and
 //                        calls amd64_user_trap (below): GPRs, rip, rsp,
-//                        rflags into the frame, FXSAVE64, the FS base and
+//                        rflags into the frame, XSAVE64, the FS base and
 //                        the user's GS base (now in KERNEL_GS_BASE) read
 //                        back; an interrupt is handled as in the kernel
 //                        (handle_interrupt: the timer's cpu_timer_interrupt,
@@ -94,9 +94,9 @@ static_assert(offsetof(UserFrame, r15) == AMD64_UF_R15 && offsetof(UserFrame, r1
                   offsetof(UserFrame, rax) == AMD64_UF_RAX && offsetof(UserFrame, rip) == AMD64_UF_RIP &&
                   offsetof(UserFrame, rflags) == AMD64_UF_RFLAGS && offsetof(UserFrame, rsp) == AMD64_UF_RSP &&
                   offsetof(UserFrame, fs_base) == AMD64_UF_FS_BASE &&
-                  offsetof(UserFrame, gs_base) == AMD64_UF_GS_BASE && offsetof(UserFrame, fxsave) == AMD64_UF_FXSAVE,
+                  offsetof(UserFrame, gs_base) == AMD64_UF_GS_BASE && offsetof(UserFrame, xsave) == AMD64_UF_XSAVE,
               "user_layout.h's UserFrame offsets");
-static_assert(AMD64_UF_FXSAVE % 64 == 0 && alignof(UserFrame) == 64, "FXSAVE64 needs 16-byte alignment");
+static_assert(AMD64_UF_XSAVE % 64 == 0 && alignof(UserFrame) == 64, "XSAVE64 needs 64-byte alignment");
 // The GPRs come first in both, in the same order: one copy moves them.
 static_assert(offsetof(TrapFrame, rax) == offsetof(UserFrame, rax) && offsetof(TrapFrame, r15) == 0);
 static_assert(sizeof(Cpu::timer_fired) == 4, "user_entry.S tests timer_fired with cmpl");
@@ -121,7 +121,7 @@ using Tables = baremetal::PageTables<Mmu>;
 constexpr uint64_t kUserFlags = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x400 | 0x800;
 constexpr uint64_t kForcedFlags = 0x202;
 
-constexpr size_t kFswOffset = 2;  // in the FXSAVE image
+constexpr size_t kFswOffset = 2;  // in the legacy region
 constexpr size_t kMxcsrOffset = 24;
 
 // Page-fault error code bits (SDM vol. 3A, 4.7).
@@ -170,12 +170,12 @@ TrapInfo trap_info(const TrapFrame& tf, const UserFrame& f) {
     case kVectorX87:
       t.kind = TrapKind::kArithmetic;
       t.code = EXC_I386_EXTERR;
-      t.subcode = load16(f.fxsave + kFswOffset);
+      t.subcode = load16(f.xsave + kFswOffset);
       break;
     case kVectorSimd:
       t.kind = TrapKind::kArithmetic;
       t.code = EXC_I386_EXTERR;
-      t.subcode = load32(f.fxsave + kMxcsrOffset);
+      t.subcode = load32(f.xsave + kMxcsrOffset);
       break;
     case kVectorNmi:
     case kVectorDoubleFault:
@@ -257,7 +257,8 @@ extern "C" void amd64_user_trap(umach::amd64::TrapFrame* tf) {
   f.rip = tf->rip;
   f.rsp = tf->rsp;
   f.rflags = tf->rflags;
-  __asm__ __volatile__("fxsave64 %0" : "=m"(f.fxsave) : : "memory");
+  __asm__ __volatile__("xsave64 %0" : "=m"(f.xsave) : "a"(~0u), "d"(~0u) : "memory");
+  xsave_normalise(f.xsave);
   f.fs_base = rdmsr(AMD64_MSR_FS_BASE);
   f.gs_base = rdmsr(AMD64_MSR_KERNEL_GS_BASE);
   if (tf->vector == AMD64_VECTOR_SYSCALL) {
@@ -280,7 +281,8 @@ TrapInfo Backend::run_user(UserFrame& f) {
       !lower_canonical(f.gs_base))
     return TrapInfo{TrapKind::kGeneralProtection, Access::kRead, 0, EXC_I386_GPFLT, 0};
   f.rflags = (f.rflags & kUserFlags) | kForcedFlags;
-  store32(f.fxsave + kMxcsrOffset, load32(f.fxsave + kMxcsrOffset) & mxcsr_mask());
+  store32(f.xsave + kMxcsrOffset, load32(f.xsave + kMxcsrOffset) & mxcsr_mask());
+  xsave_set_header(f.xsave);  // whatever a writer left there: XRSTOR must not fault
   Cpu& cpu = this_cpu();
   cpu.machine.user.frame = &f;
   if (amd64_user_enter(&f) != 0) return TrapInfo{TrapKind::kPreempted};
@@ -314,7 +316,7 @@ bool Backend::frame_sanitise(UserFrame& f) {
   if (f.rip < Mmu::kUserMin || f.rip >= Mmu::kUserMax) return false;
   if (f.rsp < Mmu::kUserMin || f.rsp > Mmu::kUserMax) return false;
   if (!lower_canonical(f.fs_base) || !lower_canonical(f.gs_base)) return false;
-  return (load32(f.fxsave + kMxcsrOffset) & ~mxcsr_mask()) == 0;
+  return (load32(f.xsave + kMxcsrOffset) & ~mxcsr_mask()) == 0;
 }
 
 }  // namespace umach::platform

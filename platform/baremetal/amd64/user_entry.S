@@ -40,7 +40,9 @@ amd64_user_enter:
   cmpl $0, %gs:amd64_cpu_timer_fired
   jne 1f
 
-  fxrstor64 AMD64_UF_FXSAVE(%rdi)
+  movl $-1, %eax                 // every component XCR0 enables
+  movl $-1, %edx
+  xrstor64 AMD64_UF_XSAVE(%rdi)
   movl $AMD64_MSR_FS_BASE, %ecx
   movl AMD64_UF_FS_BASE(%rdi), %eax
   movl AMD64_UF_FS_BASE+4(%rdi), %edx

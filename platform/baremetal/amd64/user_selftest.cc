@@ -387,9 +387,9 @@ UMACH_SELFTEST(amd64_user_exceptions_map_to_mach_codes) {
   // QEMU 7.2's TCG sets the flag but raises nothing: the program then runs
   // on to its int3, and the test can only see the flag.
   f = frame_at(amd64_ut_simd_fault);
-  put64(f.fxsave + kXmm0, 0x3FF0000000000000);  // 1.0
-  put64(f.fxsave + kXmm1, 0);
-  put32(f.fxsave + kMxcsr, 0x1f80 & ~0x200u);  // ZM clear
+  put64(f.xsave + kXmm0, 0x3FF0000000000000);  // 1.0
+  put64(f.xsave + kXmm1, 0);
+  put32(f.xsave + kMxcsr, 0x1f80 & ~0x200u);  // ZM clear
   t = us.run(f);
   if (t.kind == TrapKind::kArithmetic) {
     ST_CHECK_EQ(t.code, uint64_t{EXC_I386_EXTERR});
@@ -397,12 +397,12 @@ UMACH_SELFTEST(amd64_user_exceptions_map_to_mach_codes) {
     ST_CHECK_EQ(Platform::frame_pc(f), at(amd64_ut_simd_fault));
   } else {
     ST_CHECK(t.kind == TrapKind::kBreakpoint);
-    ST_CHECK((get64(f.fxsave + kMxcsr) & 0x4) != 0);
+    ST_CHECK((get64(f.xsave + kMxcsr) & 0x4) != 0);
   }
 
   // The same on the x87: #MF, subcode the status word.
   f = frame_at(amd64_ut_x87_fault);
-  f.fxsave[0] = 0x7b;  // FCW 0x37b: ZM clear
+  f.xsave[0] = 0x7b;  // FCW 0x37b: ZM clear
   t = us.run(f);
   ST_CHECK(t.kind == TrapKind::kArithmetic);
   ST_CHECK_EQ(t.code, uint64_t{EXC_I386_EXTERR});
@@ -423,14 +423,14 @@ UMACH_SELFTEST(amd64_user_sse_state_is_the_frames) {
   UserSpace us(selftest_ctx);
   if (!us.ok()) return;
   Frame f = frame_at(amd64_ut_sse);
-  put64(f.fxsave + kXmm0, 40);
-  put64(f.fxsave + kXmm0 + 8, 1000);
-  put64(f.fxsave + kXmm1, 2);
-  put64(f.fxsave + kXmm1 + 8, 3);
+  put64(f.xsave + kXmm0, 40);
+  put64(f.xsave + kXmm0 + 8, 1000);
+  put64(f.xsave + kXmm1, 2);
+  put64(f.xsave + kXmm1 + 8, 3);
   TrapInfo t = us.run(f);
   ST_CHECK(t.kind == TrapKind::kBreakpoint);
-  ST_CHECK_EQ(get64(f.fxsave + kXmm0), uint64_t{42});
-  ST_CHECK_EQ(get64(f.fxsave + kXmm0 + 8), uint64_t{1003});
+  ST_CHECK_EQ(get64(f.xsave + kXmm0), uint64_t{42});
+  ST_CHECK_EQ(get64(f.xsave + kXmm0 + 8), uint64_t{1003});
 }
 
 // Every GPR and xmm0 survive preemptions (a spin loop the timer interrupts)
@@ -444,8 +444,8 @@ UMACH_SELFTEST(amd64_user_state_survives_preemptions_and_traps) {
   auto fill = [](Frame& f, unsigned round) {
     uint64_t* gprs = &f.r15;  // r15 .. rax, 15 words
     for (unsigned r = 0; r < 15; ++r) gprs[r] = pattern(r, round);
-    put64(f.fxsave + kXmm0, pattern(20, round));
-    put64(f.fxsave + kXmm0 + 8, pattern(21, round));
+    put64(f.xsave + kXmm0, pattern(20, round));
+    put64(f.xsave + kXmm0 + 8, pattern(21, round));
   };
   auto intact = [](const Frame& f, unsigned round, bool trap_call) {
     const uint64_t* gprs = &f.r15;
@@ -453,7 +453,7 @@ UMACH_SELFTEST(amd64_user_state_survives_preemptions_and_traps) {
       const bool clobbered = trap_call && (&gprs[r] == &f.rcx || &gprs[r] == &f.r11);
       if (!clobbered && gprs[r] != pattern(r, round)) return false;
     }
-    return get64(f.fxsave + kXmm0) == pattern(20, round) && get64(f.fxsave + kXmm0 + 8) == pattern(21, round);
+    return get64(f.xsave + kXmm0) == pattern(20, round) && get64(f.xsave + kXmm0 + 8) == pattern(21, round);
   };
 
   {
@@ -516,10 +516,10 @@ void run_rounds(void* arg) {
     f.rbx = pattern(1, seed);
     f.r12 = pattern(12, seed);
     f.rbp = pattern(8, seed);
-    put64(f.fxsave + kXmm0, pattern(20, seed));
+    put64(f.xsave + kXmm0, pattern(20, seed));
     TrapInfo t = r->us->run(f);
     if (t.kind == TrapKind::kTrapCall && f.rbx == pattern(1, seed) && f.r12 == pattern(12, seed) &&
-        f.rbp == pattern(8, seed) && get64(f.fxsave + kXmm0) == pattern(20, seed))
+        f.rbp == pattern(8, seed) && get64(f.xsave + kXmm0) == pattern(20, seed))
       ++r->good_rounds;
     sched::thread_yield();
     r->us->reload();
@@ -661,8 +661,8 @@ UMACH_SELFTEST(amd64_user_frame_sanitise_refuses_garbage) {
   Frame good;
   Platform::frame_init(good, kCodeVa, kStackTop, 1, 2, 3);
   ST_CHECK_EQ(good.rflags, uint64_t{0x202});
-  ST_CHECK_EQ(good.fxsave[0] | good.fxsave[1] << 8, 0x37f);
-  ST_CHECK_EQ(good.fxsave[24] | good.fxsave[25] << 8, 0x1f80);
+  ST_CHECK_EQ(good.xsave[0] | good.xsave[1] << 8, 0x37f);
+  ST_CHECK_EQ(good.xsave[24] | good.xsave[25] << 8, 0x1f80);
   ST_CHECK(good.rdi == 1 && good.rsi == 2 && good.rdx == 3);
   Frame f = good;
   ST_CHECK(Platform::frame_sanitise(f));
@@ -698,7 +698,7 @@ UMACH_SELFTEST(amd64_user_frame_sanitise_refuses_garbage) {
   f.gs_base = 0x0000'8000'0000'0000;
   ST_CHECK(!Platform::frame_sanitise(f));
   f = good;
-  put32(f.fxsave + kMxcsr, 0x1f80 | 0x80000000u);  // a reserved MXCSR bit
+  put32(f.xsave + kMxcsr, 0x1f80 | 0x80000000u);  // a reserved MXCSR bit
   ST_CHECK(!Platform::frame_sanitise(f));
 }
 

@@ -25,16 +25,25 @@
 
 namespace umach::amd64 {
 
+// The XSAVE image of x87 and SSE state: the 512-byte legacy region and the
+// 64-byte header (XCR0 = x87 | SSE).
+inline constexpr size_t kXsaveBytes = 576;
+inline constexpr size_t kXsaveHeader = 512;
+
 // The saved user state of a Mach thread (Backend::UserFrame). user_entry.S
 // reads and writes it through the offsets of amd64/user_layout.h
 // (static_asserts in user.cc): the first fifteen words are the general
 // registers in TrapFrame's order (trap.h), so a trap copies them as a block.
 // After a trap call rcx and r11 hold what `syscall` put there (the return
-// rip and rflags): the ABI gives both up. `fxsave` is an FXSAVE64 image (the
-// x87, MXCSR and XMM0-15 state; no AVX: CR4.OSXSAVE stays off, so user code
-// has SSE only), saved on every entry from user mode and restored on every
-// return. fs_base and gs_base are the user's own segment bases (the kernel's
-// GS base, the per-CPU pointer, is swapped in on every entry).
+// rip and rflags): the ABI gives both up. `xsave` is a standard-format
+// XSAVE image of the components XCR0 enables, x87 and SSE (gdt.cc; no AVX:
+// task programs are built for baseline x86-64): the FXSAVE-layout legacy
+// region (x87, MXCSR, XMM0-15), then the header. It is saved on every entry
+// from user mode and restored on every return, and kept normalised
+// (xsave_normalise, gdt.h): both components marked in use, so the legacy
+// region is always the state, as with FXSAVE. fs_base and gs_base are the
+// user's own segment bases (the kernel's GS base, the per-CPU pointer, is
+// swapped in on every entry).
 struct alignas(64) UserFrame {
   uint64_t r15 = 0, r14 = 0, r13 = 0, r12 = 0, r11 = 0, r10 = 0, r9 = 0, r8 = 0;
   uint64_t rbp = 0, rdi = 0, rsi = 0, rdx = 0, rcx = 0, rbx = 0, rax = 0;
@@ -45,8 +54,8 @@ struct alignas(64) UserFrame {
   uint64_t gs_base = 0;
   // The clean state (frame_init): FCW 0x37f (bytes 0-1), MXCSR 0x1f80
   // (bytes 24-27), every register empty and zero.
-  alignas(64) uint8_t fxsave[512] = {0x7f, 0x03, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                     0,    0,    0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0x1f};
+  alignas(64) uint8_t xsave[kXsaveBytes] = {0x7f, 0x03, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                              0,    0,    0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0x1f};
 };
 
 // The calling CPU's user-mode slots (Backend::CpuMachine::user), reached
