@@ -230,6 +230,17 @@ TEST_F(ProcessorSet, PoliciesRefuseBadValuesAndTheNamePort) {
 
 constexpr mach_port_ktype_t kNone = 0, kUserDevice = 28;  // GNU Mach's MACH_PORT_KTYPE_*
 
+// The routine as the dispatch calls it: the task's port came in the
+// request's body (a send right the routine takes on success; a failed
+// request is destroyed with it), translated to the task's space.
+kern_return_t set_ktype(ipc_port_t host, Task* task, mach_port_name_t n, mach_port_right_t right,
+                        mach_port_ktype_t ktype) {
+  ipc::Port* body = task ? task->make_send().port : nullptr;
+  const kern_return_t kr = kserver::mach_port_set_ktype(host, task ? &task->space() : nullptr, n, right, ktype);
+  if (kr != KERN_SUCCESS) umach::release_send_right(body);
+  return kr;
+}
+
 class SetKtype : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -238,7 +249,7 @@ class SetKtype : public ::testing::Test {
   }
   void TearDown() override { task->terminate(); }
   kern_return_t set(mach_port_name_t n, mach_port_right_t right, mach_port_ktype_t ktype) {
-    return kserver::mach_port_set_ktype(umach::host::priv_port(), &task->space(), n, right, ktype);
+    return set_ktype(umach::host::priv_port(), task.get(), n, right, ktype);
   }
 
   RefPtr<Task> task;
@@ -255,16 +266,13 @@ TEST_F(SetKtype, AReceiveRightBecomesAUserDeviceAndBack) {
 }
 
 TEST_F(SetKtype, OnlyThePrivilegedHostPortMaySetIt) {
-  EXPECT_EQ(kserver::mach_port_set_ktype(umach::host::port(), &task->space(), receive, MACH_PORT_RIGHT_RECEIVE,
-                                         kUserDevice),
+  EXPECT_EQ(set_ktype(umach::host::port(), task.get(), receive, MACH_PORT_RIGHT_RECEIVE, kUserDevice),
             KERN_INVALID_HOST);
-  EXPECT_EQ(kserver::mach_port_set_ktype(nullptr, &task->space(), receive, MACH_PORT_RIGHT_RECEIVE, kUserDevice),
-            KERN_INVALID_HOST);
+  EXPECT_EQ(set_ktype(nullptr, task.get(), receive, MACH_PORT_RIGHT_RECEIVE, kUserDevice), KERN_INVALID_HOST);
 }
 
 TEST_F(SetKtype, NoSpaceOrADeadOneIsAnInvalidTask) {
-  EXPECT_EQ(kserver::mach_port_set_ktype(umach::host::priv_port(), nullptr, receive, MACH_PORT_RIGHT_RECEIVE,
-                                         kUserDevice),
+  EXPECT_EQ(set_ktype(umach::host::priv_port(), nullptr, receive, MACH_PORT_RIGHT_RECEIVE, kUserDevice),
             KERN_INVALID_TASK);
   task->terminate();
   EXPECT_EQ(set(receive, MACH_PORT_RIGHT_RECEIVE, kUserDevice), KERN_INVALID_TASK);
@@ -292,9 +300,7 @@ TEST_F(SetKtype, ASendRightToAUserPortIsAcceptedAsGnuMachDoes) {
   RefPtr<Task> other = Task::create().value();
   mach_port_name_t send = MACH_PORT_NULL;
   ASSERT_EQ(other->space().copyout_right(right, &send), KERN_SUCCESS);
-  EXPECT_EQ(kserver::mach_port_set_ktype(umach::host::priv_port(), &other->space(), send, MACH_PORT_RIGHT_SEND,
-                                         kUserDevice),
-            KERN_SUCCESS);
+  EXPECT_EQ(set_ktype(umach::host::priv_port(), other.get(), send, MACH_PORT_RIGHT_SEND, kUserDevice), KERN_SUCCESS);
   other->terminate();
 }
 
