@@ -140,6 +140,14 @@ kern_return_t port_array(ipc::Port* const* ports, unsigned n, ipc_port_t** out, 
   return KERN_SUCCESS;
 }
 
+// A send right the request's body carried (not its target): the
+// routine's once it succeeds (ipc/kobject.cc's kobject_server frees a
+// successful request without destroying its body), so it goes here.
+kern_return_t took(ipc_port_t right) {
+  release_send_right(right);
+  return KERN_SUCCESS;
+}
+
 // The port array of processor_set_tasks/threads from a snapshot: each
 // object's kernel port (`port_of` answers an error once it ended).
 template <class T>
@@ -199,14 +207,14 @@ kern_return_t processor_set_default(ipc_port_t host, ipc_port_t* set_name) {
   return KERN_SUCCESS;
 }
 
-// The request's send right to the name port stays the request's (the
-// dispatch releases it): the routine takes nothing.
+// On success the request's send right to the name port is the routine's
+// (took()); a failed request is destroyed with it.
 kern_return_t host_processor_set_priv(ipc_port_t host_priv, ipc_port_t set_name, ipc_port_t* set) {
   if (!host::is_host_priv(host_priv)) return KERN_INVALID_HOST;
   if (!ensure_made()) return KERN_RESOURCE_SHORTAGE;
   if (!is_set_name(set_name)) return KERN_INVALID_ARGUMENT;
   *set = send_right(g.set);
-  return KERN_SUCCESS;
+  return took(set_name);
 }
 
 kern_return_t processor_info(ipc_port_t processor, int flavor, ipc_port_t* host, processor_info_t info,
@@ -272,16 +280,17 @@ kern_return_t task_get_assignment(ipc_port_t task, ipc_port_t* set_name) {
   return KERN_SUCCESS;
 }
 
-// Assignments to the one set there is: nothing moves.
+// Assignments to the one set there is: nothing moves (the set's right
+// the request carried is taken).
 kern_return_t processor_assign(ipc_port_t processor, ipc_port_t set, boolean_t) {
-  return slot_of(processor) >= 0 && is_set(set) ? KERN_SUCCESS : KERN_INVALID_ARGUMENT;
+  return slot_of(processor) >= 0 && is_set(set) ? took(set) : KERN_INVALID_ARGUMENT;
 }
 kern_return_t thread_assign(thread_ref_t thread, ipc_port_t set) {
-  return thread && is_set(set) ? KERN_SUCCESS : KERN_INVALID_ARGUMENT;
+  return thread && is_set(set) ? took(set) : KERN_INVALID_ARGUMENT;
 }
 kern_return_t thread_assign_default(thread_ref_t thread) { return thread ? KERN_SUCCESS : KERN_INVALID_ARGUMENT; }
 kern_return_t task_assign(ipc_port_t task, ipc_port_t set, boolean_t) {
-  return task_from_port(task) && is_set(set) ? KERN_SUCCESS : KERN_INVALID_ARGUMENT;
+  return task_from_port(task) && is_set(set) ? took(set) : KERN_INVALID_ARGUMENT;
 }
 kern_return_t task_assign_default(ipc_port_t task, boolean_t) {
   return task_from_port(task) ? KERN_SUCCESS : KERN_INVALID_ARGUMENT;
@@ -291,7 +300,8 @@ kern_return_t task_assign_default(ipc_port_t task, boolean_t) {
 // the one set, so none is refused with KERN_FAILURE.
 kern_return_t thread_max_priority(thread_ref_t thread, ipc_port_t set, int max) {
   if (!thread || !is_set(set)) return KERN_INVALID_ARGUMENT;
-  return thread->set_max_priority(max);
+  const kern_return_t kr = thread->set_max_priority(max);
+  return kr == KERN_SUCCESS ? took(set) : kr;
 }
 
 kern_return_t processor_set_tasks(ipc_port_t set, ipc_port_t** list, mach_msg_type_number_t* count) {

@@ -17,6 +17,7 @@
 
 #include "core/task/host.h"
 #include "core/task/task.h"
+#include "core/task/traps.h"
 #include "ipc/kmsg.h"
 #include "ipc/kobject.h"
 #include "ipc/msg.h"
@@ -95,6 +96,24 @@ TEST_F(PsetRpc, TheNamePortListsNothing) {
   EXPECT_EQ(processor_set_max_priority(set_name, 30, FALSE), KERN_INVALID_ARGUMENT);
   EXPECT_EQ(processor_set_policy_enable(set_name, POLICY_FIXEDPRI), KERN_INVALID_ARGUMENT);
   EXPECT_EQ(processor_set_policy_disable(set_name, POLICY_FIXEDPRI, FALSE), KERN_INVALID_ARGUMENT);
+}
+
+// A routine that succeeds takes the send rights its request's body
+// carried: the set's count of send rights does not grow with each call.
+TEST_F(PsetRpc, TheSetsRightsInRequestsAreTakenNotKept) {
+  auto srights = [&](mach_port_name_t n) {
+    umach::traps::SendRight right(task->space(), n);  // (one more while it lives)
+    umach::SpinlockGuard g(right.port()->lock);
+    return right.port()->srights_;
+  };
+  const uint32_t before = srights(set), name_before = srights(set_name);
+  mach_port_t control = MACH_PORT_NULL;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(task_assign(self, set, FALSE), KERN_SUCCESS);
+    ASSERT_EQ(host_processor_set_priv(priv, set_name, &control), KERN_SUCCESS);
+  }
+  EXPECT_EQ(srights(set), before) << "the rights the replies gave joined the name the task has";
+  EXPECT_EQ(srights(set_name), name_before);
 }
 
 TEST_F(PsetRpc, SetKtypeMarksAReceiveRight) {

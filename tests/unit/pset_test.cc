@@ -21,6 +21,7 @@
 #include "core/task/host.h"
 #include "core/task/task.h"
 #include "core/task/thread.h"
+#include "ipc/kobject.h"
 #include "ipc/kserver.h"
 #include "mach_host_kserver.h"
 #include "mach_port_kserver.h"
@@ -71,7 +72,9 @@ class ProcessorSet : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_EQ(kserver::processor_set_default(umach::host::port(), &name), KERN_SUCCESS);
-    ASSERT_EQ(kserver::host_processor_set_priv(umach::host::priv_port(), name, &control), KERN_SUCCESS);
+    // The request's right to the name port, which the routine takes.
+    ASSERT_EQ(kserver::host_processor_set_priv(umach::host::priv_port(), ipc::copy_send(name), &control),
+              KERN_SUCCESS);
   }
   void TearDown() override {
     EXPECT_EQ(kserver::processor_set_max_priority(control, umach::sched::kPriorityHighest, FALSE), KERN_SUCCESS);
