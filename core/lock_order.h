@@ -34,6 +34,9 @@
 //   kThreadList     the list of all threads (debuggers walk it)  (alone)
 //   kUserTask       one UserTask's thread list and lifetime      (alone)
 //                   (core/task/user_task.h)
+//   kAllObjects     one kernel-wide list of every task or every  (alone)
+//                   MachThread (core/task/task.h's KernelList:
+//                   processor_set_tasks/threads)
 //   kVm             the VM: every map, object, page, pv entry and kIpcSpace (a dying port's
 //                   copy (vm/vm_lock.h)                         messages), kGsync
 //   kAddressWindows the hosted allocator of address windows      (alone)
@@ -66,6 +69,7 @@ enum class LockRank : unsigned {
   kKernelStacks = 9,
   kThreadList = 10,
   kUserTask = 10,  // the same rank as kThreadList: each is taken alone
+  kAllObjects = 10,  // likewise
   kVm = 11,
   kAddressWindows = 12,
   kAddressRange = 13,

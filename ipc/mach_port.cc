@@ -135,6 +135,21 @@ kern_return_t IpcSpace::get_refs(mach_port_name_t name, mach_port_right_t right,
   return KERN_SUCCESS;
 }
 
+kern_return_t IpcSpace::check_user_port(mach_port_name_t name, mach_port_right_t right) {
+  if (right >= MACH_PORT_RIGHT_NUMBER) return KERN_INVALID_VALUE;
+  SpinlockGuard g(lock);
+  if (!active_) return KERN_INVALID_TASK;
+  IpcEntry* e = lookup_locked(name);
+  if (!e) return KERN_INVALID_NAME;
+  // GNU Mach's ipc_object_translate checks the entry's type bit alone; a
+  // port set or a dead name is no port (GNU Mach would misread the one
+  // and trip on the other's null object).
+  if (!(e->type & MACH_PORT_TYPE(right)) || !(e->type & MACH_PORT_TYPE_PORT_RIGHTS)) return KERN_INVALID_RIGHT;
+  Port* port = e->port();
+  SpinlockGuard pg(port->lock);
+  return port->kobject_type_ == KObjectType::kNone ? KERN_SUCCESS : KERN_INVALID_ARGUMENT;
+}
+
 kern_return_t IpcSpace::type(mach_port_name_t name, mach_port_type_t* type) {
   SpinlockGuard g(lock);
   if (!active_) return KERN_INVALID_TASK;

@@ -5,9 +5,21 @@
 // arrays: a vm::VmMapCopy in the descriptor's address field (kernel form,
 // ipc/kmsg_copy.h), placed in the caller's map when the reply is received.
 //
-// Not here yet: mach_port_set_ktype (a debugging call of GNU Mach's); it
-// answers MIG_BAD_ID through the generated fallback.
+// mach_port_set_ktype (GNU Mach's ipc/mach_port.c, for user-level device
+// servers; in mach_port.defs, not a MACH_IPC_DEBUG call) marks a port as
+// MACH_PORT_KTYPE_USER_DEVICE or back to MACH_PORT_KTYPE_NONE. In GNU Mach
+// the mark changes one thing: out-of-line memory sent to such a port
+// travels as a page list (ipc_kobject_vm_page_list), a transport umach
+// does not have. So umach answers as GNU Mach does, check for check, and
+// keeps no mark: there is nothing for one to change (nor any call that
+// reads it back). The checks, in GNU Mach's order: the privileged host
+// port (KERN_INVALID_HOST), the space (KERN_INVALID_TASK), the type
+// (KERN_INVALID_ARGUMENT for any other), the name and right
+// (IpcSpace::check_user_port), and a port that stands for no kernel
+// object (a kernel port's type stays: KERN_INVALID_ARGUMENT).
 #include "core/kalloc.h"
+#include "core/task/host.h"
+#include "core/task/task.h"
 #include "ipc/kserver.h"
 #include "ipc/space.h"
 #include "mach_port_kserver.h"
@@ -125,6 +137,33 @@ kern_return_t mach_port_set_protected_payload(ipc_space_ref_t task, mach_port_na
 
 kern_return_t mach_port_clear_protected_payload(ipc_space_ref_t task, mach_port_name_t name) {
   return task ? task->clear_protected_payload(name) : KERN_INVALID_TASK;
+}
+
+// GNU Mach's <mach/port.h> values (IKOT_NONE, IKOT_USER_DEVICE).
+constexpr mach_port_ktype_t kKtypeNone = 0;
+constexpr mach_port_ktype_t kKtypeUserDevice = 28;
+
+// The task's port came in the request's body (a send right, moved) and
+// the dispatch handed the routine its space: on success the right is the
+// routine's, which must release it. GNU MIG's servers release such a
+// translated body port themselves; umach's tools/mig does not yet, so the
+// routine finds the task whose space it is (the only routine of
+// mach_port.defs with its space in the body). False if it could not look.
+static bool release_task_right(IpcSpace* space) {
+  RefSnapshot<Task> tasks;
+  if (all_tasks(&tasks) != KERN_SUCCESS) return false;
+  for (size_t i = 0; i < tasks.size(); ++i)
+    if (&tasks[i].space() == space) release_send_right(tasks[i].port());
+  return true;  // (a task that ended meanwhile took its port with it)
+}
+
+kern_return_t mach_port_set_ktype(ipc_port_t host, ipc_space_ref_t task, mach_port_name_t name,
+                                  mach_port_right_t right, mach_port_ktype_t ktype) {
+  if (!host::is_host_priv(host)) return KERN_INVALID_HOST;
+  if (!task) return KERN_INVALID_TASK;
+  if (ktype != kKtypeNone && ktype != kKtypeUserDevice) return KERN_INVALID_ARGUMENT;
+  if (kern_return_t kr = task->check_user_port(name, right); kr != KERN_SUCCESS) return kr;
+  return release_task_right(task) ? KERN_SUCCESS : KERN_RESOURCE_SHORTAGE;
 }
 
 // The right arrived in the request (a reference, counted); on success the

@@ -102,6 +102,12 @@ class IpcSpace : public RefCounted<IpcSpace> {
   // place of the port's name until it is cleared.
   kern_return_t set_protected_payload(mach_port_name_t name, rpc_uintptr_t payload) UMACH_EXCLUDES(lock);
   kern_return_t clear_protected_payload(mach_port_name_t name) UMACH_EXCLUDES(lock);
+  // mach_port_set_ktype's checks (ipc/mach_port_server.cc says what the
+  // call does): `name` must hold `right`, a send, send-once or receive
+  // right (KERN_INVALID_VALUE: no right; KERN_INVALID_NAME,
+  // KERN_INVALID_RIGHT), to a port that stands for no kernel object
+  // (KERN_INVALID_ARGUMENT).
+  kern_return_t check_user_port(mach_port_name_t name, mach_port_right_t right) UMACH_EXCLUDES(lock);
   // mach_port_names: every name with its type, in two kalloc'ed arrays
   // of `*count` elements (null when the space is empty) that the caller
   // kfree's (core/kalloc.h). KERN_RESOURCE_SHORTAGE, KERN_INVALID_TASK.

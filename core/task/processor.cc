@@ -16,13 +16,33 @@
 // no scheduler, as some tests run, makes them on first use) and kept for
 // the kernel's life (host::permanent_ports counts them).
 //
-// Not here: processor_set_tasks, processor_set_threads (the kernel keeps
-// no list of every task and thread yet), processor_set_max_priority and
-// processor_set_policy_enable/disable; they answer MIG_BAD_ID.
+// The set's own calls, with its control port only (the name port, or any
+// other, is KERN_INVALID_ARGUMENT, as GNU Mach's conversion makes it):
+//   - processor_set_tasks and processor_set_threads: send rights to every
+//     task and thread that has not terminated (the kernel's lists of all
+//     tasks and threads, core/task/task.h's KernelList), each the port a
+//     task_get_special_port / thread_get_special_port of the kernel port
+//     would give (GNU Mach's convert_task_to_port); one that ended after
+//     the snapshot is MACH_PORT_DEAD, as in task_threads;
+//   - processor_set_max_priority: the maximum new threads get (capped at
+//     it); with change_threads, every thread whose maximum is higher
+//     (numerically lower) comes down to it, its priority with it (GNU
+//     Mach's loop). Until set it is 0, the highest, so a new thread keeps
+//     the maximum its task's priority gives it (GNU Mach starts the set
+//     at BASEPRI_USER, which umach's threads get as their own maximum);
+//   - processor_set_policy_enable/disable: the mask processor_set_info's
+//     PROCESSOR_SET_SCHED_INFO reports. POLICY_TIMESHARE is always
+//     enabled (disabling it is KERN_INVALID_ARGUMENT, as any value that is
+//     no policy); POLICY_FIXEDPRI may be enabled and disabled (GNU Mach is
+//     built with MACH_FIXPRI). No thread runs under POLICY_FIXEDPRI in
+//     umach (core/task/switch.cc's thread_policy refuses it), so
+//     disabling with change_threads has no thread to move back.
 #include <mach/host_info.h>
 #include <mach/machine.h>
 #include <mach/policy.h>
 #include <mach/processor_info.h>
+#include <mach/task_special_ports.h>
+#include <mach/thread_special_ports.h>
 
 #include "core/kalloc.h"
 #include "core/kstd/cstring.h"
@@ -53,6 +73,9 @@ struct Processors {
   ipc::Port* set = nullptr;
   ipc::Port* set_name = nullptr;
   kstd::Atomic<size_t> ports{0};  // made so far (leak audits read it from anywhere)
+  // The set's scheduling state (processor_set_max_priority, _policy_*).
+  kstd::Atomic<int> max_priority{sched::kPriorityHighest};
+  kstd::Atomic<int> policies{POLICY_TIMESHARE};
 };
 [[clang::no_destroy]] constinit Processors g;
 char g_set_object;  // what the set's ports stand for
@@ -117,13 +140,42 @@ kern_return_t port_array(ipc::Port* const* ports, unsigned n, ipc_port_t** out, 
   return KERN_SUCCESS;
 }
 
+// A send right the request's body carried (not its target): the
+// routine's once it succeeds (ipc/kobject.cc's kobject_server frees a
+// successful request without destroying its body), so it goes here.
+kern_return_t took(ipc_port_t right) {
+  release_send_right(right);
+  return KERN_SUCCESS;
+}
 
+// The port array of processor_set_tasks/threads from a snapshot: each
+// object's kernel port (`port_of` answers an error once it ended).
+template <class T>
+kern_return_t kernel_port_array(const RefSnapshot<T>& objects, kern_return_t (*port_of)(T&, ipc::Port**),
+                                ipc_port_t** list, mach_msg_type_number_t* count) {
+  ipc_port_t* ports = nullptr;
+  if (objects.size()) {
+    ports = static_cast<ipc_port_t*>(kalloc(objects.size() * sizeof *ports));
+    if (!ports) return KERN_RESOURCE_SHORTAGE;
+    for (size_t i = 0; i < objects.size(); ++i) {
+      ipc::Port* port = nullptr;
+      ports[i] = port_of(objects[i], &port) == KERN_SUCCESS && port ? port : ipc::kDeadPort;
+    }
+  }
+  *list = ports;
+  *count = static_cast<mach_msg_type_number_t>(objects.size());
+  return KERN_SUCCESS;
+}
 
 }  // namespace
 
 bool init() { return ensure_made(); }
 
 size_t permanent_ports() { return g.ports.load(kstd::MemoryOrder::relaxed); }
+
+int max_priority() { return g.max_priority.load(kstd::MemoryOrder::relaxed); }
+
+int policies() { return g.policies.load(kstd::MemoryOrder::relaxed); }
 
 }  // namespace umach::processor
 
@@ -155,14 +207,14 @@ kern_return_t processor_set_default(ipc_port_t host, ipc_port_t* set_name) {
   return KERN_SUCCESS;
 }
 
-// The request's send right to the name port stays the request's (the
-// dispatch releases it): the routine takes nothing.
+// On success the request's send right to the name port is the routine's
+// (took()); a failed request is destroyed with it.
 kern_return_t host_processor_set_priv(ipc_port_t host_priv, ipc_port_t set_name, ipc_port_t* set) {
   if (!host::is_host_priv(host_priv)) return KERN_INVALID_HOST;
   if (!ensure_made()) return KERN_RESOURCE_SHORTAGE;
   if (!is_set_name(set_name)) return KERN_INVALID_ARGUMENT;
   *set = send_right(g.set);
-  return KERN_SUCCESS;
+  return took(set_name);
 }
 
 kern_return_t processor_info(ipc_port_t processor, int flavor, ipc_port_t* host, processor_info_t info,
@@ -197,8 +249,8 @@ kern_return_t processor_set_info(ipc_port_t set, int flavor, ipc_port_t* host, p
     kr = host::copy_info(b, info, count);
   } else if (flavor == PROCESSOR_SET_SCHED_INFO) {
     processor_set_sched_info_data_t s{};
-    s.policies = POLICY_TIMESHARE;
-    s.max_priority = sched::kPriorityHighest;
+    s.policies = policies();
+    s.max_priority = max_priority();
     kr = host::copy_info(s, info, count);
   } else {
     return KERN_INVALID_ARGUMENT;
@@ -228,16 +280,17 @@ kern_return_t task_get_assignment(ipc_port_t task, ipc_port_t* set_name) {
   return KERN_SUCCESS;
 }
 
-// Assignments to the one set there is: nothing moves.
+// Assignments to the one set there is: nothing moves (the set's right
+// the request carried is taken).
 kern_return_t processor_assign(ipc_port_t processor, ipc_port_t set, boolean_t) {
-  return slot_of(processor) >= 0 && is_set(set) ? KERN_SUCCESS : KERN_INVALID_ARGUMENT;
+  return slot_of(processor) >= 0 && is_set(set) ? took(set) : KERN_INVALID_ARGUMENT;
 }
 kern_return_t thread_assign(thread_ref_t thread, ipc_port_t set) {
-  return thread && is_set(set) ? KERN_SUCCESS : KERN_INVALID_ARGUMENT;
+  return thread && is_set(set) ? took(set) : KERN_INVALID_ARGUMENT;
 }
 kern_return_t thread_assign_default(thread_ref_t thread) { return thread ? KERN_SUCCESS : KERN_INVALID_ARGUMENT; }
 kern_return_t task_assign(ipc_port_t task, ipc_port_t set, boolean_t) {
-  return task_from_port(task) && is_set(set) ? KERN_SUCCESS : KERN_INVALID_ARGUMENT;
+  return task_from_port(task) && is_set(set) ? took(set) : KERN_INVALID_ARGUMENT;
 }
 kern_return_t task_assign_default(ipc_port_t task, boolean_t) {
   return task_from_port(task) ? KERN_SUCCESS : KERN_INVALID_ARGUMENT;
@@ -247,7 +300,50 @@ kern_return_t task_assign_default(ipc_port_t task, boolean_t) {
 // the one set, so none is refused with KERN_FAILURE.
 kern_return_t thread_max_priority(thread_ref_t thread, ipc_port_t set, int max) {
   if (!thread || !is_set(set)) return KERN_INVALID_ARGUMENT;
-  return thread->set_max_priority(max);
+  const kern_return_t kr = thread->set_max_priority(max);
+  return kr == KERN_SUCCESS ? took(set) : kr;
+}
+
+kern_return_t processor_set_tasks(ipc_port_t set, ipc_port_t** list, mach_msg_type_number_t* count) {
+  if (!is_set(set)) return KERN_INVALID_ARGUMENT;
+  RefSnapshot<Task> tasks;
+  if (kern_return_t kr = all_tasks(&tasks); kr != KERN_SUCCESS) return kr;
+  return kernel_port_array<Task>(
+      tasks, [](Task& t, ipc::Port** port) { return t.get_special_port(TASK_KERNEL_PORT, port); }, list, count);
+}
+
+kern_return_t processor_set_threads(ipc_port_t set, ipc_port_t** list, mach_msg_type_number_t* count) {
+  if (!is_set(set)) return KERN_INVALID_ARGUMENT;
+  RefSnapshot<MachThread> threads;
+  if (kern_return_t kr = all_threads(&threads); kr != KERN_SUCCESS) return kr;
+  return kernel_port_array<MachThread>(
+      threads, [](MachThread& t, ipc::Port** port) { return t.get_special_port(THREAD_KERNEL_PORT, port); }, list,
+      count);
+}
+
+// Threads that end meanwhile are passed over (set_max_priority refuses
+// them); one made meanwhile reads the new maximum in MachThread::create.
+kern_return_t processor_set_max_priority(ipc_port_t set, int max, boolean_t change_threads) {
+  if (!is_set(set) || max < sched::kPriorityHighest || max > sched::kPriorityLowest) return KERN_INVALID_ARGUMENT;
+  g.max_priority.store(max, kstd::MemoryOrder::relaxed);
+  if (!change_threads) return KERN_SUCCESS;
+  RefSnapshot<MachThread> threads;
+  if (kern_return_t kr = all_threads(&threads); kr != KERN_SUCCESS) return kr;
+  for (size_t i = 0; i < threads.size(); ++i)
+    if (threads[i].max_priority() < max) (void)threads[i].set_max_priority(max);
+  return KERN_SUCCESS;
+}
+
+kern_return_t processor_set_policy_enable(ipc_port_t set, int policy) {
+  if (!is_set(set) || invalid_policy(policy)) return KERN_INVALID_ARGUMENT;
+  g.policies.fetch_or(policy, kstd::MemoryOrder::relaxed);
+  return KERN_SUCCESS;
+}
+
+kern_return_t processor_set_policy_disable(ipc_port_t set, int policy, boolean_t) {
+  if (!is_set(set) || invalid_policy(policy) || policy == POLICY_TIMESHARE) return KERN_INVALID_ARGUMENT;
+  g.policies.fetch_and(~policy, kstd::MemoryOrder::relaxed);
+  return KERN_SUCCESS;
 }
 
 kern_return_t processor_set_create(ipc_port_t host, ipc_port_t*, ipc_port_t*) {

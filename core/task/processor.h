@@ -15,4 +15,12 @@ bool init();
 // as the kernel (host::permanent_ports counts them).
 size_t permanent_ports();
 
+// The default set's maximum priority (processor_set_max_priority; 0, the
+// highest, until set): a new thread's maximum is capped at it.
+int max_priority();
+
+// The policies the set allows (processor_set_policy_enable/disable): a
+// mask of POLICY_*; POLICY_TIMESHARE is always in it.
+int policies();
+
 }  // namespace umach::processor

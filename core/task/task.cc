@@ -20,6 +20,7 @@
 namespace umach {
 namespace {
 [[clang::no_destroy]] constinit TypedZone<Task> g_tasks("task");
+[[clang::no_destroy]] constinit KernelList<Task, &Task::all_tasks_link> g_all_tasks;
 kstd::Atomic<TaskRunnerFactory*> g_runner_factory{nullptr};
 }  // namespace
 
@@ -40,6 +41,7 @@ Result<RefPtr<Task>> Task::create(RefPtr<vm::VmMap> map) {
   task->map_ = kstd::move(map);
   task->self_ = port.value();
   task->creation_ns_ = host::time_of_day_ns();
+  g_all_tasks.add(*task);  // whole now: terminate() takes it off
   return task;
 }
 
@@ -51,6 +53,8 @@ void Task::last_reference_dropped(Task* task) {
 Task::~Task() { canary_.check(); }
 
 size_t live_tasks() { return g_tasks.live(); }
+
+kern_return_t all_tasks(RefSnapshot<Task>* out) { return g_all_tasks.snapshot(out); }
 
 ipc::TransitRight Task::make_send() { return ipc::kobject_make_send(self_.get()); }
 
@@ -80,6 +84,7 @@ void Task::terminate() {
     if (factory_calls_ == 0) tell = f;
     else factory_ending_ = f;
   }
+  g_all_tasks.remove(*this);
   for (ipc::Port* p : kept) release_send_right(p);
   ipc::kobject_port_destroy(kstd::move(port));
   space_->terminate();
@@ -177,34 +182,15 @@ void Task::remove_thread(MachThread& thread) {
 }
 
 kern_return_t Task::threads(Threads* out) {
-  kassert(!out->array_);
-  size_t capacity = 0;
-  MachThread** a = nullptr;
-  for (;;) {
-    size_t want;
-    {
-      SpinlockGuard g(special_lock_);
-      if (a && threads_.size() <= capacity) {
-        size_t i = 0;
-        for (TaskThreadLink& l : threads_)
-          if (l.thread->try_ref()) a[i++] = l.thread;  // (one dying drops out)
-        out->array_ = a;
-        out->n_ = i;
-        out->capacity_ = capacity;
-        return KERN_SUCCESS;
-      }
-      want = threads_.size() + 4;  // allocated without the lock; retried if it grew past
-    }
-    kfree(a, capacity * sizeof *a);
-    a = static_cast<MachThread**>(kalloc(want * sizeof *a));
-    capacity = want;
-    if (!a) return KERN_RESOURCE_SHORTAGE;
-  }
-}
-
-Task::Threads::~Threads() {
-  for (size_t i = 0; i < n_; ++i) array_[i]->unref();
-  kfree(array_, capacity_ * sizeof *array_);
+  return out->fill([this](MachThread** array, size_t capacity, size_t* n) {
+    SpinlockGuard g(special_lock_);
+    *n = threads_.size();
+    if (!array || *n > capacity) return false;
+    *n = 0;
+    for (TaskThreadLink& l : threads_)
+      if (l.thread->try_ref()) array[(*n)++] = l.thread;  // (one dying drops out)
+    return true;
+  });
 }
 
 ipc::Port** Task::special_slot_locked(int which) {

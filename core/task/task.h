@@ -10,6 +10,9 @@
 // MachThread::enter_user keeps every thread of the task (new ones too)
 // out of user mode; task_resume to zero wakes them.
 //
+// Every task is also on the kernel's list of all tasks (all_tasks(),
+// processor_set_tasks) from Task::create until it terminates.
+//
 // Tasks made by task_create keep a reference to themselves until they are
 // terminated (as GNU Mach's, they live until task_terminate, threads or
 // not); the platform's TaskRunnerFactory gives them what runs threads.
@@ -27,6 +30,7 @@
 // holds the port's lock never sees a Task that is going away.
 #pragma once
 
+#include "core/kalloc.h"
 #include "core/kstd/atomic.h"
 #include "core/list.h"
 #include "core/refptr.h"
@@ -39,6 +43,91 @@
 namespace umach {
 
 class MachThread;
+
+// References to the objects a list held at one moment (a task's threads,
+// a KernelList), in the list's order; released when the snapshot goes.
+template <class T>
+class RefSnapshot {
+ public:
+  RefSnapshot() = default;
+  ~RefSnapshot() {
+    for (size_t i = 0; i < n_; ++i) array_[i]->unref();
+    kfree(array_, capacity_ * sizeof *array_);
+  }
+  RefSnapshot(const RefSnapshot&) = delete;
+  RefSnapshot& operator=(const RefSnapshot&) = delete;
+  size_t size() const { return n_; }
+  T& operator[](size_t i) const { return *array_[i]; }
+
+  // Fills an empty snapshot. `collect(array, capacity, &n)` takes the
+  // list's lock; if the list fits in `array` (null: no array yet) it puts
+  // a reference to each object there that is not already dying, sets n to
+  // their number and answers true, else it sets n to the list's size and
+  // answers false. The array is allocated with no lock held, and the walk
+  // retried if the list outgrew it. KERN_RESOURCE_SHORTAGE when short.
+  template <class Collect>
+  kern_return_t fill(Collect collect) {
+    kassert(!array_);
+    size_t capacity = 0;
+    T** a = nullptr;
+    for (;;) {
+      size_t n = 0;
+      if (collect(a, capacity, &n)) {
+        array_ = a;
+        n_ = n;
+        capacity_ = capacity;
+        return KERN_SUCCESS;
+      }
+      kfree(a, capacity * sizeof *a);
+      capacity = n + 4;
+      a = static_cast<T**>(kalloc(capacity * sizeof *a));
+      if (!a) return KERN_RESOURCE_SHORTAGE;
+    }
+  }
+
+ private:
+  T** array_ = nullptr;  // kalloc'ed, capacity_ entries
+  size_t n_ = 0;
+  size_t capacity_ = 0;
+};
+
+// A kernel-wide list of every live object of a kind (all tasks, all
+// threads: processor_set_tasks/threads), with its own lock, taken alone
+// (LockRank::kAllObjects): nothing else is locked inside it, and it is
+// taken with nothing else held. It holds no references: an object leaves
+// it before its memory goes (when it terminates; remove() of one not on
+// it does nothing).
+template <class T, ListNode T::*Link>
+class KernelList {
+ public:
+  constexpr KernelList() = default;
+
+  void add(T& object) {
+    SpinlockGuard g(lock_);
+    list_.push_back(object);
+  }
+  void remove(T& object) {
+    SpinlockGuard g(lock_);
+    if ((object.*Link).is_linked()) list_.remove(object);
+  }
+  // References to every object on it that is not already dying (its last
+  // reference gone, on its way off the list).
+  kern_return_t snapshot(RefSnapshot<T>* out) {
+    return out->fill([this](T** array, size_t capacity, size_t* n) {
+      SpinlockGuard g(lock_);
+      *n = list_.size();
+      if (!array || *n > capacity) return false;
+      *n = 0;
+      for (T& object : list_)
+        if (object.try_ref()) array[(*n)++] = &object;
+      return true;
+    });
+  }
+
+ private:
+  Spinlock lock_{LockRank::kAllObjects};
+  List<T, Link> list_ UMACH_GUARDED_BY(lock_);
+};
 
 // A thread's place on its task's thread list (a member of MachThread; here
 // because MachThread is incomplete in this header).
@@ -74,6 +163,8 @@ class Task : public RefCounted<Task> {
 
   ipc::IpcSpace& space() { return *space_; }
   ipc::Port* port() { return self_.get(); }
+  // Its place on the list of all tasks (all_tasks()).
+  ListNode all_tasks_link;
   // Its address space (set at creation, kept until the task goes), or null.
   vm::VmMap* map() { return map_.get(); }
 
@@ -121,21 +212,7 @@ class Task : public RefCounted<Task> {
   void remove_thread(MachThread& thread);
   // References to its threads, in creation order, which the snapshot
   // releases when it goes. KERN_RESOURCE_SHORTAGE when short.
-  class Threads {
-   public:
-    Threads() = default;
-    ~Threads();
-    Threads(const Threads&) = delete;
-    Threads& operator=(const Threads&) = delete;
-    size_t size() const { return n_; }
-    MachThread& operator[](size_t i) const { return *array_[i]; }
-
-   private:
-    friend class Task;
-    MachThread** array_ = nullptr;  // kalloc'ed, capacity_ entries
-    size_t n_ = 0;
-    size_t capacity_ = 0;
-  };
+  using Threads = RefSnapshot<MachThread>;
   kern_return_t threads(Threads* out);
 
   // task_suspend: one more suspension; waits until every other thread of
@@ -199,6 +276,10 @@ class Task : public RefCounted<Task> {
 };
 
 size_t live_tasks();
+
+// References to every task that has not terminated (processor_set_tasks),
+// in creation order. KERN_RESOURCE_SHORTAGE when short.
+kern_return_t all_tasks(RefSnapshot<Task>* out);
 
 // The task a task port stands for (a reference), or null.
 RefPtr<Task> task_from_port(ipc::Port* port);

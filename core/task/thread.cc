@@ -7,6 +7,7 @@
 #include "core/kstd/utility.h"
 #include "core/sched/sched.h"
 #include "core/sched/wait_queue.h"
+#include "core/task/processor.h"
 #include "core/zone.h"
 #include "ipc/kobject.h"
 #include "ipc/kserver.h"
@@ -15,6 +16,7 @@
 namespace umach {
 namespace {
 [[clang::no_destroy]] constinit TypedZone<MachThread> g_threads("thread");
+[[clang::no_destroy]] constinit KernelList<MachThread, &MachThread::all_threads_link> g_all_threads;
 }  // namespace
 
 Result<RefPtr<MachThread>> MachThread::create(RefPtr<Task> task, RefPtr<sched::Thread> thread) {
@@ -27,6 +29,13 @@ Result<RefPtr<MachThread>> MachThread::create(RefPtr<Task> task, RefPtr<sched::T
   mt->thread_ = kstd::move(thread);
   mt->self_ = port.value();
   mt->init_priorities();
+  // The processor set's maximum caps a new thread's (GNU Mach's
+  // thread_create; processor_set_max_priority).
+  if (const int set_max = processor::max_priority(); mt->max_priority() < set_max)
+    (void)mt->set_max_priority(set_max);
+  // On the list before its task has it: a terminate() from the task's
+  // side (task_terminate) comes after, and takes it off.
+  g_all_threads.add(*mt);
   if (!mt->task_->add_thread(*mt)) return Error{KERN_INVALID_ARGUMENT};  // its task ended
   return mt;
 }
@@ -39,6 +48,8 @@ void MachThread::last_reference_dropped(MachThread* thread) {
 MachThread::~MachThread() { canary_.check(); }
 
 size_t live_mach_threads() { return g_threads.live(); }
+
+kern_return_t all_threads(RefSnapshot<MachThread>* out) { return g_all_threads.snapshot(out); }
 
 mach_port_name_t MachThread::self_name() { return ipc::kobject_send_name(self_.get(), task_->space()); }
 
@@ -150,6 +161,7 @@ void MachThread::terminate() {
     kept[1] = kstd::exchange(exception_port_, nullptr);
     port = kstd::move(self_);
   }
+  g_all_threads.remove(*this);
   for (ipc::Port* p : kept) release_send_right(p);
   ipc::kobject_port_destroy(kstd::move(port));
   if (task_) task_->remove_thread(*this);

@@ -20,6 +20,9 @@
 // and THREAD_KERNEL_PORT (what others get back as the thread's port; by
 // default a new send right to self_); released when the thread terminates.
 //
+// Every MachThread is on the kernel's list of all threads (all_threads(),
+// processor_set_threads) from MachThread::create until it terminates.
+//
 // Like a task's, the thread's port holds the kernel's receive right and
 // stands for the MachThread until terminate() (ipc/kobject.h).
 #pragma once
@@ -123,6 +126,8 @@ class MachThread : public RefCounted<MachThread> {
 
   // Its place on its task's thread list (Task::add_thread).
   TaskThreadLink task_link;
+  // Its place on the list of all threads (all_threads()).
+  ListNode all_threads_link;
   // Waits until the thread is out of user mode (task_suspend, task_terminate).
   void wait_stopped() { wait_out_of_user(); }
   // Wakes the thread if it waits to enter user mode (task_resume).
@@ -202,5 +207,10 @@ class MachThread : public RefCounted<MachThread> {
 };
 
 size_t live_mach_threads();
+
+// References to every MachThread that has not terminated
+// (processor_set_threads), in creation order. KERN_RESOURCE_SHORTAGE
+// when short.
+kern_return_t all_threads(RefSnapshot<MachThread>* out);
 
 }  // namespace umach
