@@ -179,6 +179,8 @@ void Task::remove_thread(MachThread& thread) {
   threads_.remove(thread.task_link);
   dead_user_ns_ += thread.user_ns();
   dead_system_ns_ += thread.system_ns();
+  dead_messages_sent_ += thread.messages_sent();
+  dead_messages_received_ += thread.messages_received();
 }
 
 kern_return_t Task::threads(Threads* out) {

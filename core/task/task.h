@@ -240,8 +240,6 @@ class Task : public RefCounted<Task> {
 
   // Events the platform counts for TASK_EVENTS_INFO.
   void note_fault() { faults_.fetch_add(1, kstd::MemoryOrder::relaxed); }
-  void note_message_sent() { messages_sent_.fetch_add(1, kstd::MemoryOrder::relaxed); }
-  void note_message_received() { messages_received_.fetch_add(1, kstd::MemoryOrder::relaxed); }
 
  private:
   ipc::Port** special_slot_locked(int which) UMACH_REQUIRES(special_lock_);
@@ -267,8 +265,9 @@ class Task : public RefCounted<Task> {
   uint64_t dead_user_ns_ UMACH_GUARDED_BY(special_lock_) = 0;
   uint64_t dead_system_ns_ UMACH_GUARDED_BY(special_lock_) = 0;
   kstd::Atomic<uint64_t> faults_{0};
-  kstd::Atomic<uint64_t> messages_sent_{0};
-  kstd::Atomic<uint64_t> messages_received_{0};
+  // Messages of its ended threads (live ones count their own: thread.h).
+  uint64_t dead_messages_sent_ UMACH_GUARDED_BY(special_lock_) = 0;
+  uint64_t dead_messages_received_ UMACH_GUARDED_BY(special_lock_) = 0;
   RefPtr<ipc::IpcSpace> space_;
   RefPtr<ipc::Port> self_;
   RefPtr<vm::VmMap> map_;

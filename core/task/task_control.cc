@@ -142,8 +142,21 @@ kern_return_t Task::info(int flavor, integer_t* out, mach_msg_type_number_t* cou
     case TASK_EVENTS_INFO: {
       task_events_info e{};
       e.faults = faults_.load(kstd::MemoryOrder::relaxed);
-      e.messages_sent = messages_sent_.load(kstd::MemoryOrder::relaxed);
-      e.messages_received = messages_received_.load(kstd::MemoryOrder::relaxed);
+      uint64_t sent, received;
+      {
+        SpinlockGuard g(special_lock_);
+        sent = dead_messages_sent_;
+        received = dead_messages_received_;
+      }
+      Task::Threads threads;
+      if (this->threads(&threads) == KERN_SUCCESS) {
+        for (size_t i = 0; i < threads.size(); ++i) {
+          sent += threads[i].messages_sent();
+          received += threads[i].messages_received();
+        }
+      }
+      e.messages_sent = sent;
+      e.messages_received = received;
       return put_info(e, TASK_EVENTS_INFO_COUNT, out, count);
     }
     case TASK_THREAD_TIMES_INFO: {

@@ -136,6 +136,13 @@ class MachThread : public RefCounted<MachThread> {
   // time is the rest of the scheduler's ticks on a CPU (a sampled
   // estimate, kTickNs each).
   uint64_t user_ns() const { return user_ns_.load(kstd::MemoryOrder::relaxed); }
+  // task_info's TASK_EVENTS_INFO counts, per thread so the RPC path adds
+  // without a locked instruction: only the thread itself counts (its user
+  // loop), others read (Task sums them).
+  void note_message_sent() { bump(messages_sent_); }
+  void note_message_received() { bump(messages_received_); }
+  uint64_t messages_sent() const { return messages_sent_.load(kstd::MemoryOrder::relaxed); }
+  uint64_t messages_received() const { return messages_received_.load(kstd::MemoryOrder::relaxed); }
   uint64_t system_ns() const;
   // thread_priority: KERN_INVALID_ARGUMENT outside 0..49 or once ended,
   // KERN_FAILURE above (numerically below) its maximum; set_max lowers the
@@ -172,6 +179,11 @@ class MachThread : public RefCounted<MachThread> {
   bool may_enter_user_locked() UMACH_REQUIRES(stop_.lock);
   void init_priorities();
   kstd::Atomic<uint64_t> user_ns_{0};
+  kstd::Atomic<uint64_t> messages_sent_{0};
+  kstd::Atomic<uint64_t> messages_received_{0};
+  static void bump(kstd::Atomic<uint64_t>& n) {
+    n.store(n.load(kstd::MemoryOrder::relaxed) + 1, kstd::MemoryOrder::relaxed);
+  }
   uint64_t user_since_ UMACH_GUARDED_BY(stop_.lock) = 0;  // cpu_clock_ns at entry
   kstd::Atomic<int> base_priority_{0};
   kstd::Atomic<int> max_priority_{0};

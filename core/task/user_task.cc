@@ -470,7 +470,7 @@ mach_msg_return_t UserTask::mach_msg_trap(UserThread& t) {
       ipc::handoff_flush(fast);
       return mr;
     }
-    task_->note_message_sent();  // (task_info's TASK_EVENTS_INFO)
+    t.mach->note_message_sent();  // (task_info's TASK_EVENTS_INFO)
   }
   if (option & MACH_RCV_MSG) {
     const mach_msg_size_t size = rcv_size < ipc::Kmsg::kMaxSize ? rcv_size : ipc::Kmsg::kMaxSize;
@@ -484,7 +484,7 @@ mach_msg_return_t UserTask::mach_msg_trap(UserThread& t) {
       return mr;
     }
     if (!k) return mr;
-    task_->note_message_received();
+    t.mach->note_message_received();
     const bool copied = copyout(msg, k->bytes(), k->size());
     keep_spare(t, k);
     return copied ? mr : MACH_RCV_INVALID_DATA;
