@@ -111,7 +111,7 @@ void switch_to(Thread* self, Thread* next, bool exiting = false) {
   kassert(!next->on_cpu_.load(kstd::MemoryOrder::acquire));
   next->on_cpu_.store(true, kstd::MemoryOrder::relaxed);
   next->last_cpu_ = &c;
-  next->quantum_left_ = kQuantumTicks;
+  next->quantum_left_ = next->quantum_ticks();
   if (!next->is_idle_) {
     {
       SpinlockGuard guard(next->lock);
@@ -445,7 +445,7 @@ void thread_yield() {
   sched_of(c).need_resched.store(false, kstd::MemoryOrder::relaxed);
   Thread* next = choose_next(c, self->priority());
   if (!next) {
-    self->quantum_left_ = kQuantumTicks;
+    self->quantum_left_ = self->quantum_ticks();
     return;
   }
   switch_to(self, next);  // finish_switch requeues us behind our peers

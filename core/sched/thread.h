@@ -64,6 +64,10 @@ class Thread : public RefCounted<Thread> {
   ThreadState state() const UMACH_EXCLUDES(lock);
   // Ticks this thread was on a CPU when a tick was processed (for fairness).
   uint64_t ticks_run() const { return ticks_run_.load(kstd::MemoryOrder::relaxed); }
+  // The ticks of its quantum (kQuantumTicks; a POLICY_FIXEDPRI thread's
+  // own, thread_policy), taken at its next dispatch.
+  uint32_t quantum_ticks() const { return quantum_ticks_.load(kstd::MemoryOrder::relaxed); }
+  void set_quantum_ticks(uint32_t ticks) { quantum_ticks_.store(ticks ? ticks : 1, kstd::MemoryOrder::relaxed); }
 
   void check_local() const;
 
@@ -107,6 +111,7 @@ class Thread : public RefCounted<Thread> {
   void* stack_ = nullptr;
   bool is_idle_ = false;
   kstd::Atomic<const Platform::Pmap*> address_space_{nullptr};
+  kstd::Atomic<uint32_t> quantum_ticks_{kQuantumTicks};
   Entry entry_ = nullptr;
   void* arg_ = nullptr;
 

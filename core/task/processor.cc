@@ -34,9 +34,9 @@
 //     PROCESSOR_SET_SCHED_INFO reports. POLICY_TIMESHARE is always
 //     enabled (disabling it is KERN_INVALID_ARGUMENT, as any value that is
 //     no policy); POLICY_FIXEDPRI may be enabled and disabled (GNU Mach is
-//     built with MACH_FIXPRI). No thread runs under POLICY_FIXEDPRI in
-//     umach (core/task/switch.cc's thread_policy refuses it), so
-//     disabling with change_threads has no thread to move back.
+//     built with MACH_FIXPRI); disabling it with change_threads moves
+//     the threads under it back to POLICY_TIMESHARE. thread_policy
+//     (core/task/switch.cc) accepts only what the set enables.
 #include <mach/host_info.h>
 #include <mach/machine.h>
 #include <mach/policy.h>
@@ -340,9 +340,15 @@ kern_return_t processor_set_policy_enable(ipc_port_t set, int policy) {
   return KERN_SUCCESS;
 }
 
-kern_return_t processor_set_policy_disable(ipc_port_t set, int policy, boolean_t) {
+kern_return_t processor_set_policy_disable(ipc_port_t set, int policy, boolean_t change_threads) {
   if (!is_set(set) || invalid_policy(policy) || policy == POLICY_TIMESHARE) return KERN_INVALID_ARGUMENT;
   g.policies.fetch_and(~policy, kstd::MemoryOrder::relaxed);
+  if (!change_threads) return KERN_SUCCESS;
+  // GNU Mach: the set's threads under that policy go back to timesharing.
+  RefSnapshot<MachThread> threads;
+  if (kern_return_t kr = all_threads(&threads); kr != KERN_SUCCESS) return kr;
+  for (size_t i = 0; i < threads.size(); ++i)
+    if (threads[i].policy() == policy) threads[i].set_policy(POLICY_TIMESHARE, 0);
   return KERN_SUCCESS;
 }
 

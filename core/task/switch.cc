@@ -11,16 +11,18 @@
 // thread_switch's time, one quantum for swtch_pri), so a depressed thread
 // behind a spinning one is not starved.
 //
-// Policies: only POLICY_TIMESHARE is enabled in the one processor set
-// (processor_set_info says so), so thread_policy accepts it and answers
-// POLICY_FIXEDPRI with KERN_FAILURE, as GNU Mach does for a policy its set
-// has not enabled.
+// Policies: thread_policy answers KERN_FAILURE for a policy the processor
+// set has not enabled (POLICY_FIXEDPRI until processor_set_policy_enable),
+// as GNU Mach does. umach's scheduler never ages priorities, so a
+// POLICY_FIXEDPRI thread differs from a timesharing one only in its
+// quantum: the call's data, in milliseconds, rounded up to ticks.
 #include <mach/policy.h>
 #include <mach/thread_switch.h>
 
 #include "core/platform/platform.h"
 #include "core/sched/sched.h"
 #include "core/sched/timer.h"
+#include "core/task/processor.h"
 #include "core/task/thread.h"
 #include "core/task/traps.h"
 #include "ipc/kserver.h"
@@ -28,6 +30,17 @@
 #include "mach_host_kserver.h"
 
 namespace umach {
+
+void MachThread::set_policy(int policy, int quantum_ms) {
+  uint32_t ticks = sched::kQuantumTicks;
+  if (policy == POLICY_FIXEDPRI) {
+    const uint64_t ms = quantum_ms > 0 ? static_cast<uint64_t>(quantum_ms) : 0;
+    ticks = static_cast<uint32_t>((ms * 1'000'000 + sched::kTickNs - 1) / sched::kTickNs);
+  }
+  policy_data_.store(policy == POLICY_FIXEDPRI ? quantum_ms : 0, kstd::MemoryOrder::relaxed);
+  policy_.store(policy, kstd::MemoryOrder::relaxed);
+  thread_->set_quantum_ticks(ticks);
+}
 
 void MachThread::depress_self(uint64_t ns) {
   kassert(thread_.get() == sched::current_thread() && !depress_timer_set_);
@@ -143,9 +156,11 @@ kern_return_t thread_depress_abort(thread_ref_t thread) {
   return KERN_SUCCESS;
 }
 
-kern_return_t thread_policy(thread_ref_t thread, int policy, int) {
+kern_return_t thread_policy(thread_ref_t thread, int policy, int data) {
   if (!thread || invalid_policy(policy)) return KERN_INVALID_ARGUMENT;
-  return policy == POLICY_TIMESHARE ? KERN_SUCCESS : KERN_FAILURE;  // FIXEDPRI is not enabled
+  if (!(processor::policies() & policy)) return KERN_FAILURE;  // not enabled in the set
+  thread->set_policy(policy, data);
+  return KERN_SUCCESS;
 }
 
 }  // namespace umach::kserver

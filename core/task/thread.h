@@ -155,6 +155,13 @@ class MachThread : public RefCounted<MachThread> {
   kern_return_t set_max_priority(int max);
   int base_priority() const { return base_priority_.load(kstd::MemoryOrder::relaxed); }
   int max_priority() const { return max_priority_.load(kstd::MemoryOrder::relaxed); }
+  // thread_policy: POLICY_TIMESHARE (the scheduler's quantum) or
+  // POLICY_FIXEDPRI with a quantum of `quantum_ms` (rounded up to ticks).
+  // umach's scheduler never ages priorities, so the policies differ only
+  // in the quantum. The caller checked the set enables the policy.
+  void set_policy(int policy, int quantum_ms);
+  int policy() const { return policy_.load(kstd::MemoryOrder::relaxed); }
+  int policy_data() const { return policy_data_.load(kstd::MemoryOrder::relaxed); }
   // thread_info's flavors (KERN_INVALID_ARGUMENT for another flavor or a
   // count too small for it).
   kern_return_t info(int flavor, integer_t* out, mach_msg_type_number_t* count);
@@ -179,6 +186,8 @@ class MachThread : public RefCounted<MachThread> {
   bool may_enter_user_locked() UMACH_REQUIRES(stop_.lock);
   void init_priorities();
   kstd::Atomic<uint64_t> user_ns_{0};
+  kstd::Atomic<int> policy_{1};       // POLICY_TIMESHARE
+  kstd::Atomic<int> policy_data_{0};  // FIXEDPRI's quantum in ms
   kstd::Atomic<uint64_t> messages_sent_{0};
   kstd::Atomic<uint64_t> messages_received_{0};
   static void bump(kstd::Atomic<uint64_t>& n) {

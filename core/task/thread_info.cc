@@ -114,7 +114,8 @@ kern_return_t MachThread::info(int flavor, integer_t* out, mach_msg_type_number_
   if (flavor == THREAD_SCHED_INFO) {
     if (*count < THREAD_SCHED_INFO_COUNT) return KERN_INVALID_ARGUMENT;
     thread_sched_info s{};
-    s.policy = POLICY_TIMESHARE;
+    s.policy = policy();
+    s.data = policy_data();
     s.base_priority = base_priority();
     s.max_priority = max_priority();
     s.cur_priority = thread_->priority();

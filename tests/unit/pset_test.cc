@@ -214,6 +214,32 @@ TEST_F(ProcessorSet, FixedPriorityMayBeEnabledAndDisabled) {
       << "already disabled";
 }
 
+// thread_policy takes what the set enables: FIXEDPRI once enabled, with
+// its quantum in ms rounded up to ticks; disabling it with change_threads
+// moves its threads back to timesharing.
+TEST_F(ProcessorSet, FixedPriorityThreadsGetTheirQuantumWhileTheSetAllowsIt) {
+  in_kernel([this] {
+    RefPtr<Task> task = Task::create().value();
+    RefPtr<MachThread> t = make_thread(task);
+    ASSERT_TRUE(t);
+    EXPECT_EQ(kserver::thread_policy(t.get(), POLICY_FIXEDPRI, 20), KERN_FAILURE) << "not enabled yet";
+    ASSERT_EQ(kserver::processor_set_policy_enable(control, POLICY_FIXEDPRI), KERN_SUCCESS);
+    EXPECT_EQ(kserver::thread_policy(t.get(), POLICY_FIXEDPRI, 22), KERN_SUCCESS);
+    thread_sched_info s{};
+    mach_msg_type_number_t n = THREAD_SCHED_INFO_COUNT;
+    ASSERT_EQ(t->info(THREAD_SCHED_INFO, reinterpret_cast<integer_t*>(&s), &n), KERN_SUCCESS);
+    EXPECT_EQ(s.policy, POLICY_FIXEDPRI);
+    EXPECT_EQ(s.data, 22);
+    EXPECT_EQ(t->sched_thread().quantum_ticks(), 5u) << "22 ms in 5 ms ticks, rounded up";
+    EXPECT_EQ(kserver::processor_set_policy_disable(control, POLICY_FIXEDPRI, TRUE), KERN_SUCCESS);
+    EXPECT_EQ(t->policy(), POLICY_TIMESHARE);
+    EXPECT_EQ(t->sched_thread().quantum_ticks(), umach::sched::kQuantumTicks);
+    EXPECT_EQ(kserver::thread_policy(t.get(), POLICY_FIXEDPRI, 20), KERN_FAILURE) << "disabled again";
+    EXPECT_EQ(kserver::thread_policy(t.get(), POLICY_TIMESHARE, 0), KERN_SUCCESS);
+    task->terminate_all();
+  });
+}
+
 TEST_F(ProcessorSet, TimesharingCannotBeDisabled) {
   EXPECT_EQ(kserver::processor_set_policy_disable(control, POLICY_TIMESHARE, FALSE), KERN_INVALID_ARGUMENT);
   EXPECT_EQ(sched_info().policies, POLICY_TIMESHARE);
