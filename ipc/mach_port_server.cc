@@ -143,27 +143,13 @@ kern_return_t mach_port_clear_protected_payload(ipc_space_ref_t task, mach_port_
 constexpr mach_port_ktype_t kKtypeNone = 0;
 constexpr mach_port_ktype_t kKtypeUserDevice = 28;
 
-// The task's port came in the request's body (a send right, moved) and
-// the dispatch handed the routine its space: on success the right is the
-// routine's, which must release it. GNU MIG's servers release such a
-// translated body port themselves; umach's tools/mig does not yet, so the
-// routine finds the task whose space it is (the only routine of
-// mach_port.defs with its space in the body). False if it could not look.
-static bool release_task_right(IpcSpace* space) {
-  RefSnapshot<Task> tasks;
-  if (all_tasks(&tasks) != KERN_SUCCESS) return false;
-  for (size_t i = 0; i < tasks.size(); ++i)
-    if (&tasks[i].space() == space) release_send_right(tasks[i].port());
-  return true;  // (a task that ended meanwhile took its port with it)
-}
-
 kern_return_t mach_port_set_ktype(ipc_port_t host, ipc_space_ref_t task, mach_port_name_t name,
                                   mach_port_right_t right, mach_port_ktype_t ktype) {
   if (!host::is_host_priv(host)) return KERN_INVALID_HOST;
   if (!task) return KERN_INVALID_TASK;
   if (ktype != kKtypeNone && ktype != kKtypeUserDevice) return KERN_INVALID_ARGUMENT;
-  if (kern_return_t kr = task->check_user_port(name, right); kr != KERN_SUCCESS) return kr;
-  return release_task_right(task) ? KERN_SUCCESS : KERN_RESOURCE_SHORTAGE;
+  // (The task's port, which came in the body, the dispatch releases.)
+  return task->check_user_port(name, right);
 }
 
 // The right arrived in the request (a reference, counted); on success the

@@ -7,7 +7,7 @@
 // messages in the kernel's form: the layout of ABI.md with every port slot
 // holding a port reference (ipc_port_t) instead of a name.
 //
-// The IPC layer defines the three functions below (ipc/kclient.cc, as weak
+// The IPC layer defines the functions below (ipc/kclient.cc, as weak
 // definitions: tests/mig's stub tests link capturing fakes instead). Port
 // slots of a request carry the caller's references with the stub's
 // dispositions (COPY_SEND and MAKE_*: the caller keeps its reference;
@@ -41,5 +41,10 @@ mach_msg_return_t mach_msg_rpc_from_kernel(mach_msg_header_t* msg, mach_msg_size
 // Releases every right and out-of-line region a received kernel message
 // holds (a reply the stub rejects).
 void mach_msg_destroy_from_kernel(mach_msg_header_t* msg);
+
+// The kernel's dispatch: releases the send right a request's body carried
+// for a translated argument (the routine got the object), once the
+// routine succeeded (ipc/kobject.cc).
+void mig_release_translated(ipc_port_t port);
 
 }  // namespace umach::ipc

@@ -33,6 +33,10 @@ thread_ref_t convert_port_to_thread(ipc_port_t port) { return reinterpret_cast<t
 void thread_deallocate(thread_ref_t) {}
 vm_map_ref_t convert_port_to_map(ipc_port_t) { return nullptr; }
 void vm_map_deallocate(vm_map_ref_t) {}
+// The ports in the fuzzer's requests are tokens, not references.
+namespace umach::ipc {
+void mig_release_translated(ipc_port_t) {}
+}  // namespace umach::ipc
 
 namespace umach::kserver {
 

@@ -260,13 +260,14 @@ TEST_F(ProcessorSet, PoliciesRefuseBadValuesAndTheNamePort) {
 constexpr mach_port_ktype_t kNone = 0, kUserDevice = 28;  // GNU Mach's MACH_PORT_KTYPE_*
 
 // The routine as the dispatch calls it: the task's port came in the
-// request's body (a send right the routine takes on success; a failed
-// request is destroyed with it), translated to the task's space.
+// request's body, translated to the task's space; the dispatch releases
+// that send right once the routine succeeded (tools/mig), and a failed
+// request is destroyed with it (pset_rpc_test.cc checks the real path).
 kern_return_t set_ktype(ipc_port_t host, Task* task, mach_port_name_t n, mach_port_right_t right,
                         mach_port_ktype_t ktype) {
   ipc::Port* body = task ? task->make_send().port : nullptr;
   const kern_return_t kr = kserver::mach_port_set_ktype(host, task ? &task->space() : nullptr, n, right, ktype);
-  if (kr != KERN_SUCCESS) umach::release_send_right(body);
+  umach::release_send_right(body);
   return kr;
 }
 

@@ -276,6 +276,19 @@ void emit_stub(Writer& w, const Subsystem& s, const Routine& r, Side side) {
     if (a.kind == ArgKind::Out || !server_visible(a) || a.kind == ArgKind::MsgSeqno) continue;
     if (!a.type->destructor.empty()) w.line(a.type->destructor + "(" + a.name + ");");
   }
+  // A port of the body that was translated (the routine got the object,
+  // never the right) is the server's to release once the routine
+  // succeeded, as GNU MIG's kernel servers do: the kernel frees a
+  // successful request without destroying its body (ipc/kobject.cc).
+  if (side == Side::KernelServer) {
+    for (const auto& a : r.args) {
+      if ((a.kind != ArgKind::In && a.kind != ArgKind::InOut) || !server_visible(a)) continue;
+      const Type& t = *a.type;
+      if (t.ool || t.kind != Type::Kind::Port || !t.intran.present()) continue;
+      w.line("if (RetCode == KERN_SUCCESS) umach::ipc::mig_release_translated(__mig_get_port(Base + " + a.name +
+             "Pos + 8));");
+    }
+  }
   w.close();
   if (r.simple) {
     w.line("/* No reply: MIG_NO_REPLY, or the error that makes the caller destroy the request. */");
