@@ -9,6 +9,9 @@
 
 #include "core/kstd/cstring.h"
 #include "core/selftest.h"
+#include "core/task/host.h"
+#include "ipc/kserver.h"
+#include "mach_i386_kserver.h"
 #include "platform/baremetal/amd64/user_layout.h"
 
 namespace umach::amd64 {
@@ -140,6 +143,16 @@ UMACH_SELFTEST(amd64_thread_state_xfloat_is_the_xsave_image) {
   ST_CHECK_EQ(Backend::frame_set_state(f, i386_XFLOAT_STATE, words, kCount, kMin, kMax), KERN_SUCCESS);
   kstd::memcpy(&xmm0, f.xsave + 160, sizeof xmm0);
   ST_CHECK_EQ(xmm0, uint64_t{0});
+}
+
+// i386_get_xstate_size: the record thread_get_state(i386_XFLOAT_STATE)
+// fills, head and image; only the host port asks.
+UMACH_SELFTEST(amd64_xstate_size_is_the_xfloat_record) {
+  vm_size_t size = 0;
+  ST_CHECK_EQ(kserver::i386_get_xstate_size(host::port(), &size), KERN_SUCCESS);
+  ST_CHECK_EQ(size, vm_size_t{sizeof(i386_xfloat_state) + kXsaveBytes});
+  ST_CHECK_EQ(size / sizeof(unsigned), vm_size_t{i386_XFLOAT_STATE_HEAD_COUNT + kXsaveBytes / 4});
+  ST_CHECK_EQ(kserver::i386_get_xstate_size(nullptr, &size), KERN_INVALID_HOST);
 }
 
 }  // namespace umach::amd64
