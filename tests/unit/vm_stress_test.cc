@@ -142,6 +142,7 @@ TEST(VmStress, ThreadsFaultCopyAndForkAtOnce) {
 struct PageoutWorker {
   int index;
   std::atomic<int>* failures;
+  std::atomic<int>* written;  // workers done writing a round
 };
 
 constexpr uint64_t kPageoutPages = 5000;
@@ -166,6 +167,9 @@ void pageout_worker(void* arg) {
           vm::map_write(*map, base + pg * P + P - 8, &v[1], 8) != KERN_SUCCESS)
         w->failures->fetch_add(1);
     }
+    // Everyone's memory is in use before anyone reads: more than there is.
+    w->written->fetch_add(1);
+    while (w->written->load() < kWorkers * (round + 1)) umach::sched::thread_yield();
     for (uint64_t pg = 0; pg < kPageoutPages; ++pg) {
       uint64_t v[2] = {0, 0};
       if (vm::map_read(*map, base + pg * P, &v[0], 8) != KERN_SUCCESS ||
@@ -179,10 +183,11 @@ void pageout_worker(void* arg) {
 
 void run_pageout_workers(void* arg) {
   auto* failures = static_cast<std::atomic<int>*>(arg);
+  std::atomic<int> written{0};
   PageoutWorker workers[kWorkers];
   RefPtr<umach::sched::Thread> threads[kWorkers];
   for (int i = 0; i < kWorkers; ++i) {
-    workers[i] = PageoutWorker{i, failures};
+    workers[i] = PageoutWorker{i, failures, &written};
     auto t = umach::sched::kernel_thread("vm pageout", pageout_worker, &workers[i], umach::sched::kPriorityUser);
     ASSERT_TRUE(t.ok());
     threads[i] = t.value();
