@@ -10,6 +10,7 @@
 #include "core/task/host.h"
 #include "core/task/processor.h"
 #include "device/devices.h"
+#include "vm/default_pager.h"
 #include "vm/swap.h"
 
 namespace umach {
@@ -43,6 +44,7 @@ void kernel_bootstrap(const char* platform_name) {
          static_cast<unsigned long long>(r.base + r.size - 1), static_cast<unsigned long long>(r.size / 1024));
   klog("umach: %zu pages free of %zu\n", page_allocator().free_pages(), page_allocator().total_pages());
   vm::swap_init(swap, swap_bytes);
+  vm::default_pager_init();
   host::init(platform_name);
   device::init();
 }

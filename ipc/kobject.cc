@@ -125,6 +125,16 @@ void kernel_dead_name_cancel(Port* port, DeadNameRequest* request) {
   free_dead_name_request(request);
 }
 
+bool kernel_no_senders_request(Port* port) {
+  SpinlockGuard g(port->lock);
+  if (!port->active_ || port->nsrequest_) return false;
+  ++port->sorights_;  // the request: a send-once right to the port itself
+  port->ref();
+  port->nsrequest_ = port;
+  port->nssync_ = 0;
+  return true;
+}
+
 void* kobject_of(Port* port, KObjectType type, bool (*take)(void* object)) {
   if (!port || port == kDeadPort) return nullptr;
   SpinlockGuard g(port->lock);

@@ -45,6 +45,11 @@ void kobject_port_detach(Port* port);
 DeadNameRequest* kernel_dead_name_request(Port* port, Port* notify);
 void kernel_dead_name_cancel(Port* port, DeadNameRequest* request);
 
+// Arms a no-senders notification of kernel port `port` to itself (its
+// dispatch hears when the last send right goes: do_mach_notify_no_senders).
+// False if one is armed already or the port died.
+bool kernel_no_senders_request(Port* port);
+
 // The object `port` stands for if it is of `type` and `take` (called under
 // the port's lock) got a reference on it, or null. `take` fails for an
 // object whose last reference already went but whose port still points

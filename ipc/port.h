@@ -55,6 +55,7 @@ enum class KObjectType : uint8_t {
   kMemoryObject,         // a kernel-made memory object (vm/memory_object.h)
   kMemoryObjectControl,  // a pager's request port for its object (vm/pager.h)
   kMemoryObjectName,     // a pager-backed object's name port
+  kDefaultPager,         // the kernel's default pager (vm/default_pager.h)
   kDeviceMaster,
   kDevice,
   kProcessor,

@@ -28,6 +28,7 @@ const char* kobject_kind(KObjectType type) {
     case KObjectType::kMemoryObject: return "memory-object";
     case KObjectType::kMemoryObjectControl: return "memory-object-control";
     case KObjectType::kMemoryObjectName: return "memory-object-name";
+    case KObjectType::kDefaultPager: return "default-pager";
     case KObjectType::kDeviceMaster: return "device-master";
     case KObjectType::kDevice: return "device";
     case KObjectType::kTest: return "test";

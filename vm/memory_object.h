@@ -1,9 +1,9 @@
 // vm/memory_object.h: kernel-internal memory objects as ports.
 //
-// vm_map maps a memory object named by a port. Until user pagers arrive
-// (the pagers issue), the only memory objects are the kernel's own: a
-// VmObject the kernel made (a program image, the time device of the tasks
-// issue, a test's) exported through a kernel port of kind kMemoryObject.
+// vm_map maps a memory object named by a port: a user pager's
+// (vm/pager.h), or one of the kernel's own: a VmObject the kernel made (a
+// program image, the time device, the default pager's objects, a test's)
+// exported through a kernel port of kind kMemoryObject.
 // The port stands for a KernelMemoryObject, an atomically counted handle
 // holding one reference to the VmObject, so the dispatch can take a
 // reference under the port's spinlock, where the VM lock (a sleeping lock)
@@ -33,6 +33,14 @@ class KernelMemoryObject : public RefCounted<KernelMemoryObject> {
   // Kills the port (every send right becomes dead); the object stays until
   // the last handle reference goes.
   void destroy();
+  // From now on the handle lives as long as send rights to its port do:
+  // it keeps a reference for them, dropped (and the port destroyed) when
+  // the last one goes (a no-senders notification the kernel hears). For
+  // objects made for a task (default_pager_object_create). False if the
+  // port died.
+  bool owned_by_senders();
+  // The no-senders notification of such a handle's port arrived.
+  void senders_gone();
 
   KernelMemoryObject(VmObject* object) : object_(object) {}
   ~KernelMemoryObject() = default;
@@ -40,6 +48,7 @@ class KernelMemoryObject : public RefCounted<KernelMemoryObject> {
  private:
   VmObject* object_;
   RefPtr<ipc::Port> port_;
+  kstd::Atomic<bool> senders_own_{false};
 };
 
 // The handle a port stands for (one reference), or null.

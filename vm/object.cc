@@ -10,6 +10,7 @@ namespace {
 
 [[clang::no_destroy]] constinit TypedZone<VmObject> g_objects("vm.object");
 uint32_t g_next_id = 1;  // guarded by g_vm_lock
+[[clang::no_destroy]] List<VmObject, &VmObject::paged_link> g_paged_objects UMACH_GUARDED_BY(g_vm_lock);
 
 // A page's copy of `src` (null: zeros), or null when short.
 VmPage* page_copy_of(const VmPage* src) UMACH_REQUIRES(g_vm_lock) {
@@ -32,6 +33,7 @@ void VmObject::insert(VmPage* page, uint64_t offset) {
   page->offset = offset;
   bool fresh = pages_.insert(*page);
   kassert(fresh);
+  if (!page->pa) paged_out_changed(+1);  // (collapse moves paged-out pages)
   page_activate(page);
 }
 
@@ -39,6 +41,16 @@ void VmObject::remove(VmPage* page) {
   kassert(page->object == this);
   pages_.remove(*page);
   page->object = nullptr;
+  if (!page->pa) paged_out_changed(-1);
+}
+
+void VmObject::paged_out_changed(int delta) {
+  if (delta > 0 && paged_out_++ == 0) g_paged_objects.push_back(*this);
+  if (delta < 0 && --paged_out_ == 0) g_paged_objects.remove(*this);
+}
+
+void for_each_paged_object(void (*fn)(VmObject&, void*), void* arg) {
+  for (VmObject& o : g_paged_objects) fn(o, arg);
 }
 
 void VmObject::set_shadow(VmObject* shadow, uint64_t offset) {

@@ -61,7 +61,12 @@ class VmObject {
   // manages (anonymous memory, its own objects). Set once, at creation.
   Pager* pager() const { return pager_; }
   void set_pager(Pager* pager) { pager_ = pager; }
+  // Pages in the object, resident or paged out (pa 0: vm/pageout.h).
   size_t resident_count() const UMACH_REQUIRES(g_vm_lock) { return pages_.size(); }
+  size_t paged_out_count() const UMACH_REQUIRES(g_vm_lock) { return paged_out_; }
+  // One of its pages left memory (+1) or came back (-1) in place.
+  void paged_out_changed(int delta) UMACH_REQUIRES(g_vm_lock);
+  ListNode paged_link;  // in the list of objects with pages in swap (object.cc)
   uint32_t id() const { return id_; }  // for dumps
 
   void reference() UMACH_REQUIRES(g_vm_lock) { ++ref_count_; }
@@ -149,11 +154,16 @@ class VmObject {
   // made (for a copy): see copy_delayed.
   bool written_ = false;
   AvlTree<VmPage, &VmPage::by_offset, VmPage::Key> pages_;
+  size_t paged_out_ = 0;  // pages whose contents are in swap only
   ListNode shadower_link_;                                        // in shadow_->shadowers_
   List<VmObject, &VmObject::shadower_link_> shadowers_;  // objects whose shadow_ is this
 };
 
 size_t live_objects();
+
+// Calls fn(object) for each object with pages in swap (the default
+// pager's objects: default_pager_objects).
+void for_each_paged_object(void (*fn)(VmObject&, void*), void* arg) UMACH_REQUIRES(g_vm_lock);
 
 // Kernel access to an object's own pages (not its chain), for objects the
 // kernel fills itself before anyone maps or copies them (the hosted

@@ -112,6 +112,7 @@ bool page_resident(VmPage* p) {
   }
   p->pa = pa;
   --g_paged_out_count;
+  p->object->paged_out_changed(-1);
   swap_read(p->swap_slot, p->data());
   p->dirty = false;  // the slot still holds it
   ++g_counters.pageins;
@@ -131,6 +132,7 @@ bool page_evict(VmPage* p) {
   page_allocator().free(p->pa);
   p->pa = 0;
   ++g_paged_out_count;
+  p->object->paged_out_changed(+1);
   ++g_counters.pageouts;
   return true;
 }

@@ -492,8 +492,10 @@ kern_return_t memory_object_lock_request(ipc_port_t control, vm_offset_t offset,
                                          vm_prot_t lock_value, ipc_port_t reply_to, mach_msg_type_name_t reply_toPoly) {
   RefPtr<Pager> p = vm::convert_control(control);
   if (!p) return KERN_INVALID_ARGUMENT;
+  // VM_PROT_NO_CHANGE: every page keeps the lock it has (GNU Mach).
+  const bool keep_locks = lock_value == VM_PROT_NO_CHANGE;
   if ((offset & (vm::kPageSize - 1)) || offset + size < offset || should_return < MEMORY_OBJECT_RETURN_NONE ||
-      should_return > MEMORY_OBJECT_RETURN_ALL || (lock_value & ~VM_PROT_ALL))
+      should_return > MEMORY_OBJECT_RETURN_ALL || (!keep_locks && (lock_value & ~VM_PROT_ALL)))
     return KERN_INVALID_ARGUMENT;
   const uint64_t end = vm::page_round(offset + size) < offset ? ~uint64_t{0} : vm::page_round(offset + size);
   {
@@ -523,7 +525,7 @@ kern_return_t memory_object_lock_request(ipc_port_t control, vm_offset_t offset,
           o->remove(page);
           page->wire_count = 0;
           vm::page_release(page);
-        } else {
+        } else if (!keep_locks) {
           page->page_lock = static_cast<uint8_t>(lock_value);
           vm::page_protect(page, VM_PROT_ALL & ~static_cast<unsigned>(lock_value));
         }
@@ -531,7 +533,7 @@ kern_return_t memory_object_lock_request(ipc_port_t control, vm_offset_t offset,
       }
       // Returned pages that stay get the new lock too.
       for (vm::VmPage* page = o->lower_bound(offset); page && page->offset < end; page = o->next(*page)) {
-        if (page->page_lock == lock_value) continue;
+        if (keep_locks || page->page_lock == lock_value) continue;
         page->page_lock = static_cast<uint8_t>(lock_value);
         vm::page_protect(page, VM_PROT_ALL & ~static_cast<unsigned>(lock_value));
       }
@@ -539,7 +541,7 @@ kern_return_t memory_object_lock_request(ipc_port_t control, vm_offset_t offset,
     // Unlock requests the new lock answers are done: their faults retry.
     for (vm::PageRequest* r = p->requests.front(); r;) {
       vm::PageRequest* next = p->requests.next(*r);
-      if (r->unlock && r->offset >= offset && r->offset < end) {
+      if (!keep_locks && r->unlock && r->offset >= offset && r->offset < end) {
         p->requests.remove(*r);
         vm::g_requests.destroy(r);
       }

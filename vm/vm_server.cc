@@ -65,6 +65,19 @@ void KernelMemoryObject::destroy() {
   if (port_) ipc::kobject_port_destroy(kstd::move(port_));
 }
 
+bool KernelMemoryObject::owned_by_senders() {
+  if (!port_ || !ipc::kernel_no_senders_request(port_.get())) return false;
+  ref();  // the senders'
+  senders_own_.store(true, kstd::MemoryOrder::release);
+  return true;
+}
+
+void KernelMemoryObject::senders_gone() {
+  if (!senders_own_.exchange(false, kstd::MemoryOrder::acq_rel)) return;
+  destroy();
+  unref();
+}
+
 KernelMemoryObject* convert_port_to_memory_object(ipc::Port* port) {
   void* m = ipc::kobject_of(port, ipc::KObjectType::kMemoryObject, [](void* h) {
     return static_cast<KernelMemoryObject*>(h)->try_ref();

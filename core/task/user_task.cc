@@ -45,6 +45,7 @@ const char* code_name(int exception, kern_return_t code) {
   if (exception == EXC_BAD_ACCESS) {
     return code == KERN_INVALID_ADDRESS      ? "KERN_INVALID_ADDRESS"
            : code == KERN_PROTECTION_FAILURE ? "KERN_PROTECTION_FAILURE"
+           : code == KERN_MEMORY_ERROR       ? "KERN_MEMORY_ERROR"  // a pager's data_error, or its death
                                              : "code";
   }
   if constexpr (host::kCpuType == CPU_TYPE_X86_64) {

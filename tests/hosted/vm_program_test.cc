@@ -4,10 +4,14 @@
 // own copies and never in the object.
 #include <gtest/gtest.h>
 
+#include <stdio.h>
+
 #include <memory>
 #include <string>
 
 #include "core/sched/sched.h"
+#include "core/page_alloc.h"
+#include "platform/hosted/bootstrap_task.h"
 #include "platform/hosted/task/test_task.h"
 #include "tests/programs/cow_object.h"
 #include <umach/backend.h>
@@ -41,6 +45,44 @@ TEST(VmProgram, WritesToACopyOnWriteMappingNeverReachTheObject) {
   }
   EXPECT_TRUE(umach::testing::cow_object_unchanged(o, kPages));
   handle.value()->destroy();
+}
+
+// The kernel's default pager through its port (tests/programs/
+// default_pager.c): its calls and their errors, and an object it made,
+// shared by two maps, paged out under memory pressure and back.
+TEST(VmProgram, TheDefaultPagersCallsAndItsObjectsThroughTheSwap) {
+  const uint64_t big = umach::page_allocator().total_pages() + 2048;  // more than memory holds
+  char hex[32];
+  snprintf(hex, sizeof hex, "%llx", static_cast<unsigned long long>(big));
+  auto task = umach::hosted::load_bootstrap_task(UMACH_PROGRAM_DEFAULT_PAGER, {"default_pager", "${host-port}", hex});
+  ASSERT_TRUE(task.ok());
+  struct Run {
+    TestTask* task;
+    std::string reason;
+  } run{task.value().get(), {}};
+  ASSERT_TRUE(umach::hosted::run_in_kernel(
+      [](void* arg) {
+        auto* r = static_cast<Run*>(arg);
+        r->reason = umach::hosted::run_to_end(*r->task);
+      },
+      &run, umach::sched::kPriorityKernel));
+  EXPECT_EQ(run.reason, "terminated");
+  EXPECT_EQ(task.value()->output(),
+            "vm_set_default_memory_manager gives the kernel's: ok\n"
+            "installing another manager is refused: ok\n"
+            "a task port is not host_priv: ok\n"
+            "default_pager_info: ok\n"
+            "default_pager_info on another port: ok\n"
+            "default_pager_object_create: ok\n"
+            "default_pager_object_create of size 0: ok\n"
+            "two maps of the object: ok\n"
+            "the maps share its pages: ok\n"
+            "vm_allocate of more than memory: ok\n"
+            "default_pager_objects lists paged-out memory: ok\n"
+            "default_pager_object_pages lists the object's: ok\n"
+            "default_pager_object_pages of a non-object: ok\n"
+            "every page comes back: ok\n"
+            "default_pager: all ok\n");
 }
 
 }  // namespace
