@@ -61,7 +61,7 @@ endforeach()
 # the client stubs of those the kernel sends (headers in <build>/mig/kernel/,
 # included as "<base>_kserver.h" / "<base>_kuser.h").
 foreach(defs mach/mach mach/mach_port mach/mach_host mach/gnumach mach/mach4 mach/mach_i386
-             mach/memory_object_default mach/default_pager device/device)
+             mach/memory_object_default mach/default_pager device/device mach/notify)
   get_filename_component(base ${defs} NAME)
   umach_mig_generate(DEFS defs/${defs}.defs KERNEL_SERVER ${gen}/kernel/${base}_kserver.cc
     KHEADER ${gen}/kernel/${base}_kserver.h)

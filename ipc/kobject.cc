@@ -6,6 +6,7 @@
 #include "core/task/task.h"
 #include "ipc/kmsg_copy.h"
 #include "ipc/kserver.h"
+#include "ipc/right.h"
 #include "default_pager_kserver.h"
 #include "device_kserver.h"
 #include "gnumach_kserver.h"
@@ -15,6 +16,7 @@
 #include "mach_kserver.h"
 #include "mach_port_kserver.h"
 #include "memory_object_default_kserver.h"
+#include "notify_kserver.h"
 
 ipc_space_ref_t convert_port_to_space(ipc_port_t port) {
   // The task cannot go while we hold its port's lock (kobject.h).
@@ -78,6 +80,51 @@ void kobject_port_destroy(RefPtr<Port> port) {
   destroy_receive_right(port.leak_ref());
 }
 
+void kobject_port_detach(Port* port) {
+  SpinlockGuard g(port->lock);
+  port->kobject_type_ = KObjectType::kNone;
+  port->kobject_ = nullptr;
+}
+
+DeadNameRequest* kernel_dead_name_request(Port* port, Port* notify) {
+  DeadNameRequest* r = new_dead_name_request();
+  if (!r) return nullptr;
+  {
+    SpinlockGuard g(notify->lock);
+    if (!notify->active_) {
+      free_dead_name_request(r);
+      return nullptr;
+    }
+    ++notify->sorights_;  // the request holds a send-once right to notify
+    notify->ref();
+  }
+  r->notify = notify;
+  r->name = MACH_PORT_NULL;  // no space names it: the notify port tells
+  {
+    SpinlockGuard g(port->lock);
+    if (port->active_) {
+      port->dnrequests_.push_back(*r);
+      return r;
+    }
+  }
+  TransitRight unused{notify, MACH_MSG_TYPE_PORT_SEND_ONCE, false};
+  release_transit_right(unused, /*used=*/true);
+  free_dead_name_request(r);
+  return nullptr;
+}
+
+void kernel_dead_name_cancel(Port* port, DeadNameRequest* request) {
+  {
+    SpinlockGuard g(port->lock);
+    // A dead port answered the request and freed it.
+    if (!port->active_) return;
+    port->dnrequests_.remove(*request);
+  }
+  TransitRight unused{request->notify, MACH_MSG_TYPE_PORT_SEND_ONCE, false};
+  release_transit_right(unused, /*used=*/true);
+  free_dead_name_request(request);
+}
+
 void* kobject_of(Port* port, KObjectType type, bool (*take)(void* object)) {
   if (!port || port == kDeadPort) return nullptr;
   SpinlockGuard g(port->lock);
@@ -92,13 +139,13 @@ constexpr Demux kDemuxes[] = {
     kserver::mach_server,          kserver::mach_port_server,  kserver::mach_host_server,
     kserver::gnumach_server,       kserver::mach4_server,      kserver::mach_i386_server,
     kserver::device_server,        kserver::memory_object_default_server,
-    kserver::default_pager_server,
+    kserver::default_pager_server, kserver::notify_server,
 };
 
 constexpr long kReplySizes[] = {MACH_MAX_REPLY_SIZE,         MACH_PORT_MAX_REPLY_SIZE, MACH_HOST_MAX_REPLY_SIZE,
                                 GNUMACH_MAX_REPLY_SIZE,      MACH4_MAX_REPLY_SIZE,     MACH_I386_MAX_REPLY_SIZE,
                                 DEVICE_MAX_REPLY_SIZE,       MEMORY_OBJECT_DEFAULT_MAX_REPLY_SIZE,
-                                DEFAULT_PAGER_MAX_REPLY_SIZE};
+                                DEFAULT_PAGER_MAX_REPLY_SIZE, NOTIFY_MAX_REPLY_SIZE};
 constexpr mach_msg_size_t kMaxReply = [] {
   long m = 0;
   for (long s : kReplySizes) m = s > m ? s : m;

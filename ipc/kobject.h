@@ -33,6 +33,18 @@ mach_port_name_t kobject_send_name(Port* port, IpcSpace& space);
 // Cuts the link to the object and destroys the receive right: every name
 // for the port becomes a dead name. Consumes the reference.
 void kobject_port_destroy(RefPtr<Port> port);
+// Cuts the link to the object but keeps the port alive (a pager's control
+// and name ports, whose receive rights the kernel then gives away: they
+// become ordinary ports that queue what is sent to them).
+void kobject_port_detach(Port* port);
+// The kernel's own dead-name request: when `port` dies, a dead-name
+// notification goes to `notify` (a kernel port, so it reaches the kernel's
+// dispatch, where its kobject tells what died). Null if `port` or `notify`
+// is dead already, or memory is short. The request is the port's until it
+// dies (it then answers and frees it) or kernel_dead_name_cancel.
+DeadNameRequest* kernel_dead_name_request(Port* port, Port* notify);
+void kernel_dead_name_cancel(Port* port, DeadNameRequest* request);
+
 // The object `port` stands for if it is of `type` and `take` (called under
 // the port's lock) got a reference on it, or null. `take` fails for an
 // object whose last reference already went but whose port still points

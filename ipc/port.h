@@ -52,7 +52,9 @@ enum class KObjectType : uint8_t {
   kThread,
   kHost,
   kHostPriv,
-  kMemoryObject,
+  kMemoryObject,         // a kernel-made memory object (vm/memory_object.h)
+  kMemoryObjectControl,  // a pager's request port for its object (vm/pager.h)
+  kMemoryObjectName,     // a pager-backed object's name port
   kDeviceMaster,
   kDevice,
   kProcessor,

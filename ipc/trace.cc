@@ -26,6 +26,8 @@ const char* kobject_kind(KObjectType type) {
     case KObjectType::kHost: return "host";
     case KObjectType::kHostPriv: return "host-priv";
     case KObjectType::kMemoryObject: return "memory-object";
+    case KObjectType::kMemoryObjectControl: return "memory-object-control";
+    case KObjectType::kMemoryObjectName: return "memory-object-name";
     case KObjectType::kDeviceMaster: return "device-master";
     case KObjectType::kDevice: return "device";
     case KObjectType::kTest: return "test";

@@ -4,6 +4,7 @@
 #include "core/kstd/cstring.h"
 #include "core/zone.h"
 #include "vm/fault.h"
+#include "vm/pager.h"
 
 namespace umach::vm {
 namespace {
@@ -26,12 +27,21 @@ VmMapEntry* copy_entry_at(VmMapCopy* copy, uint64_t at) {
   return nullptr;
 }
 
-// The page the copy shows at relative page address `at` (null: zeros).
-VmPage* copy_page_at(VmMapCopy* copy, uint64_t at) UMACH_REQUIRES(g_vm_lock) {
+}  // namespace
+
+kern_return_t copy_page(VmMapCopy* copy, uint64_t at, VmPage** out, PagerWait* wait) {
+  *out = nullptr;
   VmMapEntry* e = copy_entry_at(copy, at);
-  if (!e || !e->object) return nullptr;
-  return e->object->chain_lookup(e->offset + (at - e->start));
+  if (!e || !e->object) return KERN_SUCCESS;
+  const uint64_t off = e->offset + (at - e->start);
+  *out = e->object->chain_lookup(off);
+  uint64_t paged_at;
+  if (VmObject* paged = *out ? nullptr : e->object->pager_below(off, &paged_at))
+    return pager_page_needed(paged, paged_at, VM_PROT_READ, wait);
+  return KERN_SUCCESS;
 }
+
+namespace {
 
 // Copies one source entry (already clipped to the range) into a new entry.
 VmMapEntry* copy_entry(VmMap& map, VmMapEntry* e) UMACH_REQUIRES(g_vm_lock) {
@@ -168,27 +178,33 @@ kern_return_t overwrite(VmMap& map, uint64_t addr, VmMapCopy* copy) {
   if (addr & (kPageSize - 1) || copy->offset != 0 || copy->size & (kPageSize - 1)) return KERN_INVALID_ARGUMENT;
   const uint64_t end = addr + copy->size;
   if (end < addr || addr < map.min() || end > map.max()) return KERN_INVALID_ADDRESS;
-  SpinlockGuard hold(g_vm_lock);
-  if (!map.covered(addr, end)) return KERN_INVALID_ADDRESS;
-  for (VmMapEntry* e = map.lookup(addr); e && e->start < end; e = map.next(*e))
-    if (!(e->protection & VM_PROT_WRITE)) return KERN_PROTECTION_FAILURE;
-  for (uint64_t at = 0; at < copy->size; at += kPageSize) {
-    VmPage* dst = nullptr;
-    kern_return_t kr = fault_locked(map, addr + at, VM_PROT_WRITE, false, false, &dst);
-    if (kr != KERN_SUCCESS) return kr;  // only a shortage: earlier pages are written (as GNU Mach)
-    // The copy's source page is read after the destination was resolved:
-    // for vm_copy within one map, the copy shares pages copy-on-write with
-    // the source, and resolving the destination never changes them.
-    VmPage* src = copy_page_at(copy, at);
-    if (src != dst) {
-      if (src)
-        kstd::memcpy(dst->data(), src->data(), kPageSize);
-      else
-        kstd::memset(dst->data(), 0, kPageSize);
+  // Pages written before a wait for a pager stay written.
+  uint64_t at = 0;
+  return with_pager_waits([&](PagerWait* wait) {
+    SpinlockGuard hold(g_vm_lock);
+    if (!map.covered(addr, end)) return KERN_INVALID_ADDRESS;
+    for (VmMapEntry* e = map.lookup(addr); e && e->start < end; e = map.next(*e))
+      if (!(e->protection & VM_PROT_WRITE)) return KERN_PROTECTION_FAILURE;
+    for (; at < copy->size; at += kPageSize) {
+      VmPage* dst = nullptr;
+      kern_return_t kr = fault_locked(map, addr + at, VM_PROT_WRITE, false, false, &dst, wait);
+      if (kr != KERN_SUCCESS) return kr;  // a shortage or a wait: earlier pages are written (as GNU Mach)
+      // The copy's source page is read after the destination was resolved:
+      // for vm_copy within one map, the copy shares pages copy-on-write with
+      // the source, and resolving the destination never changes them.
+      VmPage* src = nullptr;
+      kr = copy_page(copy, at, &src, wait);
+      if (kr != KERN_SUCCESS) return kr;
+      if (src != dst) {
+        if (src)
+          kstd::memcpy(dst->data(), src->data(), kPageSize);
+        else
+          kstd::memset(dst->data(), 0, kPageSize);
+      }
     }
-  }
-  discard_locked(copy);
-  return KERN_SUCCESS;
+    discard_locked(copy);
+    return KERN_SUCCESS;
+  });
 }
 
 void discard_locked(VmMapCopy* copy) {
@@ -206,6 +222,34 @@ void discard(VmMapCopy* copy) {
   if (!copy) return;
   SpinlockGuard hold(g_vm_lock);
   discard_locked(copy);
+}
+
+VmMapCopy* copy_of_page_locked(VmPage* page, bool take) {
+  VmObject* o = VmObject::create(kPageSize);
+  VmMapEntry* e = o ? entry_create() : nullptr;
+  VmMapCopy* copy = e ? g_copies.create() : nullptr;
+  VmPage* p = copy ? (take ? page : page_grab(false)) : nullptr;
+  if (!p) {
+    if (copy) g_copies.destroy(copy);
+    if (e) entry_destroy(e);
+    if (o) VmObject::deallocate(o);
+    return nullptr;
+  }
+  if (take) {
+    page_protect(page, VM_PROT_NONE);
+    page->object->remove(page);
+    page->dirty = page->precious = false;
+    page->page_lock = VM_PROT_NONE;
+  } else {
+    kstd::memcpy(p->data(), page->data(), kPageSize);
+  }
+  o->insert(p, 0);
+  e->start = 0;
+  e->end = kPageSize;
+  e->object = o;
+  copy->entries = e;
+  copy->size = kPageSize;
+  return copy;
 }
 
 Result<VmMapCopy*> copy_from_buffer(const void* data, size_t n) {
@@ -247,7 +291,10 @@ void copy_read(VmMapCopy* copy, uint64_t at, void* buf, size_t n) {
     uint64_t pos = copy->offset + at + done;
     uint64_t in_page = pos & (kPageSize - 1);
     size_t len = n - done < kPageSize - in_page ? n - done : kPageSize - in_page;
-    VmPage* p = copy_page_at(copy, pos - in_page);
+    // (Port arrays in a pager's memory that it has not supplied read as
+    // zeros: null names. Nothing waits for a pager here.)
+    VmPage* p = nullptr;
+    (void)copy_page(copy, pos - in_page, &p, nullptr);
     if (p)
       kstd::memcpy(static_cast<char*>(buf) + done, static_cast<char*>(p->data()) + in_page, len);
     else

@@ -25,6 +25,8 @@
 
 namespace umach::vm {
 
+struct PagerWait;
+
 struct VmMapCopy {
   uint64_t offset = 0;  // of the data in the first page
   uint64_t size = 0;    // bytes of data
@@ -48,8 +50,17 @@ void discard_locked(VmMapCopy* copy) UMACH_REQUIRES(g_vm_lock);
 // mach_port_names), or zeros with a null `data`; its pages are resident.
 // KERN_RESOURCE_SHORTAGE.
 Result<VmMapCopy*> copy_from_buffer(const void* data, size_t n) UMACH_EXCLUDES(g_vm_lock);
+// A one-page copy of `page` (of an object): the page itself, taken out of
+// its object and unmapped, if `take`; else a copy of its contents. Null
+// when memory is short (nothing changed).
+VmMapCopy* copy_of_page_locked(VmPage* page, bool take) UMACH_REQUIRES(g_vm_lock);
 // Reads n bytes at `at` of the copy's data (out-of-line port arrays).
 void copy_read(VmMapCopy* copy, uint64_t at, void* buf, size_t n) UMACH_EXCLUDES(g_vm_lock);
+
+// The page the copy shows at page-aligned relative address `at` in *out
+// (null: zeros). A page of a pager's object it lacks: as fault_locked
+// (kFaultMustWait with *wait filled in, KERN_MEMORY_ERROR without wait).
+kern_return_t copy_page(VmMapCopy* copy, uint64_t at, VmPage** out, PagerWait* wait) UMACH_REQUIRES(g_vm_lock);
 
 size_t live_copies();
 

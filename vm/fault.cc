@@ -5,7 +5,8 @@
 
 namespace umach::vm {
 
-kern_return_t fault_locked(VmMap& map, uint64_t va, unsigned access, bool enter, bool wire, VmPage** out) {
+kern_return_t fault_locked(VmMap& map, uint64_t va, unsigned access, bool enter, bool wire, VmPage** out,
+                           PagerWait* wait) {
   va = page_trunc(va);
   VmMapEntry* e = map.lookup(va);
   if (!e) return KERN_INVALID_ADDRESS;
@@ -20,6 +21,16 @@ kern_return_t fault_locked(VmMap& map, uint64_t va, unsigned access, bool enter,
   if (write) first->note_written();
   VmObject* where = nullptr;
   VmPage* p = first->chain_lookup(off, &where);
+  if (!p) {
+    // Not zeros if the chain ends in a pager's object: its pager gives it.
+    uint64_t at;
+    if (VmObject* paged = first->pager_below(off, &at)) return pager_page_needed(paged, at, access, wait);
+  } else if (p->page_lock) {
+    // Its pager locked some accesses; a write to a page further down only
+    // reads it (it is copied up).
+    const unsigned needs = where == first ? access : access & ~unsigned{VM_PROT_WRITE};
+    if (needs & p->page_lock) return pager_unlock_needed(where, p, needs, wait);
+  }
   unsigned prot = e->protection;
   bool copied_up = false;
   if (p && where == first) {
@@ -52,7 +63,14 @@ kern_return_t fault_locked(VmMap& map, uint64_t va, unsigned access, bool enter,
     // A read of a page further down: shared, so read-only.
     prot &= ~unsigned{VM_PROT_WRITE};
   }
+  // A pager's page: what its pager allows; and only a write makes it
+  // writable, so that it is dirty exactly when it may have been written.
+  prot &= ~unsigned{p->page_lock};
+  if (!write && p->object->pager()) prot &= ~unsigned{VM_PROT_WRITE};
   if (enter && !page_enter(map, va, p, prot, access)) return KERN_RESOURCE_SHORTAGE;
+  // A page that may be written from now on differs from what a pager or
+  // the swap has (vm/pager.h).
+  if ((enter && (prot & VM_PROT_WRITE)) || (!enter && write)) p->dirty = true;
   if (wire) ++p->wire_count;
   if (out) *out = p;
   // The page copied up may have been the last thing the chain below
@@ -62,27 +80,32 @@ kern_return_t fault_locked(VmMap& map, uint64_t va, unsigned access, bool enter,
 }
 
 kern_return_t vm_fault(VmMap& map, uint64_t va, unsigned access) {
-  SpinlockGuard hold(g_vm_lock);
-  return fault_locked(map, va, access, true, false, nullptr);
+  return with_pager_waits([&](PagerWait* wait) {
+    SpinlockGuard hold(g_vm_lock);
+    return fault_locked(map, va, access, true, false, nullptr, wait);
+  });
 }
 
 namespace {
 
 template <class Fn>
 kern_return_t for_each_piece(VmMap& map, uint64_t va, size_t n, unsigned access, Fn&& fn) {
-  SpinlockGuard hold(g_vm_lock);
+  // Pieces done stay done when a pager's page is waited for.
   size_t done = 0;
-  while (done < n) {
-    uint64_t at = va + done;
-    size_t in_page = kPageSize - (at & (kPageSize - 1));
-    size_t len = n - done < in_page ? n - done : in_page;
-    VmPage* p = nullptr;
-    kern_return_t kr = fault_locked(map, at, access, false, false, &p);
-    if (kr != KERN_SUCCESS) return kr;
-    fn(static_cast<char*>(p->data()) + (at & (kPageSize - 1)), done, len);
-    done += len;
-  }
-  return KERN_SUCCESS;
+  return with_pager_waits([&](PagerWait* wait) {
+    SpinlockGuard hold(g_vm_lock);
+    while (done < n) {
+      uint64_t at = va + done;
+      size_t in_page = kPageSize - (at & (kPageSize - 1));
+      size_t len = n - done < in_page ? n - done : in_page;
+      VmPage* p = nullptr;
+      kern_return_t kr = fault_locked(map, at, access, false, false, &p, wait);
+      if (kr != KERN_SUCCESS) return kr;
+      fn(static_cast<char*>(p->data()) + (at & (kPageSize - 1)), done, len);
+      done += len;
+    }
+    return KERN_SUCCESS;
+  });
 }
 
 }  // namespace

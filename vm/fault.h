@@ -24,6 +24,7 @@
 
 #include "mach/kern_return.h"
 #include "vm/map.h"
+#include "vm/pager.h"
 
 namespace umach::vm {
 
@@ -33,8 +34,29 @@ kern_return_t vm_fault(VmMap& map, uint64_t va, unsigned access) UMACH_EXCLUDES(
 // it the kernel only wants the page (to read or write it through the
 // direct map: vm_write, copies into a task that is not resident).
 // `wire`: the page gains a wiring. The page is stored in *out if given.
-kern_return_t fault_locked(VmMap& map, uint64_t va, unsigned access, bool enter, bool wire, VmPage** out)
-    UMACH_REQUIRES(g_vm_lock);
+// A page a pager must give first: kFaultMustWait, with *wait saying what
+// to wait for (with_pager_waits); KERN_MEMORY_ERROR if wait is null.
+kern_return_t fault_locked(VmMap& map, uint64_t va, unsigned access, bool enter, bool wire, VmPage** out,
+                           PagerWait* wait) UMACH_REQUIRES(g_vm_lock);
+
+// Runs op(PagerWait*), which takes the VM lock itself and may answer
+// kFaultMustWait (from fault_locked), until it answers anything else:
+// each time it waits for the pager with the lock dropped and runs op
+// again (op must be able to start over). KERN_ABORTED if a wait was
+// interrupted (thread_abort).
+template <class Op>
+kern_return_t with_pager_waits(Op&& op) UMACH_EXCLUDES(g_vm_lock) {
+  for (;;) {
+    PagerWait wait;
+    kern_return_t kr = op(&wait);
+    if (kr != kFaultMustWait) {
+      reap_pagers();
+      return kr;
+    }
+    kr = pager_wait(wait);
+    if (kr != KERN_SUCCESS) return kr;
+  }
+}
 
 // Kernel access to a map's memory through its physical pages, page by
 // page (faulting them in as a user access would, never through the

@@ -2,6 +2,7 @@
 #include "vm/map.h"
 
 #include "core/zone.h"
+#include "vm/pager.h"
 
 namespace umach::vm {
 namespace {
@@ -37,6 +38,7 @@ void VmMap::last_reference_dropped(VmMap* map) {
   }
   Platform::pmap_destroy(map->pmap_);
   g_maps.destroy(map);
+  reap_pagers();
 }
 
 VmMapEntry* VmMap::lookup(uint64_t addr) {

@@ -3,6 +3,7 @@
 
 #include "core/kstd/cstring.h"
 #include "core/zone.h"
+#include "vm/pager.h"
 
 namespace umach::vm {
 namespace {
@@ -62,6 +63,19 @@ VmPage* VmObject::chain_lookup(uint64_t offset, VmObject** where) {
   return nullptr;
 }
 
+VmObject* VmObject::pager_below(uint64_t offset, uint64_t* at) {
+  VmObject* o = this;
+  for (;;) {
+    if (offset >= o->size_) return nullptr;
+    if (!o->shadow_) break;
+    offset += o->shadow_offset_;
+    o = o->shadow_;
+  }
+  if (!o->pager_) return nullptr;
+  *at = offset;
+  return o;
+}
+
 unsigned VmObject::chain_depth(uint64_t offset) {
   unsigned depth = 0;
   for (VmObject* o = this; o; o = o->shadow_) {
@@ -95,6 +109,9 @@ void VmObject::deallocate(VmObject* object) {
     VmObject* next = object->shadow_;
     if (next && next->copy_ == object) next->copy_ = nullptr;
     object->set_shadow(nullptr, 0);
+    // A pager hears of it once the VM lock is dropped (reap_pagers), and
+    // gets back what it lacks first.
+    if (object->pager_) pager_object_freed(object->pager_, object);
     object->free_pages();
     g_objects.destroy(object);
     object = next;  // drop the reference the dead object held, without recursion
@@ -177,7 +194,8 @@ bool VmObject::push_to_copy(uint64_t offset, VmPage* current) {
 
 bool VmObject::collapse_once() {
   VmObject* b = shadow_;
-  if (!b) return false;
+  // A pager's object keeps its place: what it lacks is the pager's.
+  if (!b || b->pager_) return false;
   const uint64_t base = shadow_offset_;
   if (b->ref_count_ == 1) {
     // Collapse: this object is b's only user. b's pages that show through

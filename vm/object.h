@@ -42,6 +42,8 @@
 
 namespace umach::vm {
 
+class Pager;
+
 class VmObject {
  public:
   // A new internal object of `size` bytes (page multiple), one reference.
@@ -52,7 +54,13 @@ class VmObject {
   VmObject* shadow() const UMACH_REQUIRES(g_vm_lock) { return shadow_; }
   uint64_t shadow_offset() const UMACH_REQUIRES(g_vm_lock) { return shadow_offset_; }
   VmObject* copy() const UMACH_REQUIRES(g_vm_lock) { return copy_; }
-  int copy_strategy() const { return strategy_; }
+  // How copies of it are made. A pager's object is copied as COPY_DELAY
+  // whatever its pager declared (vm/pager.h).
+  int copy_strategy() const { return pager_ ? MEMORY_OBJECT_COPY_DELAY : strategy_; }
+  // The object's pager (vm/pager.h), or null for memory the kernel
+  // manages (anonymous memory, its own objects). Set once, at creation.
+  Pager* pager() const { return pager_; }
+  void set_pager(Pager* pager) { pager_ = pager; }
   size_t resident_count() const UMACH_REQUIRES(g_vm_lock) { return pages_.size(); }
   uint32_t id() const { return id_; }  // for dumps
 
@@ -68,9 +76,14 @@ class VmObject {
   VmPage* lower_bound(uint64_t offset) const UMACH_REQUIRES(g_vm_lock) { return pages_.lower_bound(offset); }
   VmPage* next(const VmPage& p) const UMACH_REQUIRES(g_vm_lock) { return pages_.next(p); }
 
-  // The page visible at `offset` through the chain (null: zero), and the
-  // object it sits in.
+  // The page visible at `offset` through the chain (null: zero, unless
+  // the chain ends in a pager's object: see pager_below), and the object
+  // it sits in.
   VmPage* chain_lookup(uint64_t offset, VmObject** where = nullptr) UMACH_REQUIRES(g_vm_lock);
+  // After chain_lookup found nothing at `offset`: the pager's object the
+  // chain ends in, if it covers the offset (the page is the pager's to
+  // give), with the offset there; null when the chain shows zeros.
+  VmObject* pager_below(uint64_t offset, uint64_t* at) UMACH_REQUIRES(g_vm_lock);
   // How many objects the chain under `offset` walks before it finds the
   // page (or its end): 1 if the object has it.
   unsigned chain_depth(uint64_t offset) UMACH_REQUIRES(g_vm_lock);
@@ -128,6 +141,7 @@ class VmObject {
   int strategy_;
   uint32_t id_;
   uint32_t ref_count_ = 1;
+  Pager* pager_ = nullptr;  // one reference (vm/pager.h)
   VmObject* shadow_ = nullptr;
   uint64_t shadow_offset_ = 0;
   VmObject* copy_ = nullptr;  // the newest copy object (it shadows this one)

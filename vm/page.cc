@@ -5,6 +5,7 @@
 #include "core/page_alloc.h"
 #include "core/zone.h"
 #include "vm/map.h"
+#include "vm/pager.h"
 
 namespace umach::vm {
 
@@ -73,6 +74,8 @@ VmPage* page_grab(bool zero) {
 
 void page_release(VmPage* p) {
   kassert(!p->object && !p->mappings && p->wire_count == 0);
+  p->dirty = p->precious = false;
+  p->page_lock = VM_PROT_NONE;
   dequeue(p);
   if (g_free_count < kFreeQueueMax) {
     g_free.push_back(*p);
@@ -173,6 +176,7 @@ PageCounts page_counts() {
 }
 
 void drain() {
+  reap_pagers();  // a pager told: its ports go (audits count them)
   SpinlockGuard hold(g_vm_lock);
   while (!g_free.empty()) {
     VmPage* p = g_free.front();

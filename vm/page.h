@@ -62,6 +62,14 @@ struct VmPage {
   PageQueue queue = PageQueue::kNone;
   uint32_t wire_count = 0;  // wired mappings: the page may not leave
   PvEntry* mappings = nullptr;
+  // For a pager's pages (vm/pager.h): entered writable or written by the
+  // kernel since its pager last had it; the pager keeps no copy (returned
+  // before it is dropped, dirty or not); the accesses its pager locked
+  // (data_supply's lock_value, lock_request): a fault wanting one of
+  // them asks memory_object_data_unlock first.
+  bool dirty = false;
+  bool precious = false;
+  uint8_t page_lock = VM_PROT_NONE;
 
   void* data() const { return Platform::phys_to_virt(pa); }
   struct Key {

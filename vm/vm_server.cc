@@ -14,6 +14,7 @@
 #include "mach_host_kserver.h"
 #include "mach_kserver.h"
 #include "vm/memory_object.h"
+#include "vm/pager.h"
 #include "vm/vm_user.h"
 
 using umach::vm::VmMap;
@@ -155,17 +156,31 @@ kern_return_t vm_map(vm_map_ref_t map, vm_address_t* address, vm_size_t size, vm
                      ipc_port_t memory_object, vm_offset_t offset, boolean_t copy, vm_prot_t cur_protection,
                      vm_prot_t max_protection, vm_inherit_t inheritance) {
   if (!map) return KERN_INVALID_ARGUMENT;
+  // The port names a kernel-made object, or an external one whose pager
+  // is the port's receiver (vm/pager.h).
   vm::KernelMemoryObject* m = nullptr;
+  vm::VmObject* object = nullptr;
   if (memory_object) {
     m = vm::convert_port_to_memory_object(memory_object);
-    // A user pager's port (the pagers issue) is not a memory object yet.
-    if (!m) return KERN_INVALID_ARGUMENT;
+    if (m) {
+      object = m->object();
+    } else if (kern_return_t kr = vm::pager_object(memory_object, &object); kr != KERN_SUCCESS) {
+      return kr;
+    }
   }
   uint64_t a = *address;
-  kern_return_t kr = vm::map_object(*map, &a, size, mask, anywhere, m ? m->object() : nullptr, offset, copy,
+  kern_return_t kr = vm::map_object(*map, &a, size, mask, anywhere, object, offset, copy,
                                     static_cast<unsigned>(cur_protection), static_cast<unsigned>(max_protection),
                                     static_cast<unsigned>(inheritance));
-  if (m) m->unref();
+  if (m) {
+    m->unref();
+  } else if (object) {
+    {
+      SpinlockGuard hold(vm::g_vm_lock);
+      vm::VmObject::deallocate(object);
+    }
+    vm::reap_pagers();  // not mapped after all: the pager hears so
+  }
   if (kr != KERN_SUCCESS) return kr;  // the request, with its right, is destroyed
   *address = a;
   // A routine that succeeds has taken the request's rights (ipc/kobject.h):

@@ -5,6 +5,7 @@
 #include "mach/vm_sync.h"
 #include "mach/vm_wire.h"
 #include "vm/fault.h"
+#include "vm/pager.h"
 
 namespace umach::vm {
 namespace {
@@ -22,14 +23,14 @@ bool page_range(VmMap&, uint64_t addr, uint64_t size, uint64_t* start, uint64_t*
 }
 
 // Wires the pages of e (faulting them in); entry counts once.
-kern_return_t wire_entry(VmMap& map, VmMapEntry* e) UMACH_REQUIRES(g_vm_lock) {
+kern_return_t wire_entry(VmMap& map, VmMapEntry* e, PagerWait* wait) UMACH_REQUIRES(g_vm_lock) {
   if (e->wired_count) return KERN_SUCCESS;
   // A writable entry is wired for writing, so copy-on-write is resolved
   // now and the wired page is the one the task will keep writing.
   const unsigned access = e->protection & (VM_PROT_READ | VM_PROT_WRITE);
   const uint64_t start = e->start, end = e->end;
   for (uint64_t va = start; access != VM_PROT_NONE && va < end; va += kPageSize) {
-    kern_return_t kr = fault_locked(map, va, access, true, true, nullptr);
+    kern_return_t kr = fault_locked(map, va, access, true, true, nullptr, wait);
     if (kr != KERN_SUCCESS) {
       // Give back the wirings taken so far.
       for (uint64_t back = start; back < va; back += kPageSize) {
@@ -78,7 +79,9 @@ kern_return_t enter_range(VmMap& map, uint64_t* addr, uint64_t size, uint64_t ma
   e.value()->needs_copy = needs_copy;
   e.value()->is_shared = shared;
   if (map.wire_future) {
-    kern_return_t kr = wire_entry(map, e.value());
+    // (A pager's page cannot be waited for here: vm_map of pager memory
+    // into a VM_WIRE_FUTURE map fails with KERN_MEMORY_ERROR.)
+    kern_return_t kr = wire_entry(map, e.value(), nullptr);
     if (kr != KERN_SUCCESS) {
       e.value()->object = nullptr;  // the caller still owns the object reference
       (void)map.remove(start, start + size);
@@ -115,9 +118,14 @@ kern_return_t deallocate(VmMap& map, uint64_t addr, uint64_t size) {
   if (start < map.min()) start = map.min();
   if (end > map.max()) end = map.max();
   if (start >= end) return KERN_SUCCESS;
-  SpinlockGuard hold(g_vm_lock);
-  Result<void> r = map.remove(start, end);
-  return r.ok() ? KERN_SUCCESS : r.error();
+  kern_return_t kr;
+  {
+    SpinlockGuard hold(g_vm_lock);
+    Result<void> r = map.remove(start, end);
+    kr = r.ok() ? KERN_SUCCESS : r.error();
+  }
+  reap_pagers();  // the last mapping of a pager's object may have gone
+  return kr;
 }
 
 kern_return_t protect(VmMap& map, uint64_t addr, uint64_t size, bool set_max, unsigned prot) {
@@ -249,37 +257,42 @@ kern_return_t wire(VmMap& map, uint64_t addr, uint64_t size, unsigned access) {
   uint64_t start, end;
   if (!page_range(map, addr, size, &start, &end)) return KERN_INVALID_ADDRESS;
   if (start == end) return KERN_SUCCESS;
-  SpinlockGuard hold(g_vm_lock);
-  if (start < map.min() || end > map.max() || !map.covered(start, end)) return KERN_INVALID_ADDRESS;
-  if (access != VM_PROT_NONE) {
-    for (VmMapEntry* e = map.lookup(start); e && e->start < end; e = map.next(*e))
-      if ((e->protection & access) != access) return KERN_PROTECTION_FAILURE;
-  }
-  if (!map.clip(start) || !map.clip(end)) return KERN_RESOURCE_SHORTAGE;
-  for (VmMapEntry* e = map.lookup(start); e && e->start < end; e = map.next(*e)) {
-    if (access == VM_PROT_NONE) {
-      unwire_entry(e);
-      continue;
+  // Entries wired before a wait for a pager stay wired (counted once).
+  return with_pager_waits([&](PagerWait* wait) {
+    SpinlockGuard hold(g_vm_lock);
+    if (start < map.min() || end > map.max() || !map.covered(start, end)) return KERN_INVALID_ADDRESS;
+    if (access != VM_PROT_NONE) {
+      for (VmMapEntry* e = map.lookup(start); e && e->start < end; e = map.next(*e))
+        if ((e->protection & access) != access) return KERN_PROTECTION_FAILURE;
     }
-    kern_return_t kr = wire_entry(map, e);
-    if (kr != KERN_SUCCESS) return kr;
-  }
-  return KERN_SUCCESS;
+    if (!map.clip(start) || !map.clip(end)) return KERN_RESOURCE_SHORTAGE;
+    for (VmMapEntry* e = map.lookup(start); e && e->start < end; e = map.next(*e)) {
+      if (access == VM_PROT_NONE) {
+        unwire_entry(e);
+        continue;
+      }
+      kern_return_t kr = wire_entry(map, e, wait);
+      if (kr != KERN_SUCCESS) return kr;
+    }
+    return KERN_SUCCESS;
+  });
 }
 
 kern_return_t wire_all(VmMap& map, unsigned flags) {
   if (flags & ~unsigned{VM_WIRE_ALL}) return KERN_INVALID_ARGUMENT;
-  SpinlockGuard hold(g_vm_lock);
-  map.wire_future = flags & VM_WIRE_FUTURE;
-  for (VmMapEntry* e = map.first(); e; e = map.next(*e)) {
-    if (!(flags & VM_WIRE_CURRENT)) {
-      unwire_entry(e);
-      continue;
+  return with_pager_waits([&](PagerWait* wait) {
+    SpinlockGuard hold(g_vm_lock);
+    map.wire_future = flags & VM_WIRE_FUTURE;
+    for (VmMapEntry* e = map.first(); e; e = map.next(*e)) {
+      if (!(flags & VM_WIRE_CURRENT)) {
+        unwire_entry(e);
+        continue;
+      }
+      kern_return_t kr = wire_entry(map, e, wait);
+      if (kr != KERN_SUCCESS) return kr;
     }
-    kern_return_t kr = wire_entry(map, e);
-    if (kr != KERN_SUCCESS) return kr;
-  }
-  return KERN_SUCCESS;
+    return KERN_SUCCESS;
+  });
 }
 
 kern_return_t msync(VmMap& map, uint64_t addr, uint64_t size, unsigned flags) {

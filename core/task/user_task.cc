@@ -318,8 +318,10 @@ bool UserTask::handle(UserThread& t, const TrapInfo& trap) {
       on_fault(trap.address, trap.access);
       task_->note_fault();
       const kern_return_t kr = fault_in(trap.address, trap.access);
-      // The VM cannot resolve it: EXC_BAD_ACCESS for the handlers.
-      if (kr != KERN_SUCCESS) t.pending = PendingException{EXC_BAD_ACCESS, kr, trap.address};
+      // A wait for a pager that thread_abort ended: the instruction runs
+      // again (and faults again) once the thread goes back to user mode.
+      // Otherwise the VM cannot resolve it: EXC_BAD_ACCESS for the handlers.
+      if (kr != KERN_SUCCESS && kr != KERN_ABORTED) t.pending = PendingException{EXC_BAD_ACCESS, kr, trap.address};
       return true;
     }
     case TrapKind::kIllegalInstruction:

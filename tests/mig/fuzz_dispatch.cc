@@ -23,6 +23,7 @@
 #include "mach_kserver.h"
 #include "mach_port_kserver.h"
 #include "memory_object_default_kserver.h"
+#include "notify_kserver.h"
 
 // The dispatch alone, without the kernel: task ports convert to nothing;
 // thread ports to a token the routines below never look into (so their
@@ -105,6 +106,7 @@ const Subsystem kSubsystems[] = {
     {umach::kserver::device_server, DEVICE_MAX_REPLY_SIZE},
     {umach::kserver::memory_object_default_server, MEMORY_OBJECT_DEFAULT_MAX_REPLY_SIZE},
     {umach::kserver::default_pager_server, DEFAULT_PAGER_MAX_REPLY_SIZE},
+    {umach::kserver::notify_server, NOTIFY_MAX_REPLY_SIZE},
 };
 
 }  // namespace

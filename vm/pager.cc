@@ -1,0 +1,577 @@
+// vm/pager.cc: see pager.h. Also the kernel's side of the pager's calls on
+// a control port (mach.defs: memory_object_ready, data_supply, ...).
+#include "vm/pager.h"
+
+#include "core/kstd/cstring.h"
+#include "core/log.h"
+#include "core/sched/sched.h"
+#include "core/sched/wait_queue.h"
+#include "core/zone.h"
+#include "ipc/kobject.h"
+#include "ipc/kserver.h"
+#include "mach_kserver.h"
+#include "memory_object_kuser.h"
+#include "notify_kserver.h"
+#include "vm/copy.h"
+
+namespace umach::vm {
+namespace {
+
+[[clang::no_destroy]] constinit TypedZone<Pager> g_pager_zone("vm.pager");
+[[clang::no_destroy]] constinit TypedZone<PageRequest> g_requests("vm.pagereq");
+[[clang::no_destroy]] constinit TypedZone<PageReturn> g_returns("vm.pagereturn");
+using PagerList = List<Pager, &Pager::link>;
+[[clang::no_destroy]] PagerList g_pagers UMACH_GUARDED_BY(g_vm_lock);  // objects alive
+[[clang::no_destroy]] PagerList g_reap UMACH_GUARDED_BY(g_vm_lock);    // objects gone, pager not told
+kstd::Atomic<bool> g_reap_pending{false};
+
+// Page state changes that faults wait for (pager.h: Waiting).
+kstd::Atomic<uint64_t> g_pager_seq{0};
+[[clang::no_destroy]] sched::WaitQueue g_pager_wait;
+
+// Under the VM lock, after changing what faults wait for; wake_waiters()
+// once the lock is dropped.
+void state_changed() UMACH_REQUIRES(g_vm_lock) { g_pager_seq.fetch_add(1, kstd::MemoryOrder::acq_rel); }
+void wake_waiters() UMACH_EXCLUDES(g_vm_lock) {
+  if (g_pager_wait.may_have_waiters()) g_pager_wait.wakeup_all();
+}
+
+Pager* find_live_locked(ipc::Port* port) UMACH_REQUIRES(g_vm_lock) {
+  for (Pager& p : g_pagers)
+    if (p.port == port && p.object && !p.dead) return &p;
+  return nullptr;
+}
+
+// The Pager a control port stands for (a reference), or null.
+RefPtr<Pager> convert_control(ipc::Port* port) {
+  void* p = ipc::kobject_of(port, ipc::KObjectType::kMemoryObjectControl,
+                            [](void* h) { return static_cast<Pager*>(h)->try_ref(); });
+  return RefPtr<Pager>::adopt(static_cast<Pager*>(p));
+}
+
+// A right a pager's request carried for a reply (received as send-once or
+// send), moved into the kernel's reply: the disposition to send it with.
+mach_msg_type_name_t reply_disposition(mach_msg_type_name_t received) {
+  return received == MACH_MSG_TYPE_PORT_SEND ? MACH_MSG_TYPE_MOVE_SEND : MACH_MSG_TYPE_MOVE_SEND_ONCE;
+}
+
+}  // namespace
+
+size_t live_pagers() { return g_pager_zone.live(); }
+
+PageRequest* Pager::find_request(uint64_t offset, bool unlock) {
+  for (PageRequest& r : requests)
+    if (r.offset == offset && r.unlock == unlock) return &r;
+  return nullptr;
+}
+
+void Pager::drop_requests() {
+  while (PageRequest* r = requests.front()) {
+    requests.remove(*r);
+    g_requests.destroy(r);
+  }
+  while (PageReturn* r = returns.front()) {
+    returns.remove(*r);
+    discard_locked(r->copy);
+    g_returns.destroy(r);
+  }
+}
+
+void Pager::last_reference_dropped(Pager* p) {
+  // Never under the VM lock: the ports go here.
+  if (p->death) ipc::kernel_dead_name_cancel(p->port, p->death);
+  if (p->control) ipc::kobject_port_destroy(RefPtr<ipc::Port>::adopt(p->control));
+  if (p->name) ipc::kobject_port_destroy(RefPtr<ipc::Port>::adopt(p->name));
+  if (p->port) {
+    ipc::TransitRight r{p->port, MACH_MSG_TYPE_PORT_SEND, false};
+    ipc::release_transit_right(r);
+  }
+  {
+    SpinlockGuard hold(g_vm_lock);
+    p->drop_requests();
+  }
+  g_pager_zone.destroy(p);
+}
+
+kern_return_t pager_object(ipc::Port* port, VmObject** out) {
+  if (!port || port == ipc::kDeadPort) return KERN_INVALID_ARGUMENT;
+  {
+    SpinlockGuard hold(g_vm_lock);
+    if (Pager* p = find_live_locked(port)) {
+      p->object->reference();
+      *out = p->object;
+      return KERN_SUCCESS;
+    }
+  }
+  {
+    // Only a port no kernel object stands for names a pager.
+    SpinlockGuard g(port->lock);
+    if (!port->active_ || port->kobject_type_ != ipc::KObjectType::kNone) return KERN_INVALID_ARGUMENT;
+  }
+  Pager* made = g_pager_zone.create();
+  if (!made) return KERN_RESOURCE_SHORTAGE;
+  RefPtr<Pager> pager = RefPtr<Pager>::adopt(made);
+  auto control = ipc::kobject_port_create(ipc::KObjectType::kMemoryObjectControl, made);
+  if (!control.ok()) return KERN_RESOURCE_SHORTAGE;
+  made->control = control.value().leak_ref();
+  auto name = ipc::kobject_port_create(ipc::KObjectType::kMemoryObjectName, made);
+  if (!name.ok()) return KERN_RESOURCE_SHORTAGE;
+  made->name = name.value().leak_ref();
+  ipc::Port* send = ipc::copy_send(port);
+  if (send == ipc::kDeadPort) return KERN_INVALID_ARGUMENT;
+  made->port = send;
+  made->death = ipc::kernel_dead_name_request(port, made->control);
+  if (!made->death) return port->died_.load(kstd::MemoryOrder::acquire) ? KERN_INVALID_ARGUMENT : KERN_RESOURCE_SHORTAGE;
+  {
+    SpinlockGuard hold(g_vm_lock);
+    // Another thread may have mapped the same port meanwhile: its object
+    // wins and ours is undone (by `pager`'s last reference).
+    if (Pager* p = find_live_locked(port)) {
+      p->object->reference();
+      *out = p->object;
+      return KERN_SUCCESS;
+    }
+    VmObject* o = VmObject::create(kPagerObjectSize, MEMORY_OBJECT_COPY_DELAY);
+    if (!o) return KERN_RESOURCE_SHORTAGE;
+    o->set_pager(made);  // the object's reference: ours below
+    made->object = o;
+    g_pagers.push_back(*made);
+    *out = o;
+  }
+  kuser::memory_object_init(made->port, made->control, made->name, kPageSize);
+  (void)pager.leak_ref();  // now the object's
+  return KERN_SUCCESS;
+}
+
+namespace {
+
+// References to the ports a message to the pager names, taken under the
+// VM lock while the pager still has them (not after the reaper gave them
+// away); false once it did. The stubs make the rights they send from a
+// reference (COPY_SEND, MAKE_SEND).
+bool take_ports_locked(Pager& p, ipc::Port** port, ipc::Port** control) UMACH_REQUIRES(g_vm_lock) {
+  if (p.terminated) return false;
+  p.port->ref();
+  p.control->ref();
+  *port = p.port;
+  *control = p.control;
+  return true;
+}
+
+void drop_ports(ipc::Port*& port, ipc::Port*& control) {
+  if (port) kstd::exchange(port, nullptr)->unref();
+  if (control) kstd::exchange(control, nullptr)->unref();
+}
+
+// A fault must wait for `p`'s answer about the page at `offset`: for a
+// request already out, or a new one it sends (data_request, or
+// data_unlock for `unlock`); before memory_object_ready, for that.
+kern_return_t must_wait(Pager* p, uint64_t offset, unsigned access, bool unlock, PagerWait* w)
+    UMACH_REQUIRES(g_vm_lock) {
+  if (p->dead || !w) return KERN_MEMORY_ERROR;  // (or a caller that cannot wait)
+  w->seq = g_pager_seq.load(kstd::MemoryOrder::acquire);
+  w->offset = offset;
+  w->access = access;
+  w->unlock = unlock;
+  w->send_request = false;
+  if (p->ready) {
+    if (PageRequest* r = p->find_request(offset, unlock)) {
+      if (r->error != KERN_SUCCESS) {
+        // The pager's data_error: this fault fails; the next one asks again.
+        p->requests.remove(*r);
+        g_requests.destroy(r);
+        return KERN_MEMORY_ERROR;
+      }
+    } else {
+      PageRequest* n = g_requests.create();
+      if (!n) return KERN_RESOURCE_SHORTAGE;
+      n->offset = offset;
+      n->unlock = unlock;
+      p->requests.push_back(*n);
+      w->send_request = take_ports_locked(*p, &w->port, &w->control);
+    }
+  }
+  p->ref();
+  w->pager = RefPtr<Pager>::adopt(p);
+  return kFaultMustWait;
+}
+
+}  // namespace
+
+kern_return_t pager_page_needed(VmObject* object, uint64_t offset, unsigned access, PagerWait* w) {
+  return must_wait(object->pager(), offset, access, false, w);
+}
+
+kern_return_t pager_unlock_needed(VmObject* object, VmPage* page, unsigned access, PagerWait* w) {
+  return must_wait(object->pager(), page->offset, access, true, w);
+}
+
+kern_return_t pager_wait(PagerWait& w) {
+  w.pager.reset();
+  if (w.send_request) {
+    // The control port goes as a new send right (MAKE_SEND); a dead pager
+    // port destroys the request (its death notification ends the wait).
+    const auto access = static_cast<vm_prot_t>(w.access);
+    if (w.unlock)
+      kuser::memory_object_data_unlock(w.port, w.control, w.offset, kPageSize, access);
+    else
+      kuser::memory_object_data_request(w.port, w.control, w.offset, kPageSize, access);
+  }
+  drop_ports(w.port, w.control);
+  sched::WaitResult result = sched::WaitResult::kAwakened;
+  {
+    SpinlockGuard g(g_pager_wait.lock);
+    if (g_pager_seq.load(kstd::MemoryOrder::acquire) != w.seq) return KERN_SUCCESS;
+    g_pager_wait.assert_wait_locked(/*interruptible=*/true);
+  }
+  result = sched::thread_block();
+  return result == sched::WaitResult::kInterrupted ? KERN_ABORTED : KERN_SUCCESS;
+}
+
+namespace {
+
+// Queues `page` (of p's object) for data_return; false when memory is short.
+bool queue_return(Pager& p, VmPage* page, bool take) UMACH_REQUIRES(g_vm_lock) {
+  PageReturn* r = g_returns.create();
+  if (!r) return false;
+  r->offset = page->offset;
+  r->dirty = page->dirty;
+  r->kernel_copy = !take;
+  r->copy = copy_of_page_locked(page, take);
+  if (!r->copy) {
+    g_returns.destroy(r);
+    return false;
+  }
+  p.returns.push_back(*r);
+  return true;
+}
+
+// Sends the returns queued on p (the VM lock dropped).
+void send_returns(Pager& p) UMACH_EXCLUDES(g_vm_lock) {
+  for (;;) {
+    PageReturn* r;
+    ipc::Port* port = nullptr;
+    ipc::Port* control = nullptr;
+    {
+      SpinlockGuard hold(g_vm_lock);
+      r = p.returns.front();
+      if (!r) return;
+      p.returns.remove(*r);
+      if (!take_ports_locked(p, &port, &control)) {
+        discard_locked(r->copy);  // (the reaper returns before it terminates: not reached)
+        g_returns.destroy(r);
+        continue;
+      }
+    }
+    // The message takes the copy.
+    kuser::memory_object_data_return(port, control, r->offset, reinterpret_cast<uintptr_t>(r->copy), kPageSize,
+                                     r->dirty, r->kernel_copy);
+    drop_ports(port, control);
+    g_returns.destroy(r);
+  }
+}
+
+}  // namespace
+
+void pager_object_freed(Pager* pager, VmObject* object) {
+  pager->object = nullptr;
+  pager->drop_requests();
+  // What the pager lacks goes back to it (unless it is gone).
+  if (!pager->dead) {
+    for (VmPage* page = object->lower_bound(0); page;) {
+      VmPage* next = object->next(*page);
+      if ((page->dirty || page->precious) && !queue_return(*pager, page, /*take=*/true))
+        klog("umach: vm: no memory to return page %#lx of a pager's object: its data is lost\n",
+             static_cast<unsigned long>(page->offset));
+      page = next;
+    }
+  }
+  g_pagers.remove(*pager);
+  g_reap.push_back(*pager);  // with the object's reference
+  g_reap_pending.store(true, kstd::MemoryOrder::release);
+  state_changed();  // faults waiting for it retry (and find no object)
+}
+
+void reap_pagers() {
+  if (!g_reap_pending.load(kstd::MemoryOrder::acquire)) return;
+  for (;;) {
+    Pager* p;
+    {
+      SpinlockGuard hold(g_vm_lock);
+      p = g_reap.front();
+      if (!p) {
+        g_reap_pending.store(false, kstd::MemoryOrder::release);
+        break;
+      }
+      g_reap.remove(*p);
+    }
+    RefPtr<Pager> pager = RefPtr<Pager>::adopt(p);
+    send_returns(*p);
+    {
+      SpinlockGuard hold(g_vm_lock);
+      p->terminated = true;  // nobody else sends to its ports from now on
+    }
+    if (p->death) ipc::kernel_dead_name_cancel(p->port, kstd::exchange(p->death, nullptr));
+    // The ports stop standing for the object and become the pager's.
+    ipc::kobject_port_detach(p->control);
+    ipc::kobject_port_detach(p->name);
+    // Moves the kernel's send right and both receive rights.
+    kuser::memory_object_terminate(kstd::exchange(p->port, nullptr), kstd::exchange(p->control, nullptr),
+                                   kstd::exchange(p->name, nullptr));
+  }
+  wake_waiters();
+}
+
+}  // namespace umach::vm
+
+// The pager's calls (mach.defs), on the control port.
+namespace umach::kserver {
+
+using vm::Pager;
+
+kern_return_t memory_object_ready(ipc_port_t control, boolean_t may_cache, memory_object_copy_strategy_t strategy) {
+  RefPtr<Pager> p = vm::convert_control(control);
+  if (!p) return KERN_INVALID_ARGUMENT;
+  if (strategy < MEMORY_OBJECT_COPY_NONE || strategy > MEMORY_OBJECT_COPY_TEMPORARY) return KERN_INVALID_ARGUMENT;
+  {
+    SpinlockGuard hold(vm::g_vm_lock);
+    p->ready = true;
+    p->may_cache = may_cache != 0;
+    p->strategy = strategy;
+    vm::state_changed();
+  }
+  vm::wake_waiters();
+  return KERN_SUCCESS;
+}
+
+kern_return_t memory_object_get_attributes(ipc_port_t control, boolean_t* object_ready, boolean_t* may_cache,
+                                           memory_object_copy_strategy_t* strategy) {
+  RefPtr<Pager> p = vm::convert_control(control);
+  if (!p) return KERN_INVALID_ARGUMENT;
+  SpinlockGuard hold(vm::g_vm_lock);
+  *object_ready = p->ready;
+  *may_cache = p->may_cache;
+  *strategy = p->strategy;
+  return KERN_SUCCESS;
+}
+
+kern_return_t memory_object_change_attributes(ipc_port_t control, boolean_t may_cache,
+                                              memory_object_copy_strategy_t strategy, ipc_port_t reply_to,
+                                              mach_msg_type_name_t reply_toPoly) {
+  RefPtr<Pager> p = vm::convert_control(control);
+  if (!p) return KERN_INVALID_ARGUMENT;
+  if (strategy < MEMORY_OBJECT_COPY_NONE || strategy > MEMORY_OBJECT_COPY_TEMPORARY) return KERN_INVALID_ARGUMENT;
+  {
+    SpinlockGuard hold(vm::g_vm_lock);
+    p->may_cache = may_cache != 0;
+    p->strategy = strategy;
+  }
+  if (reply_to && reply_to != ipc::kDeadPort)
+    kuser::memory_object_change_completed(reply_to, vm::reply_disposition(reply_toPoly), may_cache, strategy);
+  return KERN_SUCCESS;
+}
+
+namespace {
+
+// Fills the requests of [offset, offset + size) with the copy's pages
+// (data_supply) or zeros (copy null: data_unavailable). Pages the object
+// has are kept. Under the VM lock.
+kern_return_t supply_locked(Pager& p, uint64_t offset, uint64_t size, vm::VmMapCopy* copy, unsigned lock_value,
+                            bool precious) UMACH_REQUIRES(vm::g_vm_lock) {
+  vm::VmObject* o = p.object;
+  if (!o || p.dead) return KERN_INVALID_ARGUMENT;  // nothing to fill any more
+  for (uint64_t at = 0; at < size; at += vm::kPageSize) {
+    const uint64_t off = offset + at;
+    if (o->lookup(off)) continue;
+    vm::VmPage* page = vm::page_grab(copy == nullptr);
+    if (!page) return KERN_RESOURCE_SHORTAGE;
+    if (copy) {
+      // The supplied data is the pager's anonymous memory (what it
+      // vm_allocate'd and filled): what its copy shows, zeros where it has
+      // no page.
+      vm::VmPage* src = nullptr;
+      if (vm::copy_page(copy, at, &src, nullptr) != KERN_SUCCESS) {
+        vm::page_release(page);
+        return KERN_INVALID_ARGUMENT;  // data from another pager's memory, not resident
+      }
+      if (src)
+        kstd::memcpy(page->data(), src->data(), vm::kPageSize);
+      else
+        kstd::memset(page->data(), 0, vm::kPageSize);
+    }
+    page->page_lock = static_cast<uint8_t>(lock_value);
+    page->precious = precious;
+    o->insert(page, off);
+    if (vm::PageRequest* r = p.find_request(off, false)) {
+      p.requests.remove(*r);
+      vm::g_requests.destroy(r);
+    }
+  }
+  return KERN_SUCCESS;
+}
+
+bool valid_range(uint64_t offset, uint64_t size) {
+  return !(offset & (vm::kPageSize - 1)) && !(size & (vm::kPageSize - 1)) && offset + size >= offset &&
+         offset + size <= vm::kPagerObjectSize;
+}
+
+}  // namespace
+
+kern_return_t memory_object_data_supply(ipc_port_t control, vm_offset_t offset, vm_offset_t data,
+                                        mach_msg_type_number_t dataCnt, vm_prot_t lock_value, boolean_t precious,
+                                        ipc_port_t reply_to, mach_msg_type_name_t reply_toPoly) {
+  auto* copy = reinterpret_cast<vm::VmMapCopy*>(static_cast<uintptr_t>(data));
+  RefPtr<Pager> p = vm::convert_control(control);
+  kern_return_t kr = KERN_SUCCESS;
+  if (!p || !valid_range(offset, dataCnt) || (copy && copy->offset != 0)) kr = KERN_INVALID_ARGUMENT;
+  if (kr == KERN_SUCCESS && dataCnt) {
+    {
+      SpinlockGuard hold(vm::g_vm_lock);
+      kr = supply_locked(*p, offset, dataCnt, copy, static_cast<unsigned>(lock_value) & VM_PROT_ALL, precious != 0);
+      vm::discard_locked(copy);
+      copy = nullptr;
+      vm::state_changed();
+    }
+    vm::wake_waiters();
+  }
+  // Without a reply port an error goes back as the routine's answer (the
+  // dispatch then destroys the request with its data); with one the
+  // request is used up and the answer is supply_completed's.
+  if (!reply_to || reply_to == ipc::kDeadPort) {
+    return kr;
+  }
+  if (copy) vm::discard(copy);
+  kuser::memory_object_supply_completed(reply_to, vm::reply_disposition(reply_toPoly), control, offset, dataCnt, kr,
+                                        kr == KERN_SUCCESS ? 0 : offset);
+  return KERN_SUCCESS;
+}
+
+kern_return_t memory_object_data_unavailable(ipc_port_t control, vm_offset_t offset, vm_size_t size) {
+  RefPtr<Pager> p = vm::convert_control(control);
+  if (!p || !valid_range(offset, size)) return KERN_INVALID_ARGUMENT;
+  kern_return_t kr;
+  {
+    SpinlockGuard hold(vm::g_vm_lock);
+    // Only the pages asked for: zeros are filled where a fault waits.
+    kr = KERN_SUCCESS;
+    for (uint64_t at = 0; at < size && kr == KERN_SUCCESS; at += vm::kPageSize)
+      if (p->find_request(offset + at, false))
+        kr = supply_locked(*p, offset + at, vm::kPageSize, nullptr, VM_PROT_NONE, false);
+    vm::state_changed();
+  }
+  vm::wake_waiters();
+  return kr;
+}
+
+kern_return_t memory_object_data_error(ipc_port_t control, vm_offset_t offset, vm_size_t size,
+                                       kern_return_t error_value) {
+  RefPtr<Pager> p = vm::convert_control(control);
+  if (!p || !valid_range(offset, size)) return KERN_INVALID_ARGUMENT;
+  {
+    SpinlockGuard hold(vm::g_vm_lock);
+    for (vm::PageRequest& r : p->requests)
+      if (r.offset >= offset && r.offset - offset < size)
+        r.error = error_value == KERN_SUCCESS ? KERN_MEMORY_ERROR : error_value;
+    vm::state_changed();
+  }
+  vm::wake_waiters();
+  return KERN_SUCCESS;
+}
+
+kern_return_t memory_object_lock_request(ipc_port_t control, vm_offset_t offset, vm_size_t size,
+                                         memory_object_return_t should_return, boolean_t should_flush,
+                                         vm_prot_t lock_value, ipc_port_t reply_to, mach_msg_type_name_t reply_toPoly) {
+  RefPtr<Pager> p = vm::convert_control(control);
+  if (!p) return KERN_INVALID_ARGUMENT;
+  if ((offset & (vm::kPageSize - 1)) || offset + size < offset || should_return < MEMORY_OBJECT_RETURN_NONE ||
+      should_return > MEMORY_OBJECT_RETURN_ALL || (lock_value & ~VM_PROT_ALL))
+    return KERN_INVALID_ARGUMENT;
+  const uint64_t end = vm::page_round(offset + size) < offset ? ~uint64_t{0} : vm::page_round(offset + size);
+  {
+    SpinlockGuard hold(vm::g_vm_lock);
+    if (vm::VmObject* o = p->object) {
+      for (vm::VmPage* page = o->lower_bound(offset); page && page->offset < end;) {
+        vm::VmPage* next = o->next(*page);
+        // RETURN_ALL: dirty and precious pages (GNU Mach's <mach/memory_object.h>).
+        bool give = (should_return == MEMORY_OBJECT_RETURN_ALL && (page->dirty || page->precious)) ||
+                    (should_return == MEMORY_OBJECT_RETURN_DIRTY && page->dirty);
+        // (A precious page flushed with RETURN_NONE or DIRTY is dropped:
+        // the pager asked for that.)
+        const bool flush = should_flush && page->wire_count == 0;
+        if (give) {
+          if (!flush) vm::page_protect(page, VM_PROT_ALL & ~VM_PROT_WRITE);  // the next write dirties it again
+          if (vm::queue_return(*p, page, /*take=*/flush)) {
+            if (!flush) page->dirty = false;
+            page = next;
+            continue;
+          }
+          // Short of memory: the page stays (neither returned nor flushed).
+          page = next;
+          continue;
+        }
+        if (flush) {
+          vm::page_protect(page, VM_PROT_NONE);
+          o->remove(page);
+          page->wire_count = 0;
+          vm::page_release(page);
+        } else {
+          page->page_lock = static_cast<uint8_t>(lock_value);
+          vm::page_protect(page, VM_PROT_ALL & ~static_cast<unsigned>(lock_value));
+        }
+        page = next;
+      }
+      // Returned pages that stay get the new lock too.
+      for (vm::VmPage* page = o->lower_bound(offset); page && page->offset < end; page = o->next(*page)) {
+        if (page->page_lock == lock_value) continue;
+        page->page_lock = static_cast<uint8_t>(lock_value);
+        vm::page_protect(page, VM_PROT_ALL & ~static_cast<unsigned>(lock_value));
+      }
+    }
+    // Unlock requests the new lock answers are done: their faults retry.
+    for (vm::PageRequest* r = p->requests.front(); r;) {
+      vm::PageRequest* next = p->requests.next(*r);
+      if (r->unlock && r->offset >= offset && r->offset < end) {
+        p->requests.remove(*r);
+        vm::g_requests.destroy(r);
+      }
+      r = next;
+    }
+    vm::state_changed();
+  }
+  vm::wake_waiters();
+  vm::send_returns(*p);
+  if (reply_to && reply_to != ipc::kDeadPort)
+    kuser::memory_object_lock_completed(reply_to, vm::reply_disposition(reply_toPoly), control, offset, size);
+  return KERN_SUCCESS;
+}
+
+kern_return_t memory_object_destroy(ipc_port_t control, kern_return_t reason) {
+  (void)reason;
+  RefPtr<Pager> p = vm::convert_control(control);
+  if (!p) return KERN_INVALID_ARGUMENT;
+  {
+    // The object is unusable from now on: every fault on a page it lacks
+    // fails (GNU Mach also removes its mappings: not yet here).
+    SpinlockGuard hold(vm::g_vm_lock);
+    p->dead = true;
+    vm::state_changed();
+  }
+  vm::wake_waiters();
+  return KERN_SUCCESS;
+}
+
+// The dead-name notification the kernel asked for on a pager's port
+// arrives at the object's control port: the pager is gone.
+kern_return_t do_mach_notify_dead_name(ipc_port_t notify, mach_port_name_t) {
+  RefPtr<Pager> p = vm::convert_control(notify);
+  if (!p) return MIG_BAD_ID;  // not ours: as before, nothing serves it
+  {
+    SpinlockGuard hold(vm::g_vm_lock);
+    p->dead = true;
+    vm::state_changed();
+  }
+  vm::wake_waiters();
+  return KERN_SUCCESS;
+}
+
+}  // namespace umach::kserver
