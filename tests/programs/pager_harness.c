@@ -190,8 +190,10 @@ mach_msg_return_t pager_await_reply(mach_port_t port, unsigned ms, struct pager_
   if (mr != MACH_MSG_SUCCESS) return mr;
   reply->id = in.head.msgh_id;
   g_reply = reply;
+  /* A simpleroutine that took the request answers MIG_NO_REPLY; any other
+   * answer leaves its rights and memory to us. */
   if (in.head.msgh_id == MACH_NOTIFY_SEND_ONCE || !memory_object_server(&in.head, &out.reply.Head) ||
-      out.reply.RetCode != KERN_SUCCESS)
+      (out.reply.RetCode != MIG_NO_REPLY && out.reply.RetCode != KERN_SUCCESS))
     mach_msg_destroy(&in.head);
   return MACH_MSG_SUCCESS;
 }
