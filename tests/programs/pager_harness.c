@@ -22,6 +22,8 @@ volatile struct pager_log pager_log;
 static mach_port_t g_exceptions = MACH_PORT_NULL; /* the task's exception port */
 static mach_port_t g_set = MACH_PORT_NULL;        /* object + exceptions */
 static mach_port_t g_sleep = MACH_PORT_NULL;      /* never gets a message */
+static mach_port_t g_stop = MACH_PORT_NULL;       /* in the set: "end the server thread" */
+static volatile int g_server_stopping;
 static thread_t g_server = MACH_PORT_NULL;
 static vm_address_t g_server_stack;
 static struct probe* volatile g_probe; /* the probe running, for the handler */
@@ -297,6 +299,10 @@ int probe_run(struct probe* p, volatile uint64_t* address, int write, uint64_t v
 /* ---- The server thread ---- */
 
 static boolean_t demux(mach_msg_header_t* in, mach_msg_header_t* out) {
+  if (in->msgh_local_port == g_stop) {
+    __atomic_store_n(&g_server_stopping, 1, __ATOMIC_RELEASE);
+    (void)thread_terminate(mach_thread_self());
+  }
   if (in->msgh_local_port == g_exceptions) return exc_server(in, out);
   return memory_object_server(in, out);
 }
@@ -319,20 +325,41 @@ kern_return_t pager_start(void) {
       (kr = mach_port_allocate(self, MACH_PORT_RIGHT_PORT_SET, &g_set)) != KERN_SUCCESS ||
       (kr = mach_port_move_member(self, pager_object, g_set)) != KERN_SUCCESS ||
       (kr = mach_port_move_member(self, g_exceptions, g_set)) != KERN_SUCCESS ||
+      (kr = mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &g_stop)) != KERN_SUCCESS ||
+      (kr = mach_port_move_member(self, g_stop, g_set)) != KERN_SUCCESS ||
       (kr = mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &g_sleep)) != KERN_SUCCESS)
     return kr;
   return start_thread(serve, 0, &g_server, &g_server_stack);
 }
 
+/* The server thread ends itself on a message to g_stop rather than be
+ * terminated from here while it may be on its way back into its receive
+ * (it has just served the scenario's last request): thread_terminate of a
+ * thread in user mode whose next trap blocks in mach_msg is lost in umach
+ * today (the thread sleeps in the receive, no longer one of the task's, and
+ * the task can never end). Once it says it is stopping, its only trap
+ * left is its own thread_terminate. */
+static void stop_server(void) {
+  mach_msg_header_t m = {0};
+  m.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0);
+  m.msgh_size = sizeof m;
+  m.msgh_remote_port = g_stop;
+  if (mach_msg(&m, MACH_SEND_MSG, sizeof m, 0, MACH_PORT_NULL, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL) ==
+      MACH_MSG_SUCCESS)
+    (void)pager_wait(&g_server_stopping, 1, 3000);
+  (void)thread_terminate(g_server); /* ended, or in its last trap */
+}
+
 void pager_stop(void) {
   const mach_port_t self = mach_task_self();
-  (void)thread_terminate(g_server);
+  stop_server();
   (void)mach_port_deallocate(self, g_server);
   (void)vm_deallocate(self, g_server_stack, kThreadStackPages * vm_page_size);
   (void)task_set_special_port(self, TASK_EXCEPTION_PORT, MACH_PORT_NULL);
   (void)mach_port_destroy(self, g_exceptions);
   (void)mach_port_destroy(self, g_set);
   (void)mach_port_destroy(self, g_sleep);
+  (void)mach_port_destroy(self, g_stop);
   /* A scenario that destroyed it set it to MACH_PORT_NULL. */
   if (pager_object != MACH_PORT_NULL) (void)mach_port_destroy(self, pager_object);
   pager_object = MACH_PORT_NULL;
