@@ -35,6 +35,13 @@ TEST(Pager, ThreadAbortEndsAWaitForASilentPager) { expect_ok("silent_abort"); }
 
 TEST(Pager, ThreadTerminateEndsAWaitForASilentPager) { expect_ok("silent_terminate"); }
 
+TEST(Pager, TaskTerminateWithAFaultWaitingEndsTheTask) {
+  auto t = umach::testing::run_program(UMACH_PROGRAM_PAGER_CASES, {"pager_cases", "end_waiting"});
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->output(), "end_waiting: ending the task with a fault waiting\n");
+  EXPECT_EQ(t->end_reason(), "terminated");
+}
+
 TEST(Pager, MapsOfOnePortShareOneObject) { expect_ok("shared"); }
 
 TEST(Pager, AttributesFollowReadyAndChangeAttributes) { expect_ok("attributes"); }

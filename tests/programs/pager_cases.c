@@ -18,6 +18,9 @@
  *                     waiting thread (running, then suspended) works; a late
  *                     supply lets it finish once resumed
  *   silent_terminate  the same, ended by thread_terminate
+ *   end_waiting       task_terminate of the task itself with that fault
+ *                     waiting (prints "end_waiting: ending the task with a
+ *                     fault waiting" instead of ok)
  *   shared            two vm_maps of one port (and a third at an offset) are one
  *                     object: one init, a write through one seen through the
  *                     others, terminate only after the last unmap
@@ -330,6 +333,17 @@ static int scenario_silent_terminate(void) {
   return unmap_last(a, 2);
 }
 
+/* task_terminate with a fault waiting for the task's own pager: the task
+ * ends like any other ("terminated"), taking the object with it. */
+static int scenario_end_waiting(void) {
+  vm_address_t a;
+  struct probe p;
+  if (start_unanswered(&a, &p)) return 1;
+  printf("%s: ending the task with a fault waiting\n", g_scenario);
+  (void)task_terminate(mach_task_self());
+  return fail("task_terminate of the task itself returned");
+}
+
 static int scenario_shared(void) {
   vm_address_t a, b, c;
   if (map(&a, 4, 0) || map(&b, 4, 0) || map(&c, 2, 1)) return 1;
@@ -445,6 +459,7 @@ static const struct {
     {"destroyed", scenario_destroyed},
     {"silent_abort", scenario_silent_abort},
     {"silent_terminate", scenario_silent_terminate},
+    {"end_waiting", scenario_end_waiting},
     {"shared", scenario_shared},
     {"attributes", scenario_attributes},
     {"ready_wait", scenario_ready_wait},
@@ -464,6 +479,6 @@ int main(int argc, char** argv) {
     return 0;
   }
   printf("usage: pager_cases SCENARIO (supply, unavailable, error, garbage, destroyed, silent_abort,\n"
-         "       silent_terminate, shared, attributes, ready_wait, terminate)\n");
+         "       silent_terminate, end_waiting, shared, attributes, ready_wait, terminate)\n");
   return 1;
 }
