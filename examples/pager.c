@@ -44,7 +44,7 @@
 
 enum { kPages = 8 };
 
-static int g_requests; /* data_requests the pager served */
+static volatile int g_requests; /* data_requests the pager served */
 
 /* What word i of page n of our object holds. */
 static uint64_t computed_word(vm_offset_t page, vm_offset_t i) { return page * 1000000 + i; }
@@ -64,6 +64,9 @@ kern_return_t memory_object_data_request(mach_port_t object, mach_port_t control
                                          vm_size_t length, vm_prot_t access) {
   (void)object, (void)access;
   printf("pager: data_request for page %lu\n", (unsigned long)(offset / vm_page_size));
+  /* Counted before the answer: once the page is supplied, the faulting
+   * thread may run on another CPU at once. */
+  ++g_requests;
   /* Compute the pages into memory of our own... */
   vm_address_t data = 0;
   kern_return_t kr = vm_allocate(mach_task_self(), &data, length, TRUE);
@@ -78,7 +81,6 @@ kern_return_t memory_object_data_request(mach_port_t object, mach_port_t control
                                    FALSE, MACH_PORT_NULL);
   }
   if (kr != KERN_SUCCESS) (void)memory_object_data_error(control, offset, length, kr);
-  ++g_requests;
   /* Each request brought another send right for control (init's is the
    * one we keep). */
   (void)mach_port_deallocate(mach_task_self(), control);

@@ -91,6 +91,9 @@ kern_return_t memory_object_data_request(mach_port_t object, mach_port_t control
   }
   const vm_offset_t page = offset / vm_page_size;
   const int answer = page < kPagerMaxPages ? pager_answer[page] : kAnswerSupply;
+  /* Counted before the answer: the faulting thread may run (on another
+   * CPU) as soon as it is sent, and its prober reads the count. */
+  count(&pager_log.requests);
   kern_return_t kr = KERN_SUCCESS;
   if (answer == kAnswerSupply) kr = pager_supply(control, offset, length, MACH_PORT_NULL);
   if (answer == kAnswerUnavailable) kr = memory_object_data_unavailable(control, offset, length);
@@ -99,7 +102,6 @@ kern_return_t memory_object_data_request(mach_port_t object, mach_port_t control
   /* Each request carries a new send right for control (MAKE_SEND): init's
    * is the one the pager keeps. */
   (void)mach_port_deallocate(mach_task_self(), control);
-  count(&pager_log.requests);
   return KERN_SUCCESS;
 }
 
