@@ -35,6 +35,10 @@ kern_return_t copy_page(VmMapCopy* copy, uint64_t at, VmPage** out, PagerWait* w
   if (!e || !e->object) return KERN_SUCCESS;
   const uint64_t off = e->offset + (at - e->start);
   *out = e->object->chain_lookup(off);
+  if (*out && !page_resident(*out)) {
+    *out = nullptr;
+    return KERN_RESOURCE_SHORTAGE;
+  }
   uint64_t paged_at;
   if (VmObject* paged = *out ? nullptr : e->object->pager_below(off, &paged_at))
     return pager_page_needed(paged, paged_at, VM_PROT_READ, wait);

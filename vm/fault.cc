@@ -25,6 +25,8 @@ kern_return_t fault_locked(VmMap& map, uint64_t va, unsigned access, bool enter,
     // Not zeros if the chain ends in a pager's object: its pager gives it.
     uint64_t at;
     if (VmObject* paged = first->pager_below(off, &at)) return pager_page_needed(paged, at, access, wait);
+  } else if (!page_resident(p)) {
+    return KERN_RESOURCE_SHORTAGE;  // paged out, and no memory to read it back
   } else if (p->page_lock) {
     // Its pager locked some accesses; a write to a page further down only
     // reads it (it is copied up).
@@ -63,10 +65,12 @@ kern_return_t fault_locked(VmMap& map, uint64_t va, unsigned access, bool enter,
     // A read of a page further down: shared, so read-only.
     prot &= ~unsigned{VM_PROT_WRITE};
   }
-  // A pager's page: what its pager allows; and only a write makes it
-  // writable, so that it is dirty exactly when it may have been written.
+  // A pager's page: what its pager allows; and a clean page a pager or the
+  // swap has is made writable by a write only, so that it is dirty exactly
+  // when it may have been written.
   prot &= ~unsigned{p->page_lock};
-  if (!write && p->object->pager()) prot &= ~unsigned{VM_PROT_WRITE};
+  if (!write && !p->dirty && (p->object->pager() || p->swap_slot)) prot &= ~unsigned{VM_PROT_WRITE};
+  page_activate(p);  // used: the pageout's referenced bit (vm/pageout.h)
   if (enter && !page_enter(map, va, p, prot, access)) return KERN_RESOURCE_SHORTAGE;
   // A page that may be written from now on differs from what a pager or
   // the swap has (vm/pager.h).

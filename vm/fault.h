@@ -24,6 +24,7 @@
 
 #include "mach/kern_return.h"
 #include "vm/map.h"
+#include "vm/pageout.h"
 #include "vm/pager.h"
 
 namespace umach::vm {
@@ -44,13 +45,18 @@ kern_return_t fault_locked(VmMap& map, uint64_t va, unsigned access, bool enter,
 // each time it waits for the pager with the lock dropped and runs op
 // again (op must be able to start over). KERN_ABORTED if a wait was
 // interrupted (thread_abort).
+// Memory short (KERN_RESOURCE_SHORTAGE): pages are paged out and op runs
+// again, while pageout frees some (vm/pageout.h); after a success, pages
+// are paged out if free memory is under its low target.
 template <class Op>
 kern_return_t with_pager_waits(Op&& op) UMACH_EXCLUDES(g_vm_lock) {
-  for (;;) {
+  for (unsigned short_tries = 0;;) {
     PagerWait wait;
     kern_return_t kr = op(&wait);
+    if (kr == KERN_RESOURCE_SHORTAGE && short_tries++ < 8 && pageout(pageout_targets().high) > 0) continue;
     if (kr != kFaultMustWait) {
       reap_pagers();
+      if (kr == KERN_SUCCESS) pageout_if_low();
       return kr;
     }
     kr = pager_wait(wait);

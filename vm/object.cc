@@ -161,7 +161,7 @@ VmObject* VmObject::copy_slowly(VmObject* source, uint64_t offset, uint64_t size
   for (uint64_t off = 0; off < size; off += kPageSize) {
     VmPage* src = source->chain_lookup(offset + off);
     if (!src) continue;
-    VmPage* p = page_copy_of(src);
+    VmPage* p = page_resident(src) ? page_copy_of(src) : nullptr;
     if (!p) {
       deallocate(n);
       return nullptr;
@@ -183,6 +183,7 @@ bool VmObject::push_to_copy(uint64_t offset, VmPage* current) {
   if (copy_has(offset)) return true;
   VmObject* c = copy_;
   VmPage* src = current ? current : chain_lookup(offset);
+  if (src && !page_resident(src)) return false;
   VmPage* p = page_copy_of(src);
   if (!p) return false;
   c->insert(p, offset - c->shadow_offset_);
@@ -286,7 +287,10 @@ bool object_write(VmObject& object, uint64_t offset, const void* buf, size_t n) 
       p = page_grab(true);
       if (!p) return false;
       object.insert(p, page_trunc(offset + done));
+    } else if (!page_resident(p)) {
+      return false;
     }
+    p->dirty = true;
     kstd::memcpy(static_cast<char*>(p->data()) + in, static_cast<const char*>(buf) + done, len);
     return true;
   };
@@ -295,7 +299,8 @@ bool object_write(VmObject& object, uint64_t offset, const void* buf, size_t n) 
 
 bool object_holds(const VmObject& object, uint64_t offset, const void* buf, size_t n) {
   if (offset + n < offset || offset + n > object.size()) return false;
-  auto piece = [&](const VmPage* p, uint64_t in, size_t done, size_t len) {
+  auto piece = [&](VmPage* p, uint64_t in, size_t done, size_t len) UMACH_REQUIRES(g_vm_lock) {
+    if (p && !page_resident(p)) return false;  // (only when memory is short)
     const auto* want = static_cast<const unsigned char*>(buf) + done;
     if (p) return kstd::memcmp(static_cast<const char*>(p->data()) + in, want, len) == 0;
     for (size_t i = 0; i < len; ++i)

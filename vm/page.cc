@@ -6,6 +6,7 @@
 #include "core/zone.h"
 #include "vm/map.h"
 #include "vm/pager.h"
+#include "vm/swap.h"
 
 namespace umach::vm {
 
@@ -23,7 +24,7 @@ using PageList = List<VmPage, &VmPage::queue_link>;
 [[clang::no_destroy]] PageList g_active;
 [[clang::no_destroy]] PageList g_inactive;
 [[clang::no_destroy]] PageList g_free;
-size_t g_active_count = 0, g_inactive_count = 0, g_free_count = 0, g_pv_count = 0;
+size_t g_active_count = 0, g_inactive_count = 0, g_free_count = 0, g_pv_count = 0, g_paged_out_count = 0;
 
 void dequeue(VmPage* p) UMACH_REQUIRES(g_vm_lock) {
   switch (p->queue) {
@@ -76,7 +77,16 @@ void page_release(VmPage* p) {
   kassert(!p->object && !p->mappings && p->wire_count == 0);
   p->dirty = p->precious = false;
   p->page_lock = VM_PROT_NONE;
+  if (p->swap_slot) {
+    swap_free(p->swap_slot);
+    p->swap_slot = 0;
+  }
   dequeue(p);
+  if (!p->pa) {  // paged out: only the record is left
+    --g_paged_out_count;
+    g_pages.destroy(p);
+    return;
+  }
   if (g_free_count < kFreeQueueMax) {
     g_free.push_back(*p);
     p->queue = PageQueue::kFree;
@@ -87,8 +97,66 @@ void page_release(VmPage* p) {
   g_pages.destroy(p);
 }
 
+bool page_resident(VmPage* p) {
+  if (p->pa) return true;
+  // A physical page: a free record's, else the allocator's.
+  paddr_t pa = 0;
+  if (VmPage* spare = g_free.empty() ? nullptr : g_free.front()) {
+    dequeue(spare);
+    pa = spare->pa;
+    g_pages.destroy(spare);
+  } else {
+    Result<paddr_t> got = page_allocator().alloc();
+    if (!got.ok()) return false;
+    pa = got.value();
+  }
+  p->pa = pa;
+  --g_paged_out_count;
+  swap_read(p->swap_slot, p->data());
+  p->dirty = false;  // the slot still holds it
+  ++g_counters.pageins;
+  page_activate(p);
+  return true;
+}
+
+bool page_evict(VmPage* p) {
+  kassert(p->pa && !p->mappings && p->wire_count == 0 && p->object);
+  if (p->dirty || !p->swap_slot) {
+    if (!p->swap_slot) p->swap_slot = swap_alloc();
+    if (!p->swap_slot) return false;
+    swap_write(p->swap_slot, p->data());
+    p->dirty = false;
+  }
+  dequeue(p);
+  page_allocator().free(p->pa);
+  p->pa = 0;
+  ++g_paged_out_count;
+  ++g_counters.pageouts;
+  return true;
+}
+
+VmPage* active_front() { return g_active.front(); }
+VmPage* inactive_front() { return g_inactive.front(); }
+VmPage* queue_next(const VmPage& p) {
+  switch (p.queue) {
+    case PageQueue::kActive: return g_active.next(p);
+    case PageQueue::kInactive: return g_inactive.next(p);
+    default: return nullptr;
+  }
+}
+size_t active_count() { return g_active_count; }
+size_t inactive_count() { return g_inactive_count; }
+
+void page_deactivate(VmPage* p) {
+  if (p->queue == PageQueue::kInactive) return;
+  dequeue(p);
+  g_inactive.push_back(*p);
+  p->queue = PageQueue::kInactive;
+  ++g_inactive_count;
+}
+
 void page_activate(VmPage* p) {
-  if (p->queue == PageQueue::kActive) return;
+  if (p->queue == PageQueue::kActive || !p->pa) return;  // paged out: on no queue
   if (p->queue == PageQueue::kInactive) ++g_counters.reactivations;
   dequeue(p);
   g_active.push_back(*p);
@@ -171,6 +239,7 @@ PageCounts page_counts() {
   c.inactive = g_inactive_count;
   c.free = g_free_count;
   c.pv = g_pv_count;
+  c.paged_out = g_paged_out_count;
   for (VmPage& p : g_active) c.wired += p.wire_count != 0;
   return c;
 }

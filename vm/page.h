@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "core/avl_tree.h"
+#include "core/kassert.h"
 #include "core/list.h"
 #include "core/platform/platform.h"
 #include "core/result.h"
@@ -54,7 +55,7 @@ struct PvEntry {
 enum class PageQueue : uint8_t { kNone, kActive, kInactive, kFree };
 
 struct VmPage {
-  paddr_t pa = 0;
+  paddr_t pa = 0;  // 0: paged out (its contents in swap_slot): see page_resident
   VmObject* object = nullptr;
   uint64_t offset = 0;  // in object; the key of by_offset
   AvlNode by_offset;
@@ -70,8 +71,15 @@ struct VmPage {
   bool dirty = false;
   bool precious = false;
   uint8_t page_lock = VM_PROT_NONE;
+  // For anonymous memory (vm/pageout.h): its copy in the swap area (0:
+  // none). A page paged out keeps its place in its object with pa 0; one
+  // paged in keeps its slot while clean (its next pageout writes nothing).
+  uint32_t swap_slot = 0;
 
-  void* data() const { return Platform::phys_to_virt(pa); }
+  void* data() const {
+    kassert(pa != 0);  // paged out: page_resident first
+    return Platform::phys_to_virt(pa);
+  }
   struct Key {
     static uint64_t key(const VmPage& p) { return p.offset; }
   };
@@ -80,8 +88,17 @@ struct VmPage {
 // A page for an object: from the free queue, else the allocator. Zeroed if
 // `zero`. Null (with nothing changed) when memory is short.
 VmPage* page_grab(bool zero) UMACH_REQUIRES(g_vm_lock);
-// Gives a page back (it must be out of every object and unmapped).
+// Gives a page back (it must be out of every object and unmapped), with
+// its swap slot.
 void page_release(VmPage* page) UMACH_REQUIRES(g_vm_lock);
+// Makes a page's contents resident (a page paged out is read back from
+// its slot, which it keeps, clean). False when memory is short. Every use
+// of page->data() or page->pa on a page found in an object comes after it.
+[[nodiscard]] bool page_resident(VmPage* page) UMACH_REQUIRES(g_vm_lock);
+// Pages out `page` (resident, unmapped, unwired, of an object with no
+// pager): writes it to a slot unless its slot already holds it, and
+// frees its memory. False if the swap area is full.
+[[nodiscard]] bool page_evict(VmPage* page) UMACH_REQUIRES(g_vm_lock);
 void page_activate(VmPage* page) UMACH_REQUIRES(g_vm_lock);
 
 // Enters `page` at va in map's pmap with prot (replacing whatever mapping
@@ -97,7 +114,15 @@ void map_protect_mappings(VmMap& map, uint64_t start, uint64_t end, unsigned pro
 
 struct PageCounts {
   size_t active = 0, inactive = 0, free = 0, wired = 0, pv = 0;
+  size_t paged_out = 0;  // pages of objects whose contents are in swap only
 };
+// The page queues, oldest first, for pageout (vm/pageout.cc).
+VmPage* active_front() UMACH_REQUIRES(g_vm_lock);
+VmPage* inactive_front() UMACH_REQUIRES(g_vm_lock);
+VmPage* queue_next(const VmPage& page) UMACH_REQUIRES(g_vm_lock);
+void page_deactivate(VmPage* page) UMACH_REQUIRES(g_vm_lock);
+size_t active_count() UMACH_REQUIRES(g_vm_lock);
+size_t inactive_count() UMACH_REQUIRES(g_vm_lock);
 PageCounts page_counts() UMACH_EXCLUDES(g_vm_lock);
 
 // Returns the free queue's pages to the allocator (leak audits, pageout).
@@ -106,6 +131,7 @@ void drain() UMACH_EXCLUDES(g_vm_lock);
 // Statistics for vm_statistics (vm/vm_user.cc): counted under g_vm_lock.
 struct VmCounters {
   uint64_t faults = 0, zero_fill = 0, cow_faults = 0, reactivations = 0, lookups = 0, hits = 0;
+  uint64_t pageins = 0, pageouts = 0;
 };
 extern VmCounters g_counters UMACH_GUARDED_BY(g_vm_lock);
 

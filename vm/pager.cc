@@ -273,6 +273,13 @@ void send_returns(Pager& p) UMACH_EXCLUDES(g_vm_lock) {
 
 }  // namespace
 
+bool pager_page_out(VmPage* page) { return queue_return(*page->object->pager(), page, /*take=*/true); }
+
+void pager_send_returns(Pager* pager) {
+  send_returns(*pager);
+  pager->unref();
+}
+
 void pager_object_freed(Pager* pager, VmObject* object) {
   pager->object = nullptr;
   pager->drop_requests();
@@ -390,9 +397,11 @@ kern_return_t supply_locked(Pager& p, uint64_t offset, uint64_t size, vm::VmMapC
       // vm_allocate'd and filled): what its copy shows, zeros where it has
       // no page.
       vm::VmPage* src = nullptr;
-      if (vm::copy_page(copy, at, &src, nullptr) != KERN_SUCCESS) {
+      if (kern_return_t kr = vm::copy_page(copy, at, &src, nullptr); kr != KERN_SUCCESS) {
         vm::page_release(page);
-        return KERN_INVALID_ARGUMENT;  // data from another pager's memory, not resident
+        // Short of memory, or data from another pager's memory it has not
+        // supplied yet (the kernel does not wait for one pager for another).
+        return kr == KERN_RESOURCE_SHORTAGE ? kr : KERN_INVALID_ARGUMENT;
       }
       if (src)
         kstd::memcpy(page->data(), src->data(), vm::kPageSize);

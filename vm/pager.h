@@ -164,6 +164,12 @@ kern_return_t pager_wait(PagerWait& w) UMACH_EXCLUDES(g_vm_lock);
 // still in it: those its pager lacks (dirty, precious) are taken for
 // data_return, and the pager is told later, by reap_pagers.
 void pager_object_freed(Pager* pager, VmObject* object) UMACH_REQUIRES(g_vm_lock);
+// Pageout (vm/pageout.cc) of a pager's dirty or precious page: it leaves
+// its object for a data_return, queued; false when memory is short.
+[[nodiscard]] bool pager_page_out(VmPage* page) UMACH_REQUIRES(g_vm_lock);
+// Sends the data_returns queued on `pager` and drops a reference to it.
+void pager_send_returns(Pager* pager) UMACH_EXCLUDES(g_vm_lock);
+
 // Sends memory_object_terminate for every object freed since.
 void reap_pagers() UMACH_EXCLUDES(g_vm_lock);
 

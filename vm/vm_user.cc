@@ -322,6 +322,8 @@ void statistics(vm_statistics_data_t* out) {
   out->cow_faults = static_cast<integer_t>(g_counters.cow_faults);
   out->lookups = static_cast<integer_t>(g_counters.lookups);
   out->hits = static_cast<integer_t>(g_counters.hits);
+  out->pageins = static_cast<integer_t>(g_counters.pageins);
+  out->pageouts = static_cast<integer_t>(g_counters.pageouts);
 }
 
 kern_return_t set_size_limit(VmMap& map, uint64_t current, uint64_t max) {

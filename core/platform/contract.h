@@ -53,10 +53,19 @@ concept Console = requires(const char* s, char* buf, size_t n) {
 // holding the kernel image or boot data), and the kernel's direct map.
 // kRamZeroAtBoot: every reported page reads as zero until first written
 // (a fresh memfd on hosted); the page allocator then skips zeroing them.
+//
+// Swap: the backing store of the kernel's default pager (vm/swap.h), apart
+// from the physical pool. swap_area(&bytes) is its kernel address and size
+// (page multiples), null where the machine has none of its own: the core
+// then takes kSwapFromRam bytes off the top of the reported RAM at boot
+// (bare metal), before the page allocator owns it. Hosted: a memfd of its
+// own (--swap=MiB), mapped into the kernel.
 template <class P>
-concept BootMemory = requires(paddr_t pa, const void* va) {
+concept BootMemory = requires(paddr_t pa, const void* va, size_t* bytes) {
   { P::kPageSize } -> kstd::convertible_to<size_t>;
   { P::kRamZeroAtBoot } -> kstd::convertible_to<bool>;
+  { P::kSwapFromRam } -> kstd::convertible_to<size_t>;
+  { P::swap_area(bytes) } -> kstd::same_as<void*>;
   { P::phys_ranges() } -> kstd::same_as<kstd::Span<const PhysRange>>;
   { P::phys_to_virt(pa) } -> kstd::same_as<void*>;
   { P::virt_to_phys(va) } -> kstd::same_as<paddr_t>;

@@ -30,6 +30,8 @@ namespace umach::platform {
 namespace {
 
 PhysRange g_ranges[1];
+void* g_swap_area = nullptr;
+size_t g_swap_bytes = 0;
 int g_console_fd = STDOUT_FILENO;
 int g_console_in_fd = STDIN_FILENO;
 size_t g_range_count = 0;
@@ -115,6 +117,11 @@ void Backend::console_write(const char* s, size_t n) {
 }
 
 kstd::Span<const PhysRange> Backend::phys_ranges() { return {g_ranges, g_range_count}; }
+
+void* Backend::swap_area(size_t* bytes) {
+  *bytes = g_swap_bytes;
+  return g_swap_area;
+}
 
 // Making a CPU current on a host thread makes that thread its simulator
 // (vcpu.cc); null (from vcpu_leave) only clears the GS base.
@@ -211,6 +218,19 @@ void boot(const BootOptions& options) {
   platform::hosted::g_direct_map = static_cast<char*>(map);
   g_ranges[0] = {platform::hosted::kPhysBase, bytes};
   g_range_count = 1;
+  // The swap: a second memfd, sparse (a page costs host memory only once
+  // the default pager writes it).
+  if (options.swap_bytes) {
+    const size_t swap = (options.swap_bytes + platform::Backend::kPageSize - 1) & ~(platform::Backend::kPageSize - 1);
+    int sfd = memfd_create("umach-swap", MFD_CLOEXEC);
+    if (sfd < 0) host_failure("memfd_create(swap)");
+    if (ftruncate(sfd, static_cast<off_t>(swap)) != 0) host_failure("ftruncate(swap)");
+    void* area = mmap(nullptr, swap, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, sfd, 0);
+    if (area == MAP_FAILED) host_failure("mmap(swap)");
+    close(sfd);
+    platform::g_swap_area = area;
+    platform::g_swap_bytes = swap;
+  }
   TestTask::install_created_task_runner();  // task_create's tasks run here
 }
 

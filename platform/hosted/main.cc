@@ -21,6 +21,7 @@
 //   umach --selftest       run the self-test table, one line per test
 //   umach --selftest=NAME  only the tests whose name contains NAME
 //   umach --memory=MiB     physical memory size (default 256)
+//   umach --swap=MiB       the default pager's swap area (default 1024)
 //   umach --vcpus N        simulated CPUs, 1 to 64 (default 1); also --vcpus=N.
 //                          Stored in BootOptions; the scheduler starts them.
 //   umach --address-model=window|shared
@@ -71,10 +72,11 @@ struct Options {
              "usage: umach [OPTION...]                     the default demo: the examples, then the self-tests\n"
              "       umach [OPTION...] run PROGRAM [ARG...]  boot with PROGRAM (an example's name, or a path)\n"
              "       umach list                            the built-in examples\n"
-             "options: [--selftest[=NAME]] [--memory=MiB] [--vcpus N] [--precise-fp] [--address-model=window|shared]\n"
+             "options: [--selftest[=NAME]] [--memory=MiB] [--swap=MiB] [--vcpus N] [--precise-fp] [--address-model=window|shared]\n"
              "         [--trace ipc] [--vm-dot=FILE]\n"
              "  --selftest[=NAME]  run the in-kernel self-test table (tests matching NAME)\n"
              "  --memory=MiB       physical memory, 16 to 65536 MiB (default 256)\n"
+             "  --swap=MiB         the default pager's swap area (default 1024; 0: none)\n"
              "  --vcpus N          simulated CPUs (host threads), 1 to {} (default 1)\n"
              "  --precise-fp       save the whole FP/vector state at every trap call\n"
              "  --address-model=M  window: a host address window per task (default);\n"
@@ -130,6 +132,14 @@ Options parse(int argc, char** argv) {
         exit(2);
       }
       o.boot.memory_bytes = mib << 20;
+    } else if (a.rfind("--swap=", 0) == 0) {
+      char* end = nullptr;
+      unsigned long mib = strtoul(a.c_str() + 7, &end, 10);
+      if (*end || a.size() == 7 || mib > 1048576) {
+        fmt::print(stderr, "umach: --swap takes 0 to 1048576 (MiB), not '{}'\n", a.substr(7));
+        exit(2);
+      }
+      o.boot.swap_bytes = mib << 20;
     } else if (a == "--vcpus" || a == "--trace") {
       if (i + 1 >= argc) {
         fmt::print(stderr, "umach: {} needs a value\n", a);

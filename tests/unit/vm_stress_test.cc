@@ -14,6 +14,7 @@
 #include <umach/backend.h>
 #include "vm/copy.h"
 #include "vm/fault.h"
+#include "vm/swap.h"
 #include "vm/vm_user.h"
 
 namespace {
@@ -130,6 +131,88 @@ TEST(VmStress, ThreadsFaultCopyAndForkAtOnce) {
     s.map->check_invariants();
   }
   s.map->unref();
+  umach::drain_caches();
+  EXPECT_EQ(before.leaks_since(), 0);
+  EXPECT_EQ(umach::page_allocator().free_pages(), pages);
+}
+
+// Four threads each touch 20 MiB of their own on a 64 MiB machine: pageout
+// runs in all of them at once (the swap and pageout take turns under the
+// VM lock), and every page comes back with its bytes.
+struct PageoutWorker {
+  int index;
+  std::atomic<int>* failures;
+  std::atomic<int>* written;  // workers done writing a round
+};
+
+constexpr uint64_t kPageoutPages = 5000;
+
+uint64_t pageout_word(int worker, uint64_t page, int round) {
+  return (static_cast<uint64_t>(worker) << 56) ^ (page * 0x9e3779b97f4a7c15ull) ^ static_cast<uint64_t>(round);
+}
+
+void pageout_worker(void* arg) {
+  auto* w = static_cast<PageoutWorker*>(arg);
+  vm::VmMap* map = vm::VmMap::create(nullptr);
+  if (!map) {
+    w->failures->fetch_add(1);
+    return;
+  }
+  uint64_t base = map->min();
+  if (vm::allocate(*map, &base, kPageoutPages * P, true) != KERN_SUCCESS) w->failures->fetch_add(1);
+  for (int round = 0; round < 2; ++round) {
+    for (uint64_t pg = 0; pg < kPageoutPages; ++pg) {
+      const uint64_t v[2] = {pageout_word(w->index, pg, round), ~pageout_word(w->index, pg, round)};
+      if (vm::map_write(*map, base + pg * P, &v[0], 8) != KERN_SUCCESS ||
+          vm::map_write(*map, base + pg * P + P - 8, &v[1], 8) != KERN_SUCCESS)
+        w->failures->fetch_add(1);
+    }
+    // Everyone's memory is in use before anyone reads: more than there is.
+    w->written->fetch_add(1);
+    while (w->written->load() < kWorkers * (round + 1)) umach::sched::thread_yield();
+    for (uint64_t pg = 0; pg < kPageoutPages; ++pg) {
+      uint64_t v[2] = {0, 0};
+      if (vm::map_read(*map, base + pg * P, &v[0], 8) != KERN_SUCCESS ||
+          vm::map_read(*map, base + pg * P + P - 8, &v[1], 8) != KERN_SUCCESS ||
+          v[0] != pageout_word(w->index, pg, round) || v[1] != ~pageout_word(w->index, pg, round))
+        w->failures->fetch_add(1);
+    }
+  }
+  map->unref();
+}
+
+void run_pageout_workers(void* arg) {
+  auto* failures = static_cast<std::atomic<int>*>(arg);
+  std::atomic<int> written{0};
+  PageoutWorker workers[kWorkers];
+  RefPtr<umach::sched::Thread> threads[kWorkers];
+  for (int i = 0; i < kWorkers; ++i) {
+    workers[i] = PageoutWorker{i, failures, &written};
+    auto t = umach::sched::kernel_thread("vm pageout", pageout_worker, &workers[i], umach::sched::kPriorityUser);
+    ASSERT_TRUE(t.ok());
+    threads[i] = t.value();
+  }
+  for (auto& t : threads) umach::sched::thread_join(*t);
+}
+
+TEST(VmStress, ThreadsTouchingMoreThanMemoryGetEveryByteBack) {
+  umach::drain_caches();
+  umach::ZoneSnapshot before;
+  const size_t pages = umach::page_allocator().free_pages();
+  ASSERT_GT(kWorkers * kPageoutPages, umach::page_allocator().total_pages());  // more than there is
+  const uint64_t pageouts = [] {
+    umach::SpinlockGuard hold(vm::g_vm_lock);
+    return vm::g_counters.pageouts;
+  }();
+  const size_t slots = vm::swap_counts().used;
+  std::atomic<int> failures{0};
+  ASSERT_TRUE(umach::hosted::run_in_kernel(run_pageout_workers, &failures, umach::sched::kPriorityKernel));
+  EXPECT_EQ(failures.load(), 0);
+  {
+    umach::SpinlockGuard hold(vm::g_vm_lock);
+    EXPECT_GT(vm::g_counters.pageouts, pageouts + kPageoutPages);
+  }
+  EXPECT_EQ(vm::swap_counts().used, slots);  // every slot went with its page
   umach::drain_caches();
   EXPECT_EQ(before.leaks_since(), 0);
   EXPECT_EQ(umach::page_allocator().free_pages(), pages);

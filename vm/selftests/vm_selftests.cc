@@ -10,6 +10,8 @@
 #include "vm/copy.h"
 #include "vm/fault.h"
 #include "vm/memory_object.h"
+#include "vm/pageout.h"
+#include "vm/swap.h"
 #include "vm/vm_user.h"
 #include "ipc/msg.h"
 #include "mach/vm_wire.h"
@@ -627,6 +629,82 @@ UMACH_SELFTEST(vm_property_random_operations_match_a_model) {
     for (VmMap*& mm : maps)
       if (mm) mm->unref();
     if (selftest_ctx.failed()) return;
+  }
+}
+
+}  // namespace umach::vm
+
+namespace umach::vm {
+namespace {
+
+uint64_t pattern(uint64_t page, unsigned round) { return page * 0x9e3779b97f4a7c15ull + round; }
+
+// Pages [first, first + n) of the region at a hold their pattern at both ends.
+bool holds_pattern(VmMap& m, uint64_t a, uint64_t n, unsigned round, uint64_t first = 0) {
+  for (uint64_t i = first; i < first + n; ++i)
+    if (read_u64(m, a + i * P) != pattern(i, round) || read_u64(m, a + i * P + P - 8) != ~pattern(i, round))
+      return false;
+  return true;
+}
+
+bool write_pattern(VmMap& m, uint64_t a, uint64_t n, unsigned round) {
+  for (uint64_t i = 0; i < n; ++i)
+    if (!write_u64(m, a + i * P, pattern(i, round)) || !write_u64(m, a + i * P + P - 8, ~pattern(i, round)))
+      return false;
+  return true;
+}
+
+size_t paged_out() { return page_counts().paged_out; }
+
+}  // namespace
+
+// Pageout (vm/pageout.h) moves every page it can to the swap area; each
+// comes back with its bytes at its next use, through copies and forks too,
+// and a page paged in and left clean is paged out again without a write.
+UMACH_SELFTEST(vm_pageout_and_back_keeps_every_byte) {
+  constexpr uint64_t kPages = 64;
+  const SwapCounts start = swap_counts();
+  if (start.total - start.used < 8 * kPages) return;  // no swap (or no room) here
+  {
+    MapRef m;
+    uint64_t a = 0;
+    ST_CHECK_EQ(allocate(*m, &a, kPages * P, true), KERN_SUCCESS);
+    ST_CHECK(write_pattern(*m, a, kPages, 1));
+    ST_CHECK(pageout(~size_t{0} >> 1) >= kPages);
+    ST_CHECK(paged_out() >= kPages);
+    const SwapCounts out = swap_counts();
+    ST_CHECK(out.used >= start.used + kPages);
+    ST_CHECK(holds_pattern(*m, a, kPages, 1));
+    ST_CHECK(swap_counts().reads >= out.reads + kPages);
+
+    // Clean pages go out again without a write; rewritten ones are written.
+    const uint64_t writes = swap_counts().writes;
+    ST_CHECK(pageout(~size_t{0} >> 1) >= kPages);
+    ST_CHECK_EQ(swap_counts().writes, writes);
+    ST_CHECK(write_pattern(*m, a, kPages / 2, 2));
+    ST_CHECK(pageout(~size_t{0} >> 1) >= kPages / 2);  // the other half is out already
+    ST_CHECK(swap_counts().writes >= writes + kPages / 2);
+    ST_CHECK(holds_pattern(*m, a, kPages / 2, 2));
+    ST_CHECK(holds_pattern(*m, a, kPages / 2, 1, kPages / 2));
+
+    // A copy and a fork made while the pages are out see them.
+    ST_CHECK(pageout(~size_t{0} >> 1) >= kPages);
+    uint64_t b = 0;
+    ST_CHECK_EQ(allocate(*m, &b, kPages * P, true), KERN_SUCCESS);
+    ST_CHECK_EQ(copy(*m, a, kPages * P, b), KERN_SUCCESS);
+    ST_CHECK(pageout(~size_t{0} >> 1) > 0);
+    {
+      MapRef child(map_fork(*m), true);
+      ST_CHECK(child.map != nullptr);
+      if (child.map) ST_CHECK(holds_pattern(*child, b, kPages / 2, 2));
+    }
+    ST_CHECK(holds_pattern(*m, b, kPages / 2, 1, kPages / 2));
+    // Every slot goes with its page (other memory paged out keeps its
+    // own): both regions' pages have theirs (b's paged in clean keep them).
+    const size_t used = swap_counts().used;
+    ST_CHECK_EQ(deallocate(*m, a, kPages * P), KERN_SUCCESS);
+    ST_CHECK_EQ(deallocate(*m, b, kPages * P), KERN_SUCCESS);
+    ST_CHECK(swap_counts().used + 2 * kPages <= used);
   }
 }
 

@@ -63,6 +63,9 @@ struct Backend {
   static long console_read(char* buf, size_t n);
 
   static kstd::Span<const PhysRange> phys_ranges();
+  // The swap memfd (BootOptions::swap_bytes), mapped; sparse until used.
+  static constexpr size_t kSwapFromRam = 0;
+  static void* swap_area(size_t* bytes);
   static void* phys_to_virt(paddr_t pa) { return hosted::g_direct_map + (pa - hosted::kPhysBase); }
   static paddr_t virt_to_phys(const void* va) {
     return static_cast<paddr_t>(static_cast<const char*>(va) - hosted::g_direct_map) + hosted::kPhysBase;
@@ -207,6 +210,7 @@ namespace umach::hosted {
 
 struct BootOptions {
   size_t memory_bytes = size_t{256} << 20;
+  size_t swap_bytes = size_t{1} << 30;  // the default pager's swap memfd (--swap)
   unsigned vcpus = 1;  // simulated CPUs, 1 to Backend::kMaxCpus (--vcpus)
   // Save the full XSAVE image at every trap call (--precise-fp), not only
   // what the SysV call contract keeps (MXCSR, x87 control word).

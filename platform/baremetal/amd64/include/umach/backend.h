@@ -82,6 +82,12 @@ struct Backend : baremetal::IdentityDirectMap, baremetal::NoMemoryChecker, barem
   // The PVH memory map's RAM above the kernel image, clipped to the identity
   // map (boot_memory.cc).
   static kstd::Span<const PhysRange> phys_ranges();
+  // Swap is RAM: the core takes this much off the top of phys_ranges().
+  static constexpr size_t kSwapFromRam = size_t{16} << 20;
+  static void* swap_area(size_t* bytes) {
+    *bytes = 0;
+    return nullptr;
+  }
 
   static Cpu* current_cpu() {
     Cpu* cpu;

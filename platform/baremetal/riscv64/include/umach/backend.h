@@ -34,6 +34,12 @@ struct Backend : baremetal::IdentityDirectMap, baremetal::NoMemoryChecker, barem
   static long console_read(char* buf, size_t n);
 
   static kstd::Span<const PhysRange> phys_ranges();
+  // Swap is RAM: the core takes this much off the top of phys_ranges().
+  static constexpr size_t kSwapFromRam = size_t{16} << 20;
+  static void* swap_area(size_t* bytes) {
+    *bytes = 0;
+    return nullptr;
+  }
 
   // Volatile, so the compiler rereads tp after anything that may switch
   // threads (and thus CPUs).
