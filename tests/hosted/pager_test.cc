@@ -50,6 +50,16 @@ TEST(Pager, FaultsWaitUntilThePagerIsReady) { expect_ok("ready_wait"); }
 
 TEST(Pager, TerminateAfterTheLastUnmapGivesReceiveRights) { expect_ok("terminate"); }
 
+TEST(Pager, LockRequestReturnsDirtyPagesFlushesAndCompletes) { expect_ok("lock_request"); }
+
+TEST(Pager, LockRequestWithNoChangeLeavesPagesAsTheyAre) { expect_ok("lock_no_change"); }
+
+TEST(Pager, WriteToAWriteLockedPageAsksDataUnlock) { expect_ok("unlock"); }
+
+TEST(Pager, LastUnmapReturnsDirtyAndPreciousPagesBeforeTerminate) { expect_ok("returns"); }
+
+TEST(Pager, DestroyedObjectFailsLaterFaultsAndStillTerminates) { expect_ok("destroy"); }
+
 TEST(Pager, UnknownScenarioPrintsUsage) {
   auto t = umach::testing::run_program(UMACH_PROGRAM_PAGER_CASES, {"pager_cases", "no_such"});
   ASSERT_TRUE(t);

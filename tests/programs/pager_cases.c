@@ -31,6 +31,17 @@
  *   terminate         memory_object_terminate after the last vm_deallocate,
  *                     with receive rights for control and name; a new vm_map
  *                     then makes a new object (a second init)
+ *   lock_request      lock_request(RETURN_DIRTY, flush): the dirty page comes
+ *                     back by data_return, both pages are asked for again,
+ *                     lock_completed answers
+ *   lock_no_change    lock_request with VM_PROT_NO_CHANGE changes nothing and
+ *                     answers lock_completed
+ *   unlock            a page supplied write-locked: a write asks data_unlock
+ *                     and goes on once the pager's lock_request unlocks it
+ *   returns           the last unmap returns the dirty and the precious page
+ *                     (data_return) before memory_object_terminate
+ *   destroy           memory_object_destroy: later faults on missing pages
+ *                     fail; terminate still comes
  * It prints "SCENARIO: ok", or "SCENARIO: failed: " and the first check
  * that did not hold (the task then ends at once). Every wait has a limit. */
 #include <mach.h>
@@ -367,6 +378,132 @@ static int scenario_shared(void) {
   return unmap_last(b, 4);
 }
 
+/* Data_return n was of `page`, dirty or not, its word `index` `value`. */
+static int expect_return(int n, int page, boolean_t dirty, int index, uint64_t value) {
+  CHECK(PAGER_COUNT(returns) > n, "only %d data_returns", PAGER_COUNT(returns));
+  CHECK(pager_log.return_offset[n] == page * vm_page_size && !pager_log.return_dirty[n] == !dirty,
+        "data_return %d: offset %#lx dirty %d, expected page %d dirty %d", n,
+        (unsigned long)pager_log.return_offset[n], pager_log.return_dirty[n], page, dirty);
+  CHECK(pager_log.return_word[n][index] == value, "data_return %d: word %d %#lx, expected %#lx", n, index,
+        (unsigned long)pager_log.return_word[n][index], (unsigned long)value);
+  return 0;
+}
+
+/* Waits for lock_completed on `reply` for [offset, offset + length). */
+static int expect_lock_completed(mach_port_t reply, vm_offset_t offset, vm_size_t length) {
+  struct pager_reply r;
+  mach_msg_return_t mr = pager_await_reply(reply, kWait, &r);
+  CHECK(mr == MACH_MSG_SUCCESS && r.id == 2206, "no lock_completed (%#x, message %d)", mr, r.id);
+  CHECK(r.offset == offset && r.length == length, "lock_completed for %#lx+%#lx, expected %#lx+%#lx",
+        (unsigned long)r.offset, (unsigned long)r.length, (unsigned long)offset, (unsigned long)length);
+  return 0;
+}
+
+/* lock_request: the dirty page comes back (data_return) and, flushed,
+ * is asked for again; the clean one is flushed without a return; then
+ * lock_completed. */
+static int scenario_lock_request(void) {
+  vm_address_t a;
+  if (map(&a, 2, 0)) return 1;
+  if (expect_access(word(a, 0, 1), 1, 0xdead, 0) || expect_access(word(a, 1, 1), 0, 0, pattern(1, 1))) return 1;
+  mach_port_t reply;
+  CHECK(mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &reply) == KERN_SUCCESS, "reply port");
+  kern_return_t kr = memory_object_lock_request(pager_log.control, 0, 2 * vm_page_size, MEMORY_OBJECT_RETURN_DIRTY,
+                                                TRUE, VM_PROT_NONE, reply);
+  CHECK(kr == KERN_SUCCESS, "memory_object_lock_request: %d", kr);
+  if (expect_lock_completed(reply, 0, 2 * vm_page_size)) return 1;
+  /* The return went to the object's port, the answer to ours: the
+   * server thread may still be at it. */
+  CHECK(pager_wait(&pager_log.returns, 1, kWait), "no data_return of the dirty page");
+  pager_pause(kQuiet);
+  CHECK(PAGER_COUNT(returns) == 1, "%d data_returns for one dirty page", PAGER_COUNT(returns));
+  if (expect_return(0, 0, TRUE, 1, 0xdead) || expect_return(0, 0, TRUE, 0, pattern(0, 0))) return 1;
+  /* Flushed: both pages are asked for again (this pager forgot the write). */
+  if (expect_access(word(a, 0, 1), 0, 0, pattern(0, 1)) || expect_access(word(a, 1, 2), 0, 0, pattern(1, 2)))
+    return 1;
+  CHECK(PAGER_COUNT(requests) == 4, "%d data_requests for two pages flushed once", PAGER_COUNT(requests));
+  (void)mach_port_destroy(mach_task_self(), reply);
+  return unmap_last(a, 2);
+}
+
+/* lock_request with VM_PROT_NO_CHANGE (GNU Mach: leave each page's lock
+ * as it is), neither returning nor flushing: only lock_completed. */
+static int scenario_lock_no_change(void) {
+  vm_address_t a;
+  if (map(&a, 2, 0)) return 1;
+  if (expect_access(word(a, 0, 1), 1, 0xbeef, 0)) return 1;
+  mach_port_t reply;
+  CHECK(mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &reply) == KERN_SUCCESS, "reply port");
+  kern_return_t kr = memory_object_lock_request(pager_log.control, 0, 2 * vm_page_size, MEMORY_OBJECT_RETURN_NONE,
+                                                FALSE, VM_PROT_NO_CHANGE, reply);
+  CHECK(kr == KERN_SUCCESS, "memory_object_lock_request: %d", kr);
+  if (expect_lock_completed(reply, 0, 2 * vm_page_size)) return 1;
+  /* Nothing changed: the page is still there, written and writable. */
+  if (expect_access(word(a, 0, 1), 0, 0, 0xbeef) || expect_access(word(a, 0, 2), 1, 0xbeef, 0)) return 1;
+  CHECK(PAGER_COUNT(requests) == 1 && PAGER_COUNT(unlocks) == 0 && PAGER_COUNT(returns) == 0,
+        "requests %d unlocks %d returns %d after a lock_request that changes nothing", PAGER_COUNT(requests),
+        PAGER_COUNT(unlocks), PAGER_COUNT(returns));
+  (void)mach_port_destroy(mach_task_self(), reply);
+  return unmap_last(a, 2);
+}
+
+/* A page supplied write-locked reads without asking; a write asks
+ * data_unlock, and goes through once the pager's lock_request unlocks it. */
+static int scenario_unlock(void) {
+  pager_lock_value[0] = VM_PROT_WRITE;
+  vm_address_t a;
+  if (map(&a, 2, 0)) return 1;
+  if (expect_access(word(a, 0, 3), 0, 0, pattern(0, 3))) return 1;
+  CHECK(PAGER_COUNT(unlocks) == 0, "a data_unlock for a read");
+  if (expect_access(word(a, 0, 3), 1, 5, 0)) return 1;
+  CHECK(PAGER_COUNT(unlocks) == 1, "%d data_unlocks for a write to a write-locked page", PAGER_COUNT(unlocks));
+  CHECK(pager_log.unlock_offset == 0 && (pager_log.unlock_access & VM_PROT_WRITE),
+        "data_unlock for offset %#lx access %d", (unsigned long)pager_log.unlock_offset, pager_log.unlock_access);
+  if (expect_access(word(a, 0, 3), 0, 0, 5)) return 1;
+  CHECK(PAGER_COUNT(requests) == 1, "%d data_requests for one page", PAGER_COUNT(requests));
+  return unmap_last(a, 2);
+}
+
+/* The last unmap gives back the dirty page and the precious one (clean),
+ * with their data, before memory_object_terminate; not the clean one. */
+static int scenario_returns(void) {
+  pager_precious[1] = TRUE;
+  vm_address_t a;
+  if (map(&a, 4, 0)) return 1;
+  if (expect_access(word(a, 0, 2), 1, 0xabc, 0) || expect_access(word(a, 1, 0), 0, 0, pattern(1, 0)) ||
+      expect_access(word(a, 2, 0), 0, 0, pattern(2, 0)))
+    return 1;
+  CHECK(PAGER_COUNT(returns) == 0, "a data_return before the unmap");
+  if (unmap_last(a, 4)) return 1;
+  /* Same port, in order: the returns were served before terminate. */
+  CHECK(PAGER_COUNT(returns) == 2, "%d data_returns for one dirty and one precious page", PAGER_COUNT(returns));
+  const int dirty_first = pager_log.return_offset[0] == 0;
+  if (expect_return(dirty_first ? 0 : 1, 0, TRUE, 2, 0xabc) || expect_return(dirty_first ? 1 : 0, 1, FALSE, 3, pattern(1, 3)))
+    return 1;
+  return 0;
+}
+
+/* memory_object_destroy: a later fault on a page the kernel lacks fails
+ * (EXC_BAD_ACCESS, KERN_MEMORY_ERROR), and the object still ends with
+ * memory_object_terminate (GNU Mach sends it at once, or at the unmap). */
+static int scenario_destroy(void) {
+  vm_address_t a;
+  if (map(&a, 4, 0)) return 1;
+  if (expect_access(word(a, 0, 0), 0, 0, pattern(0, 0))) return 1;
+  kern_return_t kr = memory_object_destroy(pager_log.control, KERN_FAILURE);
+  CHECK(kr == KERN_SUCCESS, "memory_object_destroy: %d", kr);
+  struct probe p;
+  CHECK(probe_start(&p, word(a, 2, 0), 0, 0) == KERN_SUCCESS, "probe_start");
+  if (expect_memory_error(&p, kWait)) return 1;
+  CHECK(PAGER_COUNT(requests) == 1, "%d data_requests after memory_object_destroy", PAGER_COUNT(requests));
+  CHECK(vm_deallocate(mach_task_self(), a, 4 * vm_page_size) == KERN_SUCCESS, "vm_deallocate");
+  CHECK(pager_wait(&pager_log.terminates, 1, kWait), "no memory_object_terminate for a destroyed object");
+  CHECK(pager_log.terminate_rights_received && pager_log.terminate_destroy == KERN_SUCCESS,
+        "terminate's rights: received %d, destroyed %d", pager_log.terminate_rights_received,
+        pager_log.terminate_destroy);
+  return expect_clean_pager();
+}
+
 static int expect_attributes(const char* when, boolean_t ready, boolean_t may_cache,
                              memory_object_copy_strategy_t strategy) {
   boolean_t r = 7, m = 7;
@@ -464,6 +601,11 @@ static const struct {
     {"attributes", scenario_attributes},
     {"ready_wait", scenario_ready_wait},
     {"terminate", scenario_terminate},
+    {"lock_request", scenario_lock_request},
+    {"lock_no_change", scenario_lock_no_change},
+    {"unlock", scenario_unlock},
+    {"returns", scenario_returns},
+    {"destroy", scenario_destroy},
 };
 
 int main(int argc, char** argv) {
@@ -479,6 +621,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   printf("usage: pager_cases SCENARIO (supply, unavailable, error, garbage, destroyed, silent_abort,\n"
-         "       silent_terminate, end_waiting, shared, attributes, ready_wait, terminate)\n");
+         "       silent_terminate, end_waiting, shared, attributes, ready_wait, terminate, lock_request,\n"
+         "       lock_no_change, unlock, returns, destroy)\n");
   return 1;
 }

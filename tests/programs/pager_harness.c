@@ -17,6 +17,9 @@ mach_port_t pager_object = MACH_PORT_NULL;
 volatile int pager_ready_on_init = 1;
 volatile boolean_t pager_may_cache = FALSE;
 volatile int pager_answer[kPagerMaxPages];
+volatile vm_prot_t pager_lock_value[kPagerMaxPages];
+volatile boolean_t pager_precious[kPagerMaxPages];
+volatile int pager_grant_unlock = 1;
 volatile struct pager_log pager_log;
 
 static mach_port_t g_exceptions = MACH_PORT_NULL; /* the task's exception port */
@@ -34,17 +37,22 @@ uint64_t pager_pattern(vm_offset_t offset) {
   return 0x5041000000000000ull | ((uint64_t)(offset / vm_page_size) << 32) | (offset % vm_page_size) / 8;
 }
 
-kern_return_t pager_supply(mach_port_t control, vm_offset_t offset, vm_size_t length, mach_port_t reply_to) {
+static kern_return_t supply(mach_port_t control, vm_offset_t offset, vm_size_t length, vm_prot_t lock_value,
+                            boolean_t precious, mach_port_t reply_to) {
   vm_address_t data = 0;
   kern_return_t kr = vm_allocate(mach_task_self(), &data, length, TRUE);
   if (kr != KERN_SUCCESS) return kr;
   uint64_t* words = (uint64_t*)data;
   for (vm_size_t i = 0; i < length / sizeof *words; ++i) words[i] = pager_pattern(offset + i * sizeof *words);
   /* Out of line with dealloc: the pages leave this task with the message. */
-  kr = memory_object_data_supply(control, offset, data, (mach_msg_type_number_t)length, TRUE, VM_PROT_NONE, FALSE,
+  kr = memory_object_data_supply(control, offset, data, (mach_msg_type_number_t)length, TRUE, lock_value, precious,
                                  reply_to);
   if (kr != KERN_SUCCESS) (void)vm_deallocate(mach_task_self(), data, length);
   return kr;
+}
+
+kern_return_t pager_supply(mach_port_t control, vm_offset_t offset, vm_size_t length, mach_port_t reply_to) {
+  return supply(control, offset, length, VM_PROT_NONE, FALSE, reply_to);
 }
 
 kern_return_t pager_map(vm_address_t* address, vm_size_t size, vm_offset_t offset) {
@@ -95,7 +103,10 @@ kern_return_t memory_object_data_request(mach_port_t object, mach_port_t control
    * CPU) as soon as it is sent, and its prober reads the count. */
   count(&pager_log.requests);
   kern_return_t kr = KERN_SUCCESS;
-  if (answer == kAnswerSupply) kr = pager_supply(control, offset, length, MACH_PORT_NULL);
+  if (answer == kAnswerSupply)
+    kr = page < kPagerMaxPages
+             ? supply(control, offset, length, pager_lock_value[page], pager_precious[page], MACH_PORT_NULL)
+             : pager_supply(control, offset, length, MACH_PORT_NULL);
   if (answer == kAnswerUnavailable) kr = memory_object_data_unavailable(control, offset, length);
   if (answer == kAnswerError) kr = memory_object_data_error(control, offset, length, KERN_MEMORY_FAILURE);
   if (kr != KERN_SUCCESS) count(&pager_log.answer_errors);
@@ -131,39 +142,65 @@ kern_return_t memory_object_copy(mach_port_t old_object, mach_port_t old_control
   return KERN_FAILURE;
 }
 
+/* A fault wants more access than a page's lock value grants: unlock the
+ * page (a lock_request lowering its lock to VM_PROT_NONE), unless the
+ * scenario keeps it locked. */
 kern_return_t memory_object_data_unlock(mach_port_t object, mach_port_t control, vm_offset_t offset,
                                         vm_size_t length, vm_prot_t access) {
-  (void)object, (void)control, (void)offset, (void)length, (void)access;
-  count(&pager_log.unexpected);
-  return KERN_FAILURE;
+  (void)object;
+  pager_log.unlock_offset = offset;
+  pager_log.unlock_access = access;
+  count(&pager_log.unlocks);
+  if (pager_grant_unlock && memory_object_lock_request(control, offset, length, MEMORY_OBJECT_RETURN_NONE, FALSE,
+                                                       VM_PROT_NONE, MACH_PORT_NULL) != KERN_SUCCESS)
+    count(&pager_log.answer_errors);
+  (void)mach_port_deallocate(mach_task_self(), control);
+  return KERN_SUCCESS;
 }
 
-kern_return_t memory_object_lock_completed(mach_port_t reply, mach_port_t control, vm_offset_t offset,
-                                           vm_size_t length) {
-  (void)reply, (void)control, (void)offset, (void)length;
-  count(&pager_log.unexpected);
-  return KERN_FAILURE;
-}
-
-/* Dirty pages the kernel gives back (GNU Mach does so as it terminates an
- * object): counted, and the data dropped. */
+/* Pages the kernel gives back (dirty or precious: as it terminates an
+ * object, on a lock_request, at pageout): recorded, and the data dropped. */
 kern_return_t memory_object_data_return(mach_port_t object, mach_port_t control, vm_offset_t offset,
                                         vm_offset_t data, mach_msg_type_number_t size, boolean_t dirty,
                                         boolean_t kernel_copy) {
-  (void)object, (void)offset, (void)dirty, (void)kernel_copy;
+  (void)object, (void)kernel_copy;
+  const int n = pager_log.returns;
+  if (n < kPagerMaxRequests) {
+    pager_log.return_offset[n] = offset;
+    pager_log.return_dirty[n] = dirty;
+    for (unsigned i = 0; i < 4; ++i)
+      pager_log.return_word[n][i] = size >= (i + 1) * sizeof(uint64_t) ? ((const uint64_t*)data)[i] : 0;
+  }
   (void)vm_deallocate(mach_task_self(), data, size);
   (void)mach_port_deallocate(mach_task_self(), control);
   count(&pager_log.returns);
   return KERN_SUCCESS;
 }
 
-/* The two answers to a reply_to port: pager_await_reply's decoder fills
- * this record. */
+/* The answers to a reply_to port: pager_await_reply's decoding fills this
+ * record (null on the server thread). */
 static struct pager_reply* g_reply;
+
+kern_return_t memory_object_lock_completed(mach_port_t reply, mach_port_t control, vm_offset_t offset,
+                                           vm_size_t length) {
+  (void)reply;
+  if (!g_reply) {
+    count(&pager_log.unexpected);
+    return KERN_FAILURE;
+  }
+  g_reply->offset = offset;
+  g_reply->length = length;
+  (void)mach_port_deallocate(mach_task_self(), control);
+  return KERN_SUCCESS;
+}
 
 kern_return_t memory_object_supply_completed(mach_port_t reply, mach_port_t control, vm_offset_t offset,
                                              vm_size_t length, kern_return_t result, vm_offset_t error_offset) {
   (void)reply;
+  if (!g_reply) {
+    count(&pager_log.unexpected);
+    return KERN_FAILURE;
+  }
   g_reply->offset = offset;
   g_reply->length = length;
   g_reply->result = result;
@@ -175,6 +212,10 @@ kern_return_t memory_object_supply_completed(mach_port_t reply, mach_port_t cont
 kern_return_t memory_object_change_completed(mach_port_t reply, boolean_t may_cache,
                                              memory_object_copy_strategy_t strategy) {
   (void)reply;
+  if (!g_reply) {
+    count(&pager_log.unexpected);
+    return KERN_FAILURE;
+  }
   g_reply->may_cache = may_cache;
   g_reply->strategy = strategy;
   return KERN_SUCCESS;
@@ -199,6 +240,7 @@ mach_msg_return_t pager_await_reply(mach_port_t port, unsigned ms, struct pager_
   if (in.head.msgh_id == MACH_NOTIFY_SEND_ONCE || !memory_object_server(&in.head, &out.reply.Head) ||
       (out.reply.RetCode != MIG_NO_REPLY && out.reply.RetCode != KERN_SUCCESS))
     mach_msg_destroy(&in.head);
+  g_reply = NULL;
   return MACH_MSG_SUCCESS;
 }
 

@@ -41,6 +41,12 @@ extern mach_port_t pager_object;
 extern volatile int pager_ready_on_init;
 extern volatile boolean_t pager_may_cache;
 extern volatile int pager_answer[kPagerMaxPages];
+/* A supplied page's lock value (what access faults must ask to unlock)
+ * and whether it is precious; VM_PROT_NONE and FALSE unless set. */
+extern volatile vm_prot_t pager_lock_value[kPagerMaxPages];
+extern volatile boolean_t pager_precious[kPagerMaxPages];
+/* Whether a data_unlock is answered: lock_request with VM_PROT_NONE. */
+extern volatile int pager_grant_unlock;
 
 /* What the kernel sent, as the server thread recorded it. */
 struct pager_log {
@@ -57,8 +63,14 @@ struct pager_log {
   int terminate_control_same;      /* its control was the init's */
   int terminate_rights_received;   /* both rights arrived as receive rights */
   kern_return_t terminate_destroy; /* mach_port_destroy of both (first error) */
-  int returns;                     /* data_returns */
-  int unexpected;                  /* unlock, lock_completed, copy */
+  int unlocks;                     /* data_unlocks: */
+  vm_offset_t unlock_offset;       /* of the latest */
+  vm_prot_t unlock_access;
+  int returns;                     /* data_returns, in order: */
+  vm_offset_t return_offset[kPagerMaxRequests];
+  boolean_t return_dirty[kPagerMaxRequests];
+  uint64_t return_word[kPagerMaxRequests][4]; /* its first words */
+  int unexpected;                  /* copy, lock_completed on the object's port */
 };
 extern volatile struct pager_log pager_log;
 
@@ -86,7 +98,8 @@ void pager_pause(unsigned ms);
 
 /* What came back on a reply port (pager_await_reply). */
 struct pager_reply {
-  mach_msg_id_t id; /* 2207 supply_completed, 2209 change_completed, 71 send-once notification, 0 none */
+  mach_msg_id_t id; /* 2206 lock_completed, 2207 supply_completed, 2209 change_completed,
+                       71 send-once notification, 0 none */
   vm_offset_t offset, length, error_offset;
   kern_return_t result;
   boolean_t may_cache;
