@@ -42,111 +42,22 @@
  *                     (data_return) before memory_object_terminate
  *   destroy           memory_object_destroy: later faults on missing pages
  *                     fail; terminate still comes
- * It prints "SCENARIO: ok", or "SCENARIO: failed: " and the first check
- * that did not hold (the task then ends at once). Every wait has a limit. */
+ * (the last five are in pager_data_cases.c). It prints "SCENARIO: ok", or
+ * "SCENARIO: failed: " and the first check that did not hold (the task
+ * then ends at once). Every wait has a limit (pager_checks.h). */
 #include <mach.h>
-#include <mach/exception.h>
 #include <mach/notify.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "pager_harness.h"
+#include "pager_checks.h"
 
-enum {
-  kWait = 3000, /* ms for what must happen */
-  kQuiet = 50,  /* ms in which what must not happen would have */
-};
-
-static const char* g_scenario;
-
-static int fail(const char* format, ...) {
-  char line[200];
-  va_list ap;
-  va_start(ap, format);
-  vsnprintf(line, sizeof line, format, ap);
-  va_end(ap);
-  printf("%s: failed: %s\n", g_scenario, line);
-  return 1;
-}
-
-#define CHECK(cond, ...)              \
-  do {                                \
-    if (!(cond)) return fail(__VA_ARGS__); \
-  } while (0)
-
-/* Word `index` of page `page` of a mapping that starts at `base`. */
-static volatile uint64_t* word(vm_address_t base, int page, int index) {
-  return (volatile uint64_t*)(base + page * vm_page_size + index * sizeof(uint64_t));
-}
-static uint64_t pattern(int page, int index) { return pager_pattern(page * vm_page_size + index * sizeof(uint64_t)); }
-static int last_word(void) { return (int)(vm_page_size / sizeof(uint64_t)) - 1; }
-
-/* Maps `pages` pages of the object from page `first` and waits until the
- * object has been initialised (its first mapping) */
-static int map(vm_address_t* address, int pages, int first) {
-  kern_return_t kr = pager_map(address, pages * vm_page_size, first * vm_page_size);
-  CHECK(kr == KERN_SUCCESS, "vm_map of the pager's port: %d", kr);
-  CHECK(pager_wait(&pager_log.inits, 1, kWait), "no memory_object_init after vm_map");
-  CHECK(pager_log.init_page_size == vm_page_size, "memory_object_init's page size %lu",
-        (unsigned long)pager_log.init_page_size);
-  return 0;
-}
-
-/* A probe that reads (write = 0) or writes one word and must finish. */
-static int expect_access(volatile uint64_t* address, int write, uint64_t value, uint64_t expected) {
-  struct probe p;
-  const int state = probe_run(&p, address, write, value, kWait);
-  CHECK(state == kProbeDone, "%s %p: probe state %d (exception %d code %d)", write ? "write" : "read",
-        (void*)address, state, p.exception, p.code);
-  CHECK(write || p.value == expected, "read %p: %#lx, expected %#lx", (void*)address, (unsigned long)p.value,
-        (unsigned long)expected);
-  return 0;
-}
-
-/* A probe whose read must raise EXC_BAD_ACCESS (KERN_MEMORY_ERROR) at its address. */
-static int expect_memory_error(struct probe* p, unsigned ms) {
-  const int state = probe_wait(p, ms);
-  probe_end(p);
-  CHECK(state == kProbeFaulted, "read %p: probe state %d, not an exception", (void*)p->address, state);
-  CHECK(p->exception == EXC_BAD_ACCESS && p->code == KERN_MEMORY_ERROR,
-        "read %p: exception %d code %d, expected EXC_BAD_ACCESS (1) KERN_MEMORY_ERROR (10)", (void*)p->address,
-        p->exception, p->code);
-  CHECK(p->subcode == (long_integer_t)(uintptr_t)p->address, "exception subcode %#lx for %p",
-        (unsigned long)p->subcode, (void*)p->address);
-  return 0;
-}
-
-/* Request n was for `page`, one page long. */
-static int expect_request(int n, int page) {
-  CHECK(PAGER_COUNT(requests) > n, "only %d data_requests", PAGER_COUNT(requests));
-  CHECK(pager_log.request_offset[n] == page * vm_page_size && pager_log.request_length[n] == vm_page_size,
-        "data_request %d: offset %#lx length %#lx, expected page %d", n, (unsigned long)pager_log.request_offset[n],
-        (unsigned long)pager_log.request_length[n], page);
-  return 0;
-}
-
-/* Nothing went wrong on the pager's side so far. */
-static int expect_clean_pager(void) {
-  CHECK(PAGER_COUNT(answer_errors) == 0, "%d of the pager's calls to the kernel failed", PAGER_COUNT(answer_errors));
-  CHECK(PAGER_COUNT(unexpected) == 0, "%d unexpected requests (unlock, lock_completed, copy)",
-        PAGER_COUNT(unexpected));
-  return 0;
-}
-
-/* Unmaps the object's last mapping: memory_object_terminate must follow,
- * with receive rights for the control and name ports init gave. */
-static int unmap_last(vm_address_t address, int pages) {
-  const int before = PAGER_COUNT(terminates);
-  kern_return_t kr = vm_deallocate(mach_task_self(), address, pages * vm_page_size);
-  CHECK(kr == KERN_SUCCESS, "vm_deallocate: %d", kr);
-  CHECK(pager_wait(&pager_log.terminates, before + 1, kWait), "no memory_object_terminate after the last unmap");
-  CHECK(pager_log.terminate_control_same, "terminate's control port is not init's");
-  CHECK(pager_log.terminate_rights_received, "terminate did not give receive rights for control and name");
-  CHECK(pager_log.terminate_destroy == KERN_SUCCESS, "mach_port_destroy of control/name: %d",
-        pager_log.terminate_destroy);
-  return expect_clean_pager();
-}
+/* pager_data_cases.c */
+int scenario_lock_request(void);
+int scenario_lock_no_change(void);
+int scenario_unlock(void);
+int scenario_returns(void);
+int scenario_destroy(void);
 
 static int scenario_supply(void) {
   vm_address_t a;
@@ -292,18 +203,6 @@ static int scenario_destroyed(void) {
   return expect_clean_pager();
 }
 
-/* Starts a probe on page 0 of a fresh mapping whose pager never answers,
- * and waits until its fault is waiting. */
-static int start_unanswered(vm_address_t* a, struct probe* p) {
-  pager_answer[0] = kAnswerNone;
-  if (map(a, 2, 0)) return 1;
-  CHECK(probe_start(p, word(*a, 0, 9), 0, 0) == KERN_SUCCESS, "probe_start");
-  CHECK(pager_wait(&pager_log.requests, 1, kWait), "no data_request");
-  pager_pause(kQuiet);
-  CHECK(probe_wait(p, 0) == kProbePending, "the fault ended unanswered (state %d)", p->state);
-  return 0;
-}
-
 static int scenario_silent_abort(void) {
   vm_address_t a;
   struct probe p;
@@ -376,132 +275,6 @@ static int scenario_shared(void) {
   CHECK(PAGER_COUNT(terminates) == 0, "memory_object_terminate while a mapping remains");
   if (expect_access(word(b, 1, 4), 0, 0, 0xfeedface)) return 1;
   return unmap_last(b, 4);
-}
-
-/* Data_return n was of `page`, dirty or not, its word `index` `value`. */
-static int expect_return(int n, int page, boolean_t dirty, int index, uint64_t value) {
-  CHECK(PAGER_COUNT(returns) > n, "only %d data_returns", PAGER_COUNT(returns));
-  CHECK(pager_log.return_offset[n] == page * vm_page_size && !pager_log.return_dirty[n] == !dirty,
-        "data_return %d: offset %#lx dirty %d, expected page %d dirty %d", n,
-        (unsigned long)pager_log.return_offset[n], pager_log.return_dirty[n], page, dirty);
-  CHECK(pager_log.return_word[n][index] == value, "data_return %d: word %d %#lx, expected %#lx", n, index,
-        (unsigned long)pager_log.return_word[n][index], (unsigned long)value);
-  return 0;
-}
-
-/* Waits for lock_completed on `reply` for [offset, offset + length). */
-static int expect_lock_completed(mach_port_t reply, vm_offset_t offset, vm_size_t length) {
-  struct pager_reply r;
-  mach_msg_return_t mr = pager_await_reply(reply, kWait, &r);
-  CHECK(mr == MACH_MSG_SUCCESS && r.id == 2206, "no lock_completed (%#x, message %d)", mr, r.id);
-  CHECK(r.offset == offset && r.length == length, "lock_completed for %#lx+%#lx, expected %#lx+%#lx",
-        (unsigned long)r.offset, (unsigned long)r.length, (unsigned long)offset, (unsigned long)length);
-  return 0;
-}
-
-/* lock_request: the dirty page comes back (data_return) and, flushed,
- * is asked for again; the clean one is flushed without a return; then
- * lock_completed. */
-static int scenario_lock_request(void) {
-  vm_address_t a;
-  if (map(&a, 2, 0)) return 1;
-  if (expect_access(word(a, 0, 1), 1, 0xdead, 0) || expect_access(word(a, 1, 1), 0, 0, pattern(1, 1))) return 1;
-  mach_port_t reply;
-  CHECK(mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &reply) == KERN_SUCCESS, "reply port");
-  kern_return_t kr = memory_object_lock_request(pager_log.control, 0, 2 * vm_page_size, MEMORY_OBJECT_RETURN_DIRTY,
-                                                TRUE, VM_PROT_NONE, reply);
-  CHECK(kr == KERN_SUCCESS, "memory_object_lock_request: %d", kr);
-  if (expect_lock_completed(reply, 0, 2 * vm_page_size)) return 1;
-  /* The return went to the object's port, the answer to ours: the
-   * server thread may still be at it. */
-  CHECK(pager_wait(&pager_log.returns, 1, kWait), "no data_return of the dirty page");
-  pager_pause(kQuiet);
-  CHECK(PAGER_COUNT(returns) == 1, "%d data_returns for one dirty page", PAGER_COUNT(returns));
-  if (expect_return(0, 0, TRUE, 1, 0xdead) || expect_return(0, 0, TRUE, 0, pattern(0, 0))) return 1;
-  /* Flushed: both pages are asked for again (this pager forgot the write). */
-  if (expect_access(word(a, 0, 1), 0, 0, pattern(0, 1)) || expect_access(word(a, 1, 2), 0, 0, pattern(1, 2)))
-    return 1;
-  CHECK(PAGER_COUNT(requests) == 4, "%d data_requests for two pages flushed once", PAGER_COUNT(requests));
-  (void)mach_port_destroy(mach_task_self(), reply);
-  return unmap_last(a, 2);
-}
-
-/* lock_request with VM_PROT_NO_CHANGE (GNU Mach: leave each page's lock
- * as it is), neither returning nor flushing: only lock_completed. */
-static int scenario_lock_no_change(void) {
-  vm_address_t a;
-  if (map(&a, 2, 0)) return 1;
-  if (expect_access(word(a, 0, 1), 1, 0xbeef, 0)) return 1;
-  mach_port_t reply;
-  CHECK(mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &reply) == KERN_SUCCESS, "reply port");
-  kern_return_t kr = memory_object_lock_request(pager_log.control, 0, 2 * vm_page_size, MEMORY_OBJECT_RETURN_NONE,
-                                                FALSE, VM_PROT_NO_CHANGE, reply);
-  CHECK(kr == KERN_SUCCESS, "memory_object_lock_request: %d", kr);
-  if (expect_lock_completed(reply, 0, 2 * vm_page_size)) return 1;
-  /* Nothing changed: the page is still there, written and writable. */
-  if (expect_access(word(a, 0, 1), 0, 0, 0xbeef) || expect_access(word(a, 0, 2), 1, 0xbeef, 0)) return 1;
-  CHECK(PAGER_COUNT(requests) == 1 && PAGER_COUNT(unlocks) == 0 && PAGER_COUNT(returns) == 0,
-        "requests %d unlocks %d returns %d after a lock_request that changes nothing", PAGER_COUNT(requests),
-        PAGER_COUNT(unlocks), PAGER_COUNT(returns));
-  (void)mach_port_destroy(mach_task_self(), reply);
-  return unmap_last(a, 2);
-}
-
-/* A page supplied write-locked reads without asking; a write asks
- * data_unlock, and goes through once the pager's lock_request unlocks it. */
-static int scenario_unlock(void) {
-  pager_lock_value[0] = VM_PROT_WRITE;
-  vm_address_t a;
-  if (map(&a, 2, 0)) return 1;
-  if (expect_access(word(a, 0, 3), 0, 0, pattern(0, 3))) return 1;
-  CHECK(PAGER_COUNT(unlocks) == 0, "a data_unlock for a read");
-  if (expect_access(word(a, 0, 3), 1, 5, 0)) return 1;
-  CHECK(PAGER_COUNT(unlocks) == 1, "%d data_unlocks for a write to a write-locked page", PAGER_COUNT(unlocks));
-  CHECK(pager_log.unlock_offset == 0 && (pager_log.unlock_access & VM_PROT_WRITE),
-        "data_unlock for offset %#lx access %d", (unsigned long)pager_log.unlock_offset, pager_log.unlock_access);
-  if (expect_access(word(a, 0, 3), 0, 0, 5)) return 1;
-  CHECK(PAGER_COUNT(requests) == 1, "%d data_requests for one page", PAGER_COUNT(requests));
-  return unmap_last(a, 2);
-}
-
-/* The last unmap gives back the dirty page and the precious one (clean),
- * with their data, before memory_object_terminate; not the clean one. */
-static int scenario_returns(void) {
-  pager_precious[1] = TRUE;
-  vm_address_t a;
-  if (map(&a, 4, 0)) return 1;
-  if (expect_access(word(a, 0, 2), 1, 0xabc, 0) || expect_access(word(a, 1, 0), 0, 0, pattern(1, 0)) ||
-      expect_access(word(a, 2, 0), 0, 0, pattern(2, 0)))
-    return 1;
-  CHECK(PAGER_COUNT(returns) == 0, "a data_return before the unmap");
-  if (unmap_last(a, 4)) return 1;
-  /* Same port, in order: the returns were served before terminate. */
-  CHECK(PAGER_COUNT(returns) == 2, "%d data_returns for one dirty and one precious page", PAGER_COUNT(returns));
-  const int dirty_first = pager_log.return_offset[0] == 0;
-  if (expect_return(dirty_first ? 0 : 1, 0, TRUE, 2, 0xabc) || expect_return(dirty_first ? 1 : 0, 1, FALSE, 3, pattern(1, 3)))
-    return 1;
-  return 0;
-}
-
-/* memory_object_destroy: a later fault on a page the kernel lacks fails
- * (EXC_BAD_ACCESS, KERN_MEMORY_ERROR), and the object still ends with
- * memory_object_terminate (GNU Mach sends it at once, or at the unmap). */
-static int scenario_destroy(void) {
-  vm_address_t a;
-  if (map(&a, 4, 0)) return 1;
-  if (expect_access(word(a, 0, 0), 0, 0, pattern(0, 0))) return 1;
-  kern_return_t kr = memory_object_destroy(pager_log.control, KERN_FAILURE);
-  CHECK(kr == KERN_SUCCESS, "memory_object_destroy: %d", kr);
-  struct probe p;
-  CHECK(probe_start(&p, word(a, 2, 0), 0, 0) == KERN_SUCCESS, "probe_start");
-  if (expect_memory_error(&p, kWait)) return 1;
-  CHECK(PAGER_COUNT(requests) == 1, "%d data_requests after memory_object_destroy", PAGER_COUNT(requests));
-  CHECK(vm_deallocate(mach_task_self(), a, 4 * vm_page_size) == KERN_SUCCESS, "vm_deallocate");
-  CHECK(pager_wait(&pager_log.terminates, 1, kWait), "no memory_object_terminate for a destroyed object");
-  CHECK(pager_log.terminate_rights_received && pager_log.terminate_destroy == KERN_SUCCESS,
-        "terminate's rights: received %d, destroyed %d", pager_log.terminate_rights_received,
-        pager_log.terminate_destroy);
-  return expect_clean_pager();
 }
 
 static int expect_attributes(const char* when, boolean_t ready, boolean_t may_cache,
