@@ -23,7 +23,7 @@ volatile int pager_grant_unlock = 1;
 volatile struct pager_log pager_log;
 
 static mach_port_t g_exceptions = MACH_PORT_NULL; /* the task's exception port */
-static mach_port_t g_set = MACH_PORT_NULL;        /* object + exceptions */
+static mach_port_t g_set = MACH_PORT_NULL;        /* object, exceptions, stop */
 static mach_port_t g_sleep = MACH_PORT_NULL;      /* never gets a message */
 static mach_port_t g_stop = MACH_PORT_NULL;       /* in the set: "end the server thread" */
 static volatile int g_server_stopping;

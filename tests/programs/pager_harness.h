@@ -9,7 +9,8 @@
  *     (MIG's exc_server). It answers each data_request as the scenario
  *     set for its page (pager_answer[]): data_supply of a computed page,
  *     data_unavailable, data_error, or nothing (the request is recorded
- *     and the main thread answers it, or never does);
+ *     and the main thread answers it, or never does). It unlocks what a
+ *     data_unlock asks for, and records what data_return gives back;
  *   - a probe thread touches one word of a mapping and reports what it
  *     read, or, when the access raises EXC_BAD_ACCESS, the exception: the
  *     server thread records it and moves the probe to an exit path;
