@@ -28,6 +28,24 @@
 //                            maps it, and /1000 must cost what /1 does (at
 //                            most 1.2x); without collapse each would walk N
 //                            objects and copy the page up.
+//   BM_PagerFault            a task program's read of a page a user pager
+//                            serves (pager_bench.c: 2,000 pages of a memory
+//                            object its own pager thread supplies): the
+//                            SIGSEGV, vm_fault finds the page missing in
+//                            the pager's object and records a request, the
+//                            kernel sends memory_object_data_request, the
+//                            thread sleeps; the pager thread receives it,
+//                            calls memory_object_data_supply (the page
+//                            copied in), the fault runs again and enters
+//                            it; vm_faults_per_item counts both runs;
+//                            peers: BM_NullRpc plus BM_ZeroFillFault (a
+//                            message each way and a fault)
+//   BM_PageoutRoundTrip      kernel-level: 256 written pages paged out to the
+//                            swap (vm::pageout: each written to its slot,
+//                            its memory freed) and read back (map_read's
+//                            fault reads each from its slot); items are
+//                            pages; peer: BM_Memcpy/4096 (the two copies
+//                            are the floor: two memcpys of a page)
 // Items are faults. The task-program benchmarks time the program's whole
 // run (bench/task_run.h): 2,000 faults dwarf its start-up, its one
 // vm_allocate or vm_map call, its check of the pages and its exit (tens of
@@ -47,6 +65,7 @@
 #include "platform/hosted/task/test_task.h"
 #include "tests/programs/cow_object.h"
 #include "vm/fault.h"
+#include "vm/pageout.h"
 #include "vm/memory_object.h"
 #include "vm/vm_user.h"
 #include <umach/backend.h>
@@ -129,6 +148,20 @@ void BM_ZeroFillFault(benchmark::State& state) {
   counts.report(state, kFaults);
 }
 BENCHMARK(BM_ZeroFillFault)->UseManualTime();
+
+// ---- a fault a user pager serves ----
+
+void BM_PagerFault(benchmark::State& state) {
+  FaultCounts counts(&vm::VmCounters::faults);
+  for (auto _ : state) {
+    auto task = TestTask::load(UMACH_PROGRAM_PAGER_BENCH, {"pager_bench", hex(kFaults)});
+    if (!task.ok()) return state.SkipWithError("cannot load pager_bench");
+    if (!counts.time(state, *task.value())) return;
+    if (task.value()->output() != "pager_bench: ok\n") return state.SkipWithError("the pager's pages went wrong");
+  }
+  counts.report(state, kFaults);
+}
+BENCHMARK(BM_PagerFault)->UseManualTime();
 
 // ---- copy-on-write ----
 
@@ -239,5 +272,63 @@ void BM_FaultAfterGenerations(benchmark::State& state) {
 }
 // Each iteration builds its N generations untimed: few iterations suffice.
 BENCHMARK(BM_FaultAfterGenerations)->Arg(1)->Arg(1000)->UseManualTime()->MinTime(0.05);
+
+// ---- pageout and back ----
+
+constexpr uint64_t kRoundTripPages = 256;
+
+struct RoundTrips {
+  uint64_t elapsed_ns = 0;
+  uint64_t trips = 0;
+  bool ok = false;
+};
+
+// Each round writes one word of every page (dirtying it), pages them all
+// out (each written to its swap slot, its memory freed) and reads them
+// back (each read from its slot into a fresh page): a page's trip out to
+// the default pager and back, with the fault that brings it back.
+void pageout_round_trips(void* arg) {
+  auto* r = static_cast<RoundTrips*>(arg);
+  vm::VmMap* map = vm::VmMap::create(nullptr);
+  if (!map) return;
+  uint64_t base = 0;
+  bool ok = vm::allocate(*map, &base, kRoundTripPages * P, true) == KERN_SUCCESS;
+  for (uint64_t i = 0; ok && i < kRoundTripPages; ++i) ok = write_word(*map, base + i * P, i);
+  uint64_t elapsed = 0;
+  for (int round = 0; ok && round < 8; ++round) {
+    for (uint64_t i = 0; ok && i < kRoundTripPages; ++i) ok = write_word(*map, base + i * P, i + round);
+    const uint64_t start = Platform::clock_ns();
+    ok = ok && vm::pageout(~size_t{0} >> 1) >= kRoundTripPages;
+    for (uint64_t i = 0; ok && i < kRoundTripPages; ++i) {
+      uint64_t v = 0;
+      ok = vm::map_read(*map, base + i * P, &v, sizeof v) == KERN_SUCCESS && v == i + round;
+    }
+    elapsed += Platform::clock_ns() - start;
+    r->trips += kRoundTripPages;
+  }
+  map->unref();
+  r->elapsed_ns = elapsed;
+  r->ok = ok;
+}
+
+void BM_PageoutRoundTrip(benchmark::State& state) {
+  const uint64_t pageouts = [] {
+    SpinlockGuard hold(vm::g_vm_lock);
+    return vm::g_counters.pageouts;
+  }();
+  uint64_t trips = 0;
+  for (auto _ : state) {
+    RoundTrips r;
+    if (!umach::hosted::run_in_kernel(pageout_round_trips, &r, umach::sched::kPriorityKernel) || !r.ok)
+      return state.SkipWithError("a page did not come back");
+    state.SetIterationTime(static_cast<double>(r.elapsed_ns) * 1e-9);
+    trips += r.trips;
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(trips));
+  SpinlockGuard hold(vm::g_vm_lock);
+  state.counters["pageouts_per_item"] =
+      trips ? static_cast<double>(vm::g_counters.pageouts - pageouts) / static_cast<double>(trips) : 0;
+}
+BENCHMARK(BM_PageoutRoundTrip)->UseManualTime();
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 
 #include "core/log.h"
+#include "vm/pager.h"
 
 namespace umach::vm {
 namespace {
@@ -68,9 +69,24 @@ size_t dump_dot(VmMap& map, char* buf, size_t cap) {
     out("  e%llx -> o%u [label=\"+%llx\"];\n", (unsigned long long)e->start, e->object->id(),
         (unsigned long long)e->offset);
     for (VmObject* o = e->object; o && visit(o); o = o->shadow()) {
-      out("  o%u [shape=ellipse, label=\"object %u\\n%llu KiB, %zu pages\\n%s, refs %u\"];\n", o->id(), o->id(),
-          (unsigned long long)(o->size() >> 10), o->resident_count(), strategy_str(o->copy_strategy()),
-          o->ref_count());
+      // Paging state: pages whose contents are in swap only, pages newer
+      // than what a pager or the swap has, a pager's precious and locked ones.
+      size_t out_pages = 0, dirty = 0, precious = 0, locked = 0;
+      o->for_each_page([&](const VmPage& p) {
+        out_pages += p.pa == 0;
+        dirty += p.dirty;
+        precious += p.precious;
+        locked += p.page_lock != 0;
+      });
+      out("  o%u [shape=ellipse, label=\"object %u\\n%llu KiB, %zu pages (%zu paged out, %zu dirty)\\n%s, refs %u\"];\n",
+          o->id(), o->id(), (unsigned long long)(o->size() >> 10), o->resident_count(), out_pages, dirty,
+          strategy_str(o->copy_strategy()), o->ref_count());
+      if (const Pager* pg = o->pager()) {
+        out("  p%u [shape=hexagon, label=\"pager\\n%s%s, declared %s\\n%zu requests in flight\\n%zu precious, %zu locked\"];\n",
+            o->id(), pg->dead ? "dead" : pg->ready ? "ready" : "not ready", pg->may_cache ? ", may cache" : "",
+            strategy_str(pg->strategy), pg->requests.size(), precious, locked);
+        out("  o%u -> p%u [style=bold, label=\"pager\"];\n", o->id(), o->id());
+      }
       if (o->shadow())
         out("  o%u -> o%u [label=\"shadow +%llx\"];\n", o->id(), o->shadow()->id(),
             (unsigned long long)o->shadow_offset());

@@ -193,6 +193,11 @@ class Task : public RefCounted<Task> {
   // name), the special ports are released and the space destroys every
   // right it holds. Idempotent.
   void terminate();
+  // True once terminate() began (its threads are about to end).
+  bool has_ended() {
+    SpinlockGuard g(special_lock_);
+    return ended_;
+  }
 
   // ---- threads, suspension, information (issue 7; task_server.cc) ----
 

@@ -510,6 +510,10 @@ void UserTask::keep_spare(UserThread& t, ipc::Kmsg* k) {
 // moves on. With no handler left the task ends, saying why.
 bool UserTask::deliver_exception(UserThread& t) {
   const PendingException e = kstd::exchange(t.pending, PendingException{});
+  // A thread whose task is being terminated ends as terminated: what it
+  // ran into meanwhile (a fault its dying pager can no longer serve) is
+  // nobody's to handle.
+  if (t.mach->ended() || task_->has_ended()) return false;
   ipc::Port* handlers[2] = {nullptr, nullptr};
   if (t.mach->get_special_port(THREAD_EXCEPTION_PORT, &handlers[0]) != KERN_SUCCESS) handlers[0] = nullptr;
   if (task_->get_special_port(TASK_EXCEPTION_PORT, &handlers[1]) != KERN_SUCCESS) handlers[1] = nullptr;
