@@ -378,11 +378,12 @@ kern_return_t pager_start(void) {
 
 /* The server thread ends itself on a message to g_stop rather than be
  * terminated from here while it may be on its way back into its receive
- * (it has just served the scenario's last request): thread_terminate of a
- * thread in user mode whose next trap blocks in mach_msg is lost in umach
- * today (the thread sleeps in the receive, no longer one of the task's, and
- * the task can never end). Once it says it is stopping, its only trap
- * left is its own thread_terminate. */
+ * (it has just served the scenario's last request). Terminated from here,
+ * it was once in about 50 runs found asleep in that receive afterwards,
+ * and the task could never end (its first thread joins every other); the
+ * kernel's terminate may miss a thread that is in the trap but not yet
+ * waiting. Once it says it is stopping, its only trap left is its own
+ * thread_terminate. */
 static void stop_server(void) {
   mach_msg_header_t m = {0};
   m.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0);
