@@ -28,6 +28,24 @@ inline constexpr const char kExceptionHandlerOutput[] =
     "handler: EXC_BAD_ACCESS (KERN_INVALID_ADDRESS): mapped the page: ok\n"
     "main: the write went through: read back 1234; exceptions handled: 1\n";
 
+// pager: the pager's lines come while the main thread waits in its fault,
+// so the two threads' lines interleave always the same way.
+inline constexpr const char kPagerOutput[] =
+    "main: vm_map of the pager's port, 8 pages: ok\n"
+    "pager: data_request for page 5\n"
+    "main: page 5, word 7 holds 5000007\n"
+    "pager: data_request for page 2\n"
+    "main: page 2, word 0 holds 2000000\n"
+    "pager: data_request for page 7\n"
+    "main: page 7, word 100 holds 7000100\n"
+    "main: page 2, word 1 holds 2000001\n"
+    "pager: data_request for page 0\n"
+    "main: page 0, word 42 holds 42\n"
+    "main: 5 of 5 words as computed; the pager served 4 data requests\n"
+    "main: unmapping\n"
+    "pager: memory_object_terminate: destroying the object's ports\n"
+    "main: the pager is done\n";
+
 // bootstrap, run with the boot script's arguments (kBootstrapArgs after
 // its name).
 inline constexpr const char* kBootstrapArgs[] = {"--host-priv-port=${host-port}",

@@ -116,6 +116,11 @@ TEST(Examples, BootstrapTaskGetsTheHostPrivAndDeviceMasterPorts) {
   expect_terminated_with(r, umach::examples::kBootstrapOutput);
 }
 
+TEST(Examples, PagerComputesPagesOnDemandAndSeesTerminate) {
+  Ran r = run(UMACH_EXAMPLE_PAGER, {"pager"});
+  expect_terminated_with(r, umach::examples::kPagerOutput);
+}
+
 TEST(Examples, BootVariablesBecomeTheRightsNames) {
   EXPECT_EQ(umach::hosted::substitute_boot_variables({"x", "${host-port}:${device-port}", "${host-port}${host-port}"}),
             (std::vector<std::string>{"x", "1:2", "11"}));

@@ -1,0 +1,69 @@
+// tests/hosted/pager_test.cc: GNU Mach's external-pager protocol from the
+// pager's side (tests/programs/pager_cases.c): a task that is its own
+// pager maps its memory object's port with vm_map and touches the mapping
+// from probe threads, one scenario per test. Each program prints
+// "SCENARIO: ok" or the first check that failed; the leak audit of
+// tests/unit/test_main.cc runs around each. On 2 vCPUs.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "platform/hosted/task/test_task.h"
+#include "tests/hosted/run_program.h"
+
+namespace {
+
+void expect_ok(const char* scenario) {
+  auto t = umach::testing::run_program(UMACH_PROGRAM_PAGER_CASES, {"pager_cases", scenario});
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->output(), std::string(scenario) + ": ok\n");
+  EXPECT_EQ(t->end_reason(), "terminated");
+}
+
+TEST(Pager, DataRequestPerMissingPageAnsweredByDataSupply) { expect_ok("supply"); }
+
+TEST(Pager, DataUnavailableZeroFillsThePage) { expect_ok("unavailable"); }
+
+TEST(Pager, DataErrorRaisesBadAccessWithKernMemoryError) { expect_ok("error"); }
+
+TEST(Pager, MisalignedPartialOrMisaddressedSupplyChangesNothing) { expect_ok("garbage"); }
+
+TEST(Pager, DestroyedPagerPortFailsWaitingAndLaterFaults) { expect_ok("destroyed"); }
+
+TEST(Pager, ThreadAbortEndsAWaitForASilentPager) { expect_ok("silent_abort"); }
+
+TEST(Pager, ThreadTerminateEndsAWaitForASilentPager) { expect_ok("silent_terminate"); }
+
+TEST(Pager, TaskTerminateWithAFaultWaitingEndsTheTask) {
+  auto t = umach::testing::run_program(UMACH_PROGRAM_PAGER_CASES, {"pager_cases", "end_waiting"});
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->output(), "end_waiting: ending the task with a fault waiting\n");
+  EXPECT_EQ(t->end_reason(), "terminated");
+}
+
+TEST(Pager, MapsOfOnePortShareOneObject) { expect_ok("shared"); }
+
+TEST(Pager, AttributesFollowReadyAndChangeAttributes) { expect_ok("attributes"); }
+
+TEST(Pager, FaultsWaitUntilThePagerIsReady) { expect_ok("ready_wait"); }
+
+TEST(Pager, TerminateAfterTheLastUnmapGivesReceiveRights) { expect_ok("terminate"); }
+
+TEST(Pager, LockRequestReturnsDirtyPagesFlushesAndCompletes) { expect_ok("lock_request"); }
+
+TEST(Pager, LockRequestWithNoChangeLeavesPagesAsTheyAre) { expect_ok("lock_no_change"); }
+
+TEST(Pager, WriteToAWriteLockedPageAsksDataUnlock) { expect_ok("unlock"); }
+
+TEST(Pager, LastUnmapReturnsDirtyAndPreciousPagesBeforeTerminate) { expect_ok("returns"); }
+
+TEST(Pager, DestroyedObjectFailsLaterFaultsAndStillTerminates) { expect_ok("destroy"); }
+
+TEST(Pager, UnknownScenarioPrintsUsage) {
+  auto t = umach::testing::run_program(UMACH_PROGRAM_PAGER_CASES, {"pager_cases", "no_such"});
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->output().rfind("usage: pager_cases SCENARIO", 0), 0u) << t->output();
+}
+
+}  // namespace
