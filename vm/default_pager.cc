@@ -6,6 +6,7 @@
 #include "core/task/host.h"
 #include "default_pager_kserver.h"
 #include "ipc/kobject.h"
+#include "ipc/right.h"
 #include "mach_kserver.h"
 #include "notify_kserver.h"
 #include "vm/copy.h"
@@ -38,7 +39,9 @@ kern_return_t vm_set_default_memory_manager(ipc_port_t host_priv, ipc_port_t* de
   // Another manager is not installed (default_pager.h); the request's
   // right is destroyed with it.
   if (*default_manager) return KERN_FAILURE;
-  *default_manager = vm::default_pager_port();  // the reply makes the send right
+  // The routine makes the send right the reply carries (as every kernel
+  // routine returning a port does).
+  *default_manager = ipc::kobject_make_send(vm::default_pager_port()).port;
   return KERN_SUCCESS;
 }
 
@@ -64,7 +67,7 @@ kern_return_t default_pager_object_create(ipc_port_t pager, ipc_port_t* memory_o
   auto handle = vm::KernelMemoryObject::create(o);  // takes o's reference
   if (!handle.ok()) return handle.error();
   if (!handle.value()->owned_by_senders()) return KERN_RESOURCE_SHORTAGE;
-  *memory_object = handle.value()->port();  // the reply makes the send right
+  *memory_object = handle.value()->make_send().port;  // the reply's right
   return KERN_SUCCESS;
 }
 
@@ -148,6 +151,10 @@ kern_return_t default_pager_object_pages(ipc_port_t pager, ipc_port_t memory_obj
   if (!copy.ok()) return copy.error();
   *pages = reinterpret_cast<default_pager_page_array_t>(copy.value());
   *pagesCnt = static_cast<mach_msg_type_number_t>(count);
+  // A routine that succeeds has taken the request's rights (ipc/kobject.h):
+  // the send right to the memory object is not kept.
+  ipc::TransitRight right{memory_object, MACH_MSG_TYPE_PORT_SEND, false};
+  ipc::release_transit_right(right);
   return KERN_SUCCESS;
 }
 

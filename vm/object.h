@@ -1,15 +1,16 @@
 // vm/object.h: memory objects as the kernel holds them (Mach's vm_object).
 //
-// A VmObject is a sparse array of resident pages by offset (an AVL tree),
+// A VmObject is a sparse array of pages by offset (an AVL tree; a page
+// paged out to the swap keeps its place with no memory, vm/pageout.h),
 // backed by its shadow: an offset missing here reads through to
 // `shadow` at offset + shadow_offset, down the chain, and reads as zero
-// when no object of the chain has it (anonymous memory; pagers come with
-// the pagers issue and will sit at a chain's bottom).
+// when no object of the chain has it (anonymous memory), unless the chain
+// ends in a pager's object: then its pager gives the page (vm/pager.h).
 //
 // Copy strategies (memory_object.h, GNU Mach's values):
 //   COPY_NONE (0): a copy is made at once, page by page (copy_slowly).
-//   COPY_CALL (1): the pager is asked; with no pager yet it behaves as
-//     COPY_DELAY (the pagers issue gives it its meaning).
+//   COPY_CALL (1): GNU Mach asks the pager (memory_object_copy); umach
+//     does not yet and copies such objects as COPY_DELAY.
 //   COPY_DELAY (2): asymmetric: the source keeps being written in place;
 //     a copy object shadows it (source->copy), and before a page of the
 //     source is modified its old contents are pushed into the copy
@@ -27,8 +28,9 @@
 // the objects shadowing it (shadowers), so collapse happens when the
 // reference drops, not at some later fault. Freeing a chain is a loop.
 //
-// Guarded by g_vm_lock. Splitting that lock (pagers issue) would put pages,
-// copy and shadow links under a per-object lock taken top-down the chain.
+// Guarded by g_vm_lock (vm/vm_lock.h). Splitting that lock would put
+// pages, copy and shadow links under a per-object lock taken top-down the
+// chain.
 #pragma once
 
 #include <stddef.h>

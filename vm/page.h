@@ -4,7 +4,7 @@
 // A VmPage describes one physical page the VM owns: it sits in exactly one
 // object at one offset (vm/object.h), or on the free queue. Queues, as in
 // Mach: active (in an object, recently used), inactive (in an object,
-// candidates for pageout: the pagers issue moves pages there), free (a
+// candidates for pageout, vm/pageout.h), free (a
 // small cache of free pages kept off the page allocator, so a fault takes
 // a page without touching the allocator's bitmap; drained by vm::drain()).
 //

@@ -273,6 +273,46 @@ void send_returns(Pager& p) UMACH_EXCLUDES(g_vm_lock) {
 
 }  // namespace
 
+void clean_pages_locked(Pager& p, uint64_t offset, uint64_t end, int should_return, bool should_flush,
+                        unsigned lock_value) {
+  VmObject* o = p.object;
+  if (!o) return;
+  const bool keep_locks = lock_value == VM_PROT_NO_CHANGE;
+  for (VmPage* page = o->lower_bound(offset); page && page->offset < end;) {
+    VmPage* next = o->next(*page);
+    // RETURN_ALL: dirty and precious pages (GNU Mach's <mach/memory_object.h>).
+    const bool give = (should_return == MEMORY_OBJECT_RETURN_ALL && (page->dirty || page->precious)) ||
+                      (should_return == MEMORY_OBJECT_RETURN_DIRTY && page->dirty);
+    // (A precious page flushed with RETURN_NONE or DIRTY is dropped: the
+    // pager asked for that.) Wired pages are never flushed.
+    const bool flush = should_flush && page->wire_count == 0;
+    if (give) {
+      if (!flush) page_protect(page, VM_PROT_ALL & ~VM_PROT_WRITE);  // the next write dirties it again
+      // Short of memory, the page stays (neither returned nor flushed).
+      if (queue_return(p, page, /*take=*/flush) && !flush) page->dirty = false;
+    } else if (flush) {
+      page_protect(page, VM_PROT_NONE);
+      o->remove(page);
+      page_release(page);
+    }
+    page = next;
+  }
+  if (keep_locks) return;
+  for (VmPage* page = o->lower_bound(offset); page && page->offset < end; page = o->next(*page)) {
+    if (page->page_lock == lock_value) continue;
+    page->page_lock = static_cast<uint8_t>(lock_value);
+    page_protect(page, VM_PROT_ALL & ~lock_value);
+  }
+}
+
+Pager* pager_sync_locked(VmObject* object, uint64_t offset, uint64_t end, bool flush) {
+  Pager* p = object->pager();
+  if (!p || p->dead) return nullptr;
+  clean_pages_locked(*p, offset, end, MEMORY_OBJECT_RETURN_DIRTY, flush, VM_PROT_NO_CHANGE);
+  p->ref();
+  return p;
+}
+
 bool pager_page_out(VmPage* page) { return queue_return(*page->object->pager(), page, /*take=*/true); }
 
 void pager_send_returns(Pager* pager) {
@@ -500,44 +540,7 @@ kern_return_t memory_object_lock_request(ipc_port_t control, vm_offset_t offset,
   const uint64_t end = vm::page_round(offset + size) < offset ? ~uint64_t{0} : vm::page_round(offset + size);
   {
     SpinlockGuard hold(vm::g_vm_lock);
-    if (vm::VmObject* o = p->object) {
-      for (vm::VmPage* page = o->lower_bound(offset); page && page->offset < end;) {
-        vm::VmPage* next = o->next(*page);
-        // RETURN_ALL: dirty and precious pages (GNU Mach's <mach/memory_object.h>).
-        bool give = (should_return == MEMORY_OBJECT_RETURN_ALL && (page->dirty || page->precious)) ||
-                    (should_return == MEMORY_OBJECT_RETURN_DIRTY && page->dirty);
-        // (A precious page flushed with RETURN_NONE or DIRTY is dropped:
-        // the pager asked for that.)
-        const bool flush = should_flush && page->wire_count == 0;
-        if (give) {
-          if (!flush) vm::page_protect(page, VM_PROT_ALL & ~VM_PROT_WRITE);  // the next write dirties it again
-          if (vm::queue_return(*p, page, /*take=*/flush)) {
-            if (!flush) page->dirty = false;
-            page = next;
-            continue;
-          }
-          // Short of memory: the page stays (neither returned nor flushed).
-          page = next;
-          continue;
-        }
-        if (flush) {
-          vm::page_protect(page, VM_PROT_NONE);
-          o->remove(page);
-          page->wire_count = 0;
-          vm::page_release(page);
-        } else if (!keep_locks) {
-          page->page_lock = static_cast<uint8_t>(lock_value);
-          vm::page_protect(page, VM_PROT_ALL & ~static_cast<unsigned>(lock_value));
-        }
-        page = next;
-      }
-      // Returned pages that stay get the new lock too.
-      for (vm::VmPage* page = o->lower_bound(offset); page && page->offset < end; page = o->next(*page)) {
-        if (keep_locks || page->page_lock == lock_value) continue;
-        page->page_lock = static_cast<uint8_t>(lock_value);
-        vm::page_protect(page, VM_PROT_ALL & ~static_cast<unsigned>(lock_value));
-      }
-    }
+    vm::clean_pages_locked(*p, offset, end, should_return, should_flush != 0, keep_locks ? VM_PROT_NO_CHANGE : static_cast<unsigned>(lock_value));
     // Unlock requests the new lock answers are done: their faults retry.
     for (vm::PageRequest* r = p->requests.front(); r;) {
       vm::PageRequest* next = p->requests.next(*r);

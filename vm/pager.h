@@ -169,6 +169,15 @@ void pager_object_freed(Pager* pager, VmObject* object) UMACH_REQUIRES(g_vm_lock
 [[nodiscard]] bool pager_page_out(VmPage* page) UMACH_REQUIRES(g_vm_lock);
 // Sends the data_returns queued on `pager` and drops a reference to it.
 void pager_send_returns(Pager* pager) UMACH_EXCLUDES(g_vm_lock);
+// lock_request's work on p's pages in [offset, end): returns (queues)
+// pages as should_return says, flushes, sets locks (VM_PROT_NO_CHANGE:
+// keeps them).
+void clean_pages_locked(Pager& p, uint64_t offset, uint64_t end, int should_return, bool should_flush,
+                        unsigned lock_value) UMACH_REQUIRES(g_vm_lock);
+// vm_msync of [offset, end) of a pager's object: its dirty pages are
+// queued for data_return (and dropped if `flush`). The pager, with a
+// reference for pager_send_returns, or null if `object` has no (live) one.
+Pager* pager_sync_locked(VmObject* object, uint64_t offset, uint64_t end, bool flush) UMACH_REQUIRES(g_vm_lock);
 
 // Sends memory_object_terminate for every object freed since.
 void reap_pagers() UMACH_EXCLUDES(g_vm_lock);

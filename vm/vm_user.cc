@@ -299,11 +299,25 @@ kern_return_t msync(VmMap& map, uint64_t addr, uint64_t size, unsigned flags) {
   if ((flags & VM_SYNC_ASYNCHRONOUS) && (flags & VM_SYNC_SYNCHRONOUS)) return KERN_INVALID_ARGUMENT;
   uint64_t start, end;
   if (!page_range(map, addr, size, &start, &end)) return KERN_INVALID_ADDRESS;
-  SpinlockGuard hold(g_vm_lock);
-  if (!map.covered(start, end)) return KERN_INVALID_ADDRESS;
-  // Anonymous and kernel-internal memory has no pager to write back to:
-  // there is nothing to flush. Pager-backed objects (the pagers issue)
-  // will get memory_object_data_return here.
+  // Anonymous and kernel-internal memory has no pager to write back to
+  // (the swap is the kernel's own); a pager's dirty pages go back to it
+  // (memory_object_data_return), and with VM_SYNC_INVALIDATE leave. The
+  // returns are queued under the lock and sent after it, to at most a few
+  // pagers per call (the rest: their pages stay dirty, returned later).
+  constexpr size_t kMaxPagers = 8;
+  Pager* pagers[kMaxPagers];
+  size_t n = 0;
+  {
+    SpinlockGuard hold(g_vm_lock);
+    if (!map.covered(start, end)) return KERN_INVALID_ADDRESS;
+    for (VmMapEntry* e = map.lookup(start); e && e->start < end && n < kMaxPagers; e = map.next(*e)) {
+      if (!e->object || !e->object->pager()) continue;
+      const uint64_t from = e->offset + ((start > e->start ? start : e->start) - e->start);
+      const uint64_t to = e->offset + ((end < e->end ? end : e->end) - e->start);
+      if (Pager* p = pager_sync_locked(e->object, from, to, flags & VM_SYNC_INVALIDATE)) pagers[n++] = p;
+    }
+  }
+  for (size_t i = 0; i < n; ++i) pager_send_returns(pagers[i]);
   return KERN_SUCCESS;
 }
 

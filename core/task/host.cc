@@ -9,6 +9,7 @@
 #include "core/task/processor.h"
 #include "device/devices.h"
 #include "ipc/kobject.h"
+#include "vm/default_pager.h"
 
 namespace umach::host {
 namespace {
@@ -97,7 +98,10 @@ void reboot(int options) {
 }
 
 ipc::Port* port() { return g_host_port; }
-size_t permanent_ports() { return (g_host_port ? 2 : 0) + device::permanent_ports() + processor::permanent_ports(); }
+size_t permanent_ports() {
+  return (g_host_port ? 2 : 0) + device::permanent_ports() + processor::permanent_ports() +
+         (vm::default_pager_port() ? 1 : 0);
+}
 ipc::Port* priv_port() { return g_host_priv_port; }
 
 mach_port_name_t self_name(ipc::IpcSpace& space) { return ipc::kobject_send_name(g_host_port, space); }

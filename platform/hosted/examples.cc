@@ -14,6 +14,7 @@ constexpr Example kExamples[] = {
     {"thread_by_hand", "thread_create, a guarded stack, thread_set_state; a stack overflow caught", "", true},
     {"sieve", "the first 100 primes from a chain of filter threads joined by ports (a Kahn network)", "", true},
     {"exception_handler", "a user-level handler maps the page a thread touched, and the thread goes on", "", true},
+    {"pager", "an external pager: a memory object whose pages a thread of the task computes on demand", "", true},
     {"bootstrap", "the bootstrap task's ports: host_get_time on host-priv, the console device",
      "--host-priv-port=${host-port} --device-master-port=${device-port}", false},
 };

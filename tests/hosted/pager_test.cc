@@ -57,6 +57,7 @@ TEST(Pager, LockRequestWithNoChangeLeavesPagesAsTheyAre) { expect_ok("lock_no_ch
 TEST(Pager, WriteToAWriteLockedPageAsksDataUnlock) { expect_ok("unlock"); }
 
 TEST(Pager, LastUnmapReturnsDirtyAndPreciousPagesBeforeTerminate) { expect_ok("returns"); }
+TEST(Pager, MsyncReturnsDirtyPagesAndInvalidateDropsThem) { expect_ok("msync"); }
 
 TEST(Pager, DestroyedObjectFailsLaterFaultsAndStillTerminates) { expect_ok("destroy"); }
 

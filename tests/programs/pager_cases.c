@@ -39,6 +39,7 @@
  *   unlock            a page supplied write-locked: a write asks data_unlock
  *                     and goes on once the pager's lock_request unlocks it
  *   returns           the last unmap returns the dirty and the precious page
+ *   msync             vm_msync returns the dirty page; VM_SYNC_INVALIDATE drops it
  *                     (data_return) before memory_object_terminate
  *   destroy           memory_object_destroy: later faults on missing pages
  *                     fail; terminate still comes
@@ -57,6 +58,7 @@ int scenario_lock_request(void);
 int scenario_lock_no_change(void);
 int scenario_unlock(void);
 int scenario_returns(void);
+int scenario_msync(void);
 int scenario_destroy(void);
 
 static int scenario_supply(void) {
@@ -378,6 +380,7 @@ static const struct {
     {"lock_no_change", scenario_lock_no_change},
     {"unlock", scenario_unlock},
     {"returns", scenario_returns},
+    {"msync", scenario_msync},
     {"destroy", scenario_destroy},
 };
 
@@ -395,6 +398,6 @@ int main(int argc, char** argv) {
   }
   printf("usage: pager_cases SCENARIO (supply, unavailable, error, garbage, destroyed, silent_abort,\n"
          "       silent_terminate, end_waiting, shared, attributes, ready_wait, terminate, lock_request,\n"
-         "       lock_no_change, unlock, returns, destroy)\n");
+         "       lock_no_change, unlock, returns, msync, destroy)\n");
   return 1;
 }

@@ -3,6 +3,9 @@
  * data_unlock, data_return, memory_object_destroy. */
 #include "pager_checks.h"
 
+#include <mach/gnumach.h>
+#include <mach/vm_sync.h>
+
 /* lock_request: the dirty page comes back (data_return) and, flushed,
  * is asked for again; the clean one is flushed without a return; then
  * lock_completed. */
@@ -85,6 +88,36 @@ int scenario_returns(void) {
   if (expect_return(dirty_first ? 0 : 1, 0, TRUE, 2, 0xabc) || expect_return(dirty_first ? 1 : 0, 1, FALSE, 3, pattern(1, 3)))
     return 1;
   return 0;
+}
+
+/* vm_msync of a pager's memory: the dirty page goes back (data_return,
+ * the kernel keeping it), not the clean one; written again and synced
+ * with VM_SYNC_INVALIDATE it goes back and leaves, so the next read asks
+ * the pager for it. */
+int scenario_msync(void) {
+  vm_address_t a;
+  if (map(&a, 2, 0)) return 1;
+  if (expect_access(word(a, 0, 3), 1, 0xf00d, 0) || expect_access(word(a, 1, 0), 0, 0, pattern(1, 0))) return 1;
+  kern_return_t kr = vm_msync(mach_task_self(), a, 2 * vm_page_size, VM_SYNC_SYNCHRONOUS);
+  CHECK(kr == KERN_SUCCESS, "vm_msync: %d", kr);
+  CHECK(pager_wait(&pager_log.returns, 1, kWait), "no data_return of the dirty page");
+  pager_pause(kQuiet);
+  CHECK(PAGER_COUNT(returns) == 1, "%d data_returns for one dirty page", PAGER_COUNT(returns));
+  if (expect_return(0, 0, TRUE, 3, 0xf00d)) return 1;
+  /* Still mapped and current; clean now: a second sync returns nothing. */
+  if (expect_access(word(a, 0, 3), 0, 0, 0xf00d)) return 1;
+  CHECK(vm_msync(mach_task_self(), a, 2 * vm_page_size, VM_SYNC_SYNCHRONOUS) == KERN_SUCCESS, "second vm_msync");
+  pager_pause(kQuiet);
+  CHECK(PAGER_COUNT(returns) == 1, "%d data_returns after syncing clean pages", PAGER_COUNT(returns));
+  if (expect_access(word(a, 0, 3), 1, 0xf00e, 0)) return 1;
+  kr = vm_msync(mach_task_self(), a, vm_page_size, VM_SYNC_SYNCHRONOUS | VM_SYNC_INVALIDATE);
+  CHECK(kr == KERN_SUCCESS, "vm_msync with VM_SYNC_INVALIDATE: %d", kr);
+  CHECK(pager_wait(&pager_log.returns, 2, kWait), "no data_return of the page written again");
+  if (expect_return(1, 0, TRUE, 3, 0xf00e)) return 1;
+  const int requests = PAGER_COUNT(requests);
+  if (expect_access(word(a, 0, 3), 0, 0, pattern(0, 3))) return 1;  /* this pager forgot the write */
+  CHECK(PAGER_COUNT(requests) == requests + 1, "the invalidated page was not asked for again");
+  return unmap_last(a, 2);
 }
 
 /* memory_object_destroy: a later fault on a page the kernel lacks fails

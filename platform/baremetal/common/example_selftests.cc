@@ -86,6 +86,14 @@ UMACH_SELFTEST(example_exception_handler_maps_the_touched_page) {
   });
 }
 
+UMACH_SELFTEST(example_pager_computes_pages_on_demand) {
+  const char* argv[] = {"pager"};
+  run_example(selftest_ctx, "pager", argv, 1, [&](const char* out) {
+    ST_CHECK(equal(out, examples::kPagerOutput));
+    return equal(out, examples::kPagerOutput);
+  });
+}
+
 UMACH_SELFTEST(example_bootstrap_gets_the_host_priv_and_device_master_ports) {
   // The boot script's variables, substituted as a boot loader would.
   char host[40], device[40];
