@@ -55,6 +55,19 @@ mach_msg_type_name_t reply_disposition(mach_msg_type_name_t received) {
   return received == MACH_MSG_TYPE_PORT_SEND ? MACH_MSG_TYPE_MOVE_SEND : MACH_MSG_TYPE_MOVE_SEND_ONCE;
 }
 
+// The object's cache reference follows may_cache (pager.h). Under the
+// lock; reap_pagers() after it, as dropping it may end the object.
+void set_may_cache_locked(Pager& p, bool may_cache) UMACH_REQUIRES(g_vm_lock) {
+  p.may_cache = may_cache;
+  const bool want = may_cache && !p.dead && p.object;
+  if (want == p.cached) return;
+  p.cached = want;
+  if (want)
+    p.object->reference();
+  else
+    VmObject::deallocate(p.object);
+}
+
 }  // namespace
 
 size_t live_pagers() { return g_pager_zone.live(); }
@@ -383,11 +396,12 @@ kern_return_t memory_object_ready(ipc_port_t control, boolean_t may_cache, memor
   {
     SpinlockGuard hold(vm::g_vm_lock);
     p->ready = true;
-    p->may_cache = may_cache != 0;
+    vm::set_may_cache_locked(*p, may_cache != 0);
     p->strategy = strategy;
     vm::state_changed();
   }
   vm::wake_waiters();
+  vm::reap_pagers();
   return KERN_SUCCESS;
 }
 
@@ -410,9 +424,10 @@ kern_return_t memory_object_change_attributes(ipc_port_t control, boolean_t may_
   if (strategy < MEMORY_OBJECT_COPY_NONE || strategy > MEMORY_OBJECT_COPY_TEMPORARY) return KERN_INVALID_ARGUMENT;
   {
     SpinlockGuard hold(vm::g_vm_lock);
-    p->may_cache = may_cache != 0;
+    vm::set_may_cache_locked(*p, may_cache != 0);
     p->strategy = strategy;
   }
+  vm::reap_pagers();  // (an object no longer cached may have ended)
   if (reply_to && reply_to != ipc::kDeadPort)
     kuser::memory_object_change_completed(reply_to, vm::reply_disposition(reply_toPoly), may_cache, strategy);
   return KERN_SUCCESS;
@@ -568,9 +583,11 @@ kern_return_t memory_object_destroy(ipc_port_t control, kern_return_t reason) {
     // fails (GNU Mach also removes its mappings: not yet here).
     SpinlockGuard hold(vm::g_vm_lock);
     p->dead = true;
+    vm::set_may_cache_locked(*p, p->may_cache);
     vm::state_changed();
   }
   vm::wake_waiters();
+  vm::reap_pagers();
   return KERN_SUCCESS;
 }
 
@@ -582,9 +599,11 @@ kern_return_t do_mach_notify_dead_name(ipc_port_t notify, mach_port_name_t) {
   {
     SpinlockGuard hold(vm::g_vm_lock);
     p->dead = true;
+    vm::set_may_cache_locked(*p, p->may_cache);  // nothing to cache for
     vm::state_changed();
   }
   vm::wake_waiters();
+  vm::reap_pagers();
   return KERN_SUCCESS;
 }
 

@@ -53,9 +53,15 @@
 // pages as asked (data_return), flushes and locks; the object's end
 // returns its dirty and precious pages before terminate.
 //
+// may_cache (memory_object_ready, change_attributes): while it is set the
+// object holds a reference for its pager, so it outlives its last mapping
+// with its pages (a later vm_map of the port finds them); clearing it, the
+// pager's death or memory_object_destroy drops that reference (and the
+// object terminates if nothing else holds it).
+//
 // Partial (see the README's pager section): COPY_NONE and COPY_CALL
 // objects are copied as COPY_DELAY (the pager still sees the strategy it
-// declared); may_cache objects are not kept after their last mapping.
+// declared).
 #pragma once
 
 #include <stdint.h>
@@ -113,6 +119,7 @@ class Pager : public RefCounted<Pager> {
   bool terminated = false;     // the reaper gave port, control and name away
   bool ready = false;
   bool may_cache = false;
+  bool cached = false;  // the pager holds a reference to object (may_cache)
   bool dead = false;
   int strategy = MEMORY_OBJECT_COPY_DELAY;  // as the pager declared it
   List<PageRequest, &PageRequest::link> requests;

@@ -58,6 +58,7 @@ TEST(Pager, WriteToAWriteLockedPageAsksDataUnlock) { expect_ok("unlock"); }
 
 TEST(Pager, LastUnmapReturnsDirtyAndPreciousPagesBeforeTerminate) { expect_ok("returns"); }
 TEST(Pager, MsyncReturnsDirtyPagesAndInvalidateDropsThem) { expect_ok("msync"); }
+TEST(Pager, AMayCacheObjectOutlivesItsLastMappingUntilThePagerClearsIt) { expect_ok("cache"); }
 
 TEST(Pager, DestroyedObjectFailsLaterFaultsAndStillTerminates) { expect_ok("destroy"); }
 

@@ -40,6 +40,7 @@
  *                     and goes on once the pager's lock_request unlocks it
  *   returns           the last unmap returns the dirty and the precious page
  *   msync             vm_msync returns the dirty page; VM_SYNC_INVALIDATE drops it
+ *   cache             a may_cache object outlives its last unmap until the pager clears it
  *                     (data_return) before memory_object_terminate
  *   destroy           memory_object_destroy: later faults on missing pages
  *                     fail; terminate still comes
@@ -323,6 +324,30 @@ static int scenario_attributes(void) {
   return unmap_last(a, 2);
 }
 
+/* may_cache: the object outlives its last mapping, with its pages (a new
+ * mapping reads them without a data_request); once the pager clears
+ * may_cache, the last unmap terminates it. */
+static int scenario_cache(void) {
+  pager_may_cache = TRUE;
+  vm_address_t a;
+  if (map(&a, 2, 0)) return 1;
+  if (expect_access(word(a, 0, 5), 0, 0, pattern(0, 5))) return 1;
+  CHECK(vm_deallocate(mach_task_self(), a, 2 * vm_page_size) == KERN_SUCCESS, "vm_deallocate");
+  pager_pause(kQuiet);
+  CHECK(PAGER_COUNT(terminates) == 0, "terminate of a may_cache object at its last unmap");
+  kern_return_t kr = vm_map(mach_task_self(), &a, 2 * vm_page_size, 0, TRUE, pager_object, 0, FALSE,
+                            VM_PROT_READ | VM_PROT_WRITE, VM_PROT_ALL, VM_INHERIT_NONE);
+  CHECK(kr == KERN_SUCCESS, "vm_map again: %d", kr);
+  if (expect_access(word(a, 0, 5), 0, 0, pattern(0, 5))) return 1;
+  CHECK(PAGER_COUNT(inits) == 1 && PAGER_COUNT(requests) == 1,
+        "inits %d requests %d: the cached object was not found again", PAGER_COUNT(inits), PAGER_COUNT(requests));
+  kr = memory_object_change_attributes(pager_log.control, FALSE, MEMORY_OBJECT_COPY_DELAY, MACH_PORT_NULL);
+  CHECK(kr == KERN_SUCCESS, "memory_object_change_attributes: %d", kr);
+  pager_pause(kQuiet);
+  CHECK(PAGER_COUNT(terminates) == 0, "terminate while still mapped");
+  return unmap_last(a, 2);
+}
+
 static int scenario_ready_wait(void) {
   pager_ready_on_init = 0;
   vm_address_t a;
@@ -375,6 +400,7 @@ static const struct {
     {"shared", scenario_shared},
     {"attributes", scenario_attributes},
     {"ready_wait", scenario_ready_wait},
+    {"cache", scenario_cache},
     {"terminate", scenario_terminate},
     {"lock_request", scenario_lock_request},
     {"lock_no_change", scenario_lock_no_change},
@@ -398,6 +424,6 @@ int main(int argc, char** argv) {
   }
   printf("usage: pager_cases SCENARIO (supply, unavailable, error, garbage, destroyed, silent_abort,\n"
          "       silent_terminate, end_waiting, shared, attributes, ready_wait, terminate, lock_request,\n"
-         "       lock_no_change, unlock, returns, msync, destroy)\n");
+         "       lock_no_change, unlock, returns, msync, cache, destroy)\n");
   return 1;
 }
