@@ -43,6 +43,7 @@ void PageAllocator::init(kstd::Span<const PhysRange> ranges) {
     total_pages_ += r.pages;
     free_pages_ += r.pages;
   }
+  free_hint_.store(free_pages_, kstd::MemoryOrder::relaxed);
   kassert(range_count_ > 0);
 }
 
@@ -77,6 +78,7 @@ void PageAllocator::mark_locked(Range& r, size_t first, size_t n, bool allocated
     free_pages_ -= n;
   else
     free_pages_ += n;
+  free_hint_.store(free_pages_, kstd::MemoryOrder::relaxed);
 }
 
 bool PageAllocator::alloc_one_locked(paddr_t& out) {
@@ -163,6 +165,7 @@ void PageAllocator::check_invariants() const {
   }
   kassert(total == total_pages_);
   kassert(free_count == free_pages_);
+  kassert(free_hint_.load(kstd::MemoryOrder::relaxed) == free_pages_);
 }
 
 }  // namespace umach

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/kstd/atomic.h"
 #include "core/kstd/span.h"
 #include "core/platform/contract.h"
 #include "core/result.h"
@@ -40,6 +41,10 @@ class PageAllocator {
   void free(paddr_t pa, size_t npages = 1) UMACH_EXCLUDES(lock_);
 
   size_t free_pages() const UMACH_EXCLUDES(lock_);
+  // The same without the lock: exact as of the last allocation or free,
+  // for heuristics that must not take a lock on a fast path (the fault
+  // path's pageout trigger, vm/pageout.h).
+  size_t free_pages_unlocked() const { return free_hint_.load(kstd::MemoryOrder::relaxed); }
   size_t total_pages() const { return total_pages_; }
 
   void check_invariants() const UMACH_EXCLUDES(lock_);
@@ -64,6 +69,7 @@ class PageAllocator {
   size_t range_count_ = 0;
   size_t total_pages_ = 0;
   size_t free_pages_ UMACH_GUARDED_BY(lock_) = 0;
+  kstd::Atomic<size_t> free_hint_{0};  // free_pages_, stored after each change under lock_
 };
 
 PageAllocator& page_allocator();
