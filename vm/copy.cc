@@ -45,51 +45,119 @@ kern_return_t copy_page(VmMapCopy* copy, uint64_t at, VmPage** out, PagerWait* w
   return KERN_SUCCESS;
 }
 
+CopyHow copy_how(const VmObject* o, bool wired) {
+  const int strategy = o->copy_strategy();
+  if (wired || strategy == MEMORY_OBJECT_COPY_NONE) return CopyHow::kSlow;
+  if (strategy == MEMORY_OBJECT_COPY_CALL) return CopyHow::kCall;
+  return CopyHow::kDelay;
+}
+
+kern_return_t copy_needs(VmObject* o, uint64_t offset, uint64_t size, CopyHow how, PagerWait* w, size_t* calls) {
+  if (how == CopyHow::kCall) {
+    ++*calls;
+    return KERN_SUCCESS;
+  }
+  if (how != CopyHow::kSlow) return KERN_SUCCESS;
+  bool paged = false;
+  for (VmObject* c = o; c && !paged; c = c->shadow()) paged = c->pager() != nullptr;
+  if (!paged) return KERN_SUCCESS;
+  // A slow copy reads every page: those a pager has not given yet are
+  // asked for first, one at a time (each wait starts the scan over).
+  for (uint64_t at = 0; at < size; at += kPageSize) {
+    uint64_t paged_at;
+    if (o->chain_lookup(offset + at)) continue;
+    if (VmObject* pager_object = o->pager_below(offset + at, &paged_at))
+      return pager_page_needed(pager_object, paged_at, VM_PROT_READ, w);
+  }
+  return KERN_SUCCESS;
+}
+
+kern_return_t copy_pagers_ready(PagerWait* w, size_t calls) {
+  if (calls == 0 || (w->copies && w->copies->count() >= calls)) return KERN_SUCCESS;
+  if (!w->copies) return KERN_MEMORY_ERROR;  // (every copy path runs in with_pager_waits)
+  w->copies->wanted = calls;
+  return kNeedCopyPagers;
+}
+
+bool copy_object(VmObject* o, uint64_t offset, uint64_t size, CopyHow how, PagerWait* w, ObjectCopy* out) {
+  *out = ObjectCopy{};
+  switch (how) {
+    case CopyHow::kSlow:
+      out->object = VmObject::copy_slowly(o, offset, size);
+      break;
+    case CopyHow::kCall:
+      out->object = copy_by_call(o, offset, size, *w->copies);
+      break;
+    case CopyHow::kDelay:
+      out->object = VmObject::copy_delayed(o);
+      out->offset = offset;
+      out->needs_copy = true;
+      break;
+  }
+  return out->object != nullptr;
+}
+
 namespace {
 
-// Copies one source entry (already clipped to the range) into a new entry.
-VmMapEntry* copy_entry(VmMap& map, VmMapEntry* e) UMACH_REQUIRES(g_vm_lock) {
+// How copy_entry copies `e` (the source entry): shared copy-on-write
+// (kDelay with the entry's own object: needs_copy or a symmetric copy),
+// or by its object's strategy.
+enum class EntryCopy { kZeroFill, kShared, kSymmetric, kStrategic };
+EntryCopy entry_copy_kind(const VmMapEntry* e) UMACH_REQUIRES(g_vm_lock) {
+  VmObject* o = e->object;
+  if (!o) return EntryCopy::kZeroFill;  // untouched zero-fill memory: the copy is zero fill too
+  if (e->needs_copy) return EntryCopy::kShared;  // already shared copy-on-write: nobody writes that object
+  if (!e->wired_count && o->copy_strategy() == MEMORY_OBJECT_COPY_TEMPORARY && !e->is_shared)
+    return EntryCopy::kSymmetric;
+  return EntryCopy::kStrategic;
+}
+
+}  // namespace
+
+kern_return_t entry_copy_needs(const VmMapEntry* e, PagerWait* w, size_t* calls) {
+  if (entry_copy_kind(e) != EntryCopy::kStrategic) return KERN_SUCCESS;
+  return copy_needs(e->object, e->offset, e->size(), copy_how(e->object, e->wired_count != 0), w, calls);
+}
+
+VmMapEntry* copy_entry(VmMap& map, VmMapEntry* e, PagerWait* w) {
   VmMapEntry* c = entry_create();
   if (!c) return nullptr;
   c->start = e->start;
   c->end = e->end;
   VmObject* o = e->object;
-  if (!o) return c;  // untouched zero-fill memory: the copy is zero fill too
-  if (e->needs_copy) {
-    // Already shared copy-on-write: nobody writes that object any more.
-    o->reference();
-    c->object = o;
-    c->offset = e->offset;
-    c->needs_copy = true;
-  } else if (e->wired_count || o->copy_strategy() == MEMORY_OBJECT_COPY_NONE) {
-    // Wired pages stay where they are and stay writable: copy them now.
-    c->object = VmObject::copy_slowly(o, e->offset, e->size());
-    if (!c->object) {
-      entry_destroy(c);
-      return nullptr;
+  switch (entry_copy_kind(e)) {
+    case EntryCopy::kZeroFill:
+      break;
+    case EntryCopy::kShared:
+      o->reference();
+      c->object = o;
+      c->offset = e->offset;
+      c->needs_copy = true;
+      break;
+    case EntryCopy::kSymmetric:
+      // Both sides copy on their next write.
+      map_protect_mappings(map, e->start, e->end, VM_PROT_ALL & ~VM_PROT_WRITE);
+      e->needs_copy = true;
+      o->reference();
+      c->object = o;
+      c->offset = e->offset;
+      c->needs_copy = true;
+      break;
+    case EntryCopy::kStrategic: {
+      // Wired pages stay where they are and stay writable: copied now.
+      ObjectCopy copy;
+      if (!copy_object(o, e->offset, e->size(), copy_how(o, e->wired_count != 0), w, &copy)) {
+        entry_destroy(c);
+        return nullptr;
+      }
+      c->object = copy.object;
+      c->offset = copy.offset;
+      c->needs_copy = copy.needs_copy;
+      break;
     }
-  } else if (o->copy_strategy() == MEMORY_OBJECT_COPY_TEMPORARY && !e->is_shared) {
-    // Symmetric: both sides copy on their next write.
-    map_protect_mappings(map, e->start, e->end, VM_PROT_ALL & ~VM_PROT_WRITE);
-    e->needs_copy = true;
-    o->reference();
-    c->object = o;
-    c->offset = e->offset;
-    c->needs_copy = true;
-  } else {
-    // COPY_DELAY (and CALL, with no pager yet), or memory others write.
-    c->object = VmObject::copy_delayed(o);
-    if (!c->object) {
-      entry_destroy(c);
-      return nullptr;
-    }
-    c->offset = e->offset;
-    c->needs_copy = true;
   }
   return c;
 }
-
-}  // namespace
 
 size_t live_copies() { return g_copies.live(); }
 
@@ -98,57 +166,80 @@ Result<VmMapCopy*> copyin(VmMap& map, uint64_t addr, uint64_t size, bool destroy
   if (addr + size < addr) return Error{KERN_INVALID_ADDRESS};
   const uint64_t start = page_trunc(addr), end = page_round(addr + size);
   if (start < map.min() || end > map.max() || end < start) return Error{KERN_INVALID_ADDRESS};
-  SpinlockGuard hold(g_vm_lock);
-  if (!map.covered(start, end)) return Error{KERN_INVALID_ADDRESS};
-  for (VmMapEntry* e = map.lookup(start); e && e->start < end; e = map.next(*e))
-    if (!(e->protection & VM_PROT_READ)) return Error{KERN_PROTECTION_FAILURE};
-  if (!map.clip(start) || !map.clip(end)) return Error{KERN_RESOURCE_SHORTAGE};
-  VmMapCopy* copy = g_copies.create();
-  if (!copy) return Error{KERN_RESOURCE_SHORTAGE};
-  copy->offset = addr - start;
-  copy->size = size;
-  VmMapEntry* tail = nullptr;
-  if (destroy) {
-    map_unmap(map, start, end);
-    for (VmMapEntry* e = map.lookup(start); e && e->start < end;) {
-      VmMapEntry* next = map.next(*e);
-      map.unlink(e);
-      if (e->wired_count && e->object) {
-        for (uint64_t off = e->offset; off < e->offset + e->size(); off += kPageSize)
-          if (VmPage* p = e->object->lookup(off); p && p->wire_count) --p->wire_count;
-      }
-      e->wired_count = 0;
-      e->is_shared = false;
-      e->start -= start;
-      e->end -= start;
-      append(copy, tail, e);
-      e = next;
+  VmMapCopy* copy = nullptr;
+  // Once entries left the map (destroy), a failure is final.
+  kern_return_t moved_kr = KERN_SUCCESS;
+  kern_return_t kr = with_pager_waits([&](PagerWait* w) {
+    SpinlockGuard hold(g_vm_lock);
+    if (!map.covered(start, end)) return KERN_INVALID_ADDRESS;
+    for (VmMapEntry* e = map.lookup(start); e && e->start < end; e = map.next(*e))
+      if (!(e->protection & VM_PROT_READ)) return KERN_PROTECTION_FAILURE;
+    if (!map.clip(start) || !map.clip(end)) return KERN_RESOURCE_SHORTAGE;
+    // What the copies need that cannot be had under the lock, first:
+    // nothing has changed yet if they must wait.
+    size_t calls = 0;
+    for (VmMapEntry* e = map.lookup(start); e && e->start < end; e = map.next(*e)) {
+      kern_return_t kr = KERN_SUCCESS;
+      if (!destroy)
+        kr = entry_copy_needs(e, w, &calls);
+      else if (e->object && !e->needs_copy && e->object->ref_count() > 1)
+        kr = copy_needs(e->object, e->offset, e->size(), copy_how(e->object, false), w, &calls);
+      if (kr != KERN_SUCCESS) return kr;
     }
-    // A moved entry whose object others write directly (shared) must not
-    // be written in place by the receiver: it becomes a delayed copy.
-    for (VmMapEntry* e = copy->entries; e; e = e->next_in_copy) {
-      if (!e->object || e->needs_copy || e->object->ref_count() == 1) continue;
-      VmObject* c = VmObject::copy_delayed(e->object);
+    if (kern_return_t kr = copy_pagers_ready(w, calls); kr != KERN_SUCCESS) return kr;
+    copy = g_copies.create();
+    if (!copy) return KERN_RESOURCE_SHORTAGE;
+    copy->offset = addr - start;
+    copy->size = size;
+    VmMapEntry* tail = nullptr;
+    if (destroy) {
+      map_unmap(map, start, end);
+      for (VmMapEntry* e = map.lookup(start); e && e->start < end;) {
+        VmMapEntry* next = map.next(*e);
+        map.unlink(e);
+        if (e->wired_count && e->object) {
+          for (uint64_t off = e->offset; off < e->offset + e->size(); off += kPageSize)
+            if (VmPage* p = e->object->lookup(off); p && p->wire_count) --p->wire_count;
+        }
+        e->wired_count = 0;
+        e->is_shared = false;
+        e->start -= start;
+        e->end -= start;
+        append(copy, tail, e);
+        e = next;
+      }
+      // A moved entry whose object others write directly (shared) must not
+      // be written in place by the receiver: it becomes a copy, by the
+      // object's strategy.
+      for (VmMapEntry* e = copy->entries; e; e = e->next_in_copy) {
+        if (!e->object || e->needs_copy || e->object->ref_count() == 1) continue;
+        ObjectCopy c;
+        if (!copy_object(e->object, e->offset, e->size(), copy_how(e->object, false), w, &c)) {
+          discard_locked(kstd::exchange(copy, nullptr));
+          moved_kr = KERN_RESOURCE_SHORTAGE;
+          return KERN_SUCCESS;
+        }
+        VmObject::deallocate(e->object);
+        e->object = c.object;
+        e->offset = c.offset;
+        e->needs_copy = c.needs_copy;
+      }
+      return KERN_SUCCESS;
+    }
+    for (VmMapEntry* e = map.lookup(start); e && e->start < end; e = map.next(*e)) {
+      VmMapEntry* c = copy_entry(map, e, w);
       if (!c) {
-        discard_locked(copy);
-        return Error{KERN_RESOURCE_SHORTAGE};
+        discard_locked(kstd::exchange(copy, nullptr));
+        return KERN_RESOURCE_SHORTAGE;
       }
-      VmObject::deallocate(e->object);
-      e->object = c;
-      e->needs_copy = true;
+      c->start -= start;
+      c->end -= start;
+      append(copy, tail, c);
     }
-    return copy;
-  }
-  for (VmMapEntry* e = map.lookup(start); e && e->start < end; e = map.next(*e)) {
-    VmMapEntry* c = copy_entry(map, e);
-    if (!c) {
-      discard_locked(copy);
-      return Error{KERN_RESOURCE_SHORTAGE};
-    }
-    c->start -= start;
-    c->end -= start;
-    append(copy, tail, c);
-  }
+    return KERN_SUCCESS;
+  });
+  if (kr == KERN_SUCCESS) kr = moved_kr;
+  if (kr != KERN_SUCCESS) return Error{kr};
   return copy;
 }
 

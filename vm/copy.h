@@ -62,6 +62,38 @@ void copy_read(VmMapCopy* copy, uint64_t at, void* buf, size_t n) UMACH_EXCLUDES
 // (kFaultMustWait with *wait filled in, KERN_MEMORY_ERROR without wait).
 kern_return_t copy_page(VmMapCopy* copy, uint64_t at, VmPage** out, PagerWait* wait) UMACH_REQUIRES(g_vm_lock);
 
+// Copies of an object's range by its copy strategy (GNU Mach's
+// vm_object_copy_strategically), for copyin, fork and vm_map with copy:
+//   kSlow: COPY_NONE, or wired memory: a new object with copies of the
+//     pages now (copy_slowly; a pager's pages are asked for first);
+//   kCall: COPY_CALL: a copy's object, its pager told (copy_by_call);
+//   kDelay: the rest: a delayed copy (copy_delayed), mapped needs_copy.
+enum class CopyHow { kSlow, kCall, kDelay };
+CopyHow copy_how(const VmObject* o, bool wired) UMACH_REQUIRES(g_vm_lock);
+// Before any change, for each range a copy operation will copy: what it
+// needs that cannot be had under the lock. KERN_SUCCESS; or
+// kFaultMustWait (*w: a page a pager must give first); a kCall copy adds
+// one to *calls. Then copy_pagers_ready(w, calls): kNeedCopyPagers while
+// w's stock holds fewer (with_pager_waits makes them).
+kern_return_t copy_needs(VmObject* o, uint64_t offset, uint64_t size, CopyHow how, PagerWait* w, size_t* calls)
+    UMACH_REQUIRES(g_vm_lock);
+kern_return_t copy_pagers_ready(PagerWait* w, size_t calls) UMACH_REQUIRES(g_vm_lock);
+struct ObjectCopy {
+  VmObject* object = nullptr;  // one reference
+  uint64_t offset = 0;         // where the range starts in it
+  bool needs_copy = false;     // map it copy-on-write
+};
+// The copy itself, once copy_needs said yes; false when memory is short.
+[[nodiscard]] bool copy_object(VmObject* o, uint64_t offset, uint64_t size, CopyHow how, PagerWait* w, ObjectCopy* out)
+    UMACH_REQUIRES(g_vm_lock);
+// A map entry's copy (copyin, fork's VM_INHERIT_COPY): copy-on-write
+// where the entry is already (needs_copy) or may be made symmetric
+// (anonymous memory nobody else writes), else by its object's strategy.
+// entry_copy_needs is copy_needs for it; copy_entry makes the copy's
+// entry (addresses as e's), or null when memory is short.
+kern_return_t entry_copy_needs(const VmMapEntry* e, PagerWait* w, size_t* calls) UMACH_REQUIRES(g_vm_lock);
+VmMapEntry* copy_entry(VmMap& map, VmMapEntry* e, PagerWait* w) UMACH_REQUIRES(g_vm_lock);
+
 size_t live_copies();
 
 }  // namespace umach::vm

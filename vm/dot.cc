@@ -87,9 +87,18 @@ size_t dump_dot(VmMap& map, char* buf, size_t cap) {
             strategy_str(pg->strategy), pg->requests.size(), precious, locked);
         out("  o%u -> p%u [style=bold, label=\"pager\"];\n", o->id(), o->id());
       }
-      if (o->shadow())
+      if (o->shadow() && o->pager()) {
+        // A COPY_CALL copy's object: it reads through to the source only
+        // where its pager answered data_unavailable.
+        size_t absent = 0;
+        for (const AbsentRange* r = o->pager()->absent.lower_bound(0); r; r = o->pager()->absent.next(*r))
+          absent += static_cast<size_t>((r->end - r->start) / kPageSize);
+        out("  o%u -> o%u [style=bold, label=\"copy (call) of +%llx\\n%zu pages read through\"];\n", o->id(),
+            o->shadow()->id(), (unsigned long long)o->shadow_offset(), absent);
+      } else if (o->shadow()) {
         out("  o%u -> o%u [label=\"shadow +%llx\"];\n", o->id(), o->shadow()->id(),
             (unsigned long long)o->shadow_offset());
+      }
       if (o->copy()) out("  o%u -> o%u [style=dashed, label=\"copy\"];\n", o->id(), o->copy()->id());
     }
   }

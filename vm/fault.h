@@ -48,12 +48,20 @@ kern_return_t fault_locked(VmMap& map, uint64_t va, unsigned access, bool enter,
 // Memory short (KERN_RESOURCE_SHORTAGE): pages are paged out and op runs
 // again, while pageout frees some (vm/pageout.h); after a success, pages
 // are paged out if free memory is under its low target.
+// A copy that needs pager records for COPY_CALL copies (kNeedCopyPagers,
+// vm/copy.h): they are made and op runs again.
 template <class Op>
 kern_return_t with_pager_waits(Op&& op) UMACH_EXCLUDES(g_vm_lock) {
+  CopyPagers copies;
   for (unsigned short_tries = 0;;) {
     PagerWait wait;
+    wait.copies = &copies;
     kern_return_t kr = op(&wait);
     if (kr == KERN_RESOURCE_SHORTAGE && short_tries++ < 8 && pageout(pageout_targets().high) > 0) continue;
+    if (kr == kNeedCopyPagers) {
+      if (copies.make(copies.wanted)) continue;
+      kr = KERN_RESOURCE_SHORTAGE;
+    }
     if (kr != kFaultMustWait) {
       reap_pagers();
       if (kr == KERN_SUCCESS) pageout_if_low();

@@ -2,6 +2,8 @@
 #include "vm/map.h"
 
 #include "core/zone.h"
+#include "vm/copy.h"
+#include "vm/fault.h"
 #include "vm/pager.h"
 
 namespace umach::vm {
@@ -217,57 +219,41 @@ void VmMap::check_invariants() {
 namespace {
 
 // Fills `child` with what `parent` hands down; false if memory ran short
-// (the child then lacks entries and must go).
-bool fork_entries(VmMap& parent, VmMap* child) UMACH_REQUIRES(g_vm_lock) {
+// (the child then lacks entries and must go). fork_needs first: what the
+// copies need that cannot be had under the lock (vm/copy.h).
+kern_return_t fork_needs(VmMap& parent, PagerWait* w) UMACH_REQUIRES(g_vm_lock) {
+  size_t calls = 0;
+  for (VmMapEntry* e = parent.first(); e; e = parent.next(*e)) {
+    if (e->inheritance == VM_INHERIT_NONE || e->inheritance == VM_INHERIT_SHARE) continue;
+    if (kern_return_t kr = entry_copy_needs(e, w, &calls); kr != KERN_SUCCESS) return kr;
+  }
+  return copy_pagers_ready(w, calls);
+}
+
+bool fork_entries(VmMap& parent, VmMap* child, PagerWait* w) UMACH_REQUIRES(g_vm_lock) {
   for (VmMapEntry* e = parent.first(); e; e = parent.next(*e)) {
     if (e->inheritance == VM_INHERIT_NONE) continue;
-    VmMapEntry* c = entry_create();
-    if (!c) return false;
-    c->start = e->start;
-    c->end = e->end;
-    c->protection = e->protection;
-    c->max_protection = e->max_protection;
-    c->inheritance = e->inheritance;
+    VmMapEntry* c;
     if (e->inheritance == VM_INHERIT_SHARE) {
       // Both write the same object: give it one now (a zero-fill entry
       // would otherwise get two), and resolve a pending copy first.
-      if (!parent.ensure_object(e) || !parent.resolve_needs_copy(e)) {
-        entry_destroy(c);
-        return false;
-      }
+      if (!parent.ensure_object(e) || !parent.resolve_needs_copy(e)) return false;
+      c = entry_create();
+      if (!c) return false;
+      c->start = e->start;
+      c->end = e->end;
       e->is_shared = c->is_shared = true;
-    } else if (e->object) {
-      // Copy-on-write, as vm/copy.cc copies an entry.
-      VmObject* o = e->object;
-      if (e->needs_copy || (o->copy_strategy() == MEMORY_OBJECT_COPY_TEMPORARY && !e->is_shared)) {
-        if (!e->needs_copy) map_protect_mappings(parent, e->start, e->end, VM_PROT_ALL & ~VM_PROT_WRITE);
-        e->needs_copy = c->needs_copy = true;
-      } else if (o->copy_strategy() == MEMORY_OBJECT_COPY_NONE) {
-        VmObject* n = VmObject::copy_slowly(o, e->offset, e->size());
-        if (!n) {
-          entry_destroy(c);
-          return false;
-        }
-        c->object = n;
-        c->offset = 0;
-        child->insert(c);
-        continue;
-      } else {
-        VmObject* copy = VmObject::copy_delayed(o);
-        if (!copy) {
-          entry_destroy(c);
-          return false;
-        }
-        c->object = copy;
-        c->offset = e->offset;
-        c->needs_copy = true;
-        child->insert(c);
-        continue;
-      }
+      c->object = e->object;
+      c->object->reference();
+      c->offset = e->offset;
+    } else {
+      // A copy, as vm/copy.cc copies an entry for a message.
+      c = copy_entry(parent, e, w);
+      if (!c) return false;
     }
-    c->object = e->object;
-    if (c->object) c->object->reference();
-    c->offset = e->offset;
+    c->protection = e->protection;
+    c->max_protection = e->max_protection;
+    c->inheritance = e->inheritance;
     child->insert(c);
   }
   return true;
@@ -278,12 +264,14 @@ bool fork_entries(VmMap& parent, VmMap* child) UMACH_REQUIRES(g_vm_lock) {
 VmMap* map_fork(VmMap& parent) {
   VmMap* child = VmMap::create(&parent);
   if (!child) return nullptr;
-  bool complete;
-  {
+  bool complete = false;
+  kern_return_t kr = with_pager_waits([&](PagerWait* w) {
     SpinlockGuard hold(g_vm_lock);
-    complete = fork_entries(parent, child);
-  }
-  if (complete) return child;
+    if (kern_return_t kr = fork_needs(parent, w); kr != KERN_SUCCESS) return kr;
+    complete = fork_entries(parent, child, w);  // (not retried: the child holds what it got)
+    return KERN_SUCCESS;
+  });
+  if (kr == KERN_SUCCESS && complete) return child;
   child->unref();
   return nullptr;
 }

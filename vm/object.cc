@@ -27,6 +27,8 @@ VmObject* VmObject::create(uint64_t size, int strategy) {
   return g_objects.create(size, strategy, g_next_id++);
 }
 
+int VmObject::copy_strategy() const { return pager_ ? pager_copy_strategy(pager_) : strategy_; }
+
 void VmObject::insert(VmPage* page, uint64_t offset) {
   kassert(!page->object);
   page->object = this;
@@ -34,6 +36,7 @@ void VmObject::insert(VmPage* page, uint64_t offset) {
   bool fresh = pages_.insert(*page);
   kassert(fresh);
   if (!page->pa) paged_out_changed(+1);  // (collapse moves paged-out pages)
+  if (pager_ && shadow_) pager_->absent_clear(offset);  // its own page now hides the shadow's
   page_activate(page);
 }
 
@@ -69,6 +72,9 @@ VmPage* VmObject::chain_lookup(uint64_t offset, VmObject** where) {
       if (where) *where = o;
       return p;
     }
+    // A copy's object (COPY_CALL) shows its shadow only where its pager
+    // said so (data_unavailable); elsewhere the page is its pager's to give.
+    if (o->pager_ && o->shadow_ && !o->pager_->absent_at(offset)) break;
     offset += o->shadow_offset_;
   }
   if (where) *where = nullptr;
@@ -79,11 +85,11 @@ VmObject* VmObject::pager_below(uint64_t offset, uint64_t* at) {
   VmObject* o = this;
   for (;;) {
     if (offset >= o->size_) return nullptr;
-    if (!o->shadow_) break;
+    if (o->pager_ && !(o->shadow_ && o->pager_->absent_at(offset))) break;
+    if (!o->shadow_) return nullptr;
     offset += o->shadow_offset_;
     o = o->shadow_;
   }
-  if (!o->pager_) return nullptr;
   *at = offset;
   return o;
 }
@@ -93,6 +99,7 @@ unsigned VmObject::chain_depth(uint64_t offset) {
   for (VmObject* o = this; o; o = o->shadow_) {
     ++depth;
     if (offset >= o->size_ || o->pages_.find(offset)) break;
+    if (o->pager_ && o->shadow_ && !o->pager_->absent_at(offset)) break;
     offset += o->shadow_offset_;
   }
   return depth;

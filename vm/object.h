@@ -9,8 +9,8 @@
 //
 // Copy strategies (memory_object.h, GNU Mach's values):
 //   COPY_NONE (0): a copy is made at once, page by page (copy_slowly).
-//   COPY_CALL (1): GNU Mach asks the pager (memory_object_copy); umach
-//     does not yet and copies such objects as COPY_DELAY.
+//   COPY_CALL (1): a pager's objects only: the copy is a new memory object
+//     the pager manages, told by memory_object_copy (vm/pager.h).
 //   COPY_DELAY (2): asymmetric: the source keeps being written in place;
 //     a copy object shadows it (source->copy), and before a page of the
 //     source is modified its old contents are pushed into the copy
@@ -56,9 +56,9 @@ class VmObject {
   VmObject* shadow() const UMACH_REQUIRES(g_vm_lock) { return shadow_; }
   uint64_t shadow_offset() const UMACH_REQUIRES(g_vm_lock) { return shadow_offset_; }
   VmObject* copy() const UMACH_REQUIRES(g_vm_lock) { return copy_; }
-  // How copies of it are made. A pager's object is copied as COPY_DELAY
-  // whatever its pager declared (vm/pager.h).
-  int copy_strategy() const { return pager_ ? MEMORY_OBJECT_COPY_DELAY : strategy_; }
+  // How copies of it are made: for a pager's object, what its pager
+  // declared (pager_copy_strategy, vm/pager.h).
+  int copy_strategy() const UMACH_REQUIRES(g_vm_lock);
   // The object's pager (vm/pager.h), or null for memory the kernel
   // manages (anonymous memory, its own objects). Set once, at creation.
   Pager* pager() const { return pager_; }

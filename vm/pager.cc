@@ -20,9 +20,12 @@ namespace {
 [[clang::no_destroy]] constinit TypedZone<Pager> g_pager_zone("vm.pager");
 [[clang::no_destroy]] constinit TypedZone<PageRequest> g_requests("vm.pagereq");
 [[clang::no_destroy]] constinit TypedZone<PageReturn> g_returns("vm.pagereturn");
+[[clang::no_destroy]] constinit TypedZone<AbsentRange> g_absent("vm.absent");
 using PagerList = List<Pager, &Pager::link>;
 [[clang::no_destroy]] PagerList g_pagers UMACH_GUARDED_BY(g_vm_lock);  // objects alive
 [[clang::no_destroy]] PagerList g_reap UMACH_GUARDED_BY(g_vm_lock);    // objects gone, pager not told
+// Copies' pagers (COPY_CALL) whose memory_object_copy and init are due.
+[[clang::no_destroy]] List<Pager, &Pager::announce_link> g_announce UMACH_GUARDED_BY(g_vm_lock);
 kstd::Atomic<bool> g_reap_pending{false};
 
 // Page state changes that faults wait for (pager.h: Waiting).
@@ -40,6 +43,24 @@ Pager* find_live_locked(ipc::Port* port) UMACH_REQUIRES(g_vm_lock) {
   for (Pager& p : g_pagers)
     if (p.port == port && p.object && !p.dead) return &p;
   return nullptr;
+}
+
+// References to the ports a message to the pager names, taken under the
+// VM lock while the pager still has them (not after the reaper gave them
+// away); false once it did. The stubs make the rights they send from a
+// reference (COPY_SEND, MAKE_SEND).
+bool take_ports_locked(Pager& p, ipc::Port** port, ipc::Port** control) UMACH_REQUIRES(g_vm_lock) {
+  if (p.terminated) return false;
+  p.port->ref();
+  p.control->ref();
+  *port = p.port;
+  *control = p.control;
+  return true;
+}
+
+void drop_ports(ipc::Port*& port, ipc::Port*& control) {
+  if (port) kstd::exchange(port, nullptr)->unref();
+  if (control) kstd::exchange(control, nullptr)->unref();
 }
 
 // The Pager a control port stands for (a reference), or null.
@@ -88,7 +109,72 @@ void Pager::drop_requests() {
     discard_locked(r->copy);
     g_returns.destroy(r);
   }
+  while (AbsentRange* r = absent.lower_bound(0)) {
+    absent.remove(*r);
+    g_absent.destroy(r);
+  }
 }
+
+bool Pager::absent_at(uint64_t offset) const {
+  const AbsentRange* r = absent.floor(offset);
+  return r && offset < r->end;
+}
+
+void Pager::absent_clear(uint64_t offset) {
+  AbsentRange* r = absent.floor(offset);
+  if (!r || offset >= r->end) return;
+  const uint64_t end = r->end;
+  absent.remove(*r);
+  // What is left on either side of the page stays marked. Short of memory
+  // for the second piece, it is forgotten: those pages are asked for
+  // again, and the pager answers again.
+  AbsentRange* after = offset + kPageSize < end ? g_absent.create() : nullptr;
+  if (after) {
+    after->start = offset + kPageSize;
+    after->end = end;
+    absent.insert(*after);
+  }
+  if (r->start < offset) {
+    r->end = offset;
+    absent.insert(*r);
+  } else {
+    g_absent.destroy(r);
+  }
+}
+
+namespace {
+
+// Marks the page at `offset` of a copy's object absent (data_unavailable);
+// false when memory is short.
+bool absent_mark(Pager& p, uint64_t offset) UMACH_REQUIRES(g_vm_lock) {
+  if (p.absent_at(offset)) return true;
+  const uint64_t end = offset + kPageSize;
+  AbsentRange* before = p.absent.floor(offset);
+  if (before && before->end != offset) before = nullptr;
+  AbsentRange* after = p.absent.find(end);
+  if (before) {
+    before->end = after ? after->end : end;
+  } else if (after) {
+    p.absent.remove(*after);
+    after->start = offset;
+    p.absent.insert(*after);
+    return true;
+  } else {
+    AbsentRange* r = g_absent.create();
+    if (!r) return false;
+    r->start = offset;
+    r->end = end;
+    p.absent.insert(*r);
+    return true;
+  }
+  if (after) {
+    p.absent.remove(*after);
+    g_absent.destroy(after);
+  }
+  return true;
+}
+
+}  // namespace
 
 void Pager::last_reference_dropped(Pager* p) {
   // Never under the VM lock: the ports go here.
@@ -99,12 +185,35 @@ void Pager::last_reference_dropped(Pager* p) {
     ipc::TransitRight r{p->port, MACH_MSG_TYPE_PORT_SEND, false};
     ipc::release_transit_right(r);
   }
+  // A copy's pager never announced (unused, or its object gone first).
+  if (p->receive) ipc::kobject_port_destroy(RefPtr<ipc::Port>::adopt(p->receive));
+  if (p->source_port) p->source_port->unref();
+  if (p->source_control) p->source_control->unref();
   {
     SpinlockGuard hold(g_vm_lock);
     p->drop_requests();
   }
   g_pager_zone.destroy(p);
 }
+
+namespace {
+
+// A new Pager record with its control and name ports (null when memory
+// is short); its port and death request are the caller's to set.
+RefPtr<Pager> make_pager() {
+  Pager* made = g_pager_zone.create();
+  if (!made) return {};
+  RefPtr<Pager> pager = RefPtr<Pager>::adopt(made);
+  auto control = ipc::kobject_port_create(ipc::KObjectType::kMemoryObjectControl, made);
+  if (!control.ok()) return {};
+  made->control = control.value().leak_ref();
+  auto name = ipc::kobject_port_create(ipc::KObjectType::kMemoryObjectName, made);
+  if (!name.ok()) return {};
+  made->name = name.value().leak_ref();
+  return pager;
+}
+
+}  // namespace
 
 kern_return_t pager_object(ipc::Port* port, VmObject** out) {
   if (!port || port == ipc::kDeadPort) return KERN_INVALID_ARGUMENT;
@@ -121,15 +230,9 @@ kern_return_t pager_object(ipc::Port* port, VmObject** out) {
     SpinlockGuard g(port->lock);
     if (!port->active_ || port->kobject_type_ != ipc::KObjectType::kNone) return KERN_INVALID_ARGUMENT;
   }
-  Pager* made = g_pager_zone.create();
-  if (!made) return KERN_RESOURCE_SHORTAGE;
-  RefPtr<Pager> pager = RefPtr<Pager>::adopt(made);
-  auto control = ipc::kobject_port_create(ipc::KObjectType::kMemoryObjectControl, made);
-  if (!control.ok()) return KERN_RESOURCE_SHORTAGE;
-  made->control = control.value().leak_ref();
-  auto name = ipc::kobject_port_create(ipc::KObjectType::kMemoryObjectName, made);
-  if (!name.ok()) return KERN_RESOURCE_SHORTAGE;
-  made->name = name.value().leak_ref();
+  RefPtr<Pager> pager = make_pager();
+  if (!pager) return KERN_RESOURCE_SHORTAGE;
+  Pager* made = pager.get();
   ipc::Port* send = ipc::copy_send(port);
   if (send == ipc::kDeadPort) return KERN_INVALID_ARGUMENT;
   made->port = send;
@@ -156,25 +259,75 @@ kern_return_t pager_object(ipc::Port* port, VmObject** out) {
   return KERN_SUCCESS;
 }
 
-namespace {
+int pager_copy_strategy(const Pager* pager) {
+  if (!pager->ready || pager->dead || pager->strategy == MEMORY_OBJECT_COPY_TEMPORARY) return MEMORY_OBJECT_COPY_DELAY;
+  return pager->strategy;
+}
 
-// References to the ports a message to the pager names, taken under the
-// VM lock while the pager still has them (not after the reaper gave them
-// away); false once it did. The stubs make the rights they send from a
-// reference (COPY_SEND, MAKE_SEND).
-bool take_ports_locked(Pager& p, ipc::Port** port, ipc::Port** control) UMACH_REQUIRES(g_vm_lock) {
-  if (p.terminated) return false;
-  p.port->ref();
-  p.control->ref();
-  *port = p.port;
-  *control = p.control;
+CopyPagers::~CopyPagers() {
+  while (Pager* p = stock_.front()) {
+    stock_.remove(*p);
+    p->unref();
+  }
+}
+
+bool CopyPagers::make(size_t n) {
+  while (count_ < n) {
+    RefPtr<Pager> pager = make_pager();
+    if (!pager) return false;
+    auto port = ipc::Port::create();
+    if (!port.ok()) return false;
+    Pager* p = pager.get();
+    // The new object's port: the kernel holds its receive right until
+    // memory_object_copy gives it to the pager, and a send right to it.
+    p->receive = port.value().leak_ref();
+    p->port = ipc::kobject_make_send(p->receive).port;
+    p->death = ipc::kernel_dead_name_request(p->port, p->control);
+    if (!p->death) return false;
+    p->announced = false;
+    stock_.push_back(*pager.leak_ref());
+    ++count_;
+  }
   return true;
 }
 
-void drop_ports(ipc::Port*& port, ipc::Port*& control) {
-  if (port) kstd::exchange(port, nullptr)->unref();
-  if (control) kstd::exchange(control, nullptr)->unref();
+Pager* CopyPagers::take() {
+  Pager* p = stock_.front();
+  if (!p) return nullptr;
+  stock_.remove(*p);
+  --count_;
+  return p;
 }
+
+VmObject* copy_by_call(VmObject* source, uint64_t offset, uint64_t size, CopyPagers& stock) {
+  Pager* sp = source->pager();
+  kassert(sp && !sp->terminated && stock.count() > 0);
+  source->reference();
+  VmObject* o = VmObject::make_shadow(source, offset, size);
+  if (!o) {
+    VmObject::deallocate(source);
+    return nullptr;
+  }
+  Pager* made = stock.take();
+  (void)take_ports_locked(*sp, &made->source_port, &made->source_control);
+  made->source_offset = offset;
+  made->source_size = size;
+  made->object = o;
+  o->set_pager(made);  // the stock's reference becomes the object's
+  g_pagers.push_back(*made);
+  g_announce.push_back(*made);
+  g_reap_pending.store(true, kstd::MemoryOrder::release);
+  // The source's pages in the range lose write access until the pager
+  // lifts the lock (it keeps what the copy needs first).
+  for (VmPage* page = source->lower_bound(offset); page && page->offset - offset < size; page = source->next(*page)) {
+    if (page->page_lock & VM_PROT_WRITE) continue;
+    page->page_lock |= VM_PROT_WRITE;
+    page_protect(page, VM_PROT_ALL & ~unsigned{page->page_lock});
+  }
+  return o;
+}
+
+namespace {
 
 // A fault must wait for `p`'s answer about the page at `offset`: for a
 // request already out, or a new one it sends (data_request, or
@@ -352,18 +505,64 @@ void pager_object_freed(Pager* pager, VmObject* object) {
   state_changed();  // faults waiting for it retry (and find no object)
 }
 
+namespace {
+
+// Tells the source's pager of the copy `p` stands for, then the new
+// object's pager (the same task, now holding its port) of the object.
+void announce_copy(Pager* p) UMACH_EXCLUDES(g_vm_lock) {
+  ipc::Port* receive;
+  ipc::Port* source_port;
+  ipc::Port* source_control;
+  {
+    SpinlockGuard hold(g_vm_lock);
+    receive = kstd::exchange(p->receive, nullptr);
+    source_port = kstd::exchange(p->source_port, nullptr);
+    source_control = kstd::exchange(p->source_control, nullptr);
+  }
+  // The message moves the receive right (a dead source port destroys it
+  // with the message: the new port dies, and so does its object).
+  kuser::memory_object_copy(source_port, source_control, p->source_offset, p->source_size, receive);
+  drop_ports(source_port, source_control);
+  kuser::memory_object_init(p->port, p->control, p->name, kPageSize);
+  SpinlockGuard hold(g_vm_lock);
+  p->announced = true;
+}
+
+}  // namespace
+
 void reap_pagers() {
   if (!g_reap_pending.load(kstd::MemoryOrder::acquire)) return;
   for (;;) {
-    Pager* p;
+    Pager* p = nullptr;
+    bool announce = false;
     {
       SpinlockGuard hold(g_vm_lock);
-      p = g_reap.front();
-      if (!p) {
-        g_reap_pending.store(false, kstd::MemoryOrder::release);
-        break;
+      if (Pager* a = g_announce.front()) {
+        // Copies first: nothing else may reach a new object's port before.
+        g_announce.remove(*a);
+        a->ref();
+        p = a;
+        announce = true;
+      } else {
+        for (Pager& r : g_reap) {
+          if (r.announced) {
+            p = &r;
+            break;
+          }
+        }
+        if (!p) {
+          // (A copy's object may have ended before the thread announcing it
+          // got there: that thread terminates it next.)
+          if (g_reap.empty()) g_reap_pending.store(false, kstd::MemoryOrder::release);
+          break;
+        }
+        g_reap.remove(*p);
       }
-      g_reap.remove(*p);
+    }
+    if (announce) {
+      announce_copy(p);
+      p->unref();
+      continue;
     }
     RefPtr<Pager> pager = RefPtr<Pager>::adopt(p);
     send_returns(*p);
@@ -465,7 +664,12 @@ kern_return_t supply_locked(Pager& p, uint64_t offset, uint64_t size, vm::VmMapC
     }
     page->page_lock = static_cast<uint8_t>(lock_value);
     page->precious = precious;
+    // A copy's object (COPY_CALL) may have shown its shadow's page here
+    // (data_unavailable): mappings of that one must go.
+    vm::VmPage* below = nullptr;
+    if (o->shadow() && p.absent_at(off)) below = o->shadow()->chain_lookup(off + o->shadow_offset());
     o->insert(page, off);
+    if (below && !below->wire_count) vm::page_protect(below, VM_PROT_NONE);
     if (vm::PageRequest* r = p.find_request(off, false)) {
       p.requests.remove(*r);
       vm::g_requests.destroy(r);
@@ -516,11 +720,23 @@ kern_return_t memory_object_data_unavailable(ipc_port_t control, vm_offset_t off
   kern_return_t kr;
   {
     SpinlockGuard hold(vm::g_vm_lock);
-    // Only the pages asked for: zeros are filled where a fault waits.
+    // Only the pages asked for: zeros are filled where a fault waits, or,
+    // for a copy's object (COPY_CALL), the page reads through to the
+    // source from now on (pager.h).
     kr = KERN_SUCCESS;
-    for (uint64_t at = 0; at < size && kr == KERN_SUCCESS; at += vm::kPageSize)
-      if (p->find_request(offset + at, false))
-        kr = supply_locked(*p, offset + at, vm::kPageSize, nullptr, VM_PROT_NONE, false);
+    for (uint64_t at = 0; at < size && kr == KERN_SUCCESS; at += vm::kPageSize) {
+      const uint64_t off = offset + at;
+      vm::PageRequest* r = p->find_request(off, false);
+      if (!r) continue;
+      if (!p->object || !p->object->shadow()) {
+        kr = supply_locked(*p, off, vm::kPageSize, nullptr, VM_PROT_NONE, false);
+      } else if (!vm::absent_mark(*p, off)) {
+        kr = KERN_RESOURCE_SHORTAGE;
+      } else {
+        p->requests.remove(*r);
+        vm::g_requests.destroy(r);
+      }
+    }
     vm::state_changed();
   }
   vm::wake_waiters();

@@ -59,13 +59,30 @@
 // pager's death or memory_object_destroy drops that reference (and the
 // object terminates if nothing else holds it).
 //
-// Partial (see the README's pager section): COPY_NONE and COPY_CALL
-// objects are copied as COPY_DELAY (the pager still sees the strategy it
-// declared).
+// Copies (the strategy the pager declared, once ready; COPY_DELAY before):
+//   - COPY_DELAY (and COPY_TEMPORARY, meant for the kernel's own memory):
+//     the kernel's copy-on-write (vm/object.h);
+//   - COPY_NONE: the copy is made at once, page by page; pages the object
+//     lacks are asked for first (the copy waits for them);
+//   - COPY_CALL (GNU Mach's vm_object_copy_call): the copy is a new memory
+//     object the kernel makes a port for, whose pager is the source's:
+//     memory_object_copy(source, control, offset, length, new object)
+//     hands it the new port's receive right, then memory_object_init
+//     follows on it as for any object. The copy's object shadows the
+//     source: a page the pager answers data_unavailable for reads through
+//     to the source at that offset (an absent mark remembers it), instead
+//     of zeros. The source's resident pages in the range are locked
+//     against writes: a write to one asks the pager (data_unlock) first,
+//     so it can keep the copy's data. Ports cannot be made under the VM
+//     lock, so the copy paths make the Pager records they need before
+//     (CopyPagers, with_pager_waits) and start over if they lacked some.
+//     The messages go out once the lock is dropped (reap_pagers), before
+//     anything else about the new object.
 #pragma once
 
 #include <stdint.h>
 
+#include "core/avl_tree.h"
 #include "core/list.h"
 #include "core/refptr.h"
 #include "mach/kern_return.h"
@@ -93,6 +110,17 @@ struct PageRequest {
 };
 
 struct VmMapCopy;
+
+// Offsets [start, end) of a copy's object (COPY_CALL) its pager answered
+// data_unavailable for: they read through to the object's shadow.
+struct AbsentRange {
+  AvlNode by_start;
+  uint64_t start = 0;
+  uint64_t end = 0;
+  struct Key {
+    static uint64_t key(const AbsentRange& r) { return r.start; }
+  };
+};
 
 // A page going back to its pager (memory_object_data_return) once the VM
 // lock is dropped.
@@ -124,11 +152,54 @@ class Pager : public RefCounted<Pager> {
   int strategy = MEMORY_OBJECT_COPY_DELAY;  // as the pager declared it
   List<PageRequest, &PageRequest::link> requests;
   List<PageReturn, &PageReturn::link> returns;  // sent by the reaper, before terminate
-  ListNode link;  // g_pagers (live) or the reap list
+  ListNode link;  // g_pagers (live), the reap list, or a CopyPagers stock
+
+  // A copy's pager (COPY_CALL), until the reaper announced it
+  // (memory_object_copy, then memory_object_init): the receive right of
+  // the new object's port (the kernel's until then), and references to
+  // the source's port and control port to name in memory_object_copy.
+  ipc::Port* receive = nullptr;
+  ipc::Port* source_port = nullptr;
+  ipc::Port* source_control = nullptr;
+  uint64_t source_offset = 0;
+  uint64_t source_size = 0;
+  bool announced = true;  // nothing (more) to say before anything else
+  ListNode announce_link;
+  AvlTree<AbsentRange, &AbsentRange::by_start, AbsentRange::Key> absent;  // a copy's: data_unavailable
 
   PageRequest* find_request(uint64_t offset, bool unlock) UMACH_REQUIRES(g_vm_lock);
   void drop_requests() UMACH_REQUIRES(g_vm_lock);
+  // The page at `offset` of a copy's object was answered data_unavailable:
+  // it reads through to the shadow.
+  bool absent_at(uint64_t offset) const UMACH_REQUIRES(g_vm_lock);
+  // The object gained its own page at `offset` (VmObject::insert).
+  void absent_clear(uint64_t offset) UMACH_REQUIRES(g_vm_lock);
 };
+
+// Pager records for COPY_CALL copies, made with the VM lock dropped and
+// used under it: a copy path that lacks some answers kNeedCopyPagers with
+// `wanted` set, and with_pager_waits makes them and runs it again. The
+// ones left unused go with the stock.
+class CopyPagers {
+ public:
+  CopyPagers() = default;
+  CopyPagers(const CopyPagers&) = delete;
+  CopyPagers& operator=(const CopyPagers&) = delete;
+  ~CopyPagers() UMACH_EXCLUDES(g_vm_lock);
+
+  size_t count() const { return count_; }
+  // Makes records until it holds `n`; false when memory is short.
+  [[nodiscard]] bool make(size_t n) UMACH_EXCLUDES(g_vm_lock);
+  // One record (the stock's reference), or null if it holds none.
+  Pager* take() UMACH_REQUIRES(g_vm_lock);
+  size_t wanted = 0;
+
+ private:
+  List<Pager, &Pager::link> stock_;
+  size_t count_ = 0;
+};
+// The copy path needs more CopyPagers (never seen outside the VM).
+inline constexpr kern_return_t kNeedCopyPagers = -0x7f01;
 
 // The object for memory object port `port` (a send right the caller
 // holds; the kernel takes its own), with one reference for the caller:
@@ -149,6 +220,7 @@ struct PagerWait {
   bool send_request = false;
   bool unlock = false;  // the request is data_unlock's
   uint64_t seq = 0;
+  CopyPagers* copies = nullptr;  // with_pager_waits's stock for COPY_CALL copies
 };
 // The fault's answer when it must wait (never seen outside the VM).
 inline constexpr kern_return_t kFaultMustWait = -0x7f00;
@@ -186,7 +258,21 @@ void clean_pages_locked(Pager& p, uint64_t offset, uint64_t end, int should_retu
 // reference for pager_send_returns, or null if `object` has no (live) one.
 Pager* pager_sync_locked(VmObject* object, uint64_t offset, uint64_t end, bool flush) UMACH_REQUIRES(g_vm_lock);
 
-// Sends memory_object_terminate for every object freed since.
+// COPY_CALL: a copy of [offset, offset + size) of `source` (a pager's
+// object whose copy strategy is COPY_CALL) as a new object shadowing the
+// source, whose pager is one of `stock`'s (it must hold one), with one
+// reference for the caller; null when memory is short. The source's pages
+// in the range are locked against writes; the pager hears of the copy
+// from the next reap_pagers().
+VmObject* copy_by_call(VmObject* source, uint64_t offset, uint64_t size, CopyPagers& stock) UMACH_REQUIRES(g_vm_lock);
+// How copies of a pager's object are made now (VmObject::copy_strategy):
+// what its pager declared once it is ready and alive (COPY_TEMPORARY,
+// meant for the kernel's memory, as COPY_DELAY), else COPY_DELAY.
+int pager_copy_strategy(const Pager* pager) UMACH_REQUIRES(g_vm_lock);
+
+// Sends what was decided under the VM lock: memory_object_copy and init
+// for copies made (COPY_CALL), then memory_object_terminate for every
+// object freed since.
 void reap_pagers() UMACH_EXCLUDES(g_vm_lock);
 
 size_t live_pagers();

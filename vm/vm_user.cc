@@ -4,6 +4,7 @@
 #include "core/page_alloc.h"
 #include "mach/vm_sync.h"
 #include "mach/vm_wire.h"
+#include "vm/copy.h"
 #include "vm/fault.h"
 #include "vm/pager.h"
 
@@ -218,30 +219,34 @@ kern_return_t map_object(VmMap& map, uint64_t* addr, uint64_t size, uint64_t mas
   size = page_round(size);
   if (size == 0) return KERN_INVALID_ARGUMENT;
   cur &= max;
-  SpinlockGuard hold(g_vm_lock);
-  VmObject* o = nullptr;
-  bool needs_copy = false, shared = false;
-  if (object) {
-    if (offset + size < offset || offset + size > object->size()) return KERN_INVALID_ARGUMENT;
-    if (!copy) {
+  if (object && (offset + size < offset || offset + size > object->size())) return KERN_INVALID_ARGUMENT;
+  return with_pager_waits([&](PagerWait* w) {
+    SpinlockGuard hold(g_vm_lock);
+    VmObject* o = nullptr;
+    uint64_t at = offset;
+    bool needs_copy = false, shared = false;
+    if (object && !copy) {
       object->reference();
       o = object;
       shared = true;  // other maps may write it in place
-    } else if (object->copy_strategy() == MEMORY_OBJECT_COPY_NONE) {
-      o = VmObject::copy_slowly(object, offset, size);
-      if (!o) return KERN_RESOURCE_SHORTAGE;
-      offset = 0;
+    } else if (object) {
+      // By the object's strategy (vm/copy.h).
+      const CopyHow how = copy_how(object, false);
+      size_t calls = 0;
+      if (kern_return_t kr = copy_needs(object, offset, size, how, w, &calls); kr != KERN_SUCCESS) return kr;
+      if (kern_return_t kr = copy_pagers_ready(w, calls); kr != KERN_SUCCESS) return kr;
+      ObjectCopy c;
+      if (!copy_object(object, offset, size, how, w, &c)) return KERN_RESOURCE_SHORTAGE;
+      o = c.object;
+      at = c.offset;
+      needs_copy = c.needs_copy;
     } else {
-      o = VmObject::copy_delayed(object);
-      if (!o) return KERN_RESOURCE_SHORTAGE;
-      needs_copy = true;
+      at = 0;
     }
-  } else {
-    offset = 0;
-  }
-  kern_return_t kr = enter_range(map, addr, size, mask, anywhere, o, offset, needs_copy, shared, cur, max, inheritance);
-  if (kr != KERN_SUCCESS && o) VmObject::deallocate(o);
-  return kr;
+    kern_return_t kr = enter_range(map, addr, size, mask, anywhere, o, at, needs_copy, shared, cur, max, inheritance);
+    if (kr != KERN_SUCCESS && o) VmObject::deallocate(o);
+    return kr;
+  });
 }
 
 kern_return_t reserve(VmMap& map, uint64_t addr, uint64_t size) {

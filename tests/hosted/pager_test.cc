@@ -61,6 +61,8 @@ TEST(Pager, MsyncReturnsDirtyPagesAndInvalidateDropsThem) { expect_ok("msync"); 
 TEST(Pager, AMayCacheObjectOutlivesItsLastMappingUntilThePagerClearsIt) { expect_ok("cache"); }
 
 TEST(Pager, DestroyedObjectFailsLaterFaultsAndStillTerminates) { expect_ok("destroy"); }
+TEST(Pager, CopyCallTellsThePagerAndReadsThroughWhatItLacks) { expect_ok("copy_call"); }
+TEST(Pager, CopyNoneCopiesAtOnceAskingForMissingPages) { expect_ok("copy_none"); }
 
 TEST(Pager, UnknownScenarioPrintsUsage) {
   auto t = umach::testing::run_program(UMACH_PROGRAM_PAGER_CASES, {"pager_cases", "no_such"});

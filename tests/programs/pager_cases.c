@@ -44,7 +44,14 @@
  *                     (data_return) before memory_object_terminate
  *   destroy           memory_object_destroy: later faults on missing pages
  *                     fail; terminate still comes
- * (the last five are in pager_data_cases.c). It prints "SCENARIO: ok", or
+ *   copy_call         COPY_CALL: vm_read makes a copy the pager hears of
+ *                     (memory_object_copy, init on the new port); the copy's
+ *                     pager's data_unavailable reads through to the source;
+ *                     a write to the source asks data_unlock first
+ *   copy_none         COPY_NONE: vm_read copies at once, asking for the
+ *                     pages the object lacks
+ * (lock_request to destroy are in pager_data_cases.c, the copies in
+ * pager_copy_cases.c). It prints "SCENARIO: ok", or
  * "SCENARIO: failed: " and the first check that did not hold (the task
  * then ends at once). Every wait has a limit (pager_checks.h). */
 #include <mach.h>
@@ -61,6 +68,9 @@ int scenario_unlock(void);
 int scenario_returns(void);
 int scenario_msync(void);
 int scenario_destroy(void);
+/* pager_copy_cases.c */
+int scenario_copy_call(void);
+int scenario_copy_none(void);
 
 static int scenario_supply(void) {
   vm_address_t a;
@@ -408,6 +418,8 @@ static const struct {
     {"returns", scenario_returns},
     {"msync", scenario_msync},
     {"destroy", scenario_destroy},
+    {"copy_call", scenario_copy_call},
+    {"copy_none", scenario_copy_none},
 };
 
 int main(int argc, char** argv) {
@@ -424,6 +436,6 @@ int main(int argc, char** argv) {
   }
   printf("usage: pager_cases SCENARIO (supply, unavailable, error, garbage, destroyed, silent_abort,\n"
          "       silent_terminate, end_waiting, shared, attributes, ready_wait, terminate, lock_request,\n"
-         "       lock_no_change, unlock, returns, msync, cache, destroy)\n");
+         "       lock_no_change, unlock, returns, msync, cache, destroy, copy_call, copy_none)\n");
   return 1;
 }

@@ -20,6 +20,9 @@ volatile int pager_answer[kPagerMaxPages];
 volatile vm_prot_t pager_lock_value[kPagerMaxPages];
 volatile boolean_t pager_precious[kPagerMaxPages];
 volatile int pager_grant_unlock = 1;
+volatile int pager_copy_strategy = MEMORY_OBJECT_COPY_DELAY;
+volatile int pager_accept_copies;
+volatile int pager_copy_answer[kPagerMaxPages];
 volatile struct pager_log pager_log;
 
 static mach_port_t g_exceptions = MACH_PORT_NULL; /* the task's exception port */
@@ -37,18 +40,25 @@ uint64_t pager_pattern(vm_offset_t offset) {
   return 0x5041000000000000ull | ((uint64_t)(offset / vm_page_size) << 32) | (offset % vm_page_size) / 8;
 }
 
-static kern_return_t supply(mach_port_t control, vm_offset_t offset, vm_size_t length, vm_prot_t lock_value,
-                            boolean_t precious, mach_port_t reply_to) {
+uint64_t pager_copy_pattern(vm_offset_t offset) { return pager_pattern(offset) ^ 0x1300000000000000ull; }
+
+static kern_return_t supply_of(uint64_t (*pattern)(vm_offset_t), mach_port_t control, vm_offset_t offset,
+                               vm_size_t length, vm_prot_t lock_value, boolean_t precious, mach_port_t reply_to) {
   vm_address_t data = 0;
   kern_return_t kr = vm_allocate(mach_task_self(), &data, length, TRUE);
   if (kr != KERN_SUCCESS) return kr;
   uint64_t* words = (uint64_t*)data;
-  for (vm_size_t i = 0; i < length / sizeof *words; ++i) words[i] = pager_pattern(offset + i * sizeof *words);
+  for (vm_size_t i = 0; i < length / sizeof *words; ++i) words[i] = pattern(offset + i * sizeof *words);
   /* Out of line with dealloc: the pages leave this task with the message. */
   kr = memory_object_data_supply(control, offset, data, (mach_msg_type_number_t)length, TRUE, lock_value, precious,
                                  reply_to);
   if (kr != KERN_SUCCESS) (void)vm_deallocate(mach_task_self(), data, length);
   return kr;
+}
+
+static kern_return_t supply(mach_port_t control, vm_offset_t offset, vm_size_t length, vm_prot_t lock_value,
+                            boolean_t precious, mach_port_t reply_to) {
+  return supply_of(pager_pattern, control, offset, length, lock_value, precious, reply_to);
 }
 
 kern_return_t pager_supply(mach_port_t control, vm_offset_t offset, vm_size_t length, mach_port_t reply_to) {
@@ -76,13 +86,21 @@ int pager_wait(volatile int* counter, int target, unsigned ms) {
 
 /* ---- The memory_object interface: what the kernel asks of the pager ---- */
 
+/* Whether `object` is the port of the copy memory_object_copy gave. */
+static int is_copy(mach_port_t object) { return object != MACH_PORT_NULL && object == pager_log.copy_object; }
+
 kern_return_t memory_object_init(mach_port_t object, mach_port_t control, mach_port_t name, vm_size_t page_size) {
-  (void)object;
+  if (is_copy(object)) {
+    pager_log.copy_control = control;
+    if (memory_object_ready(control, FALSE, MEMORY_OBJECT_COPY_DELAY) != KERN_SUCCESS) count(&pager_log.answer_errors);
+    count(&pager_log.copy_inits);
+    return KERN_SUCCESS;
+  }
   pager_log.control = control;
   pager_log.name = name;
   pager_log.init_page_size = page_size;
   if (pager_ready_on_init &&
-      memory_object_ready(control, pager_may_cache, MEMORY_OBJECT_COPY_DELAY) != KERN_SUCCESS)
+      memory_object_ready(control, pager_may_cache, pager_copy_strategy) != KERN_SUCCESS)
     count(&pager_log.answer_errors);
   count(&pager_log.inits);
   return KERN_SUCCESS; /* the control and name send rights are kept */
@@ -90,7 +108,17 @@ kern_return_t memory_object_init(mach_port_t object, mach_port_t control, mach_p
 
 kern_return_t memory_object_data_request(mach_port_t object, mach_port_t control, vm_offset_t offset,
                                          vm_size_t length, vm_prot_t access) {
-  (void)object;
+  if (is_copy(object)) {
+    const vm_offset_t page = offset / vm_page_size;
+    const int answer = page < kPagerMaxPages ? pager_copy_answer[page] : kAnswerUnavailable;
+    count(&pager_log.copy_requests);
+    kern_return_t kr = answer == kAnswerSupply
+                           ? supply_of(pager_copy_pattern, control, offset, length, VM_PROT_NONE, FALSE, MACH_PORT_NULL)
+                           : memory_object_data_unavailable(control, offset, length);
+    if (kr != KERN_SUCCESS) count(&pager_log.answer_errors);
+    (void)mach_port_deallocate(mach_task_self(), control);
+    return KERN_SUCCESS;
+  }
   const int n = pager_log.requests;
   if (n < kPagerMaxRequests) {
     pager_log.request_offset[n] = offset;
@@ -117,7 +145,16 @@ kern_return_t memory_object_data_request(mach_port_t object, mach_port_t control
 }
 
 kern_return_t memory_object_terminate(mach_port_t object, mach_port_t control, mach_port_t name) {
-  (void)object;
+  if (is_copy(object)) {
+    /* The copy's object is gone: its ports with it. */
+    kern_return_t kr = mach_port_destroy(mach_task_self(), control);
+    if (kr == KERN_SUCCESS) kr = mach_port_destroy(mach_task_self(), name);
+    if (kr == KERN_SUCCESS) kr = mach_port_destroy(mach_task_self(), object);
+    if (kr != KERN_SUCCESS) count(&pager_log.answer_errors);
+    pager_log.copy_object = MACH_PORT_NULL;
+    count(&pager_log.copy_terminates);
+    return KERN_SUCCESS;
+  }
   mach_port_type_t control_type = 0, name_type = 0;
   (void)mach_port_type(mach_task_self(), control, &control_type);
   (void)mach_port_type(mach_task_self(), name, &name_type);
@@ -133,13 +170,25 @@ kern_return_t memory_object_terminate(mach_port_t object, mach_port_t control, m
   return KERN_SUCCESS;
 }
 
-/* Not asked for by any scenario: counted; the failure has mach_msg_server
- * destroy what the request carried. */
+/* COPY_CALL: the kernel copied [offset, offset + length) of the object
+ * and made new_object for the copy, whose receive right came with this.
+ * Unless a scenario serves copies: counted as unexpected, and the failure
+ * has mach_msg_server destroy what the request carried. */
 kern_return_t memory_object_copy(mach_port_t old_object, mach_port_t old_control, vm_offset_t offset,
                                  vm_size_t length, mach_port_t new_object) {
-  (void)old_object, (void)old_control, (void)offset, (void)length, (void)new_object;
-  count(&pager_log.unexpected);
-  return KERN_FAILURE;
+  (void)old_object;
+  if (!pager_accept_copies) {
+    count(&pager_log.unexpected);
+    return KERN_FAILURE;
+  }
+  pager_log.copy_offset = offset;
+  pager_log.copy_length = length;
+  pager_log.copy_control_same = old_control == pager_log.control;
+  pager_log.copy_object = new_object;
+  if (mach_port_move_member(mach_task_self(), new_object, g_set) != KERN_SUCCESS) count(&pager_log.answer_errors);
+  (void)mach_port_deallocate(mach_task_self(), old_control);
+  count(&pager_log.copies);
+  return KERN_SUCCESS;
 }
 
 /* A fault wants more access than a page's lock value grants: unlock the
@@ -360,7 +409,7 @@ static void serve(long unused) {
 kern_return_t pager_start(void) {
   const mach_port_t self = mach_task_self();
   kern_return_t kr;
-  for (int i = 0; i < kPagerMaxPages; ++i) pager_answer[i] = kAnswerSupply;
+  for (int i = 0; i < kPagerMaxPages; ++i) pager_answer[i] = kAnswerSupply, pager_copy_answer[i] = kAnswerUnavailable;
   if ((kr = mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &pager_object)) != KERN_SUCCESS ||
       (kr = mach_port_insert_right(self, pager_object, pager_object, MACH_MSG_TYPE_MAKE_SEND)) != KERN_SUCCESS ||
       (kr = mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &g_exceptions)) != KERN_SUCCESS ||

@@ -48,6 +48,14 @@ extern volatile vm_prot_t pager_lock_value[kPagerMaxPages];
 extern volatile boolean_t pager_precious[kPagerMaxPages];
 /* Whether a data_unlock is answered: lock_request with VM_PROT_NONE. */
 extern volatile int pager_grant_unlock;
+/* The copy strategy memory_object_ready declares (COPY_DELAY unless set). */
+extern volatile int pager_copy_strategy;
+/* Whether memory_object_copy is served (COPY_CALL): the new object's port
+ * joins the server's set, its init is answered with ready, and its
+ * data_requests as pager_copy_answer[] says (kAnswerUnavailable unless
+ * set: the source's data; kAnswerSupply: pager_copy_pattern). */
+extern volatile int pager_accept_copies;
+extern volatile int pager_copy_answer[kPagerMaxPages];
 
 /* What the kernel sent, as the server thread recorded it. */
 struct pager_log {
@@ -71,7 +79,16 @@ struct pager_log {
   vm_offset_t return_offset[kPagerMaxRequests];
   boolean_t return_dirty[kPagerMaxRequests];
   uint64_t return_word[kPagerMaxRequests][4]; /* its first words */
-  int unexpected;                  /* copy, lock_completed on the object's port */
+  int unexpected;                  /* copy (unless accepted), lock_completed on the object's port */
+  int copies;                      /* memory_object_copy (the latest): */
+  mach_port_t copy_object;         /*   the new object's port (receive right) */
+  vm_offset_t copy_offset;
+  vm_size_t copy_length;
+  int copy_control_same;           /*   its old control was init's */
+  int copy_inits;                  /* the copy's init: */
+  mach_port_t copy_control;
+  int copy_requests;               /* data_requests on the copy */
+  int copy_terminates;
 };
 extern volatile struct pager_log pager_log;
 
@@ -85,8 +102,10 @@ kern_return_t pager_start(void);
  * every port pager_start made that is still there. */
 void pager_stop(void);
 
-/* Word `offset / 8` of the object: the pattern the pager supplies. */
+/* Word `offset / 8` of the object: the pattern the pager supplies; and
+ * the one it supplies for a copy's object. */
 uint64_t pager_pattern(vm_offset_t offset);
+uint64_t pager_copy_pattern(vm_offset_t offset);
 /* Supplies [offset, offset + length) of the pattern through `control`
  * (reply_to may be MACH_PORT_NULL). */
 kern_return_t pager_supply(mach_port_t control, vm_offset_t offset, vm_size_t length, mach_port_t reply_to);
