@@ -2,8 +2,9 @@
 // pager's side (tests/programs/pager_cases.c): a task that is its own
 // pager maps its memory object's port with vm_map and touches the mapping
 // from probe threads, one scenario per test. Each program prints
-// "SCENARIO: ok" or the first check that failed; the leak audit of
-// tests/unit/test_main.cc runs around each. On 2 vCPUs.
+// "SCENARIO: ok" or the first check that failed (tests/programs/
+// expected_pager.h, shared with the bare-metal self-tests); the leak audit
+// of tests/unit/test_main.cc runs around each. On 2 vCPUs.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -11,13 +12,14 @@
 
 #include "platform/hosted/task/test_task.h"
 #include "tests/hosted/run_program.h"
+#include "tests/programs/expected_pager.h"
 
 namespace {
 
 void expect_ok(const char* scenario) {
   auto t = umach::testing::run_program(UMACH_PROGRAM_PAGER_CASES, {"pager_cases", scenario});
   ASSERT_TRUE(t);
-  EXPECT_EQ(t->output(), std::string(scenario) + ": ok\n");
+  EXPECT_EQ(t->output(), std::string(scenario) + umach::test_programs::kPagerScenarioOk);
   EXPECT_EQ(t->end_reason(), "terminated");
 }
 
@@ -38,7 +40,7 @@ TEST(Pager, ThreadTerminateEndsAWaitForASilentPager) { expect_ok("silent_termina
 TEST(Pager, TaskTerminateWithAFaultWaitingEndsTheTask) {
   auto t = umach::testing::run_program(UMACH_PROGRAM_PAGER_CASES, {"pager_cases", "end_waiting"});
   ASSERT_TRUE(t);
-  EXPECT_EQ(t->output(), "end_waiting: ending the task with a fault waiting\n");
+  EXPECT_EQ(t->output(), umach::test_programs::kPagerEndWaitingOutput);
   EXPECT_EQ(t->end_reason(), "terminated");
 }
 
@@ -67,7 +69,7 @@ TEST(Pager, CopyNoneCopiesAtOnceAskingForMissingPages) { expect_ok("copy_none");
 TEST(Pager, UnknownScenarioPrintsUsage) {
   auto t = umach::testing::run_program(UMACH_PROGRAM_PAGER_CASES, {"pager_cases", "no_such"});
   ASSERT_TRUE(t);
-  EXPECT_EQ(t->output().rfind("usage: pager_cases SCENARIO", 0), 0u) << t->output();
+  EXPECT_EQ(t->output().rfind(umach::test_programs::kPagerUsagePrefix, 0), 0u) << t->output();
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "platform/hosted/bootstrap_task.h"
 #include "platform/hosted/task/test_task.h"
 #include "tests/programs/cow_object.h"
+#include "tests/programs/expected_pager.h"
 #include <umach/backend.h>
 
 namespace {
@@ -67,22 +68,7 @@ TEST(VmProgram, TheDefaultPagersCallsAndItsObjectsThroughTheSwap) {
       },
       &run, umach::sched::kPriorityKernel));
   EXPECT_EQ(run.reason, "terminated");
-  EXPECT_EQ(task.value()->output(),
-            "vm_set_default_memory_manager gives the kernel's: ok\n"
-            "installing another manager is refused: ok\n"
-            "a task port is not host_priv: ok\n"
-            "default_pager_info: ok\n"
-            "default_pager_info on another port: ok\n"
-            "default_pager_object_create: ok\n"
-            "default_pager_object_create of size 0: ok\n"
-            "two maps of the object: ok\n"
-            "the maps share its pages: ok\n"
-            "vm_allocate of more than memory: ok\n"
-            "default_pager_objects lists paged-out memory: ok\n"
-            "default_pager_object_pages lists the object's: ok\n"
-            "default_pager_object_pages of a non-object: ok\n"
-            "every page comes back: ok\n"
-            "default_pager: all ok\n");
+  EXPECT_EQ(task.value()->output(), umach::test_programs::kDefaultPagerOutput);
 }
 
 }  // namespace

@@ -87,9 +87,16 @@ int main(int argc, char **argv) {
   check("default_pager_object_pages of a non-object",
         default_pager_object_pages(dp, mach_task_self(), &pages, &npages) == KERN_INVALID_ARGUMENT);
 
+  /* big's pages are read back newest first: the resident ones, then those
+   * paged out, each of which pushes out one already read. (In the order
+   * written, the next page to read is always the oldest, the next to go
+   * out: every page would go out once, and a page keeps its swap slot
+   * when read back, so the swap would need a slot for each, more than a
+   * swap smaller than memory has.) The object's pages, the first paged
+   * out, come last. */
   int back = 1;
+  for (unsigned long i = big; i > 0; --i) back &= ((volatile unsigned long *)(big_at + (i - 1) * vm_page_size))[0] == i - 1;
   for (unsigned long i = 0; i < kPages; ++i) back &= ((volatile unsigned long *)(b + i * vm_page_size))[3] == 0xd00d + i;
-  for (unsigned long i = 0; i < big; ++i) back &= ((volatile unsigned long *)(big_at + i * vm_page_size))[0] == i;
   check("every page comes back", back);
 
   vm_deallocate(mach_task_self(), big_at, big * vm_page_size);

@@ -6,15 +6,22 @@
 // Each runs as the bootstrap task, with the host-privileged and device
 // master ports (core/task/bootstrap.h). Test programs that need no host
 // (tests/programs/tasks.c) run the same way, checked against the output
-// the hosted tests expect (tests/programs/expected_tasks.h).
+// the hosted tests expect (tests/programs/expected_tasks.h), and so do
+// the pager test programs: each scenario of tests/programs/pager_cases.c
+// (an external pager and the faults it serves, in one task) and the
+// kernel's default pager's calls (tests/programs/default_pager.c), against
+// tests/programs/expected_pager.h.
 #include "core/log.h"
+#include "core/page_alloc.h"
 #include "core/sched/sched.h"
 #include "core/task/task.h"
 #include "core/selftest.h"
 #include "core/task/bootstrap.h"
 #include "examples/expected_output.h"
 #include "platform/baremetal/common/bare_task.h"
+#include "tests/programs/expected_pager.h"
 #include "tests/programs/expected_tasks.h"
+#include "vm/swap.h"
 
 namespace umach::baremetal {
 namespace {
@@ -141,6 +148,145 @@ UMACH_SELFTEST(tasks_child_without_inherited_memory_is_empty) {
     ST_CHECK(equal(out, test_programs::kTasksEmptyOutput));
     return equal(out, test_programs::kTasksEmptyOutput);
   });
+}
+
+// ---- The external-pager scenarios (tests/programs/pager_cases.c) ----
+// One run of the program per scenario, as tests/hosted/pager_test.cc runs
+// them (there on 2 vCPUs, here on the image's one: every scenario waits
+// for its pager's answers with time limits, never by spinning, so one CPU
+// serves both sides). Each must end normally having printed exactly
+// `expected`, or "SCENARIO: ok" if that is null.
+namespace {
+void expect_pager_scenario(SelfTestContext& selftest_ctx, const char* scenario, const char* expected = nullptr) {
+  char ok[64];
+  ksnprintf(ok, sizeof ok, "%s%s", scenario, test_programs::kPagerScenarioOk);
+  if (!expected) expected = ok;
+  const char* argv[] = {"pager_cases", scenario};
+  run_example(selftest_ctx, "pager_cases", argv, 2, [&](const char* out) {
+    ST_CHECK(equal(out, expected));
+    return equal(out, expected);
+  });
+}
+
+}  // namespace
+
+UMACH_SELFTEST(pager_data_request_per_missing_page_answered_by_data_supply) {
+  expect_pager_scenario(selftest_ctx, "supply");
+}
+
+UMACH_SELFTEST(pager_data_unavailable_zero_fills_the_page) { expect_pager_scenario(selftest_ctx, "unavailable"); }
+
+UMACH_SELFTEST(pager_data_error_raises_bad_access_with_kern_memory_error) {
+  expect_pager_scenario(selftest_ctx, "error");
+}
+
+UMACH_SELFTEST(pager_misaligned_partial_or_misaddressed_supply_changes_nothing) {
+  expect_pager_scenario(selftest_ctx, "garbage");
+}
+
+UMACH_SELFTEST(pager_destroyed_pager_port_fails_waiting_and_later_faults) {
+  expect_pager_scenario(selftest_ctx, "destroyed");
+}
+
+UMACH_SELFTEST(pager_thread_abort_ends_a_wait_for_a_silent_pager) {
+  expect_pager_scenario(selftest_ctx, "silent_abort");
+}
+
+UMACH_SELFTEST(pager_thread_terminate_ends_a_wait_for_a_silent_pager) {
+  expect_pager_scenario(selftest_ctx, "silent_terminate");
+}
+
+// The task ends itself with a fault waiting: "terminated", like any other.
+UMACH_SELFTEST(pager_task_terminate_with_a_fault_waiting_ends_the_task) {
+  expect_pager_scenario(selftest_ctx, "end_waiting", test_programs::kPagerEndWaitingOutput);
+}
+
+UMACH_SELFTEST(pager_maps_of_one_port_share_one_object) { expect_pager_scenario(selftest_ctx, "shared"); }
+
+UMACH_SELFTEST(pager_attributes_follow_ready_and_change_attributes) {
+  expect_pager_scenario(selftest_ctx, "attributes");
+}
+
+UMACH_SELFTEST(pager_faults_wait_until_the_pager_is_ready) { expect_pager_scenario(selftest_ctx, "ready_wait"); }
+
+UMACH_SELFTEST(pager_terminate_after_the_last_unmap_gives_receive_rights) {
+  expect_pager_scenario(selftest_ctx, "terminate");
+}
+
+UMACH_SELFTEST(pager_lock_request_returns_dirty_pages_flushes_and_completes) {
+  expect_pager_scenario(selftest_ctx, "lock_request");
+}
+
+UMACH_SELFTEST(pager_lock_request_with_no_change_leaves_pages_as_they_are) {
+  expect_pager_scenario(selftest_ctx, "lock_no_change");
+}
+
+UMACH_SELFTEST(pager_write_to_a_write_locked_page_asks_data_unlock) {
+  expect_pager_scenario(selftest_ctx, "unlock");
+}
+
+UMACH_SELFTEST(pager_last_unmap_returns_dirty_and_precious_pages_before_terminate) {
+  expect_pager_scenario(selftest_ctx, "returns");
+}
+
+UMACH_SELFTEST(pager_msync_returns_dirty_pages_and_invalidate_drops_them) {
+  expect_pager_scenario(selftest_ctx, "msync");
+}
+
+UMACH_SELFTEST(pager_a_may_cache_object_outlives_its_last_mapping_until_the_pager_clears_it) {
+  expect_pager_scenario(selftest_ctx, "cache");
+}
+
+UMACH_SELFTEST(pager_destroyed_object_fails_later_faults_and_still_terminates) {
+  expect_pager_scenario(selftest_ctx, "destroy");
+}
+
+UMACH_SELFTEST(pager_unknown_scenario_prints_usage) {
+  const char* argv[] = {"pager_cases", "no_such"};
+  run_example(selftest_ctx, "pager_cases", argv, 2, [&](const char* out) {
+    const bool ok = after_prefix(out, test_programs::kPagerUsagePrefix) != nullptr;
+    ST_CHECK(ok);
+    return ok;
+  });
+}
+
+// ---- The kernel's default pager (tests/programs/default_pager.c) ----
+// As tests/hosted/vm_program_test.cc runs it: as the bootstrap task, given
+// the host-privileged port's name and a count of pages (hex) to touch, so
+// that its object's pages go to the swap and come back. Hosted asks for
+// memory's total plus 2048 pages, with 1 GiB of swap. Here the swap is
+// 16 MiB carved off RAM (core/boot.cc: 4095 slots) and cannot take that
+// much: touching a page costs the kernel memory too (its VmPage, its
+// mapping's PvEntry, page tables), and pageout keeps up to total/32 pages
+// free (vm/pageout.cc), so with the free pages plus 512 the swap held 4087
+// pages once touched, and reading them back (each pushes out a page read
+// already, into a slot of its own) ran out of slots: an EXC_BAD_ACCESS.
+// So the program touches kBelowFree pages fewer than are free: its pages
+// and the kernel's bookkeeping of them still exceed free memory, and some
+// two thousand pages go out to the swap and come back (the log line says
+// how many; on amd64 2838 pageouts and 1887 pageins, within the 4095 slots).
+UMACH_SELFTEST(default_pager_calls_and_its_objects_through_the_swap) {
+  constexpr size_t kBelowFree = 2560;
+  const size_t free = page_allocator().free_pages();
+  ST_CHECK(free > 2 * kBelowFree);
+  if (free <= 2 * kBelowFree) return;
+  const size_t big = free - kBelowFree;
+  char host[24], pages[24];
+  ksnprintf(host, sizeof host, "%u", kHostPortName);
+  ksnprintf(pages, sizeof pages, "%zx", big);
+  const char* argv[] = {"default_pager", host, pages};
+  const vm::SwapCounts before = vm::swap_counts();
+  run_example(selftest_ctx, "default_pager", argv, 3, [&](const char* out) {
+    ST_CHECK(equal(out, test_programs::kDefaultPagerOutput));
+    return equal(out, test_programs::kDefaultPagerOutput);
+  });
+  // Pages really went to the swap and came back from it.
+  const vm::SwapCounts after = vm::swap_counts();
+  klog("default_pager: %zu pages touched, %llu pageouts, %llu pageins, %zu of %zu slots in use after\n", big,
+       static_cast<unsigned long long>(after.writes - before.writes),
+       static_cast<unsigned long long>(after.reads - before.reads), after.used, after.total);
+  ST_CHECK(after.writes - before.writes >= 256);
+  ST_CHECK(after.reads - before.reads >= 256);
 }
 
 }  // namespace umach::baremetal
