@@ -241,6 +241,14 @@ UMACH_SELFTEST(pager_destroyed_object_fails_later_faults_and_still_terminates) {
   expect_pager_scenario(selftest_ctx, "destroy");
 }
 
+UMACH_SELFTEST(pager_copy_call_tells_the_pager_and_reads_through_what_it_lacks) {
+  expect_pager_scenario(selftest_ctx, "copy_call");
+}
+
+UMACH_SELFTEST(pager_copy_none_copies_at_once_asking_for_missing_pages) {
+  expect_pager_scenario(selftest_ctx, "copy_none");
+}
+
 UMACH_SELFTEST(pager_unknown_scenario_prints_usage) {
   const char* argv[] = {"pager_cases", "no_such"};
   run_example(selftest_ctx, "pager_cases", argv, 2, [&](const char* out) {
