@@ -19,6 +19,7 @@ namespace {
 [[clang::no_destroy]] constinit TypedZone<PvEntry> g_pv("vm.pv");
 
 constexpr size_t kFreeQueueMax = 64;
+constexpr size_t kReclaimSlots = 64;  // slots taken back at a time when the swap is full
 
 using PageList = List<VmPage, &VmPage::queue_link>;
 [[clang::no_destroy]] PageList g_active;
@@ -120,10 +121,35 @@ bool page_resident(VmPage* p) {
   return true;
 }
 
+namespace {
+
+// The swap is full. A page read back from it keeps its slot (while it is
+// clean, going out again costs no write); the resident pages' slots are
+// taken back, the most recently used pages' first (the least likely to go
+// out soon), up to `want`; those pages are dirty from now on: written
+// again when they next go out. How many it freed.
+size_t reclaim_slots(size_t want) UMACH_REQUIRES(g_vm_lock) {
+  size_t freed = 0;
+  PageList* queues[] = {&g_active, &g_inactive};
+  for (PageList* queue : queues) {
+    for (VmPage* p = queue->back(); p && freed < want; p = queue->prev(*p)) {
+      if (!p->swap_slot || !p->pa) continue;
+      swap_free(p->swap_slot);
+      p->swap_slot = 0;
+      p->dirty = true;
+      ++freed;
+    }
+  }
+  return freed;
+}
+
+}  // namespace
+
 bool page_evict(VmPage* p) {
   kassert(p->pa && !p->mappings && p->wire_count == 0 && p->object);
   if (p->dirty || !p->swap_slot) {
     if (!p->swap_slot) p->swap_slot = swap_alloc();
+    if (!p->swap_slot && reclaim_slots(kReclaimSlots) > 0) p->swap_slot = swap_alloc();
     if (!p->swap_slot) return false;
     swap_write(p->swap_slot, p->data());
     p->dirty = false;
