@@ -86,6 +86,8 @@ class Thread : public RefCounted<Thread> {
   WaitQueue* wait_queue_ UMACH_GUARDED_BY(lock) = nullptr;
   WaitResult wait_result_ UMACH_GUARDED_BY(lock) = WaitResult::kAwakened;
   bool wait_interruptible_ UMACH_GUARDED_BY(lock) = false;
+  // interrupt_waits: every interruptible wait ends at once, interrupted.
+  bool interrupt_pending_ UMACH_GUARDED_BY(lock) = false;
   uint64_t wait_seq_ UMACH_GUARDED_BY(lock) = 0;  // which wait a pending timeout belongs to
   // Set when a waiting thread commits to leaving its CPU (thread_block).
   // A waker that ends the wait before that only marks it kRunnable, and the

@@ -27,6 +27,14 @@ void WaitQueue::assert_wait_locked(bool interruptible, uint64_t deadline) {
   kassert(self && !self->is_idle_);
   SpinlockGuard guard(self->lock);
   kassert(self->state_ == ThreadState::kRunning && !self->wait_queue_);
+  if (interruptible && self->interrupt_pending_) {
+    // Interrupted before it began (interrupt_waits): thread_block sees a
+    // wait already ended, as if woken before it left its CPU.
+    self->state_ = ThreadState::kRunnable;
+    self->wait_result_ = WaitResult::kInterrupted;
+    ++self->wait_seq_;
+    return;
+  }
   self->state_ = ThreadState::kWaiting;
   self->wait_queue_ = this;
   self->wait_interruptible_ = interruptible;
@@ -124,6 +132,14 @@ void clear_wait(Thread& t, WaitResult result) {
     if (d == WaitQueue::Dequeued::kMustRun) thread_setrun(t);
     return;
   }
+}
+
+void interrupt_waits(Thread& t) {
+  {
+    SpinlockGuard guard(t.lock);
+    t.interrupt_pending_ = true;
+  }
+  clear_wait(t, WaitResult::kInterrupted);
 }
 
 }  // namespace umach::sched

@@ -50,6 +50,7 @@ class WaitQueue {
 
  private:
   friend void clear_wait(Thread& thread, WaitResult result);
+  friend void interrupt_waits(Thread& thread);
   enum class Dequeued { kNotWaiting, kStillOnCpu, kMustRun };
   // Ends `t`'s wait on this queue with `result` (both locks held). kMustRun:
   // the thread has left its CPU and the caller must thread_setrun() it;
@@ -62,5 +63,11 @@ class WaitQueue {
 // Ends `thread`'s wait with `result` if it is waiting (and, for
 // kInterrupted, only if the wait is interruptible). From any CPU.
 void clear_wait(Thread& thread, WaitResult result);
+// clear_wait(kInterrupted), and from now on every interruptible wait the
+// thread asserts ends at once, interrupted: for a thread being
+// terminated, which may be in the kernel on its way into a wait (a
+// clear_wait alone would find it not yet waiting, and it would then sleep
+// for good). From any CPU.
+void interrupt_waits(Thread& thread);
 
 }  // namespace umach::sched

@@ -144,6 +144,43 @@ UMACH_SELFTEST(sched_interruptible_wait_is_interrupted) {
 }
 
 namespace {
+struct LateWaiter {
+  WaitQueue* wq;
+  kstd::Atomic<bool> started{false};
+  kstd::Atomic<bool> go{false};
+  WaitResult first = WaitResult::kAwakened, second = WaitResult::kAwakened;
+};
+void wait_after_go(void* arg) {
+  auto* w = static_cast<LateWaiter*>(arg);
+  w->started.store(true);
+  while (!w->go.load()) sched::sleep_ns(200'000);  // not interruptible: interrupt_waits leaves these
+  {
+    SpinlockGuard guard(w->wq->lock);
+    w->wq->assert_wait_locked(true, Platform::clock_ns() + 10'000'000'000);  // (without the fix: kTimedOut)
+  }
+  w->first = sched::thread_block();
+  w->second = sched::sleep_interruptible_ns(10'000'000'000);
+}
+}  // namespace
+
+// A thread terminated while in the kernel on its way into a wait
+// (MachThread::terminate): clear_wait alone would find it not waiting yet.
+UMACH_SELFTEST(sched_interrupt_waits_ends_waits_begun_after_it) {
+  WaitQueue wq;
+  LateWaiter w{&wq};
+  auto t = kernel_thread("late", wait_after_go, &w);
+  ST_CHECK(t.ok());
+  if (!t.ok()) return;
+  ST_CHECK(wait_until([&] { return w.started.load(); }));
+  sched::interrupt_waits(*t.value());
+  w.go.store(true);
+  sched::thread_join(*t.value());
+  ST_CHECK(w.first == WaitResult::kInterrupted);
+  ST_CHECK(w.second == WaitResult::kInterrupted);
+  ST_CHECK(wq.empty());
+}
+
+namespace {
 struct LongSleep {
   kstd::Atomic<bool> asleep{false};
   WaitResult result = WaitResult::kAwakened;

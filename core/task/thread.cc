@@ -149,9 +149,9 @@ kern_return_t MachThread::set_state(int flavor, const natural_t* state, mach_msg
 void MachThread::terminate() {
   terminated_.store(true, kstd::MemoryOrder::release);
   stop_.wakeup_all();
-  // A wait in mach_msg ends (interrupted); the runner sees ended() next.
-  if (thread_ && thread_.get() != sched::current_thread())
-    sched::clear_wait(*thread_, sched::WaitResult::kInterrupted);
+  // A wait in mach_msg ends (interrupted), and so does any it is about to
+  // begin; the runner sees ended() next.
+  if (thread_ && thread_.get() != sched::current_thread()) sched::interrupt_waits(*thread_);
   ipc::Port* kept[2];
   RefPtr<ipc::Port> port;  // taken under the lock: two sides may end the thread at once
   {

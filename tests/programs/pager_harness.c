@@ -425,14 +425,11 @@ kern_return_t pager_start(void) {
   return start_thread(serve, 0, &g_server, &g_server_stack);
 }
 
-/* The server thread ends itself on a message to g_stop rather than be
- * terminated from here while it may be on its way back into its receive
- * (it has just served the scenario's last request). Terminated from here,
- * it was once in about 50 runs found asleep in that receive afterwards,
- * and the task could never end (its first thread joins every other); the
- * kernel's terminate may miss a thread that is in the trap but not yet
- * waiting. Once it says it is stopping, its only trap left is its own
- * thread_terminate. */
+/* The server thread ends itself on a message to g_stop (its last request
+ * served, and nothing of it half done). Terminating it from here while it
+ * was on its way back into its receive once (in about 50 runs) left it
+ * asleep there for good: the kernel's terminate missed a thread in the
+ * trap not yet waiting (fixed since: sched::interrupt_waits). */
 static void stop_server(void) {
   mach_msg_header_t m = {0};
   m.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0);
