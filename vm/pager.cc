@@ -63,6 +63,13 @@ void drop_ports(ipc::Port*& port, ipc::Port*& control) {
   if (control) kstd::exchange(control, nullptr)->unref();
 }
 
+// Hands one reference to `p` to the reaper (reap_pagers); a pager already
+// on its list gets the reference counted there.
+void queue_reap_locked(Pager& p) UMACH_REQUIRES(g_vm_lock) {
+  if (p.reap_refs++ == 0) g_reap.push_back(p);
+  g_reap_pending.store(true, kstd::MemoryOrder::release);
+}
+
 // The Pager a control port stands for (a reference), or null.
 RefPtr<Pager> convert_control(ipc::Port* port) {
   void* p = ipc::kobject_of(port, ipc::KObjectType::kMemoryObjectControl,
@@ -489,6 +496,13 @@ void pager_send_returns(Pager* pager) {
 void pager_object_freed(Pager* pager, VmObject* object) {
   pager->object = nullptr;
   pager->drop_requests();
+  if (pager->destroyed) {
+    // memory_object_destroy told the pager already: the reaper only drops
+    // the object's reference.
+    queue_reap_locked(*pager);
+    state_changed();
+    return;
+  }
   // What the pager lacks goes back to it (unless it is gone).
   if (!pager->dead) {
     for (VmPage* page = object->lower_bound(0); page;) {
@@ -500,8 +514,7 @@ void pager_object_freed(Pager* pager, VmObject* object) {
     }
   }
   g_pagers.remove(*pager);
-  g_reap.push_back(*pager);  // with the object's reference
-  g_reap_pending.store(true, kstd::MemoryOrder::release);
+  queue_reap_locked(*pager);  // with the object's reference
   state_changed();  // faults waiting for it retry (and find no object)
 }
 
@@ -535,6 +548,7 @@ void reap_pagers() {
   for (;;) {
     Pager* p = nullptr;
     bool announce = false;
+    uint32_t refs = 0;  // the reaper's references to p
     {
       SpinlockGuard hold(g_vm_lock);
       if (Pager* a = g_announce.front()) {
@@ -557,6 +571,7 @@ void reap_pagers() {
           break;
         }
         g_reap.remove(*p);
+        refs = kstd::exchange(p->reap_refs, 0);
       }
     }
     if (announce) {
@@ -565,6 +580,13 @@ void reap_pagers() {
       continue;
     }
     RefPtr<Pager> pager = RefPtr<Pager>::adopt(p);
+    while (refs-- > 1) p->unref();  // (the pager holds on through `pager`)
+    {
+      // (A destroyed object's pager was told at once; its object's end
+      // only drops the reference.)
+      SpinlockGuard hold(g_vm_lock);
+      if (p->terminated) continue;
+    }
     send_returns(*p);
     {
       SpinlockGuard hold(g_vm_lock);
@@ -796,10 +818,20 @@ kern_return_t memory_object_destroy(ipc_port_t control, kern_return_t reason) {
   if (!p) return KERN_INVALID_ARGUMENT;
   {
     // The object is unusable from now on: every fault on a page it lacks
-    // fails (GNU Mach also removes its mappings: not yet here).
+    // fails; the pager gets its ports back at once (memory_object_terminate
+    // from the reaper, with a reference of its own; without data_return:
+    // the manual has the pager flush first if it wants its data).
     SpinlockGuard hold(vm::g_vm_lock);
+    if (p->destroyed || !p->object) return KERN_SUCCESS;  // (said already, or ending anyway)
     p->dead = true;
+    p->destroyed = true;
     vm::set_may_cache_locked(*p, p->may_cache);
+    if (p->object) {
+      p->drop_requests();
+      p->ref();
+      vm::g_pagers.remove(*p);
+      vm::queue_reap_locked(*p);
+    }
     vm::state_changed();
   }
   vm::wake_waiters();

@@ -53,6 +53,11 @@
 // pages as asked (data_return), flushes and locks; the object's end
 // returns its dirty and precious pages before terminate.
 //
+// memory_object_destroy: the object is dead from then on (faults on pages
+// it lacks fail; the pages it has stay readable) and the pager gets
+// memory_object_terminate at once, as the manual says, not at the
+// object's end; nothing is returned to it (it flushes first if it cares).
+//
 // may_cache (memory_object_ready, change_attributes): while it is set the
 // object holds a reference for its pager, so it outlives its last mapping
 // with its pages (a later vm_map of the port finds them); clearing it, the
@@ -149,10 +154,12 @@ class Pager : public RefCounted<Pager> {
   bool may_cache = false;
   bool cached = false;  // the pager holds a reference to object (may_cache)
   bool dead = false;
+  bool destroyed = false;  // memory_object_destroy: terminated before the object's end
   int strategy = MEMORY_OBJECT_COPY_DELAY;  // as the pager declared it
   List<PageRequest, &PageRequest::link> requests;
   List<PageReturn, &PageReturn::link> returns;  // sent by the reaper, before terminate
   ListNode link;  // g_pagers (live), the reap list, or a CopyPagers stock
+  uint32_t reap_refs = 0;  // references the reap list holds (on it while > 0)
 
   // A copy's pager (COPY_CALL), until the reaper announced it
   // (memory_object_copy, then memory_object_init): the receive right of

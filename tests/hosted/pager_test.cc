@@ -62,7 +62,7 @@ TEST(Pager, LastUnmapReturnsDirtyAndPreciousPagesBeforeTerminate) { expect_ok("r
 TEST(Pager, MsyncReturnsDirtyPagesAndInvalidateDropsThem) { expect_ok("msync"); }
 TEST(Pager, AMayCacheObjectOutlivesItsLastMappingUntilThePagerClearsIt) { expect_ok("cache"); }
 
-TEST(Pager, DestroyedObjectFailsLaterFaultsAndStillTerminates) { expect_ok("destroy"); }
+TEST(Pager, DestroyedObjectTerminatesAtOnceAndFailsLaterFaults) { expect_ok("destroy"); }
 TEST(Pager, CopyCallTellsThePagerAndReadsThroughWhatItLacks) { expect_ok("copy_call"); }
 TEST(Pager, CopyNoneCopiesAtOnceAskingForMissingPages) { expect_ok("copy_none"); }
 

@@ -42,8 +42,8 @@
  *   msync             vm_msync returns the dirty page; VM_SYNC_INVALIDATE drops it
  *   cache             a may_cache object outlives its last unmap until the pager clears it
  *                     (data_return) before memory_object_terminate
- *   destroy           memory_object_destroy: later faults on missing pages
- *                     fail; terminate still comes
+ *   destroy           memory_object_destroy: terminate comes at once, later
+ *                     faults on missing pages fail, the pages it had stay
  *   copy_call         COPY_CALL: vm_read makes a copy the pager hears of
  *                     (memory_object_copy, init on the new port); the copy's
  *                     pager's data_unavailable reads through to the source;

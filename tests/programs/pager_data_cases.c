@@ -120,23 +120,28 @@ int scenario_msync(void) {
   return unmap_last(a, 2);
 }
 
-/* memory_object_destroy: a later fault on a page the kernel lacks fails
- * (EXC_BAD_ACCESS, KERN_MEMORY_ERROR), and the object still ends with
- * memory_object_terminate (GNU Mach sends it at once, or at the unmap). */
+/* memory_object_destroy: memory_object_terminate comes at once, with the
+ * object still mapped (the manual); a later fault on a page the kernel
+ * lacks fails (EXC_BAD_ACCESS, KERN_MEMORY_ERROR), the pages it has stay
+ * readable, and the last unmap terminates nothing more. */
 int scenario_destroy(void) {
   vm_address_t a;
   if (map(&a, 4, 0)) return 1;
   if (expect_access(word(a, 0, 0), 0, 0, pattern(0, 0))) return 1;
   kern_return_t kr = memory_object_destroy(pager_log.control, KERN_FAILURE);
   CHECK(kr == KERN_SUCCESS, "memory_object_destroy: %d", kr);
-  struct probe p;
-  CHECK(probe_start(&p, word(a, 2, 0), 0, 0) == KERN_SUCCESS, "probe_start");
-  if (expect_memory_error(&p, kWait)) return 1;
-  CHECK(PAGER_COUNT(requests) == 1, "%d data_requests after memory_object_destroy", PAGER_COUNT(requests));
-  CHECK(vm_deallocate(mach_task_self(), a, 4 * vm_page_size) == KERN_SUCCESS, "vm_deallocate");
+  /* The ports come back at once, mappings or not (the manual). */
   CHECK(pager_wait(&pager_log.terminates, 1, kWait), "no memory_object_terminate for a destroyed object");
   CHECK(pager_log.terminate_rights_received && pager_log.terminate_destroy == KERN_SUCCESS,
         "terminate's rights: received %d, destroyed %d", pager_log.terminate_rights_received,
         pager_log.terminate_destroy);
+  struct probe p;
+  CHECK(probe_start(&p, word(a, 2, 0), 0, 0) == KERN_SUCCESS, "probe_start");
+  if (expect_memory_error(&p, kWait)) return 1;
+  CHECK(PAGER_COUNT(requests) == 1, "%d data_requests after memory_object_destroy", PAGER_COUNT(requests));
+  if (expect_access(word(a, 0, 1), 0, 0, pattern(0, 1))) return 1; /* what it had stays */
+  CHECK(vm_deallocate(mach_task_self(), a, 4 * vm_page_size) == KERN_SUCCESS, "vm_deallocate");
+  pager_pause(kQuiet);
+  CHECK(PAGER_COUNT(terminates) == 1, "%d terminates for one destroyed object", PAGER_COUNT(terminates));
   return expect_clean_pager();
 }

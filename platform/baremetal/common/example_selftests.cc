@@ -237,7 +237,7 @@ UMACH_SELFTEST(pager_a_may_cache_object_outlives_its_last_mapping_until_the_page
   expect_pager_scenario(selftest_ctx, "cache");
 }
 
-UMACH_SELFTEST(pager_destroyed_object_fails_later_faults_and_still_terminates) {
+UMACH_SELFTEST(pager_destroyed_object_terminates_at_once_and_fails_later_faults) {
   expect_pager_scenario(selftest_ctx, "destroy");
 }
 
