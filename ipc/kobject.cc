@@ -2,6 +2,9 @@
 // conversions its generated dispatch calls (ipc/kserver.h).
 #include "ipc/kobject.h"
 
+#include <mach/notify.h>
+
+#include "core/kassert.h"
 #include "core/kstd/cstring.h"
 #include "core/task/task.h"
 #include "ipc/kmsg_copy.h"
@@ -132,6 +135,22 @@ bool kernel_no_senders_request(Port* port) {
   port->ref();
   port->nsrequest_ = port;
   port->nssync_ = 0;
+  return true;
+}
+
+bool kobject_notify(Port* request, mach_msg_id_t id, uint32_t value) {
+  kassert(id == MACH_NOTIFY_NO_SENDERS || id == MACH_NOTIFY_DEAD_NAME);
+  {
+    SpinlockGuard g(request->lock);
+    if (!request->active_ || request->kobject_type_ == KObjectType::kNone) return false;
+  }
+  // As kobject_server would run it; a notification has no reply, so what
+  // the routine answers goes nowhere (MIG_BAD_ID: a port not its own).
+  // The send-once right's reference keeps the port while it runs.
+  if (id == MACH_NOTIFY_NO_SENDERS) (void)kserver::do_mach_notify_no_senders(request, value);
+  else (void)kserver::do_mach_notify_dead_name(request, value);
+  TransitRight used{request, MACH_MSG_TYPE_PORT_SEND_ONCE, false};
+  release_transit_right(used, /*used=*/true);
   return true;
 }
 

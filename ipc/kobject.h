@@ -50,6 +50,16 @@ void kernel_dead_name_cancel(Port* port, DeadNameRequest* request);
 // False if one is armed already or the port died.
 bool kernel_no_senders_request(Port* port);
 
+// Serves a no-senders (`value` the make-send count) or dead-name (`value`
+// the name) notification whose destination, `request`, is a live kernel
+// port: the kernel's dispatch hears it at once, as it would the message,
+// but with nothing allocated. The kernel's own requests above rely on it:
+// a notification lost for lack of memory would never come again, and what
+// it stands for (a memory object's senders' reference, a dead pager)
+// would stay forever. Consumes the send-once right; false (the right
+// untouched) if `request` is no live kernel port.
+bool kobject_notify(Port* request, mach_msg_id_t id, uint32_t value);
+
 // The object `port` stands for if it is of `type` and `take` (called under
 // the port's lock) got a reference on it, or null. `take` fails for an
 // object whose last reference already went but whose port still points

@@ -31,7 +31,8 @@ void put_descriptor(char* p, unsigned name, unsigned bits, uint32_t number) {
 }
 
 // Without memory for the message the notification is lost; its right is
-// then released without a further notification.
+// then released without a further notification. (Never one to a kernel
+// port the kernel's own requests name: kobject_notify serves those.)
 void drop(Port* send_once_dest) {
   TransitRight r{send_once_dest, MACH_MSG_TYPE_PORT_SEND_ONCE, false};
   release_transit_right(r, /*used=*/true);
@@ -46,6 +47,7 @@ void notify_send_once(Port* port) {
 }
 
 void notify_no_senders(Port* request, mach_port_mscount_t mscount) {
+  if (kobject_notify(request, MACH_NOTIFY_NO_SENDERS, mscount)) return;
   Kmsg* k = new_notification(request, MACH_NOTIFY_NO_SENDERS, 48, false);
   if (!k) return drop(request);
   put_descriptor(k->bytes() + 32, MACH_MSG_TYPE_INTEGER_32, 32, 1);
@@ -75,7 +77,9 @@ void notify_name(Port* request, mach_msg_id_t id, mach_port_name_t name) {
 }
 }  // namespace
 
-void notify_dead_name(Port* request, mach_port_name_t name) { notify_name(request, MACH_NOTIFY_DEAD_NAME, name); }
+void notify_dead_name(Port* request, mach_port_name_t name) {
+  if (!kobject_notify(request, MACH_NOTIFY_DEAD_NAME, name)) notify_name(request, MACH_NOTIFY_DEAD_NAME, name);
+}
 void notify_port_deleted(Port* request, mach_port_name_t name) { notify_name(request, MACH_NOTIFY_PORT_DELETED, name); }
 void notify_msg_accepted(Port* request, mach_port_name_t name) { notify_name(request, MACH_NOTIFY_MSG_ACCEPTED, name); }
 

@@ -7,7 +7,10 @@
 #include "core/kstd/cstring.h"
 #include "core/refptr.h"
 #include "core/selftest.h"
+#include "default_pager_kserver.h"
+#include "ipc/right.h"
 #include "vm/copy.h"
+#include "vm/default_pager.h"
 #include "vm/fault.h"
 #include "vm/memory_object.h"
 #include "vm/pageout.h"
@@ -705,6 +708,26 @@ UMACH_SELFTEST(vm_pageout_and_back_keeps_every_byte) {
     ST_CHECK_EQ(deallocate(*m, a, kPages * P), KERN_SUCCESS);
     ST_CHECK_EQ(deallocate(*m, b, kPages * P), KERN_SUCCESS);
     ST_CHECK(swap_counts().used + 2 * kPages <= used);
+  }
+}
+
+// An object default_pager_object_create made goes with the last send
+// right to its port, even when memory is short just then: the kernel's
+// no-senders notification to the port needs none (ipc/kobject.h,
+// kobject_notify). Were its message or its dispatch's answer buffer
+// refused, the notification would be lost for good and the object, with
+// its pages and swap slots, left for ever (the leak audit checks).
+UMACH_SELFTEST(vm_default_pager_object_goes_with_its_last_send_right_when_memory_is_short) {
+  for (uint64_t n = 1; n <= 3; ++n) {
+    ipc_port_t made = nullptr;
+    ST_CHECK_EQ(kserver::default_pager_object_create(default_pager_port(), &made, 2 * P), KERN_SUCCESS);
+    if (!made) return;
+    RefPtr<ipc::Port> port = RefPtr<ipc::Port>::share(made);  // to see it die
+    ipc::TransitRight last{made, MACH_MSG_TYPE_PORT_SEND, false};
+    fault_inject::fail_nth(n);  // the nth allocation from here on fails
+    ipc::release_transit_right(last);
+    fault_inject::fail_nth(0);
+    ST_CHECK(port->died_.load(kstd::MemoryOrder::acquire));
   }
 }
 
