@@ -90,9 +90,10 @@ class Pmap {
   Result<paddr_t> extract(vaddr_t va) const UMACH_EXCLUDES(lock_);
 
   // The fault path: an access to va (a write if `write`) faulted. Maps a
-  // forgotten page back (with the pages around it) or upgrades its run's
-  // referenced/modified state. note_access is the same, named for callers
-  // that emulate the hardware bits rather than resolve a fault.
+  // forgotten or unreferenced page back (with the referenced pages around
+  // it) or upgrades its run's referenced/modified state; the VM is not
+  // involved (kResolved). note_access is the same, named for callers that
+  // emulate the hardware bits rather than resolve a fault.
   FaultOutcome fault_in(vaddr_t va, bool write) UMACH_EXCLUDES(lock_);
   FaultOutcome note_access(vaddr_t va, bool write) { return fault_in(va, write); }
 
