@@ -2,11 +2,30 @@
 #include "vm/pageout.h"
 
 #include "core/page_alloc.h"
+#include "vm/map.h"
 #include "vm/object.h"
 #include "vm/page.h"
 #include "vm/pager.h"
 
 namespace umach::vm {
+
+namespace {
+
+// Whether any mapping of p was used since its bit was last cleared; clears
+// every mapping's bit.
+bool test_and_clear_referenced(VmPage* p) UMACH_REQUIRES(g_vm_lock) {
+  bool referenced = false;
+  for (PvEntry* pv = p->mappings; pv; pv = pv->next)
+    referenced |= Platform::pmap_test_and_clear_referenced(pv->map->pmap(), pv->va);
+  return referenced;
+}
+
+}  // namespace
+
+void pageout_deactivate(VmPage* p) {
+  (void)test_and_clear_referenced(p);
+  page_deactivate(p);
+}
 
 PageoutTargets pageout_targets() {
   const size_t total = page_allocator().total_pages();
@@ -26,22 +45,24 @@ size_t pageout(size_t want) {
   {
     SpinlockGuard hold(g_vm_lock);
     // Refill the inactive queue to a third of the pages plus what is
-    // wanted: the oldest active pages lose their mappings (pageout.h).
+    // wanted: the oldest active pages go, their referenced bits cleared
+    // (pageout.h).
     const size_t target = (active_count() + inactive_count()) / 3 + want;
     for (VmPage* p = active_front(); p && inactive_count() < target;) {
       VmPage* next = queue_next(*p);
-      if (!p->wire_count) {
-        page_protect(p, VM_PROT_NONE);
-        page_deactivate(p);
-      }
+      if (!p->wire_count) pageout_deactivate(p);
       p = next;
     }
     for (VmPage* p = inactive_front(); p && freed < want;) {
       VmPage* next = queue_next(*p);
       VmObject* o = p->object;
-      if (p->wire_count || p->mappings || !o) {
+      if (p->wire_count || !o || test_and_clear_referenced(p)) {
         page_activate(p);  // wired, or used since it was deactivated
-      } else if (Pager* pager = o->pager()) {
+        p = next;
+        continue;
+      }
+      page_protect(p, VM_PROT_NONE);  // unused: it leaves every map
+      if (Pager* pager = o->pager()) {
         if (!p->dirty && !p->precious) {
           o->remove(p);  // its pager has it
           page_release(p);

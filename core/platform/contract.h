@@ -235,13 +235,26 @@ concept UserMode = requires(typename P::UserFrame& f, const typename P::UserFram
 //     page aligned.
 //   pmap_enter(p, va, pa, prot, access): maps the page at va to the physical
 //     page pa with prot (not VM_PROT_NONE), replacing any mapping there.
-//     `access` is the access that faulted (a hint: hosted emulates the
-//     referenced and modified bits from it). False when out of memory.
+//     `access` is the access that faulted (a hint: the page starts
+//     referenced, and modified for a write; hosted emulates both bits from
+//     it). False when out of memory.
 //   pmap_protect(p, va, size, prot): sets the protection of the pages
 //     mapped in [va, va + size) to prot (the VM only lowers it);
 //     VM_PROT_NONE removes them.
 //   pmap_remove(p, va, size): removes the mappings in [va, va + size).
 //   pmap_extract(p, va): the physical page mapped at va, or kNoPhys.
+//   pmap_test_and_clear_referenced(p, va): whether the page mapped at va
+//     was accessed (read, written or executed, by the task or through
+//     copyin/copyout) since it was entered or since this call last cleared
+//     its bit; clears the bit. False if nothing is mapped at va. A page
+//     entered for an access (`access` not VM_PROT_NONE) starts referenced
+//     (one entered for none may too). The mapping and its protection stay.
+//     It is pageout's referenced bit (vm/pageout.h). Bare metal reads and
+//     clears the page-table entry's accessed bit and drops the calling
+//     CPU's translation of va, so the next access sets it again (or, where
+//     the hardware does not set it, faults into vm_fault, which enters the
+//     page again); hosted emulates it: the page's host mapping goes, and
+//     the fault of its next access restores it in the pmap alone.
 //   pmap_activate(p): the calling CPU translates user addresses through p
 //     from now on (null: through no user mappings). The scheduler calls it
 //     when it switches to a thread that has an address space
@@ -260,6 +273,7 @@ concept PhysicalMaps = requires(typename P::Pmap* pp, typename P::Pmap& p, const
   { P::pmap_protect(p, va, size, prot) } -> kstd::same_as<void>;
   { P::pmap_remove(p, va, size) } -> kstd::same_as<void>;
   { P::pmap_extract(cp, va) } -> kstd::same_as<paddr_t>;
+  { P::pmap_test_and_clear_referenced(p, va) } -> kstd::same_as<bool>;
   { P::pmap_activate(&cp) } -> kstd::same_as<void>;
 };
 

@@ -1,7 +1,8 @@
 // tests/hosted/pmap_test.cc: the hosted pmap: entering, protecting,
-// removing and extracting mappings, runs, referenced/modified emulation per
-// run, and the budget of host mappings. The tests play the fault path
-// themselves (fault_in) where the real one would take a SIGSEGV.
+// removing and extracting mappings, runs, the referenced (per page) and
+// modified (per run) emulation, and the budget of host mappings. The tests
+// play the fault path themselves (fault_in) where the real one would take a
+// SIGSEGV.
 #include <thread>
 
 #include "platform/hosted/memory/physmem.h"
@@ -134,9 +135,12 @@ TEST(Pmap, UntouchedRunIsNotReferencedAndFaultsOnFirstTouch) {
   EXPECT_EQ(host_prot_at(va), "---s");
   EXPECT_FALSE(pmap.is_referenced(va));
   EXPECT_EQ(pmap.note_access(va + kPageSize, false), FaultOutcome::kResolved);
-  for (size_t i = 0; i < 4; ++i) EXPECT_TRUE(pmap.is_referenced(va + i * kPageSize)) << "the whole run";
-  EXPECT_FALSE(pmap.is_modified(va));
-  EXPECT_EQ(host_prot_at(va), "r--s");
+  EXPECT_TRUE(pmap.is_referenced(va + kPageSize));
+  for (size_t i : {0, 2, 3}) EXPECT_FALSE(pmap.is_referenced(va + i * kPageSize)) << "page " << i;
+  EXPECT_FALSE(pmap.is_modified(va + kPageSize));
+  EXPECT_EQ(host_prot_at(va + kPageSize), "r--s");
+  EXPECT_EQ(host_prot_at(va), "---s") << "the untouched pages still fault";
+  pmap.check_invariants();
 }
 
 TEST(Pmap, WriteMarksTheRunModifiedAndClearingKeepsTheOtherPagesModified) {
@@ -156,7 +160,7 @@ TEST(Pmap, WriteMarksTheRunModifiedAndClearingKeepsTheOtherPagesModified) {
   pmap.check_invariants();
 }
 
-TEST(Pmap, ClearingReferencedMakesTheRunInaccessibleUntilTouched) {
+TEST(Pmap, ClearingReferencedMakesThePageInaccessibleUntilTouched) {
   Window w;
   Pmap pmap(w.range());
   PhysPages pages(2);
@@ -164,11 +168,64 @@ TEST(Pmap, ClearingReferencedMakesTheRunInaccessibleUntilTouched) {
   ASSERT_TRUE(pmap.enter(va, pages[0], 2 * kPageSize, kRW, kProtWrite).ok());
   EXPECT_TRUE(pmap.test_and_clear_referenced(va));
   EXPECT_FALSE(pmap.test_and_clear_referenced(va));
-  EXPECT_EQ(host_prot_at(va), "---s");
+  EXPECT_EQ(host_prot_at(va), "---p");
   EXPECT_TRUE(pmap.is_modified(va)) << "clearing one bit keeps the other";
   EXPECT_EQ(pmap.fault_in(va, false), FaultOutcome::kResolved);
   EXPECT_TRUE(pmap.is_referenced(va));
   EXPECT_EQ(host_prot_at(va), "rw-s");
+  pmap.check_invariants();
+}
+
+// Pageout's referenced bit (contract.h: pmap_test_and_clear_referenced) is
+// exact per page: clearing one page of a run leaves its neighbours
+// referenced and mapped, a touch of a neighbour does not reference it, and
+// its own touch does, through the pmap alone (the page keeps its entry,
+// its protection, and its physical page). Touched again, it rejoins its
+// run.
+TEST(Pmap, ReferencedBitIsPerPageWithinARun) {
+  Window w;
+  Pmap pmap(w.range());
+  PhysPages pages(4);
+  vaddr_t va = w.at(0);
+  auto page = [&](size_t i) { return va + i * kPageSize; };
+  ASSERT_TRUE(pmap.enter(va, pages[0], 4 * kPageSize, kRW, kProtRead).ok());
+  ASSERT_EQ(pmap.host_mappings(), 1u);
+  memset(pages.bytes(1), 0x77, kPageSize);
+  EXPECT_TRUE(Platform::pmap_test_and_clear_referenced(pmap, page(1)));
+  EXPECT_EQ(host_prot_at(page(1)), "---p");
+  EXPECT_EQ(host_prot_at(page(0)), "r--s");
+  EXPECT_EQ(host_prot_at(page(2)), "r--s");
+  EXPECT_EQ(Platform::pmap_extract(pmap, page(1)), pages[1]) << "the mapping stays";
+  // The neighbours are used (no fault: their mappings are in place).
+  memset(pages.bytes(0), 0x10, kPageSize);
+  memset(pages.bytes(2), 0x12, kPageSize);
+  EXPECT_EQ(reinterpret_cast<volatile uint8_t*>(page(0))[0], 0x10);
+  EXPECT_EQ(reinterpret_cast<volatile uint8_t*>(page(2))[0], 0x12);
+  EXPECT_FALSE(Platform::pmap_test_and_clear_referenced(pmap, page(1)));
+  EXPECT_TRUE(Platform::pmap_test_and_clear_referenced(pmap, page(0)));
+  EXPECT_TRUE(pmap.is_referenced(page(2)));
+  // The page's own access: a write it is entered for is resolved here.
+  EXPECT_EQ(pmap.fault_in(page(1), true), FaultOutcome::kResolved);
+  EXPECT_EQ(reinterpret_cast<volatile uint8_t*>(page(1))[5], 0x77);
+  EXPECT_TRUE(pmap.is_referenced(page(1)));
+  EXPECT_FALSE(pmap.is_referenced(page(0)));
+  EXPECT_EQ(pmap.fault_in(page(0), false), FaultOutcome::kResolved);
+  EXPECT_EQ(pmap.host_mappings(), 1u) << "used again, the pages form one run again";
+  pmap.check_invariants();
+}
+
+TEST(Pmap, ClearingReferencedKeepsTheProtection) {
+  Window w;
+  Pmap pmap(w.range());
+  PhysPages pages(1);
+  vaddr_t va = w.at(0);
+  ASSERT_TRUE(pmap.enter(va, pages[0], kPageSize, kProtRead, kProtRead).ok());
+  EXPECT_TRUE(pmap.test_and_clear_referenced(va));
+  EXPECT_EQ(pmap.fault_in(va, true), FaultOutcome::kProtection);
+  EXPECT_FALSE(pmap.is_referenced(va));
+  EXPECT_EQ(pmap.fault_in(va, false), FaultOutcome::kResolved);
+  EXPECT_EQ(host_prot_at(va), "r--s");
+  EXPECT_FALSE(pmap.test_and_clear_referenced(w.at(kPageSize))) << "nothing mapped there";
 }
 
 TEST(Pmap, FaultOutcomesSayWhatTheVmMustDo) {
@@ -234,6 +291,8 @@ TEST(Pmap, ConcurrentOperationsKeepItConsistent) {
           EXPECT_TRUE(pmap.enter(va, pages[i], kPageSize, kRW, kProtNone).ok());
           EXPECT_EQ(pmap.fault_in(va, (i & 1) != 0), FaultOutcome::kResolved);
           EXPECT_EQ(pmap.test_and_clear_modified(va), (i & 1) != 0);
+          EXPECT_TRUE(pmap.test_and_clear_referenced(va));
+          EXPECT_EQ(pmap.fault_in(va, false), FaultOutcome::kResolved);
           EXPECT_LE(pmap.host_mappings(), 96u);
         }
       }

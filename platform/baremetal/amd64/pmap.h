@@ -17,7 +17,9 @@
 // every page is executable). x86 has no write-only or execute-only page:
 // every present page reads. Tables in the user range are P|R/W|U/S, so the
 // leaf alone decides. A and D are preset from the access that faulted (the
-// VM's hint); otherwise the walker sets them. No entry is global and PCIDs
+// VM's hint); otherwise the walker sets them (and copy_user, for the
+// kernel's copies, user.cc). Pageout clears A
+// (pmap_test_and_clear_referenced). No entry is global and PCIDs
 // are off, so loading CR3 drops every user translation.
 #pragma once
 

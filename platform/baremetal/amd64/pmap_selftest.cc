@@ -28,6 +28,10 @@ UMACH_SELFTEST(amd64_pmap_enter_out_of_memory_leaves_the_pmap_consistent) {
   tests::enter_out_of_memory_leaves_the_pmap_consistent<amd64::Mmu>(selftest_ctx);
 }
 
+UMACH_SELFTEST(amd64_pmap_referenced_bit_is_the_accessed_bit) {
+  tests::referenced_bit_is_the_accessed_bit<amd64::Mmu>(selftest_ctx);
+}
+
 // QEMU's `-cpu max` (scripts/boot-qemu.sh) has NX: pmap_init must have
 // turned it on, or every user page would be executable.
 UMACH_SELFTEST(amd64_pmap_no_execute_is_enabled) {

@@ -21,6 +21,9 @@ bool PageTablePmaps::pmap_enter(Pmap& p, uint64_t va, paddr_t pa, unsigned prot,
 void PageTablePmaps::pmap_protect(Pmap& p, uint64_t va, size_t size, unsigned prot) { Ops::protect(p, va, size, prot); }
 void PageTablePmaps::pmap_remove(Pmap& p, uint64_t va, size_t size) { Ops::remove(p, va, size); }
 paddr_t PageTablePmaps::pmap_extract(const Pmap& p, uint64_t va) { return Ops::extract(p, va); }
+bool PageTablePmaps::pmap_test_and_clear_referenced(Pmap& p, uint64_t va) {
+  return Ops::test_and_clear_referenced(p, va);
+}
 void PageTablePmaps::pmap_activate(const Pmap* p) { Ops::activate_if_needed(p); }
 
 }  // namespace umach::baremetal

@@ -6,7 +6,9 @@
 // Beyond what page_table.h needs, the Mmu gives the leaf format and the
 // calling CPU's view of translation:
 //   leaf_entry(pa, prot, access)  a user page's entry (prot not NONE)
-//   reprotect(e, prot)            e's page with protection prot (not NONE)
+//   reprotect(e, prot)            e's page with protection prot (not NONE),
+//                                 keeping e's accessed bit
+//   kAccessed                     the leaf's accessed (referenced) bit
 //   kernel_root()                 the root the kernel booted on
 //   active(root)                  the calling CPU translates through root
 //   flush(va)                     drops the calling CPU's translations of va
@@ -97,6 +99,21 @@ struct PmapOps {
     const Pte* e = Tables::find(p.root, va & ~kPageMask);
     if (!e || !Mmu::valid(*e)) return kNoPhys;
     return Mmu::entry_pa(*e) + (va & kPageMask);
+  }
+
+  // The walker sets the accessed bit with an atomic update, so it is
+  // cleared with one (a plain store could lose a dirty bit set meanwhile).
+  // The calling CPU may hold the translation with the bit set: dropping it
+  // makes the next access walk the tables again and set it (or fault,
+  // where the hardware does not set it: vm_fault then enters the page
+  // again, with the bit set).
+  static bool test_and_clear_referenced(Pmap& p, uint64_t va) {
+    check_range(va, Platform::kPageSize);
+    Pte* e = Tables::find(p.root, va);
+    if (!e || !Mmu::valid(*e)) return false;
+    const Pte was = __atomic_fetch_and(e, ~Mmu::kAccessed, __ATOMIC_RELAXED);
+    if (Mmu::active(p.root)) Mmu::flush(va);
+    return (was & Mmu::kAccessed) != 0;
   }
 
   // The leaf entry mapping va, 0 if none: for self-tests and debuggers.

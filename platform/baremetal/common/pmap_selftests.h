@@ -287,4 +287,46 @@ void enter_out_of_memory_leaves_the_pmap_consistent(SelfTestContext& selftest_ct
   page_allocator().free(pa);
 }
 
+// pmap_test_and_clear_referenced (pageout's referenced bit) is the leaf's
+// accessed bit: a page entered for an access starts referenced; cleared,
+// it stays mapped with its protection and its dirty bit; the next access
+// through its user address sets it again, though the CPU held the
+// translation from before the clear (the clear drops it), and so does the
+// kernel's copyin.
+template <class Mmu>
+void referenced_bit_is_the_accessed_bit(SelfTestContext& selftest_ctx) {
+  using M = Machine<Mmu>;
+  Pmap* p = Platform::pmap_create(nullptr);
+  const paddr_t pa = alloc_filled(0xF);
+  ST_CHECK(p != nullptr && pa != kNoPhys);
+  if (!p || pa == kNoPhys) return;
+  const uint64_t va = Platform::pmap_min(*p) + 9 * kPage;
+  ST_CHECK(Platform::pmap_enter(*p, va, pa, kRW, VM_PROT_WRITE));
+  const uint64_t entered = M::Ops::leaf(*p, va);
+  ST_CHECK((entered & Mmu::kAccessed) != 0);
+
+  M::load(p);
+  ST_CHECK(holds(va, 0xF));  // the CPU holds the translation now
+  ST_CHECK(Platform::pmap_test_and_clear_referenced(*p, va));
+  const uint64_t cleared = M::Ops::leaf(*p, va);
+  ST_CHECK_EQ(cleared & Mmu::kAccessed, uint64_t{0});
+  ST_CHECK_EQ(cleared & ~Mmu::kAccessed, entered & ~Mmu::kAccessed);  // mapping, rights, dirty bit
+  ST_CHECK(!Platform::pmap_test_and_clear_referenced(*p, va));
+  ST_CHECK_EQ(words_at(va)[3], pattern(0xF, 3));
+  ST_CHECK(Platform::pmap_test_and_clear_referenced(*p, va));
+  uint64_t word = 0;
+  ST_CHECK(Platform::copyin(&word, va + 8, sizeof word));
+  ST_CHECK_EQ(word, pattern(0xF, 1));
+  ST_CHECK(Platform::pmap_test_and_clear_referenced(*p, va));
+  M::load(nullptr);
+
+  // Cleared while the pmap is not loaded, it stays clear; nothing mapped: false.
+  ST_CHECK(!Platform::pmap_test_and_clear_referenced(*p, va));
+  ST_CHECK(!Platform::pmap_test_and_clear_referenced(*p, va + kPage));
+  ST_CHECK_EQ(Platform::pmap_extract(*p, va), pa);
+
+  Platform::pmap_destroy(p);
+  page_allocator().free(pa);
+}
+
 }  // namespace umach::baremetal::pmap_selftests

@@ -11,8 +11,13 @@
 //   256..511  the upper (sign-extended) half, empty today; copied too
 // User leaves are V|U|A with R/W/X per protection; write without read is
 // reserved, so a writable page is R|W, and X alone stays execute-only. A is
-// always set and D with W, so hardware never needs to fault for them (Svadu
-// may be absent). Tables are V alone (no U/A/D: reserved in non-leaves).
+// set when a page is entered and D with W, so hardware never needs to fault
+// for them (Svadu may be absent); pageout clears A
+// (pmap_test_and_clear_referenced): hardware that updates A sets it again
+// at the next access, other hardware faults, and vm_fault enters the page
+// again. The kernel's copies to and from user pages set A themselves
+// (user.cc), as the walker would. Tables are V alone (no U/A/D: reserved
+// in non-leaves).
 // The kernel's entries are global (G) and no user entry is; without ASIDs
 // (satp.ASID is always 0) a root switch drops every user translation with
 // `sfence.vma zero, zero`. S-mode reaches U pages only with sstatus.SUM
@@ -70,7 +75,8 @@ struct Mmu {
     return e;
   }
   static Pte leaf_entry(paddr_t pa, unsigned prot, unsigned) { return ppn(pa) | permissions(prot); }
-  static Pte reprotect(Pte e, unsigned prot) { return (e & kPpnMask) | permissions(prot); }
+  // A cleared accessed bit stays cleared (pmap_test_and_clear_referenced).
+  static Pte reprotect(Pte e, unsigned prot) { return (e & (kPpnMask | kAccessed)) | (permissions(prot) & ~kAccessed); }
 
   // What a leaf allows, for self-tests.
   static bool leaf_user(Pte e) { return (e & kUser) != 0; }

@@ -30,9 +30,14 @@ UMACH_SELFTEST(riscv64_pmap_enter_out_of_memory_leaves_the_pmap_consistent) {
   tests::enter_out_of_memory_leaves_the_pmap_consistent<Mmu>(selftest_ctx);
 }
 
+UMACH_SELFTEST(riscv64_pmap_referenced_bit_is_the_accessed_bit) {
+  tests::referenced_bit_is_the_accessed_bit<Mmu>(selftest_ctx);
+}
+
 // Write without read is reserved: a write-only protection maps R|W. Execute
 // alone is a valid execute-only page. Every leaf is a user page with A set,
-// and D exactly when writable, so hardware never faults to set them.
+// and D exactly when writable, so hardware never faults to set them; a
+// protection change keeps A as it was.
 UMACH_SELFTEST(riscv64_pmap_leaf_encodings_avoid_reserved_combinations) {
   const paddr_t pa = 0x8765'4000;
   struct {
@@ -53,6 +58,8 @@ UMACH_SELFTEST(riscv64_pmap_leaf_encodings_avoid_reserved_combinations) {
     ST_CHECK_EQ((e & Mmu::kDirty) != 0, (e & Mmu::kWrite) != 0);
     ST_CHECK_EQ(Mmu::entry_pa(e), pa);
     ST_CHECK_EQ(Mmu::reprotect(e, VM_PROT_READ) & kRwx, Mmu::kRead);
+    // A cleared A (pageout's referenced bit) stays cleared.
+    ST_CHECK_EQ(Mmu::reprotect(e & ~Mmu::kAccessed, c.prot) & Mmu::kAccessed, Mmu::Pte{0});
   }
   // Tables carry no permission, no U, A or D: those bits are reserved there.
   ST_CHECK_EQ(Mmu::table_entry(pa), Mmu::ppn(pa) | Mmu::kValid);

@@ -86,13 +86,16 @@ bool user_range_ok(uint64_t addr, size_t n) {
 }
 
 // The direct-map address of the user byte at va in the loaded tables, if
-// its page is a valid user page with every bit of `need`; else null.
+// its page is a valid user page with every bit of `need`; else null. The
+// kernel's use of the page is the task's: it sets A, as the walker would
+// (pageout's referenced bit, pmap.h).
 uint8_t* user_byte(uint64_t va, Mmu::Pte need) {
-  const Mmu::Pte* e = Tables::find(pmap_loaded_root(), va & ~(kPage - 1));
+  Mmu::Pte* e = Tables::find(pmap_loaded_root(), va & ~(kPage - 1));
   if (!e) return nullptr;
   const Mmu::Pte pte = __atomic_load_n(e, __ATOMIC_RELAXED);
   need |= Mmu::kValid | Mmu::kUser;
   if ((pte & need) != need) return nullptr;
+  if (!(pte & Mmu::kAccessed)) __atomic_fetch_or(e, Mmu::kAccessed, __ATOMIC_RELAXED);
   return static_cast<uint8_t*>(Platform::phys_to_virt(Mmu::entry_pa(pte))) + (va & (kPage - 1));
 }
 

@@ -111,10 +111,18 @@ FaultOutcome Pmap::fault_in(vaddr_t va, bool write) {
   auto r = run_at_locked(va);
   if (r == runs_.end()) {
     if (!map_around_locked(va, bits)) host_refused("a mapping on the fault path");
-  } else {
-    set_run_bits_locked(r, r->second.bits | bits);
-    touch_locked(r);
+    return FaultOutcome::kResolved;
   }
+  if (!(r->second.bits & kReferenced)) {
+    // None of the run's pages was touched: this one leaves it, so that it
+    // alone becomes referenced (pmap.h).
+    split_run_locked(va);
+    split_run_locked(va + kPageSize);
+    r = run_at_locked(va);
+  }
+  set_run_bits_locked(r, r->second.bits | bits);
+  touch_locked(r);
+  enforce_budget_locked(0);  // the splits may have added runs; r is the newest
   return FaultOutcome::kResolved;
 }
 
@@ -125,29 +133,42 @@ uint8_t Pmap::bits_locked(vaddr_t va) const {
   return e->second.bits | (r != runs_.end() ? r->second.bits : 0);
 }
 
-bool Pmap::test_and_clear_locked(vaddr_t va, uint8_t bit) {
+// A run's referenced bit stands for each of its pages: the page leaves its
+// run and its host mapping goes (a reservation), so that its next access
+// faults and references it alone (fault_in, map_around_locked). The page
+// keeps its entry, and its modified bit there.
+bool Pmap::test_and_clear_referenced(vaddr_t va) {
   va = page_trunc(va);
+  SpinlockGuard guard(lock_);
   auto e = entries_.find(va);
   if (e == entries_.end()) return false;
-  bool was = bits_locked(va) & bit;
+  const bool was = bits_locked(va) & kReferenced;
   auto r = run_at_locked(va);
-  if (r != runs_.end() && (r->second.bits & bit)) {
-    // The run's bit may stand for its other pages too: they keep it.
-    for (vaddr_t p = r->first; p < r->second.end; p += kPageSize) entries_[p].bits |= r->second.bits;
-    set_run_bits_locked(r, r->second.bits & ~bit);
+  if (r != runs_.end() && (r->second.bits & kReferenced)) {
+    split_run_locked(va);
+    split_run_locked(va + kPageSize);
+    drop_run_locked(run_at_locked(va), true);
+    enforce_budget_locked(0);  // the split may have added a run
   }
-  e->second.bits &= ~bit;
+  e->second.bits &= ~kReferenced;
   return was;
 }
 
-bool Pmap::test_and_clear_referenced(vaddr_t va) {
-  SpinlockGuard guard(lock_);
-  return test_and_clear_locked(va, kReferenced);
-}
-
+// Modified stays per run: clearing it makes the whole run read-only in the
+// host, and its other pages keep the bit in their entries.
 bool Pmap::test_and_clear_modified(vaddr_t va) {
+  va = page_trunc(va);
   SpinlockGuard guard(lock_);
-  return test_and_clear_locked(va, kModified);
+  auto e = entries_.find(va);
+  if (e == entries_.end()) return false;
+  const bool was = bits_locked(va) & kModified;
+  auto r = run_at_locked(va);
+  if (r != runs_.end() && (r->second.bits & kModified)) {
+    for (vaddr_t p = r->first; p < r->second.end; p += kPageSize) entries_[p].bits |= r->second.bits;
+    set_run_bits_locked(r, r->second.bits & ~kModified);
+  }
+  e->second.bits &= ~kModified;
+  return was;
 }
 
 bool Pmap::is_referenced(vaddr_t va) const {

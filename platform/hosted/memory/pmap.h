@@ -9,12 +9,21 @@
 //     at most kMaxRunPages long. Runs are a cache of the entries: the pmap
 //     may forget any run (a Mach pmap may drop mappings) and the next touch
 //     faults it back (fault_in).
-// Referenced/modified bits are emulated per run, not per page, so host
-// mappings stay few (the host allows ~65,000 per process): a run's host
-// protection is PROT_NONE until it is referenced and read-only until it is
-// modified; the fault path calls fault_in(), which upgrades the whole run.
-// When a run goes away (forgotten, split, re-formed) its bits are kept in
-// its pages' entries, so no modification is ever lost.
+// Referenced/modified bits are emulated from the host's protection: a
+// run's host protection is PROT_NONE until it is referenced and read-only
+// until it is modified; the fault path calls fault_in(), which upgrades
+// the run. When a run goes away (forgotten, split, re-formed) its bits are
+// kept in its pages' entries, so no modification is ever lost.
+//   - Referenced is exact per page (it is pageout's referenced bit,
+//     vm/pageout.h): a run holds either referenced pages only (its bit
+//     set) or unreferenced ones only (clear in the run and in their
+//     entries). Clearing a page's bit takes it out of its run (its host
+//     mapping becomes a reservation); a fault on it, or on a page of an
+//     unreferenced run, references that page alone; runs form only of
+//     pages alike (map_around_locked), so used pages join up again.
+//   - Modified is per run, conservatively (a write to one page marks its
+//     whole run), so host mappings stay few: the host allows ~65,000 per
+//     process.
 // The budget caps the runs of this pmap; past it, the least recently used
 // runs are forgotten.
 //
@@ -81,15 +90,18 @@ class Pmap {
   Result<paddr_t> extract(vaddr_t va) const UMACH_EXCLUDES(lock_);
 
   // The fault path: an access to va (a write if `write`) faulted. Maps a
-  // forgotten page back (with the pages around it) or upgrades its run's
-  // referenced/modified state. note_access is the same, named for callers
-  // that emulate the hardware bits rather than resolve a fault.
+  // forgotten or unreferenced page back (with the referenced pages around
+  // it) or upgrades its run's referenced/modified state; the VM is not
+  // involved (kResolved). note_access is the same, named for callers that
+  // emulate the hardware bits rather than resolve a fault.
   FaultOutcome fault_in(vaddr_t va, bool write) UMACH_EXCLUDES(lock_);
   FaultOutcome note_access(vaddr_t va, bool write) { return fault_in(va, write); }
 
-  // The emulated bits of the page at va: true if it (or, conservatively,
-  // any page of its run) was touched/written since the last clear. Clearing
-  // downgrades the run's host protection so the next access faults.
+  // The emulated bits of the page at va: true if it was touched since the
+  // last clear (referenced: exactly; modified: it or, conservatively, any
+  // page of its run was written). Clearing removes the page's host
+  // mapping (referenced) or makes its run read-only (modified), so the
+  // next such access faults. The entry and its protection stay.
   bool test_and_clear_referenced(vaddr_t va) UMACH_EXCLUDES(lock_);
   bool test_and_clear_modified(vaddr_t va) UMACH_EXCLUDES(lock_);
   bool is_referenced(vaddr_t va) const UMACH_EXCLUDES(lock_);
@@ -143,7 +155,7 @@ class Pmap {
   void enforce_budget_locked(size_t room) UMACH_REQUIRES(lock_);
   void remove_locked(vaddr_t va, size_t size) UMACH_REQUIRES(lock_);
   uint8_t bits_locked(vaddr_t va) const UMACH_REQUIRES(lock_);
-  bool test_and_clear_locked(vaddr_t va, uint8_t bit) UMACH_REQUIRES(lock_);
+  bool referenced_locked(vaddr_t page) const UMACH_REQUIRES(lock_);
 
   AddressRange& range_;
   const size_t budget_;

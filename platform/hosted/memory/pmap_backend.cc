@@ -39,4 +39,6 @@ paddr_t Backend::pmap_extract(const Pmap& p, uint64_t va) {
   return pa.ok() ? pa.value() : kNoPhys;
 }
 
+bool Backend::pmap_test_and_clear_referenced(Pmap& p, uint64_t va) { return p.test_and_clear_referenced(va); }
+
 }  // namespace umach::platform

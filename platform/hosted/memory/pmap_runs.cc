@@ -69,12 +69,22 @@ bool Pmap::mergeable_locked(vaddr_t page, vaddr_t va, const Entry& e) const {
   return n != entries_.end() && n->second.prot == e.prot && n->second.pa - e.pa == page - va;
 }
 
+// Whether the entered page is referenced: by its run, if it is in one
+// (whose entries then say nothing more, pmap.h), else by its entry.
+bool Pmap::referenced_locked(vaddr_t page) const {
+  auto r = run_at_locked(page);
+  return ((r != runs_.end() ? r->second.bits : entries_.at(page).bits) & kReferenced) != 0;
+}
+
 // Maps the entered page at va (not in any run) as a new run that also takes
 // the mergeable neighbours, up to kMaxRunPages: free entries one by one,
-// neighbouring runs whole. Their bits are kept in the entries; the new run
-// starts with the access's bits plus what all its pages already had.
+// neighbouring runs whole, and only pages referenced as the new run will be
+// (so that a run's referenced bit is each of its pages', pmap.h). Their
+// bits are kept in the entries; the new run starts with the access's bits
+// plus what all its pages already had.
 bool Pmap::map_around_locked(vaddr_t va, uint8_t bits) {
   const Entry e = entries_.at(va);
+  const bool referenced = ((bits | e.bits) & kReferenced) != 0;
   vaddr_t lo = va, hi = va + kPageSize;
   // Runs the new one absorbs: their pages stay mapped in the host (an mmap
   // over a present page unmaps it first, and that TLB shootdown across the
@@ -88,7 +98,8 @@ bool Pmap::map_around_locked(vaddr_t va, uint8_t bits) {
   auto pages = [&] { return (hi - lo) / kPageSize; };
   auto grow = [&](vaddr_t page, bool down) {
     lock_.assert_held();  // the analysis does not see into lambdas
-    if (pages() >= kMaxRunPages || !mergeable_locked(page, va, e)) return false;
+    if (pages() >= kMaxRunPages || !mergeable_locked(page, va, e) || referenced_locked(page) != referenced)
+      return false;
     auto r = run_at_locked(page);
     if (r == runs_.end()) {
       (down ? lo : hi) = down ? page : page + kPageSize;
@@ -151,6 +162,7 @@ void Pmap::check_invariants() const {
     for (vaddr_t p = start; p < run.end; p += kPageSize) {
       auto e = entries_.find(p);
       kassert(e != entries_.end() && e->second.pa == run.pa + (p - start) && e->second.prot == run.prot);
+      kassert((run.bits & kReferenced) || !(e->second.bits & kReferenced));  // a run's pages are alike
     }
     prev_end = run.end;
   }

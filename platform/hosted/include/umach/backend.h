@@ -196,6 +196,7 @@ struct Backend {
   static void pmap_protect(Pmap& p, uint64_t va, size_t size, unsigned prot);
   static void pmap_remove(Pmap& p, uint64_t va, size_t size);
   static paddr_t pmap_extract(const Pmap& p, uint64_t va);
+  static bool pmap_test_and_clear_referenced(Pmap& p, uint64_t va);
   // Every task's memory is mapped at once, each in its own window (ranges
   // shared by tasks have their own protocol: TestTask).
   static void pmap_activate(const Pmap*) {}
