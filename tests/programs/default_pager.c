@@ -87,25 +87,27 @@ int main(int argc, char **argv) {
   check("default_pager_object_pages of a non-object",
         default_pager_object_pages(dp, mach_task_self(), &pages, &npages) == KERN_INVALID_ARGUMENT);
 
-  /* big's pages are read back newest first: the resident ones, then those
-   * paged out, each of which pushes out one already read. (In the order
-   * written, the next page to read is always the oldest, the next to go
-   * out: every page would go out once, and a page keeps its swap slot
-   * when read back, so the swap would need a slot for each, more than a
-   * swap smaller than memory has.) The object's pages, the first paged
-   * out, come last. */
+  /* big's pages are read back in the order written, then newest first.
+   * In the order written, the next page to read is always the oldest, the
+   * next to go out: every page goes out, and each page read back keeps
+   * its swap slot while clean, so a swap smaller than memory fills up and
+   * the kernel must take slots back from resident pages. Newest first
+   * then reads the resident ones, then those paged out. The object's
+   * pages, the first paged out, come last. */
   int back = 1;
+  for (unsigned long i = 0; i < big; ++i) back &= ((volatile unsigned long *)(big_at + i * vm_page_size))[0] == i;
   for (unsigned long i = big; i > 0; --i) back &= ((volatile unsigned long *)(big_at + (i - 1) * vm_page_size))[0] == i - 1;
   for (unsigned long i = 0; i < kPages; ++i) back &= ((volatile unsigned long *)(b + i * vm_page_size))[3] == 0xd00d + i;
   check("every page comes back", back);
 
-  vm_deallocate(mach_task_self(), big_at, big * vm_page_size);
-  vm_deallocate(mach_task_self(), a, kPages * vm_page_size);
-  vm_deallocate(mach_task_self(), b, kPages * vm_page_size);
   /* The last send right: the object goes (the leak audit checks). */
-  mach_port_deallocate(mach_task_self(), mo);
-  mach_port_deallocate(mach_task_self(), dp);
-  mach_port_destroy(mach_task_self(), other);
+  check("everything given back",
+        vm_deallocate(mach_task_self(), big_at, big * vm_page_size) == KERN_SUCCESS &&
+            vm_deallocate(mach_task_self(), a, kPages * vm_page_size) == KERN_SUCCESS &&
+            vm_deallocate(mach_task_self(), b, kPages * vm_page_size) == KERN_SUCCESS &&
+            mach_port_deallocate(mach_task_self(), mo) == KERN_SUCCESS &&
+            mach_port_deallocate(mach_task_self(), dp) == KERN_SUCCESS &&
+            mach_port_destroy(mach_task_self(), other) == KERN_SUCCESS);
   printf(failures ? "default_pager: %d failed\n" : "default_pager: all ok\n", failures);
   return 0;
 }

@@ -33,6 +33,7 @@ inline constexpr const char kDefaultPagerOutput[] =
     "default_pager_object_pages lists the object's: ok\n"
     "default_pager_object_pages of a non-object: ok\n"
     "every page comes back: ok\n"
+    "everything given back: ok\n"
     "default_pager: all ok\n";
 
 }  // namespace umach::test_programs
