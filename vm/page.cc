@@ -20,6 +20,11 @@ namespace {
 
 constexpr size_t kFreeQueueMax = 64;
 constexpr size_t kReclaimSlots = 64;  // slots taken back at a time when the swap is full
+// Resident pages may hold slots: set when one comes back from the swap,
+// cleared when a walk found fewer than it wanted (no walk per eviction
+// while the swap stays full).
+bool g_resident_slots UMACH_GUARDED_BY(g_vm_lock) = false;
+
 
 using PageList = List<VmPage, &VmPage::queue_link>;
 [[clang::no_destroy]] PageList g_active;
@@ -116,6 +121,7 @@ bool page_resident(VmPage* p) {
   p->object->paged_out_changed(-1);
   swap_read(p->swap_slot, p->data());
   p->dirty = false;  // the slot still holds it
+  g_resident_slots = true;
   ++g_counters.pageins;
   page_activate(p);
   return true;
@@ -129,6 +135,7 @@ namespace {
 // out soon), up to `want`; those pages are dirty from now on: written
 // again when they next go out. How many it freed.
 size_t reclaim_slots(size_t want) UMACH_REQUIRES(g_vm_lock) {
+  if (!g_resident_slots) return 0;
   size_t freed = 0;
   PageList* queues[] = {&g_active, &g_inactive};
   for (PageList* queue : queues) {
@@ -140,6 +147,7 @@ size_t reclaim_slots(size_t want) UMACH_REQUIRES(g_vm_lock) {
       ++freed;
     }
   }
+  if (freed < want) g_resident_slots = false;
   return freed;
 }
 

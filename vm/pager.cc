@@ -196,6 +196,7 @@ void Pager::last_reference_dropped(Pager* p) {
   if (p->receive) ipc::kobject_port_destroy(RefPtr<ipc::Port>::adopt(p->receive));
   if (p->source_port) p->source_port->unref();
   if (p->source_control) p->source_control->unref();
+  kassert(!p->source);  // (a copy's pager is announced before its object can end)
   {
     SpinlockGuard hold(g_vm_lock);
     p->drop_requests();
@@ -317,6 +318,9 @@ VmObject* copy_by_call(VmObject* source, uint64_t offset, uint64_t size, CopyPag
   }
   Pager* made = stock.take();
   (void)take_ports_locked(*sp, &made->source_port, &made->source_control);
+  sp->ref();
+  ++sp->unannounced_copies;
+  made->source = sp;
   made->source_offset = offset;
   made->source_size = size;
   made->object = o;
@@ -526,19 +530,25 @@ void announce_copy(Pager* p) UMACH_EXCLUDES(g_vm_lock) {
   ipc::Port* receive;
   ipc::Port* source_port;
   ipc::Port* source_control;
+  Pager* source;
   {
     SpinlockGuard hold(g_vm_lock);
     receive = kstd::exchange(p->receive, nullptr);
     source_port = kstd::exchange(p->source_port, nullptr);
     source_control = kstd::exchange(p->source_control, nullptr);
+    source = kstd::exchange(p->source, nullptr);
   }
   // The message moves the receive right (a dead source port destroys it
   // with the message: the new port dies, and so does its object).
   kuser::memory_object_copy(source_port, source_control, p->source_offset, p->source_size, receive);
   drop_ports(source_port, source_control);
   kuser::memory_object_init(p->port, p->control, p->name, kPageSize);
-  SpinlockGuard hold(g_vm_lock);
-  p->announced = true;
+  {
+    SpinlockGuard hold(g_vm_lock);
+    p->announced = true;
+    --source->unannounced_copies;
+  }
+  source->unref();  // (the reaper goes on to terminate it if it ended meanwhile)
 }
 
 }  // namespace
@@ -548,6 +558,7 @@ void reap_pagers() {
   for (;;) {
     Pager* p = nullptr;
     bool announce = false;
+    bool claimed = false;
     uint32_t refs = 0;  // the reaper's references to p
     {
       SpinlockGuard hold(g_vm_lock);
@@ -559,7 +570,9 @@ void reap_pagers() {
         announce = true;
       } else {
         for (Pager& r : g_reap) {
-          if (r.announced) {
+          // (Not before its memory_object_copy went, for a copy, nor before
+          // those of its copies did, for a source.)
+          if (r.announced && r.unannounced_copies == 0) {
             p = &r;
             break;
           }
@@ -572,6 +585,9 @@ void reap_pagers() {
         }
         g_reap.remove(*p);
         refs = kstd::exchange(p->reap_refs, 0);
+        // One reaper terminates it (a destroyed pager is queued again at
+        // its object's end, maybe while another reaper is at it).
+        claimed = !kstd::exchange(p->terminating, true);
       }
     }
     if (announce) {
@@ -581,12 +597,9 @@ void reap_pagers() {
     }
     RefPtr<Pager> pager = RefPtr<Pager>::adopt(p);
     while (refs-- > 1) p->unref();  // (the pager holds on through `pager`)
-    {
-      // (A destroyed object's pager was told at once; its object's end
-      // only drops the reference.)
-      SpinlockGuard hold(g_vm_lock);
-      if (p->terminated) continue;
-    }
+    // (A destroyed object's pager was told at once; its object's end only
+    // drops the reference.)
+    if (!claimed) continue;
     send_returns(*p);
     {
       SpinlockGuard hold(g_vm_lock);
@@ -688,8 +701,7 @@ kern_return_t supply_locked(Pager& p, uint64_t offset, uint64_t size, vm::VmMapC
     page->precious = precious;
     // A copy's object (COPY_CALL) may have shown its shadow's page here
     // (data_unavailable): mappings of that one must go.
-    vm::VmPage* below = nullptr;
-    if (o->shadow() && p.absent_at(off)) below = o->shadow()->chain_lookup(off + o->shadow_offset());
+    vm::VmPage* below = o->shadow() ? o->shadow()->chain_lookup(off + o->shadow_offset()) : nullptr;
     o->insert(page, off);
     if (below && !below->wire_count) vm::page_protect(below, VM_PROT_NONE);
     if (vm::PageRequest* r = p.find_request(off, false)) {
@@ -825,13 +837,13 @@ kern_return_t memory_object_destroy(ipc_port_t control, kern_return_t reason) {
     if (p->destroyed || !p->object) return KERN_SUCCESS;  // (said already, or ending anyway)
     p->dead = true;
     p->destroyed = true;
+    p->drop_requests();
+    p->ref();
+    vm::g_pagers.remove(*p);
+    vm::queue_reap_locked(*p);
+    // Last: dropping the cache's reference may end the object here
+    // (pager_object_freed then finds it destroyed and off g_pagers).
     vm::set_may_cache_locked(*p, p->may_cache);
-    if (p->object) {
-      p->drop_requests();
-      p->ref();
-      vm::g_pagers.remove(*p);
-      vm::queue_reap_locked(*p);
-    }
     vm::state_changed();
   }
   vm::wake_waiters();

@@ -155,6 +155,7 @@ class Pager : public RefCounted<Pager> {
   bool cached = false;  // the pager holds a reference to object (may_cache)
   bool dead = false;
   bool destroyed = false;  // memory_object_destroy: terminated before the object's end
+  bool terminating = false;  // a reaper took it to terminate (only one does)
   int strategy = MEMORY_OBJECT_COPY_DELAY;  // as the pager declared it
   List<PageRequest, &PageRequest::link> requests;
   List<PageReturn, &PageReturn::link> returns;  // sent by the reaper, before terminate
@@ -170,7 +171,9 @@ class Pager : public RefCounted<Pager> {
   ipc::Port* source_control = nullptr;
   uint64_t source_offset = 0;
   uint64_t source_size = 0;
+  Pager* source = nullptr;  // (a reference) the source's pager, until announced
   bool announced = true;  // nothing (more) to say before anything else
+  uint32_t unannounced_copies = 0;  // a source's: its copies not yet announced
   ListNode announce_link;
   AvlTree<AbsentRange, &AbsentRange::by_start, AbsentRange::Key> absent;  // a copy's: data_unavailable
 

@@ -121,14 +121,17 @@ void clear_wait(Thread& t, WaitResult result) {
       wq = t.wait_queue_;
     }
     // The lock order is queue before thread: retake both and recheck.
-    WaitQueue::Dequeued d;
-    {
-      SpinlockGuard qguard(wq->lock);
-      SpinlockGuard tguard(t.lock);
-      if (t.wait_queue_ != wq) continue;  // it moved on meanwhile; look again
-      if (result == WaitResult::kInterrupted && !t.wait_interruptible_) return;
-      d = wq->dequeue_locked(t, result);
-    }
+    // The queue's lock is dropped first: once the thread's is, the thread
+    // may go on (it had not blocked yet) and end its wait's scope, and the
+    // queue may be on its stack (sleep_ns).
+    wq->lock.lock();
+    t.lock.lock();
+    const bool moved = t.wait_queue_ != wq;  // it moved on meanwhile: look again
+    const bool refuse = !moved && result == WaitResult::kInterrupted && !t.wait_interruptible_;
+    const WaitQueue::Dequeued d = moved || refuse ? WaitQueue::Dequeued::kNotWaiting : wq->dequeue_locked(t, result);
+    wq->lock.unlock();
+    t.lock.unlock();
+    if (moved) continue;
     if (d == WaitQueue::Dequeued::kMustRun) thread_setrun(t);
     return;
   }

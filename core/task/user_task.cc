@@ -520,7 +520,8 @@ bool UserTask::deliver_exception(UserThread& t) {
   if (task_->get_special_port(TASK_EXCEPTION_PORT, &handlers[1]) != KERN_SUCCESS) handlers[1] = nullptr;
   bool handled = false;
   for (ipc::Port* port : handlers) {
-    if (!handled && port && port != ipc::kDeadPort) {
+    // (A thread terminated meanwhile: its RPC was interrupted; no more.)
+    if (!handled && port && port != ipc::kDeadPort && !t.mach->ended()) {
       // The stub copies send rights to the thread's and the task's ports
       // into the request (COPY_SEND from the kernel's own references).
       const kern_return_t kr = kuser::exception_raise(port, t.mach->port(), task_->port(), e.exception, e.code,
@@ -530,6 +531,9 @@ bool UserTask::deliver_exception(UserThread& t) {
     release_send_right(port);
   }
   if (handled) return true;
+  // Terminated while it waited for a handler: it ends as terminated, and
+  // its task lives on.
+  if (t.mach->ended() || task_->has_ended()) return false;
   char why[160];
   char value[24] = "0";  // (as printf's %#llx: no 0x before a zero)
   if (e.subcode) ksnprintf(value, sizeof value, "%#llx", static_cast<unsigned long long>(e.subcode));

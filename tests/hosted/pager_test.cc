@@ -63,6 +63,7 @@ TEST(Pager, MsyncReturnsDirtyPagesAndInvalidateDropsThem) { expect_ok("msync"); 
 TEST(Pager, AMayCacheObjectOutlivesItsLastMappingUntilThePagerClearsIt) { expect_ok("cache"); }
 
 TEST(Pager, DestroyedObjectTerminatesAtOnceAndFailsLaterFaults) { expect_ok("destroy"); }
+TEST(Pager, DestroyingAnObjectOnlyTheCacheHoldsTerminatesItOnce) { expect_ok("destroy_cached"); }
 TEST(Pager, CopyCallTellsThePagerAndReadsThroughWhatItLacks) { expect_ok("copy_call"); }
 TEST(Pager, CopyNoneCopiesAtOnceAskingForMissingPages) { expect_ok("copy_none"); }
 

@@ -44,6 +44,8 @@
  *                     (data_return) before memory_object_terminate
  *   destroy           memory_object_destroy: terminate comes at once, later
  *                     faults on missing pages fail, the pages it had stay
+ *   destroy_cached    memory_object_destroy of an object only the cache
+ *                     holds: one terminate
  *   copy_call         COPY_CALL: vm_read makes a copy the pager hears of
  *                     (memory_object_copy, init on the new port); the copy's
  *                     pager's data_unavailable reads through to the source;
@@ -68,6 +70,7 @@ int scenario_unlock(void);
 int scenario_returns(void);
 int scenario_msync(void);
 int scenario_destroy(void);
+int scenario_destroy_cached(void);
 /* pager_copy_cases.c */
 int scenario_copy_call(void);
 int scenario_copy_none(void);
@@ -418,6 +421,7 @@ static const struct {
     {"returns", scenario_returns},
     {"msync", scenario_msync},
     {"destroy", scenario_destroy},
+    {"destroy_cached", scenario_destroy_cached},
     {"copy_call", scenario_copy_call},
     {"copy_none", scenario_copy_none},
 };
@@ -436,6 +440,6 @@ int main(int argc, char** argv) {
   }
   printf("usage: pager_cases SCENARIO (supply, unavailable, error, garbage, destroyed, silent_abort,\n"
          "       silent_terminate, end_waiting, shared, attributes, ready_wait, terminate, lock_request,\n"
-         "       lock_no_change, unlock, returns, msync, cache, destroy, copy_call, copy_none)\n");
+         "       lock_no_change, unlock, returns, msync, cache, destroy, destroy_cached, copy_call, copy_none)\n");
   return 1;
 }

@@ -145,3 +145,21 @@ int scenario_destroy(void) {
   CHECK(PAGER_COUNT(terminates) == 1, "%d terminates for one destroyed object", PAGER_COUNT(terminates));
   return expect_clean_pager();
 }
+
+/* memory_object_destroy of an object only the cache holds (may_cache, no
+ * mapping left): it ends there, with one memory_object_terminate. */
+int scenario_destroy_cached(void) {
+  pager_may_cache = TRUE;
+  vm_address_t a;
+  if (map(&a, 1, 0)) return 1;
+  if (expect_access(word(a, 0, 0), 0, 0, pattern(0, 0))) return 1;
+  CHECK(vm_deallocate(mach_task_self(), a, vm_page_size) == KERN_SUCCESS, "vm_deallocate");
+  pager_pause(kQuiet);
+  CHECK(PAGER_COUNT(terminates) == 0, "a may_cache object terminated at its last unmap");
+  kern_return_t kr = memory_object_destroy(pager_log.control, KERN_FAILURE);
+  CHECK(kr == KERN_SUCCESS, "memory_object_destroy: %d", kr);
+  CHECK(pager_wait(&pager_log.terminates, 1, kWait), "no memory_object_terminate for a destroyed cached object");
+  pager_pause(kQuiet);
+  CHECK(PAGER_COUNT(terminates) == 1, "%d terminates for one destroyed object", PAGER_COUNT(terminates));
+  return expect_clean_pager();
+}

@@ -241,6 +241,10 @@ UMACH_SELFTEST(pager_destroyed_object_terminates_at_once_and_fails_later_faults)
   expect_pager_scenario(selftest_ctx, "destroy");
 }
 
+UMACH_SELFTEST(pager_destroying_an_object_only_the_cache_holds_terminates_it_once) {
+  expect_pager_scenario(selftest_ctx, "destroy_cached");
+}
+
 UMACH_SELFTEST(pager_copy_call_tells_the_pager_and_reads_through_what_it_lacks) {
   expect_pager_scenario(selftest_ctx, "copy_call");
 }
