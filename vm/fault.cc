@@ -61,7 +61,7 @@ kern_return_t fault_locked(VmMap& map, uint64_t va, unsigned access, bool enter,
     first->insert(n, off);
     // Other maps sharing `first` may map the page it hid, read-only: they
     // must see the new one (a soft fault) from now on.
-    if (copied_up && first->ref_count() > 1 && !p->wire_count) page_protect(p, VM_PROT_NONE);
+    if (copied_up && first->ref_count() > 1) page_unmap_borrowed(p);
     p = n;
     if (!write && (e->needs_copy || !first->copy_has(off))) prot &= ~unsigned{VM_PROT_WRITE};
   } else {

@@ -242,6 +242,18 @@ void page_protect(VmPage* page, unsigned prot) {
   }
 }
 
+void page_unmap_borrowed(VmPage* page) {
+  for (PvEntry* pv = page->mappings; pv;) {
+    PvEntry* next = pv->next;
+    const VmMapEntry* e = pv->map->lookup(pv->va);
+    if (!e || (e->object != page->object && e->wired_count == 0)) {
+      Platform::pmap_remove(pv->map->pmap(), pv->va, kPageSize);
+      pv_free(pv);
+    }
+    pv = next;
+  }
+}
+
 void map_unmap(VmMap& map, uint64_t start, uint64_t end) {
   bool any = false;
   for (PvEntry* pv = map.mappings.lower_bound(start); pv && pv->va < end;) {

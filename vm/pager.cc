@@ -703,7 +703,7 @@ kern_return_t supply_locked(Pager& p, uint64_t offset, uint64_t size, vm::VmMapC
     // (data_unavailable): mappings of that one must go.
     vm::VmPage* below = o->shadow() ? o->shadow()->chain_lookup(off + o->shadow_offset()) : nullptr;
     o->insert(page, off);
-    if (below && !below->wire_count) vm::page_protect(below, VM_PROT_NONE);
+    if (below) vm::page_unmap_borrowed(below);
     if (vm::PageRequest* r = p.find_request(off, false)) {
       p.requests.remove(*r);
       vm::g_requests.destroy(r);
