@@ -78,7 +78,8 @@ void notify_name(Port* request, mach_msg_id_t id, mach_port_name_t name) {
 }  // namespace
 
 void notify_dead_name(Port* request, mach_port_name_t name) {
-  if (!kobject_notify(request, MACH_NOTIFY_DEAD_NAME, name)) notify_name(request, MACH_NOTIFY_DEAD_NAME, name);
+  if (kobject_notify(request, MACH_NOTIFY_DEAD_NAME, name)) return;
+  notify_name(request, MACH_NOTIFY_DEAD_NAME, name);
 }
 void notify_port_deleted(Port* request, mach_port_name_t name) { notify_name(request, MACH_NOTIFY_PORT_DELETED, name); }
 void notify_msg_accepted(Port* request, mach_port_name_t name) { notify_name(request, MACH_NOTIFY_MSG_ACCEPTED, name); }

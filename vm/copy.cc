@@ -1,6 +1,7 @@
 // vm/copy.cc: see copy.h.
 #include "vm/copy.h"
 
+#include "core/kassert.h"
 #include "core/kstd/cstring.h"
 #include "core/zone.h"
 #include "vm/fault.h"
@@ -73,8 +74,8 @@ kern_return_t copy_needs(VmObject* o, uint64_t offset, uint64_t size, CopyHow ho
 }
 
 kern_return_t copy_pagers_ready(PagerWait* w, size_t calls) {
-  if (calls == 0 || (w->copies && w->copies->count() >= calls)) return KERN_SUCCESS;
-  if (!w->copies) return KERN_MEMORY_ERROR;  // (every copy path runs in with_pager_waits)
+  kassert(w->copies);  // every copy path runs in with_pager_waits
+  if (w->copies->count() >= calls) return KERN_SUCCESS;
   w->copies->wanted = calls;
   return kNeedCopyPagers;
 }
@@ -166,6 +167,12 @@ Result<VmMapCopy*> copyin(VmMap& map, uint64_t addr, uint64_t size, bool destroy
   if (addr + size < addr) return Error{KERN_INVALID_ADDRESS};
   const uint64_t start = page_trunc(addr), end = page_round(addr + size);
   if (start < map.min() || end > map.max() || end < start) return Error{KERN_INVALID_ADDRESS};
+  // A moved entry whose object others write directly (shared) must not
+  // be written in place by the receiver: it becomes a copy, by the
+  // object's strategy.
+  auto copied_when_moved = [](const VmMapEntry* e) UMACH_REQUIRES(g_vm_lock) {
+    return e->object && !e->needs_copy && e->object->ref_count() > 1;
+  };
   VmMapCopy* copy = nullptr;
   // Once entries left the map (destroy), a failure is final.
   kern_return_t moved_kr = KERN_SUCCESS;
@@ -182,7 +189,7 @@ Result<VmMapCopy*> copyin(VmMap& map, uint64_t addr, uint64_t size, bool destroy
       kern_return_t kr = KERN_SUCCESS;
       if (!destroy)
         kr = entry_copy_needs(e, w, &calls);
-      else if (e->object && !e->needs_copy && e->object->ref_count() > 1)
+      else if (copied_when_moved(e))
         kr = copy_needs(e->object, e->offset, e->size(), copy_how(e->object, false), w, &calls);
       if (kr != KERN_SUCCESS) return kr;
     }
@@ -208,11 +215,8 @@ Result<VmMapCopy*> copyin(VmMap& map, uint64_t addr, uint64_t size, bool destroy
         append(copy, tail, e);
         e = next;
       }
-      // A moved entry whose object others write directly (shared) must not
-      // be written in place by the receiver: it becomes a copy, by the
-      // object's strategy.
       for (VmMapEntry* e = copy->entries; e; e = e->next_in_copy) {
-        if (!e->object || e->needs_copy || e->object->ref_count() == 1) continue;
+        if (!copied_when_moved(e)) continue;
         ObjectCopy c;
         if (!copy_object(e->object, e->offset, e->size(), copy_how(e->object, false), w, &c)) {
           discard_locked(kstd::exchange(copy, nullptr));

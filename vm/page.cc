@@ -25,7 +25,6 @@ constexpr size_t kReclaimSlots = 64;  // slots taken back at a time when the swa
 // while the swap stays full).
 bool g_resident_slots UMACH_GUARDED_BY(g_vm_lock) = false;
 
-
 using PageList = List<VmPage, &VmPage::queue_link>;
 [[clang::no_destroy]] PageList g_active;
 [[clang::no_destroy]] PageList g_inactive;

@@ -280,7 +280,7 @@ CopyPagers::~CopyPagers() {
 }
 
 bool CopyPagers::make(size_t n) {
-  while (count_ < n) {
+  while (count() < n) {
     RefPtr<Pager> pager = make_pager();
     if (!pager) return false;
     auto port = ipc::Port::create();
@@ -294,7 +294,6 @@ bool CopyPagers::make(size_t n) {
     if (!p->death) return false;
     p->announced = false;
     stock_.push_back(*pager.leak_ref());
-    ++count_;
   }
   return true;
 }
@@ -303,7 +302,6 @@ Pager* CopyPagers::take() {
   Pager* p = stock_.front();
   if (!p) return nullptr;
   stock_.remove(*p);
-  --count_;
   return p;
 }
 

@@ -197,7 +197,7 @@ class CopyPagers {
   CopyPagers& operator=(const CopyPagers&) = delete;
   ~CopyPagers() UMACH_EXCLUDES(g_vm_lock);
 
-  size_t count() const { return count_; }
+  size_t count() const { return stock_.size(); }
   // Makes records until it holds `n`; false when memory is short.
   [[nodiscard]] bool make(size_t n) UMACH_EXCLUDES(g_vm_lock);
   // One record (the stock's reference), or null if it holds none.
@@ -206,7 +206,6 @@ class CopyPagers {
 
  private:
   List<Pager, &Pager::link> stock_;
-  size_t count_ = 0;
 };
 // The copy path needs more CopyPagers (never seen outside the VM).
 inline constexpr kern_return_t kNeedCopyPagers = -0x7f01;
