@@ -79,7 +79,13 @@ BENCHMARK(BM_PortNameLookupCold)->Arg(1000000);
 
 using umach::hosted::TestTask;
 constexpr mach_port_name_t kService = 0x1000;  // the name both programs use
-constexpr int kRpcs = 20000;
+// RPCs per run: enough that the client's start, which the run's time
+// includes (its thread, its first page faults: about a millisecond), is
+// a percent or two of a null RPC run (it was a tenth at 20,000);
+// out-of-line runs of 4 KiB do fewer (each takes tens of µs), and fewer
+// still as their size grows.
+constexpr int kRpcs = 100000;
+constexpr int kOolRpcs = 20000;
 
 // The server's receive right and the client's send right, under kService.
 bool connect(TestTask& server, TestTask& client) {
@@ -123,7 +129,7 @@ void run_rpcs(void* arg) {
 void client_server(benchmark::State& state, int server_cpu, int client_cpu, const char* mode, int64_t size = 0) {
   if (umach::sched::cpu_count() <= static_cast<unsigned>(std::max(server_cpu, client_cpu)))
     return state.SkipWithError("needs more vCPUs");
-  const int rpcs = size ? static_cast<int>(std::max<int64_t>(50, kRpcs * 4096 / size)) : kRpcs;
+  const int rpcs = size ? static_cast<int>(std::max<int64_t>(50, kOolRpcs * 4096 / size)) : kRpcs;
   for (auto _ : state) {
     auto server = TestTask::load(UMACH_PROGRAM_RPC_SERVER, {"rpc_server"});
     auto client = TestTask::load(UMACH_PROGRAM_RPC_CLIENT,

@@ -23,7 +23,8 @@
 //   kGsync          one bucket of gsync waiters (reads the       kSleepLock; never
 //                   user's word through the VM inside it); two   with kIpcTransit
 //                   nest only in address order (requeue)
-//   kWaitQueue      a wait queue's waiters                       kIpcObject, kGsync
+//   kWaitQueue      a wait queue's waiters (a port's queues use  kIpcObject, kGsync
+//                   the port's lock instead)
 //   kThread         a thread's scheduling state (state, wait     kWaitQueue
 //                   queue, wait result)
 //   kTimerQueue     the pending timeouts                         kThread

@@ -408,7 +408,10 @@ kern_return_t IpcSpace::move_member(mach_port_name_t member, mach_port_name_t af
     port->pset_ = set;
     queued = port->messages_.front() != nullptr;
   }
-  if (set) port->receivers_.wakeup_all();  // receivers on the port itself: it changed
+  if (set) {
+    port->receivers_.lock.assert_held();  // the port's
+    port->receivers_.wakeup_all_locked();  // receivers on the port itself: it changed
+  }
   if (queued) {
     // Messages already waiting on the port are now the set's to receive.
     set->arrivals_.fetch_add(1, kstd::MemoryOrder::acq_rel);

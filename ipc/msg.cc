@@ -23,18 +23,18 @@ uint64_t deadline_of(mach_msg_option_t option, mach_msg_option_t timeout_bit, ma
 // to switch to (sched::thread_handoff decides where it can run).
 // Called with the port's lock held: the message just queued (and with it,
 // maybe, the port's last reference) cannot be taken before the wakeup is
-// done. Receivers assert their waits under that lock too, so a queue seen
-// empty is empty and its own lock is not needed.
+// done. The port's wait queues are guarded by its lock (ipc/port.h).
 void wake_receiver_locked(Port* port, Handoff* handoff) UMACH_REQUIRES(port->lock) {
   if (!port->receivers_.may_have_waiters()) return;
-  if (!handoff || handoff->next) port->receivers_.wakeup_one();
-  else handoff->next = port->receivers_.wakeup_for_handoff();
+  port->receivers_.lock.assert_held();  // the port's
+  if (!handoff || handoff->next) port->receivers_.wakeup_one_locked();
+  else handoff->next = port->receivers_.wakeup_for_handoff_locked();
 }
 
 // Blocks the current thread (its wait asserted), switching to the handed
 // off receiver if there is one.
 sched::WaitResult block(Handoff* handoff) {
-  if (handoff && handoff->next) return sched::thread_handoff(kstd::move(handoff->next));
+  if (handoff && handoff->next) return sched::thread_handoff(kstd::exchange(handoff->next, nullptr));
   return sched::thread_block();
 }
 
@@ -117,10 +117,8 @@ mach_msg_return_t queue_message(Kmsg* k, mach_msg_option_t option, mach_msg_time
       port->lock.unlock();
       return MACH_SEND_TIMED_OUT;
     }
-    {
-      SpinlockGuard wg(port->senders_.lock);
-      port->senders_.assert_wait_locked(/*interruptible=*/true, deadline);
-    }
+    port->senders_.lock.assert_held();  // the port's
+    port->senders_.assert_wait_locked(/*interruptible=*/true, deadline);
     port->lock.unlock();
     const sched::WaitResult r = sched::thread_block();
     // Woken by a receiver, the slot is ours (or the port died: seen above).
@@ -248,10 +246,8 @@ mach_msg_return_t dequeue_message(const IpcSpace* space, Port* port, mach_msg_si
       port->lock.unlock();
       return MACH_RCV_TIMED_OUT;
     }
-    {
-      SpinlockGuard wg(port->receivers_.lock);
-      port->receivers_.assert_wait_locked(/*interruptible=*/true, deadline);
-    }
+    port->receivers_.lock.assert_held();  // the port's
+    port->receivers_.assert_wait_locked(/*interruptible=*/true, deadline);
     port->lock.unlock();
     const sched::WaitResult r = block(handoff);
     if (r == sched::WaitResult::kTimedOut) return MACH_RCV_TIMED_OUT;
@@ -269,8 +265,7 @@ bool send_hands_message_back(mach_msg_return_t mr) {
 
 void handoff_flush(Handoff* handoff) {
   if (handoff && handoff->next) {
-    RefPtr<sched::Thread> t = kstd::move(handoff->next);
-    sched::thread_setrun(*t);
+    sched::thread_setrun(*kstd::exchange(handoff->next, nullptr));
   }
 }
 

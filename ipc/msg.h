@@ -33,9 +33,10 @@ namespace umach::ipc {
 // it here instead of putting it on a run queue, and the same thread's
 // receive that follows switches to it directly when it blocks (it runs the
 // ordinary way if the receive does not block). A Handoff must be given to
-// a receive, or to handoff_flush, before it goes out of scope.
+// a receive, or to handoff_flush, before it goes out of scope. The woken
+// thread needs no reference meanwhile (see WaitQueue::wakeup_for_handoff).
 struct Handoff {
-  RefPtr<sched::Thread> next;
+  sched::Thread* next = nullptr;
 };
 void handoff_flush(Handoff* handoff);
 

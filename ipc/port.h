@@ -113,9 +113,10 @@ class Port final : public IpcObject {
   // waiting to receive from this port or for room in its queue. A waiter
   // asserts its wait while it holds the port's lock, so a sender that
   // queues under the lock and wakes after it cannot be missed.
+  // Both queues are guarded by the port's own lock.
   List<Kmsg, &Kmsg::link_> messages_ UMACH_GUARDED_BY(lock);
-  sched::WaitQueue receivers_;
-  sched::WaitQueue senders_;
+  sched::WaitQueue receivers_{lock};
+  sched::WaitQueue senders_{lock};
 
   // Room in the queue goes to the sender that waited longest: the one
   // woken here is counted in msgcount_ already (its slot is reserved, so a
@@ -124,7 +125,8 @@ class Port final : public IpcObject {
   void grant_room_locked() UMACH_REQUIRES(lock) {
     // Senders assert their waits under this port's lock, which we hold: a
     // queue seen empty here is empty.
-    while (msgcount_ < qlimit_ && senders_.may_have_waiters() && senders_.wakeup_one() == 1) ++msgcount_;
+    senders_.lock.assert_held();  // the port's
+    while (msgcount_ < qlimit_ && senders_.may_have_waiters() && senders_.wakeup_one_locked()) ++msgcount_;
   }
 
   // Use create(); public only so the zone can construct it.

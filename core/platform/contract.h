@@ -85,15 +85,10 @@ concept PerCpu = requires(Cpu* cpu) {
 // Monotonic time since boot, in nanoseconds; and the machine's real-time
 // clock, in nanoseconds since 1970-01-01 UTC (0 if it has none), which the
 // kernel reads once at boot for the time of day (host_get_time).
-// cpu_clock_ns(): monotonic nanoseconds for charging CPU time (a thread's
-// user time, read at every trap): the machine's cycle counter, scaled; it
-// may drift a little from clock_ns, so it only ever measures intervals.
-// Where clock_ns is the cycle counter already (bare metal) it is clock_ns.
 template <class P>
 concept Clock = requires {
   { P::clock_ns() } -> kstd::same_as<uint64_t>;
   { P::wall_clock_ns() } -> kstd::same_as<uint64_t>;
-  { P::cpu_clock_ns() } -> kstd::same_as<uint64_t>;
 };
 
 // Spinning and stopping. `spin_yield()` is called after a bounded spin: on

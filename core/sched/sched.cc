@@ -402,10 +402,9 @@ WaitResult thread_block() {
   return resumed_wait_result(self);
 }
 
-WaitResult thread_handoff(RefPtr<Thread> next_ref) {
+WaitResult thread_handoff(Thread* next) {
   Thread* self = current_thread();
-  kassert(self && !self->is_idle_ && next_ref);
-  Thread* next = next_ref.get();
+  kassert(self && !self->is_idle_ && next);
   const bool elsewhere = next->bound_cpu_ >= 0 && static_cast<unsigned>(next->bound_cpu_) != this_cpu().id;
   if (elsewhere || next->on_cpu_.load(kstd::MemoryOrder::acquire)) {
     // Bound to another CPU, or still leaving its CPU (see switch_to): no
@@ -430,7 +429,6 @@ WaitResult thread_handoff(RefPtr<Thread> next_ref) {
   }
   // `next` lives on through its own reference until it is reaped, which
   // cannot happen before it has run.
-  next_ref.reset();
   switch_to(self, next);
   return resumed_wait_result(self);
 }

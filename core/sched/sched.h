@@ -72,7 +72,7 @@ WaitResult thread_block();
 // As thread_block, but runs `next` (runnable, on no run queue, e.g. from
 // WaitQueue::wakeup_for_handoff) directly on this CPU; a `next` bound to
 // another CPU is made runnable there instead.
-WaitResult thread_handoff(RefPtr<Thread> next);
+WaitResult thread_handoff(Thread* next);
 // Gives the CPU to a runnable thread of the same or a higher priority, if any.
 void thread_yield();
 // Gives the CPU to `next` at once if it waits on a run queue (not running,

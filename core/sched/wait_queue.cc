@@ -96,14 +96,18 @@ unsigned WaitQueue::wakeup_all(WaitResult result) {
   return wakeup_all_locked(result);
 }
 
-RefPtr<Thread> WaitQueue::wakeup_for_handoff(WaitResult result) {
+Thread* WaitQueue::wakeup_for_handoff(WaitResult result) {
   SpinlockGuard guard(lock);
+  return wakeup_for_handoff_locked(result);
+}
+
+Thread* WaitQueue::wakeup_for_handoff_locked(WaitResult result) {
   Thread* t = waiters_.front();
   if (!t) return nullptr;
   SpinlockGuard tguard(t->lock);
   Dequeued d = dequeue_locked(*t, result);
   kassert(d != Dequeued::kNotWaiting);
-  return d == Dequeued::kMustRun ? RefPtr<Thread>::share(t) : nullptr;
+  return d == Dequeued::kMustRun ? t : nullptr;
 }
 
 bool WaitQueue::empty() const {

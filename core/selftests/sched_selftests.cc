@@ -318,9 +318,9 @@ UMACH_SELFTEST(sched_handoff_runs_the_woken_thread) {
     SpinlockGuard guard(h.client_wq.lock);
     h.client_wq.assert_wait_locked(false);
   }
-  RefPtr<Thread> next = h.server_wq.wakeup_for_handoff();
+  Thread* next = h.server_wq.wakeup_for_handoff();
   ST_CHECK(next);
-  if (next) sched::thread_handoff(kstd::move(next));
+  if (next) sched::thread_handoff(next);
   h.log.add(2);
   sched::thread_join(*server.value());
   ST_CHECK(h.log.entries[0] == 1 && h.log.entries[1] == 2);

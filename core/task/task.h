@@ -225,7 +225,7 @@ class Task : public RefCounted<Task> {
   // zero). KERN_INVALID_ARGUMENT once the task ended.
   kern_return_t suspend();
   kern_return_t resume();
-  int suspend_count() const { return suspend_count_.load(kstd::MemoryOrder::acquire); }
+  int suspend_count() const { return suspend_count_.load(); }  // seq_cst (MachThread::enter_user)
 
   // task_priority: the priority new threads get (kPriorityUser until
   // set); with change_threads every thread's too (KERN_FAILURE if one's

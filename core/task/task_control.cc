@@ -30,7 +30,8 @@ kern_return_t Task::suspend() {
   {
     SpinlockGuard g(special_lock_);
     if (ended_) return KERN_INVALID_ARGUMENT;
-    suspend_count_.store(suspend_count_.load(kstd::MemoryOrder::relaxed) + 1, kstd::MemoryOrder::release);
+    // seq_cst: its threads enter user mode without a lock (MachThread::enter_user).
+    suspend_count_.store(suspend_count_.load(kstd::MemoryOrder::relaxed) + 1);
   }
   // "This call does not return until all threads are suspended": each
   // leaves user mode at its next trap or tick and then stays out. Short of

@@ -63,7 +63,7 @@ ipc::TransitRight MachThread::make_send() { return ipc::kobject_make_send(self_.
 kern_return_t MachThread::suspend() {
   SpinlockGuard g(stop_.lock);
   if (ended()) return KERN_INVALID_ARGUMENT;
-  ++suspend_count_;
+  suspend_count_.store(suspend_count_.load(kstd::MemoryOrder::relaxed) + 1);  // seq_cst: see enter_user
   return KERN_SUCCESS;
 }
 
@@ -71,41 +71,49 @@ kern_return_t MachThread::resume() {
   {
     SpinlockGuard g(stop_.lock);
     if (ended()) return KERN_INVALID_ARGUMENT;
-    if (suspend_count_ == 0) return KERN_FAILURE;  // the manual's: it may not go negative
-    if (--suspend_count_ > 0) return KERN_SUCCESS;
+    const int count = suspend_count_.load(kstd::MemoryOrder::relaxed);
+    if (count == 0) return KERN_FAILURE;  // the manual's: it may not go negative
+    suspend_count_.store(count - 1);
+    if (count > 1) return KERN_SUCCESS;
   }
   stop_.wakeup_all();
   return KERN_SUCCESS;
 }
 
-int MachThread::suspend_count() {
-  SpinlockGuard g(stop_.lock);
-  return suspend_count_;
-}
+int MachThread::suspend_count() { return suspend_count_.load(kstd::MemoryOrder::relaxed); }
 
+// Without a lock on the way (every trap comes here): the thread says it
+// is in user mode, then looks whether it may be; whoever stops it (a
+// suspension of it or its task, terminate) stores its count or flag, then
+// looks whether the thread is in user mode (wait_out_of_user). All four
+// are seq_cst, so of two such store-then-load pairs at least one load
+// sees the other's store: a stopper that finds the thread out of user
+// mode is seen here, and the thread stays out.
 bool MachThread::enter_user() {
   for (;;) {
+    in_user_.store(true);
+    if (may_enter_user()) return true;
+    in_user_.store(false, kstd::MemoryOrder::release);
+    if (ended()) return false;
     {
-      // terminate() sets the flag before it wakes us: seen here, or the
-      // wait asserted below is ended by its wakeup.
+      // Asserted under stop_.lock, which resume (of the thread, or its
+      // task's wake_stopped) takes after its store and terminate() for
+      // its wakeup: a wakeup is never missed.
       SpinlockGuard g(stop_.lock);
-      if (ended()) return false;
-      if (may_enter_user_locked()) {
-        in_user_ = true;
-        return true;
-      }
+      if (ended() || (suspend_count_.load() == 0 && task_->suspend_count() == 0)) continue;
       stop_.assert_wait_locked(/*interruptible=*/true);
     }
     (void)sched::thread_block();
   }
 }
 
-void MachThread::leave_user() {
-  SpinlockGuard g(stop_.lock);
-  in_user_ = false;
-  // One writer (the thread, under stop_.lock): no locked add on the trap path.
-  user_ns_.store(user_ns_.load(kstd::MemoryOrder::relaxed) + (Platform::cpu_clock_ns() - user_since_),
-                 kstd::MemoryOrder::relaxed);
+void MachThread::leave_user(uint32_t user_ticks) {
+  // Release: a stopper that sees it out of user mode sees its frame.
+  in_user_.store(false, kstd::MemoryOrder::release);
+  // One writer (the thread itself): no locked add on the trap path.
+  if (user_ticks != 0)
+    user_ns_.store(user_ns_.load(kstd::MemoryOrder::relaxed) + uint64_t{user_ticks} * sched::kTickNs,
+                   kstd::MemoryOrder::relaxed);
 }
 
 bool MachThread::hold_stopped() {
@@ -117,10 +125,7 @@ bool MachThread::hold_stopped() {
 // It leaves user mode at its next trap or tick (a few ms at most).
 void MachThread::wait_out_of_user() {
   for (;;) {
-    {
-      SpinlockGuard g(stop_.lock);
-      if (!in_user_) return;
-    }
+    if (!in_user_.load()) return;  // seq_cst: see enter_user
     sched::sleep_ns(20'000);
   }
 }
@@ -147,7 +152,7 @@ kern_return_t MachThread::set_state(int flavor, const natural_t* state, mach_msg
 }
 
 void MachThread::terminate() {
-  terminated_.store(true, kstd::MemoryOrder::release);
+  terminated_.store(true);  // seq_cst: see enter_user
   stop_.wakeup_all();
   // A wait in mach_msg ends (interrupted), and so does any it is about to
   // begin; the runner sees ended() next.

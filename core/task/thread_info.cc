@@ -35,9 +35,8 @@ void MachThread::init_priorities() {
   creation_ns_ = host::time_of_day_ns();
 }
 
-bool MachThread::may_enter_user_locked() {
-  if (suspend_count_ != 0 || task_->suspend_count() != 0) return false;
-  user_since_ = Platform::cpu_clock_ns();
+bool MachThread::may_enter_user() {
+  if (ended() || suspend_count_.load() != 0 || task_->suspend_count() != 0) return false;
   // A plain load first: the exchange (a locked instruction) only when set.
   if (priority_pending_.load(kstd::MemoryOrder::relaxed) &&
       priority_pending_.exchange(false, kstd::MemoryOrder::relaxed) && !depressed())

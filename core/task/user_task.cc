@@ -291,11 +291,13 @@ void UserTask::run_thread(UserThread& t) {
     if (!t.mach->enter_user()) return;  // terminated (the thread, or its task)
     int token = 0;
     if (!before_run(token)) {
-      t.mach->leave_user();
+      t.mach->leave_user(0);
       continue;
     }
     TrapInfo trap = Platform::run_user(frame);
-    t.mach->leave_user();
+    // Ticks pending now came while it ran user code (preemption_point took
+    // the earlier ones), and made run_user return: user time.
+    t.mach->leave_user(trap.kind == TrapKind::kPreempted ? this_cpu().timer_fired.load(kstd::MemoryOrder::relaxed) : 0);
     after_run(token, trap);
     bool go_on = handle(t, trap);
     after_handle(token, trap);

@@ -13,7 +13,6 @@
 #include <poll.h>
 #include <string.h>
 #include <unistd.h>
-#include <x86intrin.h>
 
 #include "core/boot.h"
 #include "platform/hosted/task/test_task.h"
@@ -36,42 +35,6 @@ int g_console_fd = STDOUT_FILENO;
 int g_console_in_fd = STDIN_FILENO;
 size_t g_range_count = 0;
 timespec g_boot_time{};
-// cpu_clock_ns: the TSC at boot and nanoseconds per 2^32 ticks (0: the
-// TSC is not usable, use clock_ns).
-uint64_t g_tsc_at_boot = 0;
-uint64_t g_ns_per_2_32_ticks = 0;
-
-uint64_t mono_ns() {
-  timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return static_cast<uint64_t>(now.tv_sec) * 1000000000u + static_cast<uint64_t>(now.tv_nsec);
-}
-
-// The TSC's rate against CLOCK_MONOTONIC over 2 ms of boot. Only where
-// the CPU says the TSC runs at one rate whatever the power state
-// (constant_tsc and nonstop_tsc in /proc/cpuinfo's flags).
-void calibrate_tsc() {
-  FILE* f = fopen("/proc/cpuinfo", "r");
-  if (!f) return;
-  char line[4096];
-  bool constant = false, nonstop = false;
-  while (fgets(line, sizeof line, f)) {
-    if (strncmp(line, "flags", 5) != 0) continue;
-    constant = strstr(line, " constant_tsc") != nullptr;
-    nonstop = strstr(line, " nonstop_tsc") != nullptr;
-    break;
-  }
-  fclose(f);
-  if (!constant || !nonstop) return;
-  const uint64_t t0 = __rdtsc(), n0 = mono_ns();
-  uint64_t n1;
-  while ((n1 = mono_ns()) - n0 < 2'000'000) {
-  }
-  const uint64_t t1 = __rdtsc();
-  if (t1 <= t0) return;
-  g_ns_per_2_32_ticks = static_cast<uint64_t>((static_cast<unsigned __int128>(n1 - n0) << 32) / (t1 - t0));
-  g_tsc_at_boot = t0;
-}
 
 }  // namespace
 
@@ -136,11 +99,6 @@ void Backend::set_current_cpu(Cpu* cpu) {
   if (cpu != nullptr) hosted::vcpu_bind(*cpu);
 }
 
-uint64_t Backend::cpu_clock_ns() {
-  if (g_ns_per_2_32_ticks == 0) return clock_ns();
-  return static_cast<uint64_t>((static_cast<unsigned __int128>(__rdtsc() - g_tsc_at_boot) * g_ns_per_2_32_ticks) >> 32);
-}
-
 uint64_t Backend::clock_ns() {
   timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
@@ -195,7 +153,6 @@ using platform::hosted::host_failure;
 
 void boot(const BootOptions& options) {
   clock_gettime(CLOCK_MONOTONIC, &g_boot_time);
-  platform::calibrate_tsc();
   set_precise_fp(options.precise_fp);
   // The timer's handler exists before any CPU binds; until this thread
   // binds (as CPU 0), it and the threads it starts keep the signal blocked.

@@ -83,7 +83,6 @@ struct Backend {
   // The TSC scaled by a ratio measured at boot (machine.cc): a third of
   // clock_gettime's cost, read twice per trap. clock_ns where the TSC is
   // not constant.
-  static uint64_t cpu_clock_ns();
 
   static void cpu_relax() { __builtin_ia32_pause(); }
   static void spin_yield();

@@ -99,7 +99,6 @@ struct Backend : baremetal::IdentityDirectMap, baremetal::NoMemoryChecker, barem
   // The TSC, calibrated once at boot against the PIT (clock.cc).
   static uint64_t clock_ns();
   static uint64_t wall_clock_ns();  // the CMOS real-time clock (clock.cc)
-  static uint64_t cpu_clock_ns() { return clock_ns(); }  // the TSC already
 
   static void cpu_relax() { __asm__ __volatile__("pause" ::: "memory"); }
   // No hypervisor to yield to: a spinning CPU only eases off the pipeline.

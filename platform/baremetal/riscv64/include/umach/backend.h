@@ -53,7 +53,6 @@ struct Backend : baremetal::IdentityDirectMap, baremetal::NoMemoryChecker, barem
   // From the `time` CSR, scaled by the device tree's timebase-frequency.
   static uint64_t clock_ns();
   static uint64_t wall_clock_ns();  // the device tree's goldfish RTC, or 0 (clock.cc)
-  static uint64_t cpu_clock_ns() { return clock_ns(); }  // the time CSR already
 
   // A nop: Zihintpause's `pause` is not in rv64imac, and on one hart under
   // QEMU there is nobody to yield to.
