@@ -25,6 +25,7 @@ inline constexpr const char kUserDmmOutput[] =
     "data_return gave back pages it had: ok\n"
     "the store never overflowed: ok\n"
     "the hog is deallocated: ok\n"
+    "the MIG stub cannot pass a send right: ok\n"
     "reinstalling the kernel's gives dmm back: ok\n"
     "every object it was given terminates, with its rights: ok\n"
     "the server ended: ok\n"

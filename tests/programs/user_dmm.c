@@ -572,6 +572,8 @@ int main(int argc, char **argv) {
     hog_passes(hog_pages);
 
     previous = kernels;
+    check("the MIG stub cannot pass a send right",
+          vm_set_default_memory_manager(host_priv, &previous) == MACH_SEND_INVALID_RIGHT && previous == kernels);
     check("reinstalling the kernel's gives dmm back",
           set_manager_by_send_right(host_priv, &previous) == KERN_SUCCESS && previous == g_dmm);
     if (previous == g_dmm) (void)mach_port_deallocate(self, previous);
