@@ -546,17 +546,18 @@ int main(int argc, char **argv) {
   check("a task port is not host_priv", vm_set_default_memory_manager(self, &none) == KERN_INVALID_HOST);
 
   /* Everything the server needs exists before the wiring. */
-  check("the manager's ports, store and thread",
-        mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &g_sleep) == KERN_SUCCESS &&
-            mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &g_dmm) == KERN_SUCCESS &&
-            mach_port_allocate(self, MACH_PORT_RIGHT_PORT_SET, &g_set) == KERN_SUCCESS &&
-            mach_port_move_member(self, g_dmm, g_set) == KERN_SUCCESS &&
-            store_make((unsigned)store_pages) == KERN_SUCCESS &&
-            start_thread(serve, 0, &g_server, &g_server_stack) == KERN_SUCCESS);
-  check("vm_wire_all wires the task's memory", vm_wire_all(host_priv, self, VM_WIRE_CURRENT) == KERN_SUCCESS);
+  const int ready = mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &g_sleep) == KERN_SUCCESS &&
+                    mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &g_dmm) == KERN_SUCCESS &&
+                    mach_port_allocate(self, MACH_PORT_RIGHT_PORT_SET, &g_set) == KERN_SUCCESS &&
+                    mach_port_move_member(self, g_dmm, g_set) == KERN_SUCCESS &&
+                    store_make((unsigned)store_pages) == KERN_SUCCESS &&
+                    start_thread(serve, 0, &g_server, &g_server_stack) == KERN_SUCCESS;
+  check("the manager's ports, store and thread", ready);
+  const int wired = ready && vm_wire_all(host_priv, self, VM_WIRE_CURRENT) == KERN_SUCCESS;
+  check("vm_wire_all wires the task's memory", wired);
 
   mach_port_t previous = g_dmm;
-  kern_return_t kr = vm_set_default_memory_manager(host_priv, &previous);
+  kern_return_t kr = wired ? vm_set_default_memory_manager(host_priv, &previous) : KERN_FAILURE;
   const int installed = kr == KERN_SUCCESS;
   check("installing dmm gives back the kernel's", installed && previous == kernels);
   if (!installed) {
