@@ -6,11 +6,12 @@
  * A server thread keeps the pages the kernel pushes out of anonymous
  * memory in a store of STORE_PAGES (hex) pages, keyed by (object, offset),
  * and gives them back when faults ask (data_request). The main thread
- * installs the manager, then writes and reads back a region of HOG_PAGES
- * (hex) pages, twice, with more memory wired for the store than leaves the
- * region room: its pages go out to the store and come back. Then it puts
- * the previous manager (the kernel's) back and frees the region, whose
- * objects must terminate.
+ * installs the manager, then writes and reads back a region (the hog) of
+ * HOG_PAGES (hex) pages, twice. The store is wired, so with the hog it
+ * must exceed free memory: the hog's pages go out to the store and come
+ * back. A store of at least the hog's size cannot overflow, whatever
+ * pages pageout picks. Then it puts the previous manager (the kernel's)
+ * back and frees the hog, whose objects must still terminate here.
  *
  * Deadlock rule: the server thread must never fault on a page that went
  * out to itself. So everything the task has is wired (vm_wire_all) before
@@ -504,12 +505,12 @@ static int verify_pass(vm_address_t hog, unsigned long pages, int pass) {
 
 /* ---- The run ---- */
 
-/* The hog's two passes and what the manager saw of them. */
-static void hog_passes(unsigned long hog_pages) {
+/* The hog's two passes and what the manager saw of them; the hog's
+ * address (0 if there is none). */
+static vm_address_t hog_passes(unsigned long hog_pages) {
   vm_address_t hog = 0;
-  const vm_size_t size = hog_pages * vm_page_size;
-  check("vm_allocate of the hog", vm_allocate(mach_task_self(), &hog, size, TRUE) == KERN_SUCCESS);
-  if (!hog) return;
+  check("vm_allocate of the hog", vm_allocate(mach_task_self(), &hog, hog_pages * vm_page_size, TRUE) == KERN_SUCCESS);
+  if (!hog) return 0;
   write_pass(hog, hog_pages, 1);
   check("the first pass reads back what it wrote", verify_pass(hog, hog_pages, 1));
   write_pass(hog, hog_pages, 2);
@@ -520,9 +521,7 @@ static void hog_passes(unsigned long hog_pages) {
   check("data_request was answered from the store", COUNT(supplied) >= 1);
   check("data_return gave back pages it had", COUNT(returns) >= 1);
   check("the store never overflowed", COUNT(overflows) == 0);
-
-  /* The objects end with the hog; the manager's entries with them. */
-  check("the hog is deallocated", vm_deallocate(mach_task_self(), hog, size) == KERN_SUCCESS);
+  return hog;
 }
 
 int main(int argc, char **argv) {
@@ -570,7 +569,7 @@ int main(int argc, char **argv) {
           vm_set_default_memory_manager(host_priv, &current) == KERN_SUCCESS && current == g_dmm);
     if (current == g_dmm) (void)mach_port_deallocate(self, current); /* the send right it gave */
 
-    hog_passes(hog_pages);
+    const vm_address_t hog = hog_passes(hog_pages);
 
     previous = kernels;
     check("the MIG stub cannot pass a send right",
@@ -578,6 +577,9 @@ int main(int argc, char **argv) {
     check("reinstalling the kernel's gives dmm back",
           set_manager_by_send_right(host_priv, &previous) == KERN_SUCCESS && previous == g_dmm);
     if (previous == g_dmm) (void)mach_port_deallocate(self, previous);
+    /* The hog's objects stay the manager's that took them: their end
+     * still comes here. */
+    check("the hog is deallocated", hog && vm_deallocate(self, hog, hog_pages * vm_page_size) == KERN_SUCCESS);
     check("every object it was given terminates, with its rights",
           wait_until(&g_log.terminates, &g_log.creates, kTerminateMs) &&
               COUNT(terminate_rights) == COUNT(terminates));
