@@ -14,17 +14,20 @@
  * back and frees the hog, whose objects must still terminate here.
  *
  * Deadlock rule: the server thread must never fault on a page that went
- * out to itself. So everything the task has is wired (vm_wire_all) before
- * the manager is installed: code, data, the main stack, the store and its
- * index, the server's stack, the message buffers (static). What it still
- * touches unwired is short-lived: each page it supplies (a fresh
- * vm_allocate, sent with dealloc) and the regions the kernel sends.
+ * out to itself. So before the manager is installed, everything the task
+ * has but the hog is wired: code, data, the main stack, the store and its
+ * index, the server's stack, the message buffers (static); and
+ * vm_wire_all(VM_WIRE_FUTURE) wires what comes later: each page it
+ * supplies (a fresh vm_allocate, sent with dealloc) and the regions the
+ * kernel sends it (GNU Mach's vm_map_copyout wires those of such a map).
+ * The hog is allocated first, untouched, so that it alone stays pageable.
  *
  * Every wait is bounded (receive timeouts); only the main thread prints,
  * one line per check, "name: ok" or "name: FAILED", and a verdict line. */
 #include <mach.h>
 #include <mach_init.h>
 #include <mach/gnumach.h>
+#include <mach/mach_host.h>
 #include <mach/memory_object_default_server.h>
 #include <mach/memory_object_server.h>
 #include <mach/vm_wire.h>
@@ -41,10 +44,12 @@ enum {
   kStopMs = 3000,          /* for the server to end */
   kTerminateMs = 10000,    /* for the objects' terminates after the hog goes */
   kReplyMs = 5000,         /* for the hand-built RPC's reply */
+  kAllocateTries = 2000,   /* 1 ms apart: for a page to supply */
   kSetManagerId = 2041,    /* vm_set_default_memory_manager (mach.defs) */
 };
 
 static int failures;
+static void pause_ms(unsigned ms);
 
 static void check(const char *what, int ok) {
   if (!ok) ++failures;
@@ -248,8 +253,15 @@ static kern_return_t answer(mach_port_t object, mach_port_t control, vm_offset_t
     count(&g_log.unavailable);
     return memory_object_data_unavailable(control, offset, vm_page_size);
   }
+  /* Wired at once (VM_WIRE_FUTURE), so it may find memory short while
+   * the faults pageout serves free it: try again for a while rather than
+   * leave the fault waiting. */
   vm_address_t copy = 0;
   kern_return_t kr = vm_allocate(mach_task_self(), &copy, vm_page_size, TRUE);
+  for (int tries = 0; kr != KERN_SUCCESS && tries < kAllocateTries; ++tries) {
+    pause_ms(1);
+    kr = vm_allocate(mach_task_self(), &copy, vm_page_size, TRUE);
+  }
   if (kr != KERN_SUCCESS) return kr;
   memcpy((void *)copy, page, vm_page_size);
   kr = memory_object_data_supply(control, offset, copy, (mach_msg_type_number_t)vm_page_size, TRUE, VM_PROT_NONE,
@@ -505,12 +517,38 @@ static int verify_pass(vm_address_t hog, unsigned long pages, int pass) {
 
 /* ---- The run ---- */
 
-/* The hog's two passes and what the manager saw of them; the hog's
- * address (0 if there is none). */
-static vm_address_t hog_passes(unsigned long hog_pages) {
-  vm_address_t hog = 0;
-  check("vm_allocate of the hog", vm_allocate(mach_task_self(), &hog, hog_pages * vm_page_size, TRUE) == KERN_SUCCESS);
-  if (!hog) return 0;
+/* Wires everything the task has now but [hog, hog_end), and all that it
+ * maps from now on. VM_WIRE_FUTURE comes first: without VM_WIRE_CURRENT
+ * the call also unwires what is wired. */
+static kern_return_t wire_all_but(mach_port_t host_priv, vm_address_t hog, vm_address_t hog_end) {
+  const mach_port_t self = mach_task_self();
+  kern_return_t kr = vm_wire_all(host_priv, self, VM_WIRE_FUTURE);
+  vm_address_t at = 0;
+  vm_size_t size = 0;
+  for (; kr == KERN_SUCCESS; at += size) {
+    vm_prot_t prot, max_prot;
+    vm_inherit_t inheritance;
+    boolean_t shared;
+    mach_port_t name = MACH_PORT_NULL;
+    vm_offset_t offset;
+    if (vm_region(self, &at, &size, &prot, &max_prot, &inheritance, &shared, &name, &offset) != KERN_SUCCESS)
+      return KERN_SUCCESS; /* no region left */
+    if (name != MACH_PORT_NULL) (void)mach_port_deallocate(self, name);
+    const vm_prot_t access = prot & (VM_PROT_READ | VM_PROT_WRITE);
+    if (access == VM_PROT_NONE) continue; /* guard pages */
+    /* The hog may share an entry with a neighbour: wire around it. */
+    const vm_address_t end = at + size;
+    if (at < hog) kr = vm_wire(host_priv, self, at, (end < hog ? end : hog) - at, access);
+    if (kr == KERN_SUCCESS && end > hog_end) {
+      const vm_address_t from = at > hog_end ? at : hog_end;
+      kr = vm_wire(host_priv, self, from, end - from, access);
+    }
+  }
+  return kr;
+}
+
+/* The hog's two passes and what the manager saw of them. */
+static void hog_passes(vm_address_t hog, unsigned long hog_pages) {
   write_pass(hog, hog_pages, 1);
   check("the first pass reads back what it wrote", verify_pass(hog, hog_pages, 1));
   write_pass(hog, hog_pages, 2);
@@ -521,7 +559,6 @@ static vm_address_t hog_passes(unsigned long hog_pages) {
   check("data_request was answered from the store", COUNT(supplied) >= 1);
   check("data_return gave back pages it had", COUNT(returns) >= 1);
   check("the store never overflowed", COUNT(overflows) == 0);
-  return hog;
 }
 
 int main(int argc, char **argv) {
@@ -544,16 +581,19 @@ int main(int argc, char **argv) {
   mach_port_t none = MACH_PORT_NULL;
   check("a task port is not host_priv", vm_set_default_memory_manager(self, &none) == KERN_INVALID_HOST);
 
-  /* Everything the server needs exists before the wiring. */
-  const int ready = mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &g_sleep) == KERN_SUCCESS &&
+  /* Everything exists before the wiring, the hog too (untouched). */
+  vm_address_t hog = 0;
+  const vm_size_t hog_size = hog_pages * vm_page_size;
+  check("vm_allocate of the hog", vm_allocate(self, &hog, hog_size, TRUE) == KERN_SUCCESS);
+  const int ready = hog && mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &g_sleep) == KERN_SUCCESS &&
                     mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &g_dmm) == KERN_SUCCESS &&
                     mach_port_allocate(self, MACH_PORT_RIGHT_PORT_SET, &g_set) == KERN_SUCCESS &&
                     mach_port_move_member(self, g_dmm, g_set) == KERN_SUCCESS &&
                     store_make((unsigned)store_pages) == KERN_SUCCESS &&
                     start_thread(serve, 0, &g_server, &g_server_stack) == KERN_SUCCESS;
   check("the manager's ports, store and thread", ready);
-  const int wired = ready && vm_wire_all(host_priv, self, VM_WIRE_CURRENT) == KERN_SUCCESS;
-  check("vm_wire_all wires the task's memory", wired);
+  const int wired = ready && wire_all_but(host_priv, hog, hog + hog_size) == KERN_SUCCESS;
+  check("all but the hog is wired, and all to come", wired);
 
   mach_port_t previous = g_dmm;
   kern_return_t kr = wired ? vm_set_default_memory_manager(host_priv, &previous) : KERN_FAILURE;
@@ -569,7 +609,7 @@ int main(int argc, char **argv) {
           vm_set_default_memory_manager(host_priv, &current) == KERN_SUCCESS && current == g_dmm);
     if (current == g_dmm) (void)mach_port_deallocate(self, current); /* the send right it gave */
 
-    const vm_address_t hog = hog_passes(hog_pages);
+    hog_passes(hog, hog_pages);
 
     previous = kernels;
     check("the MIG stub cannot pass a send right",
@@ -579,7 +619,8 @@ int main(int argc, char **argv) {
     if (previous == g_dmm) (void)mach_port_deallocate(self, previous);
     /* The hog's objects stay the manager's that took them: their end
      * still comes here. */
-    check("the hog is deallocated", hog && vm_deallocate(self, hog, hog_pages * vm_page_size) == KERN_SUCCESS);
+    check("the hog is deallocated", vm_deallocate(self, hog, hog_size) == KERN_SUCCESS);
+    hog = 0;
     check("every object it was given terminates, with its rights",
           wait_until(&g_log.terminates, &g_log.creates, kTerminateMs) &&
               COUNT(terminate_rights) == COUNT(terminates));
@@ -609,6 +650,7 @@ int main(int argc, char **argv) {
   (void)mach_port_destroy(self, g_sleep);
   (void)mach_port_deallocate(self, kernels);
   (void)vm_deallocate(self, g_store, g_store_size);
+  if (hog) (void)vm_deallocate(self, hog, hog_size);
   printf(failures ? "user_dmm: %d failed\n" : "user_dmm: all ok\n", failures);
   return 0;
 }
