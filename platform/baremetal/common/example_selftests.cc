@@ -10,7 +10,8 @@
 // the pager test programs: each scenario of tests/programs/pager_cases.c
 // (an external pager and the faults it serves, in one task) and the
 // kernel's default pager's calls (tests/programs/default_pager.c), against
-// tests/programs/expected_pager.h.
+// tests/programs/expected_pager.h; and a user default memory manager
+// (tests/programs/user_dmm.c), against tests/programs/expected_user_dmm.h.
 #include "core/log.h"
 #include "core/page_alloc.h"
 #include "core/sched/sched.h"
@@ -21,6 +22,7 @@
 #include "platform/baremetal/common/bare_task.h"
 #include "tests/programs/expected_pager.h"
 #include "tests/programs/expected_tasks.h"
+#include "tests/programs/expected_user_dmm.h"
 #include "vm/swap.h"
 
 namespace umach::baremetal {
@@ -299,6 +301,25 @@ UMACH_SELFTEST(default_pager_calls_and_its_objects_through_the_swap) {
        static_cast<unsigned long long>(after.reads - before.reads), after.used, after.total);
   ST_CHECK(after.writes - before.writes >= 256);
   ST_CHECK(after.reads - before.reads >= 256);
+}
+
+// ---- A user default memory manager (tests/programs/user_dmm.c) ----
+// As tests/hosted/user_dmm_test.cc runs it: a store and a hog of 5/8 of
+// the free pages each, the store wired, so that the hog's pages go out to
+// the task's own manager and come back; the kernel's default pager is put
+// back at the end (the program checks it), and with it the swap.
+UMACH_SELFTEST(user_dmm_pages_anonymous_memory_out_and_back) {
+  const size_t free = page_allocator().free_pages();
+  const size_t hog = free * 5 / 8, store = free * 5 / 8;
+  char host[24], hog_pages[24], store_pages[24];
+  ksnprintf(host, sizeof host, "%u", kHostPortName);
+  ksnprintf(hog_pages, sizeof hog_pages, "%zx", hog);
+  ksnprintf(store_pages, sizeof store_pages, "%zx", store);
+  const char* argv[] = {"user_dmm", host, hog_pages, store_pages};
+  run_example(selftest_ctx, "user_dmm", argv, 4, [&](const char* out) {
+    ST_CHECK(equal(out, test_programs::kUserDmmOutput));
+    return equal(out, test_programs::kUserDmmOutput);
+  });
 }
 
 }  // namespace umach::baremetal
