@@ -164,22 +164,32 @@ void* kobject_of(Port* port, KObjectType type, bool (*take)(void* object)) {
 namespace {
 
 using Demux = boolean_t (*)(mach_msg_header_t*, mach_msg_header_t*);
-constexpr Demux kDemuxes[] = {
-    kserver::mach_server,          kserver::mach_port_server,  kserver::mach_host_server,
-    kserver::gnumach_server,       kserver::mach4_server,      kserver::mach_i386_server,
-    kserver::device_server,        kserver::memory_object_default_server,
-    kserver::default_pager_server, kserver::notify_server,
+using ReplySize = mach_msg_size_t (*)(const mach_msg_header_t*);
+struct Subsystem {
+  Demux demux;
+  ReplySize reply_size;  // its routine's reply buffer for a request (0: not this subsystem's id)
+};
+constexpr Subsystem kSubsystems[] = {
+    {kserver::mach_server, kserver::mach_server_reply_size},
+    {kserver::mach_port_server, kserver::mach_port_server_reply_size},
+    {kserver::mach_host_server, kserver::mach_host_server_reply_size},
+    {kserver::gnumach_server, kserver::gnumach_server_reply_size},
+    {kserver::mach4_server, kserver::mach4_server_reply_size},
+    {kserver::mach_i386_server, kserver::mach_i386_server_reply_size},
+    {kserver::device_server, kserver::device_server_reply_size},
+    {kserver::memory_object_default_server, kserver::memory_object_default_server_reply_size},
+    {kserver::default_pager_server, kserver::default_pager_server_reply_size},
+    {kserver::notify_server, kserver::notify_server_reply_size},
 };
 
-constexpr long kReplySizes[] = {MACH_MAX_REPLY_SIZE,         MACH_PORT_MAX_REPLY_SIZE, MACH_HOST_MAX_REPLY_SIZE,
-                                GNUMACH_MAX_REPLY_SIZE,      MACH4_MAX_REPLY_SIZE,     MACH_I386_MAX_REPLY_SIZE,
-                                DEVICE_MAX_REPLY_SIZE,       MEMORY_OBJECT_DEFAULT_MAX_REPLY_SIZE,
-                                DEFAULT_PAGER_MAX_REPLY_SIZE, NOTIFY_MAX_REPLY_SIZE};
-constexpr mach_msg_size_t kMaxReply = [] {
-  long m = 0;
-  for (long s : kReplySizes) m = s > m ? s : m;
-  return static_cast<mach_msg_size_t>(m);
-}();
+// The reply buffer for `in`: its routine's (most replies are a header and a
+// return code, from a zone; the largest, 4 KiB of thread state, a page
+// or two), and a mig_reply_header_t's for an id nobody serves.
+mach_msg_size_t reply_size_for(const mach_msg_header_t* in) {
+  for (const Subsystem& s : kSubsystems)
+    if (const mach_msg_size_t size = s.reply_size(in)) return size;
+  return sizeof(mig_reply_header_t);
+}
 
 }  // namespace
 
@@ -195,7 +205,7 @@ void kobject_server(Kmsg* request) {
   kstd::memcpy(request->bytes() + 16, &dest, sizeof dest);
   in->msgh_bits = (bits & MACH_MSGH_BITS_COMPLEX) | MACH_MSGH_BITS(reply_type, dest_type);
 
-  Kmsg* answer = Kmsg::alloc(kMaxReply);
+  Kmsg* answer = Kmsg::alloc(reply_size_for(in));
   if (!answer) {
     in->msgh_bits = bits;  // back to the sender's view for the destruction
     kstd::memcpy(request->bytes() + 8, &dest, sizeof dest);
@@ -204,8 +214,8 @@ void kobject_server(Kmsg* request) {
     return;
   }
   mach_msg_header_t* out = answer->header();
-  for (Demux demux : kDemuxes)
-    if (demux(in, out)) break;
+  for (const Subsystem& s : kSubsystems)
+    if (s.demux(in, out)) break;
   const kern_return_t ret = reinterpret_cast<mig_reply_header_t*>(out)->RetCode;
 
   // The request: the kernel port's right is used up; the body belongs to

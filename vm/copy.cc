@@ -264,6 +264,11 @@ Result<uint64_t> copyout(VmMap& map, VmMapCopy* copy) {
     e->is_shared = false;
     e->wired_count = 0;
     map.insert(e);
+    // A VM_WIRE_FUTURE map wires what arrives too (as GNU Mach's copyout
+    // into a map that requires wiring): a default memory manager's pages
+    // in data_return never go out to itself. Best effort: a page a pager
+    // still owes cannot be waited for here, and the region stays pageable.
+    if (map.wire_future) (void)wire_entry(map, e, nullptr);
     e = next;
   }
   // Holes in the copy (none today: copyin refuses them) would be free space.
@@ -325,6 +330,7 @@ void discard(VmMapCopy* copy) {
 
 VmMapCopy* copy_of_page_locked(VmPage* page, bool take) {
   VmObject* o = VmObject::create(kPageSize);
+  if (o) o->mark_to_pager();
   VmMapEntry* e = o ? entry_create() : nullptr;
   VmMapCopy* copy = e ? g_copies.create() : nullptr;
   VmPage* p = copy ? (take ? page : page_grab(false)) : nullptr;
@@ -390,8 +396,8 @@ void copy_read(VmMapCopy* copy, uint64_t at, void* buf, size_t n) {
     uint64_t pos = copy->offset + at + done;
     uint64_t in_page = pos & (kPageSize - 1);
     size_t len = n - done < kPageSize - in_page ? n - done : kPageSize - in_page;
-    // (Port arrays in a pager's memory that it has not supplied read as
-    // zeros: null names. Nothing waits for a pager here.)
+    // (A pager's memory that it has not supplied reads as zeros: nothing
+    // waits for a pager here. device_write's data is all that comes here.)
     VmPage* p = nullptr;
     (void)copy_page(copy, pos - in_page, &p, nullptr);
     if (p)

@@ -11,6 +11,7 @@
 #include "notify_kserver.h"
 #include "vm/copy.h"
 #include "vm/memory_object.h"
+#include "vm/pager.h"
 #include "vm/swap.h"
 
 namespace umach::vm {
@@ -34,14 +35,31 @@ ipc::Port* default_pager_port() { return g_port; }
 
 namespace umach::kserver {
 
+// The send right the reply carries is made here (as every kernel routine
+// returning a port makes it); on success the request's right is ours.
 kern_return_t vm_set_default_memory_manager(ipc_port_t host_priv, ipc_port_t* default_manager) {
   if (!host::is_host_priv(host_priv)) return KERN_INVALID_HOST;
-  // Another manager is not installed (default_pager.h); the request's
-  // right is destroyed with it.
-  if (*default_manager) return KERN_FAILURE;
-  // The routine makes the send right the reply carries (as every kernel
-  // routine returning a port does).
-  *default_manager = ipc::kobject_make_send(vm::default_pager_port()).port;
+  ipc::Port* const in = *default_manager;
+  ipc::Port* const kernels = vm::default_pager_port();
+  if (!in) {
+    // Only asks: the installed manager (the kernel's port when it is the kernel).
+    ipc::Port* current = vm::default_manager_copy();
+    *default_manager = current ? current : ipc::kobject_make_send(kernels).port;
+    return KERN_SUCCESS;
+  }
+  if (in == ipc::kDeadPort) return KERN_INVALID_ARGUMENT;
+  {
+    // No other kernel object manages memory.
+    SpinlockGuard g(in->lock);
+    if (in != kernels && in->kobject_type_ != ipc::KObjectType::kNone) return KERN_INVALID_ARGUMENT;
+  }
+  // The kernel's own port makes the kernel the default pager again.
+  ipc::Port* old = vm::default_manager_exchange(in == kernels ? nullptr : in);
+  if (in == kernels) {
+    ipc::TransitRight r{in, MACH_MSG_TYPE_PORT_SEND, false};
+    ipc::release_transit_right(r);
+  }
+  *default_manager = old ? old : ipc::kobject_make_send(kernels).port;
   return KERN_SUCCESS;
 }
 

@@ -15,10 +15,16 @@
 //     in the swap (for an object default_pager_object_create made);
 //   - default_pager_paging_file and _register_fileserver: the swap area is
 //     the platform's, fixed at boot: KERN_FAILURE.
-// vm_set_default_memory_manager with MACH_PORT_NULL gives a send right to
-// it (host_priv only). Installing another default memory manager (a user
-// task that memory_object_create would hand temporary objects to) is not
-// supported: KERN_FAILURE, nothing changes.
+// vm_set_default_memory_manager (host_priv only) with MACH_PORT_NULL gives
+// a send right to the default manager installed: this port while the
+// kernel is the default pager. With a port it installs that port as the
+// default memory manager (a user task that memory_object_create hands
+// anonymous objects to when their pages must go out, vm/pager.h) and
+// gives back the one it replaces; this port makes the kernel the default
+// pager again. A dead name or another kernel object's port:
+// KERN_INVALID_ARGUMENT. Objects a manager took stay its own when it is
+// replaced; a manager that dies takes what it was given with it (their
+// faults fail), and pageout uses the swap area again.
 #pragma once
 
 namespace umach::ipc {

@@ -39,6 +39,9 @@ kern_return_t vm_fault(VmMap& map, uint64_t va, unsigned access) UMACH_EXCLUDES(
 // to wait for (with_pager_waits); KERN_MEMORY_ERROR if wait is null.
 kern_return_t fault_locked(VmMap& map, uint64_t va, unsigned access, bool enter, bool wire, VmPage** out,
                            PagerWait* wait) UMACH_REQUIRES(g_vm_lock);
+// Wires e's pages (faulting them in, as fault_locked with `wait`); the
+// entry counts once (vm_user.cc).
+kern_return_t wire_entry(VmMap& map, VmMapEntry* e, PagerWait* wait) UMACH_REQUIRES(g_vm_lock);
 
 // Runs op(PagerWait*), which takes the VM lock itself and may answer
 // kFaultMustWait (from fault_locked), until it answers anything else:

@@ -27,6 +27,22 @@ VmObject* VmObject::create(uint64_t size, int strategy) {
   return g_objects.create(size, strategy, g_next_id++);
 }
 
+namespace {
+size_t g_to_pager_live UMACH_GUARDED_BY(g_vm_lock) = 0;
+}  // namespace
+
+size_t returns_in_flight() { return g_to_pager_live; }
+
+void VmObject::destroy(VmObject* o) {
+  if (o->to_pager_) --g_to_pager_live;
+  g_objects.destroy(o);
+}
+
+void VmObject::mark_to_pager() {
+  if (!to_pager_) ++g_to_pager_live;
+  to_pager_ = true;
+}
+
 int VmObject::copy_strategy() const { return pager_ ? pager_copy_strategy(pager_) : strategy_; }
 
 void VmObject::insert(VmPage* page, uint64_t offset) {
@@ -36,7 +52,7 @@ void VmObject::insert(VmPage* page, uint64_t offset) {
   bool fresh = pages_.insert(*page);
   kassert(fresh);
   if (!page->pa) paged_out_changed(+1);  // (collapse moves paged-out pages)
-  if (pager_ && shadow_) pager_->absent_clear(offset);  // its own page now hides the shadow's
+  if (pager_) pager_->absent_clear(offset);  // its own page now hides the shadow's (or zeros)
   page_activate(page);
 }
 
@@ -72,9 +88,10 @@ VmPage* VmObject::chain_lookup(uint64_t offset, VmObject** where) {
       if (where) *where = o;
       return p;
     }
-    // A copy's object (COPY_CALL) shows its shadow only where its pager
-    // said so (data_unavailable); elsewhere the page is its pager's to give.
-    if (o->pager_ && o->shadow_ && !o->pager_->absent_at(offset)) break;
+    // A pager's object shows its shadow only where it is absent (a copy's
+    // data_unavailable, what an internal object never gave its manager);
+    // elsewhere the page is its pager's to give.
+    if (o->pager_ && !o->pager_->absent_at(offset)) break;
     offset += o->shadow_offset_;
   }
   if (where) *where = nullptr;
@@ -85,8 +102,8 @@ VmObject* VmObject::pager_below(uint64_t offset, uint64_t* at) {
   VmObject* o = this;
   for (;;) {
     if (offset >= o->size_) return nullptr;
-    if (o->pager_ && !(o->shadow_ && o->pager_->absent_at(offset))) break;
-    if (!o->shadow_) return nullptr;
+    if (o->pager_ && !o->pager_->absent_at(offset)) break;
+    if (!o->shadow_) return nullptr;  // absent at the chain's end: zeros
     offset += o->shadow_offset_;
     o = o->shadow_;
   }
@@ -99,7 +116,7 @@ unsigned VmObject::chain_depth(uint64_t offset) {
   for (VmObject* o = this; o; o = o->shadow_) {
     ++depth;
     if (offset >= o->size_ || o->pages_.find(offset)) break;
-    if (o->pager_ && o->shadow_ && !o->pager_->absent_at(offset)) break;
+    if (o->pager_ && !o->pager_->absent_at(offset)) break;
     offset += o->shadow_offset_;
   }
   return depth;
@@ -132,7 +149,7 @@ void VmObject::deallocate(VmObject* object) {
     // gets back what it lacks first.
     if (object->pager_) pager_object_freed(object->pager_, object);
     object->free_pages();
-    g_objects.destroy(object);
+    destroy(object);
     object = next;  // drop the reference the dead object held, without recursion
   }
 }
@@ -195,7 +212,8 @@ bool VmObject::copy_has(uint64_t offset) const {
   if (!c) return true;
   if (offset < c->shadow_offset_) return true;
   uint64_t coff = offset - c->shadow_offset_;
-  return coff >= c->size_ || c->pages_.find(coff) != nullptr;
+  // (A copy the default memory manager took may hold it there.)
+  return coff >= c->size_ || object_has_own(*c, coff);
 }
 
 bool VmObject::push_to_copy(uint64_t offset, VmPage* current) {
@@ -224,7 +242,7 @@ bool VmObject::collapse_once() {
     while (VmPage* p = b->pages_.first()) {
       b->remove(p);
       uint64_t off = p->offset;
-      if (off >= base && off - base < size_ && !pages_.find(off - base)) {
+      if (off >= base && off - base < size_ && !object_has_own(*this, off - base)) {
         insert(p, off - base);  // mappings stay valid: the same bytes at the same place
       } else {
         page_protect(p, VM_PROT_NONE);
@@ -246,7 +264,7 @@ bool VmObject::collapse_once() {
     b->copy_ = nullptr;
     --b->ref_count_;
     kassert(b->ref_count_ == 0);
-    g_objects.destroy(b);
+    destroy(b);
     return true;
   }
   // Bypass: b has other users, but if every page of b in our window is

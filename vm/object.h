@@ -63,6 +63,13 @@ class VmObject {
   // manages (anonymous memory, its own objects). Set once, at creation.
   Pager* pager() const { return pager_; }
   void set_pager(Pager* pager) { pager_ = pager; }
+  // Anonymous memory (and its shadows and copies): what the default
+  // memory manager may take (vm/pager.h). Not a page on its way back to a
+  // pager (data_return, data_initialize): handed to the manager it would
+  // go round, and the manager could fault on its own data.
+  bool anonymous() const { return !pager_ && strategy_ == MEMORY_OBJECT_COPY_TEMPORARY && !to_pager_; }
+  // Counted in returns_in_flight() until it goes.
+  void mark_to_pager() UMACH_REQUIRES(g_vm_lock);
   // Pages in the object, resident or paged out (pa 0: vm/pageout.h).
   size_t resident_count() const UMACH_REQUIRES(g_vm_lock) { return pages_.size(); }
   size_t paged_out_count() const UMACH_REQUIRES(g_vm_lock) { return paged_out_; }
@@ -141,6 +148,7 @@ class VmObject {
 
  private:
   void set_shadow(VmObject* shadow, uint64_t offset) UMACH_REQUIRES(g_vm_lock);
+  static void destroy(VmObject* o) UMACH_REQUIRES(g_vm_lock);  // every object ends here
   bool collapse_once() UMACH_REQUIRES(g_vm_lock);
   void free_pages() UMACH_REQUIRES(g_vm_lock);
 
@@ -155,6 +163,7 @@ class VmObject {
   // Written since its newest copy was made (for a source), or since it was
   // made (for a copy): see copy_delayed.
   bool written_ = false;
+  bool to_pager_ = false;  // (anonymous())
   AvlTree<VmPage, &VmPage::by_offset, VmPage::Key> pages_;
   size_t paged_out_ = 0;  // pages whose contents are in swap only
   ListNode shadower_link_;                                        // in shadow_->shadowers_
@@ -162,6 +171,10 @@ class VmObject {
 };
 
 size_t live_objects();
+// Pages on their way back to pagers (their one-page objects, in messages
+// or in the pager's memory, not yet freed): what pageout has handed out
+// and not got back as free memory (GNU Mach's laundry count).
+size_t returns_in_flight() UMACH_REQUIRES(g_vm_lock);
 
 // Calls fn(object) for each object with pages in swap (the default
 // pager's objects: default_pager_objects).

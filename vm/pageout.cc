@@ -42,6 +42,8 @@ size_t pageout(size_t want) {
   Pager* pagers[kMaxPagers];
   size_t npagers = 0;
   size_t freed = 0;
+  default_manager_prepare();  // records for objects a default memory manager takes
+  const size_t laundry_limit = pageout_targets().high;
   {
     SpinlockGuard hold(g_vm_lock);
     // Refill the inactive queue to a third of the pages plus what is
@@ -62,8 +64,20 @@ size_t pageout(size_t want) {
         continue;
       }
       page_protect(p, VM_PROT_NONE);  // unused: it leaves every map
-      if (Pager* pager = o->pager()) {
-        if (!p->dirty && !p->precious) {
+      // Anonymous memory goes to a default memory manager if one is
+      // installed and takes the object (pager.h), else to the swap area.
+      // A page given to a pager is free memory only once the pager is done
+      // with it: while many are (a manager falling behind, short of the
+      // memory it needs to take them), the swap area takes the rest.
+      const bool laundry_full = returns_in_flight() >= laundry_limit;
+      if (!o->pager() && !laundry_full) (void)default_manager_take(o);
+      Pager* pager = o->pager();
+      if (pager && pager->internal && laundry_full) {
+        if (!page_evict(p)) break;  // the swap area is full
+        ++freed;
+      } else if (pager) {
+        // (An internal object's manager has only what it was given.)
+        if (!p->dirty && !p->precious && !pager->internal) {
           o->remove(p);  // its pager has it
           page_release(p);
           ++freed;
@@ -86,6 +100,7 @@ size_t pageout(size_t want) {
       p = next;
     }
   }
+  reap_pagers();  // memory_object_create for objects a default manager took
   for (size_t i = 0; i < npagers; ++i) pager_send_returns(pagers[i]);
   return freed;
 }

@@ -19,10 +19,13 @@
 //   - a page of an object with no pager is written to its swap slot
 //     (unless it is clean and its slot holds it already) and its memory
 //     freed; the page keeps its place in its object (pa 0) and the next
-//     use reads it back (page_resident);
+//     use reads it back (page_resident). While a user default memory
+//     manager is installed, anonymous memory's object goes to it first
+//     and becomes a pager's (vm/pager.h);
 //   - a pager's page: dirty or precious, it goes back with
 //     memory_object_data_return (the pager keeps it from now on); clean,
-//     it is dropped (the pager has it);
+//     it is dropped (the pager has it); a default manager's object's page
+//     always goes (data_initialize the first time);
 //   - wired pages never leave.
 // A page that cannot leave at once (the swap area is full, too many
 // pagers for one pass) stays inactive with no mappings; its next use

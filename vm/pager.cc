@@ -10,6 +10,7 @@
 #include "ipc/kobject.h"
 #include "ipc/kserver.h"
 #include "mach_kserver.h"
+#include "memory_object_default_kuser.h"
 #include "memory_object_kuser.h"
 #include "notify_kserver.h"
 #include "vm/copy.h"
@@ -27,6 +28,11 @@ using PagerList = List<Pager, &Pager::link>;
 // Copies' pagers (COPY_CALL) whose memory_object_copy and init are due.
 [[clang::no_destroy]] List<Pager, &Pager::announce_link> g_announce UMACH_GUARDED_BY(g_vm_lock);
 kstd::Atomic<bool> g_reap_pending{false};
+// The default memory manager (pager.h): a send right, null while the
+// kernel is the default pager; and the records made for objects it takes.
+ipc::Port* g_manager UMACH_GUARDED_BY(g_vm_lock) = nullptr;
+[[clang::no_destroy]] PagerList g_manager_stock UMACH_GUARDED_BY(g_vm_lock);
+constexpr size_t kManagerStock = 4;  // objects one pageout pass may hand over
 
 // Page state changes that faults wait for (pager.h: Waiting).
 kstd::Atomic<uint64_t> g_pager_seq{0};
@@ -56,6 +62,12 @@ bool take_ports_locked(Pager& p, ipc::Port** port, ipc::Port** control) UMACH_RE
   *port = p.port;
   *control = p.control;
   return true;
+}
+
+void release_send(ipc::Port* right) {
+  if (!right || right == ipc::kDeadPort) return;
+  ipc::TransitRight r{right, MACH_MSG_TYPE_PORT_SEND, false};
+  ipc::release_transit_right(r);
 }
 
 void drop_ports(ipc::Port*& port, ipc::Port*& control) {
@@ -188,12 +200,10 @@ void Pager::last_reference_dropped(Pager* p) {
   if (p->death) ipc::kernel_dead_name_cancel(p->port, p->death);
   if (p->control) ipc::kobject_port_destroy(RefPtr<ipc::Port>::adopt(p->control));
   if (p->name) ipc::kobject_port_destroy(RefPtr<ipc::Port>::adopt(p->name));
-  if (p->port) {
-    ipc::TransitRight r{p->port, MACH_MSG_TYPE_PORT_SEND, false};
-    ipc::release_transit_right(r);
-  }
+  release_send(p->port);
   // A copy's pager never announced (unused, or its object gone first).
   if (p->receive) ipc::kobject_port_destroy(RefPtr<ipc::Port>::adopt(p->receive));
+  if (p->manager) release_send(p->manager);  // a default manager's record never used
   if (p->source_port) p->source_port->unref();
   if (p->source_control) p->source_control->unref();
   kassert(!p->source);  // (a copy's pager is announced before its object can end)
@@ -349,7 +359,13 @@ kern_return_t must_wait(Pager* p, uint64_t offset, unsigned access, bool unlock,
   w->access = access;
   w->unlock = unlock;
   w->send_request = false;
-  if (p->ready) {
+  // The page is on its way back to the pager (a data_return or
+  // data_initialize not sent yet): a request now could reach it first and
+  // be answered with what the pager had before. The fault waits for the
+  // return to go (send_returns), then asks.
+  bool returning = false;
+  for (PageReturn& r : p->returns) returning |= r.offset == offset;
+  if (p->ready && !returning) {
     if (PageRequest* r = p->find_request(offset, unlock)) {
       if (r->error != KERN_SUCCESS) {
         // The pager's data_error: this fault fails; the next one asks again.
@@ -412,25 +428,34 @@ bool queue_return(Pager& p, VmPage* page, bool take) UMACH_REQUIRES(g_vm_lock) {
   r->offset = page->offset;
   r->dirty = page->dirty;
   r->kernel_copy = !take;
+  // An internal object's page its manager never had (pager.h).
+  r->initialize = p.internal && p.absent_at(page->offset);
   r->copy = copy_of_page_locked(page, take);
   if (!r->copy) {
     g_returns.destroy(r);
     return false;
   }
+  // From now on the manager has it: the object no longer reads through
+  // there. (Short of memory for the mark's split, more of it is
+  // forgotten: those pages are asked of the manager, whose
+  // data_unavailable reads through again.)
+  if (r->initialize) p.absent_clear(r->offset);
   p.returns.push_back(*r);
   return true;
 }
 
-// Sends the returns queued on p (the VM lock dropped).
+// Sends the returns queued on p (the VM lock dropped). Faults waiting for
+// one of them to go (must_wait) retry after.
 void send_returns(Pager& p) UMACH_EXCLUDES(g_vm_lock) {
-  for (;;) {
+  for (bool sent = false;; sent = true) {
     PageReturn* r;
     ipc::Port* port = nullptr;
     ipc::Port* control = nullptr;
     {
       SpinlockGuard hold(g_vm_lock);
+      if (sent) state_changed();
       r = p.returns.front();
-      if (!r) return;
+      if (!r) break;
       p.returns.remove(*r);
       if (!take_ports_locked(p, &port, &control)) {
         discard_locked(r->copy);  // (the reaper returns before it terminates: not reached)
@@ -439,11 +464,15 @@ void send_returns(Pager& p) UMACH_EXCLUDES(g_vm_lock) {
       }
     }
     // The message takes the copy.
-    kuser::memory_object_data_return(port, control, r->offset, reinterpret_cast<uintptr_t>(r->copy), kPageSize,
-                                     r->dirty, r->kernel_copy);
+    const auto data = reinterpret_cast<uintptr_t>(r->copy);
+    if (r->initialize)
+      kuser::memory_object_data_initialize(port, control, r->offset, data, kPageSize);
+    else
+      kuser::memory_object_data_return(port, control, r->offset, data, kPageSize, r->dirty, r->kernel_copy);
     drop_ports(port, control);
     g_returns.destroy(r);
   }
+  wake_waiters();
 }
 
 }  // namespace
@@ -505,8 +534,9 @@ void pager_object_freed(Pager* pager, VmObject* object) {
     state_changed();
     return;
   }
-  // What the pager lacks goes back to it (unless it is gone).
-  if (!pager->dead) {
+  // What the pager lacks goes back to it (unless it is gone, or the
+  // object was anonymous memory: nobody will read it again).
+  if (!pager->dead && !pager->internal) {
     for (VmPage* page = object->lower_bound(0); page;) {
       VmPage* next = object->next(*page);
       if ((page->dirty || page->precious) && !queue_return(*pager, page, /*take=*/true))
@@ -549,7 +579,119 @@ void announce_copy(Pager* p) UMACH_EXCLUDES(g_vm_lock) {
   source->unref();  // (the reaper goes on to terminate it if it ended meanwhile)
 }
 
+// Hands the object an internal pager stands for to the default memory
+// manager: the new port's receive right goes with memory_object_create
+// (a dead manager destroys it with the message: the port dies, and the
+// object's faults on what it gave fail as for any dead pager).
+void announce_create(Pager* p) UMACH_EXCLUDES(g_vm_lock) {
+  ipc::Port* receive;
+  ipc::Port* manager;
+  {
+    SpinlockGuard hold(g_vm_lock);
+    receive = kstd::exchange(p->receive, nullptr);
+    manager = kstd::exchange(p->manager, nullptr);
+  }
+  // Moves the manager's send right and the receive right; the control
+  // and name ports go as new send rights (the pager keeps its own).
+  kuser::memory_object_create(manager, receive, p->internal_size, p->control, p->name, kPageSize);
+  SpinlockGuard hold(g_vm_lock);
+  p->announced = true;
+}
+
 }  // namespace
+
+bool object_has_own(const VmObject& object, uint64_t offset) {
+  if (object.lookup(offset)) return true;
+  const Pager* p = object.pager();
+  return p && !p->absent_at(offset);
+}
+
+ipc::Port* default_manager_exchange(ipc::Port* manager) {
+  ipc::Port* old;
+  PagerList unused;
+  {
+    SpinlockGuard hold(g_vm_lock);
+    old = kstd::exchange(g_manager, manager);
+    while (Pager* p = g_manager_stock.front()) {
+      g_manager_stock.remove(*p);
+      unused.push_back(*p);
+    }
+  }
+  // Records made for the old manager go (their ports with them).
+  while (Pager* p = unused.front()) {
+    unused.remove(*p);
+    p->unref();
+  }
+  return old;
+}
+
+ipc::Port* default_manager_copy() {
+  ipc::Port* manager;
+  {
+    SpinlockGuard hold(g_vm_lock);
+    manager = g_manager;
+    if (!manager) return nullptr;
+    manager->ref();
+  }
+  ipc::Port* right = ipc::copy_send(manager);
+  manager->unref();
+  return right;
+}
+
+void default_manager_prepare() {
+  ipc::Port* manager;
+  {
+    SpinlockGuard hold(g_vm_lock);
+    manager = g_manager;
+    if (!manager || g_manager_stock.size() >= kManagerStock) return;
+    manager->ref();
+  }
+  for (;;) {
+    // As a copy's (CopyPagers::make): a port the kernel holds the receive
+    // right of until memory_object_create moves it, a send right to it.
+    RefPtr<Pager> pager = make_pager();
+    if (!pager) break;
+    auto port = ipc::Port::create();
+    if (!port.ok()) break;
+    Pager* p = pager.get();
+    p->receive = port.value().leak_ref();
+    p->port = ipc::kobject_make_send(p->receive).port;
+    p->death = ipc::kernel_dead_name_request(p->port, p->control);
+    if (!p->death) break;
+    p->manager = ipc::copy_send(manager);
+    if (p->manager == ipc::kDeadPort) break;  // the manager died: pages go to the swap
+    p->internal = true;
+    p->announced = false;
+    p->ready = true;  // no memory_object_ready from a default manager (the manual)
+    p->strategy = MEMORY_OBJECT_COPY_TEMPORARY;  // its copies as any pager object's (COPY_DELAY)
+    SpinlockGuard hold(g_vm_lock);
+    if (g_manager != manager) break;  // replaced meanwhile: `pager` goes
+    g_manager_stock.push_back(*pager.leak_ref());
+    if (g_manager_stock.size() >= kManagerStock) break;
+  }
+  manager->unref();
+}
+
+bool default_manager_take(VmObject* object) {
+  if (!object->anonymous()) return false;
+  Pager* p = g_manager_stock.front();
+  // (A manager that died takes nothing more: the swap area does.)
+  if (!p || g_manager->died_.load(kstd::MemoryOrder::acquire)) return false;
+  // Everything it lacks reads as before: absent (pager.h).
+  AbsentRange* all = g_absent.create();
+  if (!all) return false;
+  g_manager_stock.remove(*p);
+  all->start = 0;
+  all->end = object->size();
+  p->absent.insert(*all);
+  p->internal_size = object->size();
+  p->object = object;
+  object->set_pager(p);  // the stock's reference becomes the object's
+  g_pagers.push_back(*p);
+  g_announce.push_back(*p);
+  g_reap_pending.store(true, kstd::MemoryOrder::release);
+  return true;
+}
 
 void reap_pagers() {
   if (!g_reap_pending.load(kstd::MemoryOrder::acquire)) return;
@@ -589,7 +731,8 @@ void reap_pagers() {
       }
     }
     if (announce) {
-      announce_copy(p);
+      if (p->internal) announce_create(p);
+      else announce_copy(p);
       p->unref();
       continue;
     }

@@ -83,6 +83,27 @@
 //     (CopyPagers, with_pager_waits) and start over if they lacked some.
 //     The messages go out once the lock is dropped (reap_pagers), before
 //     anything else about the new object.
+//
+// A default memory manager (vm_set_default_memory_manager with a port, a
+// user task taking the kernel's place as default pager, as the Hurd's
+// does): while one is installed, pageout hands an anonymous object it
+// must push a page of to it instead of the swap area. The object becomes
+// a pager's object ("internal") whose port the kernel made: the reaper
+// sends memory_object_create(manager, the port's receive right, size,
+// control, name, page size) before anything else about it; it is ready at
+// once (no memory_object_ready, as the manual says). Its pages go out
+// with memory_object_data_initialize the first time (the manager never
+// had that page), data_return after; clean or not, every page it pushes
+// out goes (the manager has only what it was given). What the object
+// lacks and never gave reads as before, through to its shadow or as
+// zeros: every offset starts absent (Pager::absent, as a copy's
+// data_unavailable), and a page given to the manager stops being absent;
+// any other page the object lacks is the manager's to give
+// (data_request; its data_unavailable reads through as for a copy). The
+// records come from a stock made with the VM lock dropped before each
+// pageout pass (default_manager_prepare); with none at hand, or the
+// manager dead, pages go to the swap area as before. At the object's end
+// nothing is returned (its memory is gone), only terminate is sent.
 #pragma once
 
 #include <stdint.h>
@@ -135,6 +156,7 @@ struct PageReturn {
   VmMapCopy* copy = nullptr;  // one page
   bool dirty = false;
   bool kernel_copy = false;  // the kernel keeps the page too
+  bool initialize = false;  // memory_object_data_initialize (an internal object's first push of it)
 };
 
 class Pager : public RefCounted<Pager> {
@@ -173,6 +195,12 @@ class Pager : public RefCounted<Pager> {
   uint64_t source_size = 0;
   Pager* source = nullptr;  // (a reference) the source's pager, until announced
   bool announced = true;  // nothing (more) to say before anything else
+  // An anonymous object the default memory manager took (see the
+  // header): until announced, `manager` is the send right
+  // memory_object_create goes to (and `receive` the right it moves).
+  bool internal = false;
+  ipc::Port* manager = nullptr;
+  uint64_t internal_size = 0;
   uint32_t unannounced_copies = 0;  // a source's: its copies not yet announced
   ListNode announce_link;
   AvlTree<AbsentRange, &AbsentRange::by_start, AbsentRange::Key> absent;  // a copy's: data_unavailable
@@ -280,9 +308,30 @@ VmObject* copy_by_call(VmObject* source, uint64_t offset, uint64_t size, CopyPag
 int pager_copy_strategy(const Pager* pager) UMACH_REQUIRES(g_vm_lock);
 
 // Sends what was decided under the VM lock: memory_object_copy and init
-// for copies made (COPY_CALL), then memory_object_terminate for every
+// for copies made (COPY_CALL) and memory_object_create for objects the
+// default memory manager took, then memory_object_terminate for every
 // object freed since.
 void reap_pagers() UMACH_EXCLUDES(g_vm_lock);
+
+// ---- The default memory manager (see the header) ----
+// Installs `manager` (a send right the caller hands over; null: the kernel
+// is the default pager again) and returns the one it replaces (a send
+// right; null if that was the kernel).
+ipc::Port* default_manager_exchange(ipc::Port* manager) UMACH_EXCLUDES(g_vm_lock);
+// A new send right to the installed manager; null while the kernel is
+// the default pager.
+ipc::Port* default_manager_copy() UMACH_EXCLUDES(g_vm_lock);
+// Before a pageout pass: makes the records default_manager_take uses, if
+// a manager is installed and alive.
+void default_manager_prepare() UMACH_EXCLUDES(g_vm_lock);
+// Pageout must push out a page of `object`, anonymous memory with no
+// pager: the installed manager takes the object if a record is at hand.
+// True if the object now is a pager's.
+bool default_manager_take(VmObject* object) UMACH_REQUIRES(g_vm_lock);
+// Whether the object's own pages, or its pager's (an internal object's
+// manager holds what it was given), show at `offset`: what hides the
+// shadow there.
+bool object_has_own(const VmObject& object, uint64_t offset) UMACH_REQUIRES(g_vm_lock);
 
 size_t live_pagers();
 

@@ -23,28 +23,6 @@ bool page_range(VmMap&, uint64_t addr, uint64_t size, uint64_t* start, uint64_t*
   return true;
 }
 
-// Wires the pages of e (faulting them in); entry counts once.
-kern_return_t wire_entry(VmMap& map, VmMapEntry* e, PagerWait* wait) UMACH_REQUIRES(g_vm_lock) {
-  if (e->wired_count) return KERN_SUCCESS;
-  // A writable entry is wired for writing, so copy-on-write is resolved
-  // now and the wired page is the one the task will keep writing.
-  const unsigned access = e->protection & (VM_PROT_READ | VM_PROT_WRITE);
-  const uint64_t start = e->start, end = e->end;
-  for (uint64_t va = start; access != VM_PROT_NONE && va < end; va += kPageSize) {
-    kern_return_t kr = fault_locked(map, va, access, true, true, nullptr, wait);
-    if (kr != KERN_SUCCESS) {
-      // Give back the wirings taken so far.
-      for (uint64_t back = start; back < va; back += kPageSize) {
-        VmPage* p = e->object->chain_lookup(e->offset + (back - start));
-        if (p && p->wire_count) --p->wire_count;
-      }
-      return kr;
-    }
-  }
-  e->wired_count = 1;
-  return KERN_SUCCESS;
-}
-
 void unwire_entry(VmMapEntry* e) UMACH_REQUIRES(g_vm_lock) {
   if (!e->wired_count) return;
   e->wired_count = 0;
@@ -53,9 +31,13 @@ void unwire_entry(VmMapEntry* e) UMACH_REQUIRES(g_vm_lock) {
     if (VmPage* p = e->object->chain_lookup(off); p && p->wire_count) --p->wire_count;
 }
 
+// In a VM_WIRE_FUTURE map the new entry is wired at once: `wait` (from
+// with_pager_waits) lets that wait for a pager, and memory short is
+// KERN_RESOURCE_SHORTAGE, which with_pager_waits pages out for; either
+// way the entry is undone first, so the caller can start over.
 kern_return_t enter_range(VmMap& map, uint64_t* addr, uint64_t size, uint64_t mask, bool anywhere, VmObject* object,
-                          uint64_t offset, bool needs_copy, bool shared, unsigned cur, unsigned max, unsigned inh)
-    UMACH_REQUIRES(g_vm_lock) {
+                          uint64_t offset, bool needs_copy, bool shared, unsigned cur, unsigned max, unsigned inh,
+                          PagerWait* wait) UMACH_REQUIRES(g_vm_lock) {
   uint64_t start;
   if (anywhere) {
     uint64_t from = page_trunc(*addr);
@@ -80,9 +62,7 @@ kern_return_t enter_range(VmMap& map, uint64_t* addr, uint64_t size, uint64_t ma
   e.value()->needs_copy = needs_copy;
   e.value()->is_shared = shared;
   if (map.wire_future) {
-    // (A pager's page cannot be waited for here: vm_map of pager memory
-    // into a VM_WIRE_FUTURE map fails with KERN_MEMORY_ERROR.)
-    kern_return_t kr = wire_entry(map, e.value(), nullptr);
+    kern_return_t kr = wire_entry(map, e.value(), wait);
     if (kr != KERN_SUCCESS) {
       e.value()->object = nullptr;  // the caller still owns the object reference
       (void)map.remove(start, start + size);
@@ -97,6 +77,28 @@ kern_return_t enter_range(VmMap& map, uint64_t* addr, uint64_t size, uint64_t ma
 
 }  // namespace
 
+// Wires the pages of e (faulting them in); entry counts once.
+kern_return_t wire_entry(VmMap& map, VmMapEntry* e, PagerWait* wait) UMACH_REQUIRES(g_vm_lock) {
+  if (e->wired_count) return KERN_SUCCESS;
+  // A writable entry is wired for writing, so copy-on-write is resolved
+  // now and the wired page is the one the task will keep writing.
+  const unsigned access = e->protection & (VM_PROT_READ | VM_PROT_WRITE);
+  const uint64_t start = e->start, end = e->end;
+  for (uint64_t va = start; access != VM_PROT_NONE && va < end; va += kPageSize) {
+    kern_return_t kr = fault_locked(map, va, access, true, true, nullptr, wait);
+    if (kr != KERN_SUCCESS) {
+      // Give back the wirings taken so far.
+      for (uint64_t back = start; back < va; back += kPageSize) {
+        VmPage* p = e->object->chain_lookup(e->offset + (back - start));
+        if (p && p->wire_count) --p->wire_count;
+      }
+      return kr;
+    }
+  }
+  e->wired_count = 1;
+  return KERN_SUCCESS;
+}
+
 kern_return_t allocate(VmMap& map, uint64_t* addr, uint64_t size, bool anywhere) {
   if (size == 0) {
     *addr = 0;
@@ -104,12 +106,16 @@ kern_return_t allocate(VmMap& map, uint64_t* addr, uint64_t size, bool anywhere)
   }
   uint64_t start, end;
   if (!page_range(map, anywhere ? 0 : *addr, size, &start, &end)) return KERN_INVALID_ADDRESS;
-  uint64_t at = anywhere ? map.min() : *addr;
-  SpinlockGuard hold(g_vm_lock);
-  kern_return_t kr = enter_range(map, &at, end - start, 0, anywhere, nullptr, 0, false, false, VM_PROT_DEFAULT,
-                                 VM_PROT_ALL, VM_INHERIT_DEFAULT);
-  if (kr == KERN_SUCCESS) *addr = at;
-  return kr;
+  // (Through with_pager_waits: a VM_WIRE_FUTURE map wires the new memory
+  // at once, which may need pages paged out first.)
+  return with_pager_waits([&](PagerWait* wait) {
+    uint64_t at = anywhere ? map.min() : *addr;
+    SpinlockGuard hold(g_vm_lock);
+    kern_return_t kr = enter_range(map, &at, end - start, 0, anywhere, nullptr, 0, false, false, VM_PROT_DEFAULT,
+                                   VM_PROT_ALL, VM_INHERIT_DEFAULT, wait);
+    if (kr == KERN_SUCCESS) *addr = at;
+    return kr;
+  });
 }
 
 kern_return_t deallocate(VmMap& map, uint64_t addr, uint64_t size) {
@@ -243,7 +249,8 @@ kern_return_t map_object(VmMap& map, uint64_t* addr, uint64_t size, uint64_t mas
     } else {
       at = 0;
     }
-    kern_return_t kr = enter_range(map, addr, size, mask, anywhere, o, at, needs_copy, shared, cur, max, inheritance);
+    kern_return_t kr =
+        enter_range(map, addr, size, mask, anywhere, o, at, needs_copy, shared, cur, max, inheritance, w);
     if (kr != KERN_SUCCESS && o) VmObject::deallocate(o);
     return kr;
   });
@@ -254,7 +261,7 @@ kern_return_t reserve(VmMap& map, uint64_t addr, uint64_t size) {
   if (!page_range(map, addr, size, &start, &end)) return KERN_INVALID_ADDRESS;
   SpinlockGuard hold(g_vm_lock);
   return enter_range(map, &start, end - start, 0, false, nullptr, 0, false, false, VM_PROT_NONE, VM_PROT_NONE,
-                     VM_INHERIT_NONE);
+                     VM_INHERIT_NONE, nullptr);
 }
 
 kern_return_t wire(VmMap& map, uint64_t addr, uint64_t size, unsigned access) {
@@ -288,11 +295,14 @@ kern_return_t wire_all(VmMap& map, unsigned flags) {
   return with_pager_waits([&](PagerWait* wait) {
     SpinlockGuard hold(g_vm_lock);
     map.wire_future = flags & VM_WIRE_FUTURE;
+    // The manual: only VM_WIRE_NONE unwires what is wired (VM_WIRE_FUTURE
+    // alone leaves the current entries as they are).
+    if (!(flags & VM_WIRE_CURRENT)) {
+      if (flags == VM_WIRE_NONE)
+        for (VmMapEntry* e = map.first(); e; e = map.next(*e)) unwire_entry(e);
+      return KERN_SUCCESS;
+    }
     for (VmMapEntry* e = map.first(); e; e = map.next(*e)) {
-      if (!(flags & VM_WIRE_CURRENT)) {
-        unwire_entry(e);
-        continue;
-      }
       kern_return_t kr = wire_entry(map, e, wait);
       if (kr != KERN_SUCCESS) return kr;
     }

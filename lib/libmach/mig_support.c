@@ -5,12 +5,17 @@
  *   1. takes a reply port with mig_get_reply_port() and sends its request
  *      with that port as msgh_local_port, disposition MAKE_SEND_ONCE;
  *   2. after a successful RPC, gives it back with mig_put_reply_port();
- *   3. after a MACH_RCV_* failure (interrupted receive the caller asked for,
- *      timeout, too large, ...) calls mig_dealloc_reply_port() instead: a
- *      late reply may still arrive on that port, so it must never be reused;
- *      libmach destroys its receive right;
- *   4. after a MACH_SEND_* failure (the request never left) it may put the
- *      port back like after a success.
+ *   3. after a failure calls mig_dealloc_reply_port() instead: after a
+ *      MACH_RCV_* one (interrupted receive the caller asked for, timeout,
+ *      too large, ...) a late reply may still arrive on that port; after
+ *      a MACH_SEND_* one past the header (a body the kernel refused once
+ *      it had taken the reply right) destroying that right queued a
+ *      send-once notification there. Either would be taken for the next
+ *      call's reply, so the port is never reused: libmach destroys its
+ *      receive right;
+ *   4. after a send refused before the kernel took anything (the
+ *      destination, the size, unreadable bytes) it puts the port back
+ *      like after a success.
  * Task programs have no thread-local storage, so libmach keeps a small
  * lock-free pool of idle reply ports (below): get takes one from the
  * pool or makes a new one with mach_reply_port(); put returns it to a free

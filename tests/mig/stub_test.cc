@@ -203,11 +203,20 @@ TEST_F(StubTest, ReceiveErrorDestroysTheReplyPort) {
   EXPECT_EQ(transport.put, 0);
 }
 
-TEST_F(StubTest, SendErrorKeepsTheReplyPort) {
+TEST_F(StubTest, HeaderSendErrorKeepsTheReplyPort) {
   transport.result = MACH_SEND_INVALID_DEST;
   EXPECT_EQ(mach_port_deallocate(0x3, 0x1234), MACH_SEND_INVALID_DEST);
   EXPECT_EQ(transport.dealloced, 0);
   EXPECT_EQ(transport.put, 1);
+}
+
+// The kernel took the reply right before it refused the body, and the
+// send-once notification of its destruction waits on the port.
+TEST_F(StubTest, BodySendErrorDeallocatesTheReplyPort) {
+  transport.result = MACH_SEND_INVALID_RIGHT;
+  EXPECT_EQ(mach_port_deallocate(0x3, 0x1234), MACH_SEND_INVALID_RIGHT);
+  EXPECT_EQ(transport.dealloced, 1);
+  EXPECT_EQ(transport.put, 0);
 }
 
 TEST_F(StubTest, CountInOutSendsTheCapacityAndFillsTheCallersArray) {

@@ -20,7 +20,7 @@ inline constexpr const char kPagerUsagePrefix[] = "usage: pager_cases SCENARIO";
 // holds: each check's line, then the verdict.
 inline constexpr const char kDefaultPagerOutput[] =
     "vm_set_default_memory_manager gives the kernel's: ok\n"
-    "installing another manager is refused: ok\n"
+    "asking again gives the same port: ok\n"
     "a task port is not host_priv: ok\n"
     "default_pager_info: ok\n"
     "default_pager_info on another port: ok\n"

@@ -581,10 +581,14 @@ int main(int argc, char **argv) {
   mach_port_t none = MACH_PORT_NULL;
   check("a task port is not host_priv", vm_set_default_memory_manager(self, &none) == KERN_INVALID_HOST);
 
-  /* Everything exists before the wiring, the hog too (untouched). */
+  /* Everything exists before the wiring, the hog too (untouched). Its
+   * own inheritance keeps its map entry from merging with the next
+   * allocation's (both untouched, they would share one object, and the
+   * hog's object would end only with the server's stack). */
   vm_address_t hog = 0;
   const vm_size_t hog_size = hog_pages * vm_page_size;
-  check("vm_allocate of the hog", vm_allocate(self, &hog, hog_size, TRUE) == KERN_SUCCESS);
+  check("vm_allocate of the hog", vm_allocate(self, &hog, hog_size, TRUE) == KERN_SUCCESS &&
+                                      vm_inherit(self, hog, hog_size, VM_INHERIT_NONE) == KERN_SUCCESS);
   const int ready = hog && mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &g_sleep) == KERN_SUCCESS &&
                     mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &g_dmm) == KERN_SUCCESS &&
                     mach_port_allocate(self, MACH_PORT_RIGHT_PORT_SET, &g_set) == KERN_SUCCESS &&

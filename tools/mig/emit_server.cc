@@ -304,22 +304,40 @@ void emit_stub(Writer& w, const Subsystem& s, const Routine& r, Side side) {
   w.line();
 }
 
-void emit_demux(Writer& w, const Subsystem& s, Side side) {
-  const std::string demux = s.demux_name();
-  std::vector<std::string> table(s.slots, "0");
-  for (const auto& r : s.routines) table[r.id - s.base] = "_X" + r.name;
-  w.line("static const mig_routine_t " + demux + "_table[" + n(std::max(1, s.slots)) + "] = {");
-  for (size_t i = 0; i < table.size(); ++i) w.line("\t" + table[i] + ",  /* " + n(s.base + static_cast<long>(i)) + " */");
-  if (table.empty()) w.line("\t0");
+// A table indexed by message id and the function that reads it:
+// `signature` answers `table[id - base]`, or 0 for an id outside the
+// subsystem. `cells` has one per slot.
+void emit_id_table(Writer& w, const Subsystem& s, const std::string& type, const std::string& table,
+                   const std::vector<std::string>& cells, const std::string& signature) {
+  w.line("static const " + type + " " + table + "[" + n(std::max(1, s.slots)) + "] = {");
+  for (size_t i = 0; i < cells.size(); ++i) w.line("\t" + cells[i] + ",  /* " + n(s.base + static_cast<long>(i)) + " */");
+  if (cells.empty()) w.line("\t0");
   w.line("};");
   w.line();
-  w.line("mig_routine_t " + demux + "_routine(mach_msg_header_t *InHeadP)");
+  w.line(signature);
   w.open("");
   w.line("const mach_msg_id_t id = InHeadP->msgh_id;");
   w.line("if (id < " + n(s.base) + " || id >= " + n(s.base + s.slots) + ") return 0;");
-  w.line("return " + demux + "_table[id - " + n(s.base) + "];");
+  w.line("return " + table + "[id - " + n(s.base) + "];");
   w.close();
   w.line();
+}
+
+void emit_demux(Writer& w, const Subsystem& s, Side side) {
+  const std::string demux = s.demux_name();
+  std::vector<std::string> routines(s.slots, "0");
+  for (const auto& r : s.routines) routines[r.id - s.base] = "_X" + r.name;
+  emit_id_table(w, s, "mig_routine_t", demux + "_table", routines,
+                "mig_routine_t " + demux + "_routine(mach_msg_header_t *InHeadP)");
+  if (side == Side::KernelServer) {
+    // The kernel sizes each reply buffer for its routine: a small call's
+    // needs no more than a small buffer (most are the 48-byte header and
+    // return code), so it still answers when memory is short.
+    std::vector<std::string> sizes(s.slots, "48");
+    for (const auto& r : s.routines) sizes[r.id - s.base] = n(std::max(48L, max_reply_size(r)));
+    emit_id_table(w, s, "unsigned int", demux + "_reply_sizes", sizes,
+                  "mach_msg_size_t " + demux + "_reply_size(const mach_msg_header_t *InHeadP)");
+  }
   w.line("boolean_t " + demux + "(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP)");
   w.open("");
   w.line("char *const OutBase = (char *)OutHeadP;");
@@ -375,6 +393,11 @@ std::string emit_server_header(const Subsystem& s, const EmitOptions& o) {
   w.line("boolean_t " + s.demux_name() + "(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP);");
   w.line("/* The stub for a request's id, or 0. */");
   w.line("mig_routine_t " + s.demux_name() + "_routine(mach_msg_header_t *InHeadP);");
+  if (kernel) {
+    w.line("/* The reply buffer a request's routine needs (at least a mig_reply_header_t), or 0");
+    w.line(" * for an id outside the subsystem. */");
+    w.line("mach_msg_size_t " + s.demux_name() + "_reply_size(const mach_msg_header_t *InHeadP);");
+  }
   emit_header_close(w, ns);
   return w.str();
 }

@@ -118,9 +118,16 @@ void emit_send(Writer& w, const Subsystem& s, const Routine& r, Side side) {
          ", Pos, sizeof Mess, " + reply + ", " + timeout(s, r) + ", MACH_PORT_NULL);");
   w.open("if (MsgResult != MACH_MSG_SUCCESS)");
   if (own_reply) {
-    w.line("/* A receive error (or a refused reply port) leaves the port in doubt. */");
-    w.line("if (__MIG_RCV_ERROR(MsgResult) || MsgResult == MACH_SEND_INVALID_REPLY) mig_dealloc_reply_port(Reply);");
-    w.line("else mig_put_reply_port(Reply);");
+    // A send the kernel refused before it took anything (the header's
+    // destination, the size, the bytes) leaves the port clean. Any other
+    // error leaves it in doubt: a late reply after a receive error, or,
+    // for a body the kernel refused after it took the reply right, the
+    // send-once notification destroying that right queued there, which
+    // the next call would take for its reply (MIG_SERVER_DIED).
+    w.line("/* Refused before the kernel took anything: the port is clean; else it is in doubt. */");
+    w.line("if (MsgResult == MACH_SEND_INVALID_DEST || MsgResult == MACH_SEND_MSG_TOO_SMALL ||");
+    w.line("    MsgResult == MACH_SEND_NO_BUFFER || MsgResult == MACH_SEND_INVALID_DATA) mig_put_reply_port(Reply);");
+    w.line("else mig_dealloc_reply_port(Reply);");
   }
   w.line("return MsgResult;");
   w.close();

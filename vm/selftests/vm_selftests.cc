@@ -287,6 +287,8 @@ UMACH_SELFTEST(vm_wire_and_unwire) {
   ST_CHECK_EQ(allocate(*m, &b, P, true), KERN_SUCCESS);  // wired as it is made
   ST_CHECK_EQ(page_counts().wired, before.wired + 4);
   ST_CHECK_EQ(wire_all(*m, 0x10), KERN_INVALID_ARGUMENT);
+  ST_CHECK_EQ(wire_all(*m, VM_WIRE_FUTURE), KERN_SUCCESS);  // keeps what is wired
+  ST_CHECK_EQ(page_counts().wired, before.wired + 4);
   ST_CHECK_EQ(wire_all(*m, VM_WIRE_NONE), KERN_SUCCESS);
   ST_CHECK_EQ(page_counts().wired, before.wired);
 }
