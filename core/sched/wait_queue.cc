@@ -116,26 +116,32 @@ bool WaitQueue::empty() const {
 }
 
 void clear_wait(Thread& t, WaitResult result) {
-  for (;;) {
-    WaitQueue* wq;
-    {
-      SpinlockGuard guard(t.lock);
-      if (t.state_ != ThreadState::kWaiting) return;
-      if (result == WaitResult::kInterrupted && !t.wait_interruptible_) return;
-      wq = t.wait_queue_;
-    }
-    // The lock order is queue before thread: retake both and recheck.
-    // The queue's lock is dropped first: once the thread's is, the thread
-    // may go on (it had not blocked yet) and end its wait's scope, and the
-    // queue may be on its stack (sleep_ns).
-    wq->lock.lock();
+  for (unsigned tries = 1;; ++tries) {
     t.lock.lock();
-    const bool moved = t.wait_queue_ != wq;  // it moved on meanwhile: look again
-    const bool refuse = !moved && result == WaitResult::kInterrupted && !t.wait_interruptible_;
-    const WaitQueue::Dequeued d = moved || refuse ? WaitQueue::Dequeued::kNotWaiting : wq->dequeue_locked(t, result);
+    if (t.state_ != ThreadState::kWaiting || (result == WaitResult::kInterrupted && !t.wait_interruptible_)) {
+      t.lock.unlock();
+      return;
+    }
+    // The queue lives as long as the thread waits on it (it may be on the
+    // thread's own stack, sleep_ns, or in a port the waiter holds), and
+    // with the thread's lock held the wait cannot end: the queue is only
+    // touched with that lock held. The lock order is queue before thread,
+    // so its lock is only tried; busy (its holder may want the thread's),
+    // both go and the look starts over. (Reading the queue, dropping the
+    // thread's lock and then taking the queue's would touch a queue that
+    // may have gone meanwhile.)
+    WaitQueue* wq = t.wait_queue_;
+    if (!wq->lock.try_lock()) {
+      t.lock.unlock();
+      if (tries % Spinlock::kSpinsBeforeYield == 0) Platform::spin_yield();
+      else Platform::cpu_relax();
+      continue;
+    }
+    const WaitQueue::Dequeued d = wq->dequeue_locked(t, result);
+    // The queue's lock first: once the thread's goes, the thread may go on
+    // (it had not blocked yet) and end its wait's scope.
     wq->lock.unlock();
     t.lock.unlock();
-    if (moved) continue;
     if (d == WaitQueue::Dequeued::kMustRun) thread_setrun(t);
     return;
   }

@@ -99,9 +99,13 @@ kern_return_t wait(vm::VmMap& map, uint64_t addr, uint32_t val1, uint32_t val2, 
       return kr;
     if (words[0] != val1 || ((flags & GSYNC_QUAD) && words[1] != val2)) return KERN_INVALID_ARGUMENT;
     b.waiters.push_back(w);
-    g_waiters.fetch_add(1, kstd::MemoryOrder::relaxed);
-    SpinlockGuard q(w.queue.lock);
-    w.queue.assert_wait_locked(/*interruptible=*/true, deadline);
+    {
+      SpinlockGuard q(w.queue.lock);
+      w.queue.assert_wait_locked(/*interruptible=*/true, deadline);
+    }
+    // Counted once it waits (release): whoever sees the count can end
+    // the wait (clear_wait), as the tests do.
+    g_waiters.fetch_add(1, kstd::MemoryOrder::release);
   }
   const sched::WaitResult r = sched::thread_block();
   // Off its list whatever ended the sleep; a waker that took it off set
@@ -177,7 +181,7 @@ kern_return_t requeue(vm::VmMap& map, uint64_t src, uint64_t dst, bool wake_one,
   return KERN_SUCCESS;
 }
 
-size_t waiters() { return g_waiters.load(kstd::MemoryOrder::relaxed); }
+size_t waiters() { return g_waiters.load(kstd::MemoryOrder::acquire); }
 
 }  // namespace umach::gsync
 
