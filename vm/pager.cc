@@ -123,10 +123,14 @@ void Pager::drop_requests() {
     requests.remove(*r);
     g_requests.destroy(r);
   }
-  while (PageReturn* r = returns.front()) {
-    returns.remove(*r);
-    discard_locked(r->copy);
-    g_returns.destroy(r);
+  for (PageReturn* r = returns.front(); r;) {
+    PageReturn* next = returns.next(*r);
+    if (!r->sending) {  // (one being sent is its sender's to take off)
+      returns.remove(*r);
+      discard_locked(r->copy);
+      g_returns.destroy(r);
+    }
+    r = next;
   }
   while (AbsentRange* r = absent.lower_bound(0)) {
     absent.remove(*r);
@@ -139,15 +143,19 @@ bool Pager::absent_at(uint64_t offset) const {
   return r && offset < r->end;
 }
 
-void Pager::absent_clear(uint64_t offset) {
+void Pager::absent_clear(uint64_t offset, AbsentRange* spare) {
   AbsentRange* r = absent.floor(offset);
-  if (!r || offset >= r->end) return;
+  if (!r || offset >= r->end) {
+    if (spare) g_absent.destroy(spare);
+    return;
+  }
   const uint64_t end = r->end;
   absent.remove(*r);
   // What is left on either side of the page stays marked. Short of memory
-  // for the second piece, it is forgotten: those pages are asked for
-  // again, and the pager answers again.
-  AbsentRange* after = offset + kPageSize < end ? g_absent.create() : nullptr;
+  // for the second piece (and given no spare), it is forgotten: those
+  // pages are asked for again, and the pager answers again.
+  AbsentRange* after = offset + kPageSize < end ? (spare ? kstd::exchange(spare, nullptr) : g_absent.create()) : nullptr;
+  if (spare) g_absent.destroy(spare);
   if (after) {
     after->start = offset + kPageSize;
     after->end = end;
@@ -428,18 +436,20 @@ bool queue_return(Pager& p, VmPage* page, bool take) UMACH_REQUIRES(g_vm_lock) {
   r->offset = page->offset;
   r->dirty = page->dirty;
   r->kernel_copy = !take;
-  // An internal object's page its manager never had (pager.h).
+  // An internal object's page its manager never had (pager.h). From now
+  // on the manager has it: the object no longer reads through there. The
+  // mark's split is made first: forgetting the rest of a mark would make
+  // copy-on-write and collapse take pages for the manager's that it never
+  // had.
   r->initialize = p.internal && p.absent_at(page->offset);
-  r->copy = copy_of_page_locked(page, take);
+  AbsentRange* split = r->initialize ? g_absent.create() : nullptr;
+  r->copy = r->initialize && !split ? nullptr : copy_of_page_locked(page, take);
   if (!r->copy) {
+    if (split) g_absent.destroy(split);
     g_returns.destroy(r);
     return false;
   }
-  // From now on the manager has it: the object no longer reads through
-  // there. (Short of memory for the mark's split, more of it is
-  // forgotten: those pages are asked of the manager, whose
-  // data_unavailable reads through again.)
-  if (r->initialize) p.absent_clear(r->offset);
+  if (r->initialize) p.absent_clear(r->offset, split);
   p.returns.push_back(*r);
   return true;
 }
@@ -447,30 +457,49 @@ bool queue_return(Pager& p, VmPage* page, bool take) UMACH_REQUIRES(g_vm_lock) {
 // Sends the returns queued on p (the VM lock dropped). Faults waiting for
 // one of them to go (must_wait) retry after.
 void send_returns(Pager& p) UMACH_EXCLUDES(g_vm_lock) {
-  for (bool sent = false;; sent = true) {
-    PageReturn* r;
+  for (PageReturn* sent = nullptr;;) {
+    PageReturn* r = nullptr;
+    VmMapCopy* copy;
     ipc::Port* port = nullptr;
     ipc::Port* control = nullptr;
     {
       SpinlockGuard hold(g_vm_lock);
-      if (sent) state_changed();
-      r = p.returns.front();
+      if (sent) {
+        // Its message is queued: a fault may ask for the page now.
+        p.returns.remove(*sent);
+        g_returns.destroy(sent);
+        state_changed();
+      }
+      for (PageReturn& q : p.returns)
+        if (!q.sending) {
+          r = &q;
+          break;
+        }
       if (!r) break;
-      p.returns.remove(*r);
+      copy = kstd::exchange(r->copy, nullptr);
       if (!take_ports_locked(p, &port, &control)) {
-        discard_locked(r->copy);  // (the reaper returns before it terminates: not reached)
+        discard_locked(copy);  // (the reaper returns before it terminates: not reached)
+        p.returns.remove(*r);
         g_returns.destroy(r);
+        sent = nullptr;
         continue;
       }
+      r->sending = true;  // stays listed until sent (must_wait)
     }
-    // The message takes the copy.
-    const auto data = reinterpret_cast<uintptr_t>(r->copy);
-    if (r->initialize)
-      kuser::memory_object_data_initialize(port, control, r->offset, data, kPageSize);
-    else
-      kuser::memory_object_data_return(port, control, r->offset, data, kPageSize, r->dirty, r->kernel_copy);
+    // The message takes the copy; short of memory for the message, the
+    // page is lost (and said so).
+    const auto data = reinterpret_cast<uintptr_t>(copy);
+    const kern_return_t kr =
+        r->initialize ? kuser::memory_object_data_initialize(port, control, r->offset, data, kPageSize)
+                      : kuser::memory_object_data_return(port, control, r->offset, data, kPageSize, r->dirty,
+                                                         r->kernel_copy);
+    if (kr != KERN_SUCCESS) {
+      klog("umach: vm: no memory to send page %#lx back to its pager: its data is lost\n",
+           static_cast<unsigned long>(r->offset));
+      discard(copy);
+    }
     drop_ports(port, control);
-    g_returns.destroy(r);
+    sent = r;
   }
   wake_waiters();
 }
@@ -593,7 +622,15 @@ void announce_create(Pager* p) UMACH_EXCLUDES(g_vm_lock) {
   }
   // Moves the manager's send right and the receive right; the control
   // and name ports go as new send rights (the pager keeps its own).
-  kuser::memory_object_create(manager, receive, p->internal_size, p->control, p->name, kPageSize);
+  if (kuser::memory_object_create(manager, receive, p->internal_size, p->control, p->name, kPageSize) !=
+      KERN_SUCCESS) {
+    // No memory for the message (nothing was taken): the port dies with
+    // its receive right, its death notification makes the pager dead, and
+    // the object's faults on what it gave fail, as for a manager that died.
+    klog("umach: vm: no memory to hand an object to the default memory manager: its paged-out data is lost\n");
+    ipc::kobject_port_destroy(RefPtr<ipc::Port>::adopt(receive));
+    release_send(manager);
+  }
   SpinlockGuard hold(g_vm_lock);
   p->announced = true;
 }

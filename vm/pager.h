@@ -157,6 +157,9 @@ struct PageReturn {
   bool dirty = false;
   bool kernel_copy = false;  // the kernel keeps the page too
   bool initialize = false;  // memory_object_data_initialize (an internal object's first push of it)
+  // Its message is being sent (send_returns): it stays listed, so that a
+  // fault on its page waits until the message is queued (must_wait).
+  bool sending = false;
 };
 
 class Pager : public RefCounted<Pager> {
@@ -210,8 +213,10 @@ class Pager : public RefCounted<Pager> {
   // The page at `offset` of a copy's object was answered data_unavailable:
   // it reads through to the shadow.
   bool absent_at(uint64_t offset) const UMACH_REQUIRES(g_vm_lock);
-  // The object gained its own page at `offset` (VmObject::insert).
-  void absent_clear(uint64_t offset) UMACH_REQUIRES(g_vm_lock);
+  // The object gained its own page at `offset` (VmObject::insert), or its
+  // manager did (an internal object's): `spare`, if given, is the record a
+  // split of the mark needs (used or freed).
+  void absent_clear(uint64_t offset, AbsentRange* spare = nullptr) UMACH_REQUIRES(g_vm_lock);
 };
 
 // Pager records for COPY_CALL copies, made with the VM lock dropped and

@@ -64,7 +64,10 @@ kern_return_t enter_range(VmMap& map, uint64_t* addr, uint64_t size, uint64_t ma
   if (map.wire_future) {
     kern_return_t kr = wire_entry(map, e.value(), wait);
     if (kr != KERN_SUCCESS) {
-      e.value()->object = nullptr;  // the caller still owns the object reference
+      // The caller still owns its reference to `object`; the entry's
+      // object (made by the fault, or a shadow the write made over
+      // `object`, holding the entry's reference) goes with the entry.
+      if (object) object->reference();
       (void)map.remove(start, start + size);
       return kr;
     }

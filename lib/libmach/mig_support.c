@@ -13,9 +13,9 @@
  *      send-once notification there. Either would be taken for the next
  *      call's reply, so the port is never reused: libmach destroys its
  *      receive right;
- *   4. after a send refused before the kernel took anything (the
- *      destination, the size, unreadable bytes) it puts the port back
- *      like after a success.
+ *   4. after a header the kernel refused before it took anything
+ *      (MACH_SEND_INVALID_DEST, MACH_SEND_INVALID_HEADER) it puts the port
+ *      back like after a success.
  * Task programs have no thread-local storage, so libmach keeps a small
  * lock-free pool of idle reply ports (below): get takes one from the
  * pool or makes a new one with mach_reply_port(); put returns it to a free

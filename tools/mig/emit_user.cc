@@ -118,15 +118,15 @@ void emit_send(Writer& w, const Subsystem& s, const Routine& r, Side side) {
          ", Pos, sizeof Mess, " + reply + ", " + timeout(s, r) + ", MACH_PORT_NULL);");
   w.open("if (MsgResult != MACH_MSG_SUCCESS)");
   if (own_reply) {
-    // A send the kernel refused before it took anything (the header's
-    // destination, the size, the bytes) leaves the port clean. Any other
-    // error leaves it in doubt: a late reply after a receive error, or,
-    // for a body the kernel refused after it took the reply right, the
-    // send-once notification destroying that right queued there, which
-    // the next call would take for its reply (MIG_SERVER_DIED).
-    w.line("/* Refused before the kernel took anything: the port is clean; else it is in doubt. */");
-    w.line("if (MsgResult == MACH_SEND_INVALID_DEST || MsgResult == MACH_SEND_MSG_TOO_SMALL ||");
-    w.line("    MsgResult == MACH_SEND_NO_BUFFER || MsgResult == MACH_SEND_INVALID_DATA) mig_put_reply_port(Reply);");
+    // A header the kernel refused (its destination, its form) leaves the
+    // port clean: nothing was taken. Any other error leaves it in doubt:
+    // a late reply after a receive error, or, for a message the kernel
+    // refused after it took the reply right (a body's error, even a size
+    // or buffer one), the send-once notification destroying that right
+    // queued there, which the next call would take for its reply
+    // (MIG_SERVER_DIED).
+    w.line("/* A refused header leaves the port clean; anything else leaves it in doubt. */");
+    w.line("if (MsgResult == MACH_SEND_INVALID_DEST || MsgResult == MACH_SEND_INVALID_HEADER) mig_put_reply_port(Reply);");
     w.line("else mig_dealloc_reply_port(Reply);");
   }
   w.line("return MsgResult;");
