@@ -11,6 +11,7 @@
 
 #include "core/sched/sched.h"
 #include <umach/backend.h>
+#include "platform/hosted/bootstrap_task.h"
 #include "platform/hosted/task/test_task.h"
 
 namespace umach::testing {
@@ -39,6 +40,23 @@ inline std::unique_ptr<hosted::TestTask> run_program(const char* path, const std
   EXPECT_TRUE(hosted::run_in_kernel(run_program_thread, &r, sched::kPriorityKernel));
   EXPECT_TRUE(r.started);
   return task;
+}
+
+// A bootstrap task (hosted::load_bootstrap_task) run to its end from a
+// kernel thread: why it ended (hosted::run_to_end), or "" and a test
+// failure if no kernel thread ran it.
+inline std::string run_bootstrap_to_end(hosted::TestTask& task) {
+  struct Run {
+    hosted::TestTask* task;
+    std::string reason;
+  } run{&task, {}};
+  EXPECT_TRUE(hosted::run_in_kernel(
+      [](void* arg) {
+        auto* r = static_cast<Run*>(arg);
+        r->reason = hosted::run_to_end(*r->task);
+      },
+      &run, sched::kPriorityKernel));
+  return run.reason;
 }
 
 }  // namespace umach::testing

@@ -15,11 +15,10 @@
 #include "core/sched/sched.h"
 #include "platform/hosted/bootstrap_task.h"
 #include "platform/hosted/task/test_task.h"
+#include "tests/hosted/run_program.h"
 #include "tests/programs/expected_user_dmm.h"
 
 namespace {
-
-using umach::hosted::TestTask;
 
 std::string hex(uint64_t n) {
   char s[32];
@@ -39,17 +38,7 @@ TEST(UserDmm, AUserManagerTakesAnonymousMemoryOutAndBackThenTheKernelsReturns) {
   auto task = umach::hosted::load_bootstrap_task(UMACH_PROGRAM_USER_DMM,
                                                  {"user_dmm", "${host-port}", hex(hog), hex(store)});
   ASSERT_TRUE(task.ok());
-  struct Run {
-    TestTask* task;
-    std::string reason;
-  } run{task.value().get(), {}};
-  ASSERT_TRUE(umach::hosted::run_in_kernel(
-      [](void* arg) {
-        auto* r = static_cast<Run*>(arg);
-        r->reason = umach::hosted::run_to_end(*r->task);
-      },
-      &run, umach::sched::kPriorityKernel));
-  EXPECT_EQ(run.reason, "terminated");
+  EXPECT_EQ(umach::testing::run_bootstrap_to_end(*task.value()), "terminated");
   EXPECT_EQ(task.value()->output(), umach::test_programs::kUserDmmOutput);
 }
 

@@ -13,6 +13,7 @@
 #include "core/page_alloc.h"
 #include "platform/hosted/bootstrap_task.h"
 #include "platform/hosted/task/test_task.h"
+#include "tests/hosted/run_program.h"
 #include "tests/programs/cow_object.h"
 #include "tests/programs/expected_pager.h"
 #include <umach/backend.h>
@@ -57,17 +58,7 @@ TEST(VmProgram, TheDefaultPagersCallsAndItsObjectsThroughTheSwap) {
   snprintf(hex, sizeof hex, "%llx", static_cast<unsigned long long>(big));
   auto task = umach::hosted::load_bootstrap_task(UMACH_PROGRAM_DEFAULT_PAGER, {"default_pager", "${host-port}", hex});
   ASSERT_TRUE(task.ok());
-  struct Run {
-    TestTask* task;
-    std::string reason;
-  } run{task.value().get(), {}};
-  ASSERT_TRUE(umach::hosted::run_in_kernel(
-      [](void* arg) {
-        auto* r = static_cast<Run*>(arg);
-        r->reason = umach::hosted::run_to_end(*r->task);
-      },
-      &run, umach::sched::kPriorityKernel));
-  EXPECT_EQ(run.reason, "terminated");
+  EXPECT_EQ(umach::testing::run_bootstrap_to_end(*task.value()), "terminated");
   EXPECT_EQ(task.value()->output(), umach::test_programs::kDefaultPagerOutput);
 }
 
