@@ -325,7 +325,11 @@ kern_return_t ds_device_write(ipc_port_t port, ipc_port_t, mach_msg_type_name_t,
   char chunk[256];
   for (mach_msg_type_number_t at = 0; at < count;) {
     const size_t n = count - at < sizeof chunk ? count - at : sizeof chunk;
-    vm::copy_read(copy, at, chunk, n);
+    // Pages a pager has not given yet are waited for, as GNU Mach's
+    // device_write_get faults them in; one that cannot be had ends the
+    // write with that error (what was written before it stays written),
+    // and the dispatch destroys the request with its data.
+    if (kern_return_t kr = vm::copy_read(copy, at, chunk, n); kr != KERN_SUCCESS) return kr;
     device::console_write(chunk, n);
     at += static_cast<mach_msg_type_number_t>(n);
   }

@@ -389,23 +389,24 @@ Result<VmMapCopy*> copy_from_buffer(const void* data, size_t n) {
   return copy;
 }
 
-void copy_read(VmMapCopy* copy, uint64_t at, void* buf, size_t n) {
-  SpinlockGuard hold(g_vm_lock);
-  size_t done = 0;
-  while (done < n) {
-    uint64_t pos = copy->offset + at + done;
-    uint64_t in_page = pos & (kPageSize - 1);
-    size_t len = n - done < kPageSize - in_page ? n - done : kPageSize - in_page;
-    // (A pager's memory that it has not supplied reads as zeros: nothing
-    // waits for a pager here. device_write's data is all that comes here.)
-    VmPage* p = nullptr;
-    (void)copy_page(copy, pos - in_page, &p, nullptr);
-    if (p)
-      kstd::memcpy(static_cast<char*>(buf) + done, static_cast<char*>(p->data()) + in_page, len);
-    else
-      kstd::memset(static_cast<char*>(buf) + done, 0, len);
-    done += len;
-  }
+kern_return_t copy_read(VmMapCopy* copy, uint64_t at, void* buf, size_t n) {
+  size_t done = 0;  // what was read before a wait for a pager stays read
+  return with_pager_waits([&](PagerWait* wait) {
+    SpinlockGuard hold(g_vm_lock);
+    while (done < n) {
+      const uint64_t pos = copy->offset + at + done;
+      const uint64_t in_page = pos & (kPageSize - 1);
+      const size_t len = n - done < kPageSize - in_page ? n - done : kPageSize - in_page;
+      VmPage* p = nullptr;
+      if (kern_return_t kr = copy_page(copy, pos - in_page, &p, wait); kr != KERN_SUCCESS) return kr;
+      if (p)
+        kstd::memcpy(static_cast<char*>(buf) + done, static_cast<char*>(p->data()) + in_page, len);
+      else
+        kstd::memset(static_cast<char*>(buf) + done, 0, len);
+      done += len;
+    }
+    return KERN_SUCCESS;
+  });
 }
 
 }  // namespace umach::vm

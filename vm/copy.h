@@ -54,8 +54,12 @@ Result<VmMapCopy*> copy_from_buffer(const void* data, size_t n) UMACH_EXCLUDES(g
 // its object and unmapped, if `take`; else a copy of its contents. Null
 // when memory is short (nothing changed).
 VmMapCopy* copy_of_page_locked(VmPage* page, bool take) UMACH_REQUIRES(g_vm_lock);
-// Reads n bytes at `at` of the copy's data (out-of-line port arrays).
-void copy_read(VmMapCopy* copy, uint64_t at, void* buf, size_t n) UMACH_EXCLUDES(g_vm_lock);
+// Reads n bytes at `at` of the copy's data (device_write's), as a fault
+// would: a page a pager has not given yet is asked for and waited for,
+// whoever's memory it is (an external pager's, or anonymous memory a
+// default memory manager holds). KERN_MEMORY_ERROR (the pager failed or
+// died), KERN_ABORTED (the wait was interrupted), KERN_RESOURCE_SHORTAGE.
+[[nodiscard]] kern_return_t copy_read(VmMapCopy* copy, uint64_t at, void* buf, size_t n) UMACH_EXCLUDES(g_vm_lock);
 
 // The page the copy shows at page-aligned relative address `at` in *out
 // (null: zeros). A page of a pager's object it lacks: as fault_locked

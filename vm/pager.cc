@@ -14,6 +14,7 @@
 #include "memory_object_kuser.h"
 #include "notify_kserver.h"
 #include "vm/copy.h"
+#include "vm/fault.h"
 
 namespace umach::vm {
 namespace {
@@ -849,9 +850,12 @@ namespace {
 
 // Fills the requests of [offset, offset + size) with the copy's pages
 // (data_supply) or zeros (copy null: data_unavailable). Pages the object
-// has are kept. Under the VM lock.
+// has are kept, so after a wait it starts over where it stopped. Under
+// the VM lock. A page of the copy that a pager (this one, another, or a
+// default memory manager) has not given yet: kFaultMustWait with *wait
+// filled in (with_pager_waits). *supplied: whether a page went in.
 kern_return_t supply_locked(Pager& p, uint64_t offset, uint64_t size, vm::VmMapCopy* copy, unsigned lock_value,
-                            bool precious) UMACH_REQUIRES(vm::g_vm_lock) {
+                            bool precious, vm::PagerWait* wait, bool* supplied) UMACH_REQUIRES(vm::g_vm_lock) {
   vm::VmObject* o = p.object;
   if (!o || p.dead) return KERN_INVALID_ARGUMENT;  // nothing to fill any more
   for (uint64_t at = 0; at < size; at += vm::kPageSize) {
@@ -864,11 +868,9 @@ kern_return_t supply_locked(Pager& p, uint64_t offset, uint64_t size, vm::VmMapC
       // vm_allocate'd and filled): what its copy shows, zeros where it has
       // no page.
       vm::VmPage* src = nullptr;
-      if (kern_return_t kr = vm::copy_page(copy, at, &src, nullptr); kr != KERN_SUCCESS) {
+      if (kern_return_t kr = vm::copy_page(copy, at, &src, wait); kr != KERN_SUCCESS) {
         vm::page_release(page);
-        // Short of memory, or data from another pager's memory it has not
-        // supplied yet (the kernel does not wait for one pager for another).
-        return kr == KERN_RESOURCE_SHORTAGE ? kr : KERN_INVALID_ARGUMENT;
+        return kr;
       }
       if (src)
         kstd::memcpy(page->data(), src->data(), vm::kPageSize);
@@ -881,6 +883,7 @@ kern_return_t supply_locked(Pager& p, uint64_t offset, uint64_t size, vm::VmMapC
     // (data_unavailable): mappings of that one must go.
     vm::VmPage* below = o->shadow() ? o->shadow()->chain_lookup(off + o->shadow_offset()) : nullptr;
     o->insert(page, off);
+    *supplied = true;
     if (below) vm::page_unmap_borrowed(below);
     if (vm::PageRequest* r = p.find_request(off, false)) {
       p.requests.remove(*r);
@@ -905,14 +908,27 @@ kern_return_t memory_object_data_supply(ipc_port_t control, vm_offset_t offset, 
   kern_return_t kr = KERN_SUCCESS;
   if (!p || !valid_range(offset, dataCnt) || (copy && copy->offset != 0)) kr = KERN_INVALID_ARGUMENT;
   if (kr == KERN_SUCCESS && dataCnt) {
-    {
+    // Data the supplier has not got yet (memory of a pager that has not
+    // given it, its own included, or anonymous memory a default memory
+    // manager holds) is asked for and waited for, as GNU Mach's copy of
+    // it faults it in. Pages that went in before a wait stay in, and the
+    // faults waiting for them go on before this waits.
+    bool woke = true;
+    bool supplied = false;
+    kr = vm::with_pager_waits([&](vm::PagerWait* wait) {
+      if (!kstd::exchange(woke, true)) vm::wake_waiters();
       SpinlockGuard hold(vm::g_vm_lock);
-      kr = supply_locked(*p, offset, dataCnt, copy, static_cast<unsigned>(lock_value) & VM_PROT_ALL, precious != 0);
-      vm::discard_locked(copy);
-      copy = nullptr;
-      vm::state_changed();
-    }
-    vm::wake_waiters();
+      const kern_return_t r = supply_locked(*p, offset, dataCnt, copy, static_cast<unsigned>(lock_value) & VM_PROT_ALL,
+                                            precious != 0, wait, &supplied);
+      if (kstd::exchange(supplied, false)) {
+        vm::state_changed();
+        woke = false;
+      }
+      return r;
+    });
+    if (!woke) vm::wake_waiters();
+    vm::discard(copy);
+    copy = nullptr;
   }
   // Without a reply port an error goes back as the routine's answer (the
   // dispatch then destroys the request with its data); with one the
@@ -941,7 +957,8 @@ kern_return_t memory_object_data_unavailable(ipc_port_t control, vm_offset_t off
       vm::PageRequest* r = p->find_request(off, false);
       if (!r) continue;
       if (!p->object || !p->object->shadow()) {
-        kr = supply_locked(*p, off, vm::kPageSize, nullptr, VM_PROT_NONE, false);
+        bool supplied = false;
+        kr = supply_locked(*p, off, vm::kPageSize, nullptr, VM_PROT_NONE, false, nullptr, &supplied);
       } else if (!vm::absent_mark(*p, off)) {
         kr = KERN_RESOURCE_SHORTAGE;
       } else {

@@ -10,6 +10,11 @@
 #include <memory>
 #include <string>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "device/devices.h"
+#include "ipc/kobject.h"
 #include "platform/hosted/task/test_task.h"
 #include "tests/hosted/run_program.h"
 #include "tests/programs/expected_pager.h"
@@ -30,6 +35,34 @@ TEST(Pager, DataUnavailableZeroFillsThePage) { expect_ok("unavailable"); }
 TEST(Pager, DataErrorRaisesBadAccessWithKernMemoryError) { expect_ok("error"); }
 
 TEST(Pager, MisalignedPartialOrMisaddressedSupplyChangesNothing) { expect_ok("garbage"); }
+
+TEST(Pager, SupplyOfDataThePagerHasNotGotWaitsForIt) { expect_ok("supply_unsupplied"); }
+
+// device_write of a page the pager has not supplied: the kernel asks for
+// it and the console gets the pager's bytes ("AP"), not zeros (which the
+// console log drops). The program gets the device master port as
+// kMaster (0x3000), and the kernel's console goes to a memfd meanwhile.
+TEST(Pager, DeviceWriteOfUnsuppliedMemoryWritesThePagersData) {
+  auto loaded = umach::hosted::TestTask::load(UMACH_PROGRAM_PAGER_CASES, {"pager_cases", "device_write"});
+  ASSERT_TRUE(loaded.ok());
+  auto t = std::move(loaded).take();
+  umach::ipc::TransitRight master = umach::ipc::kobject_make_send(umach::device::master_port());
+  ASSERT_EQ(t->task().space().insert_right(0x3000, master), KERN_SUCCESS);
+  const int console = memfd_create("console", 0);
+  ASSERT_GE(console, 0);
+  umach::hosted::set_console_fd(console);
+  umach::testing::ProgramRun r{t.get()};
+  const bool ran = umach::hosted::run_in_kernel(umach::testing::run_program_thread, &r, umach::sched::kPriorityKernel);
+  umach::hosted::set_console_fd(STDERR_FILENO);  // where tests/unit/test_main.cc has it
+  ASSERT_TRUE(ran && r.started);
+  char got[64] = {};
+  const ssize_t n = pread(console, got, sizeof got - 1, 0);
+  close(console);
+  // The program's own lines are echoed there too, after the bytes written.
+  EXPECT_EQ(std::string(got, n > 0 ? static_cast<size_t>(n) : 0), "APdevice_write: ok\n");
+  EXPECT_EQ(t->output(), std::string("device_write") + umach::test_programs::kPagerScenarioOk);
+  EXPECT_EQ(t->end_reason(), "terminated");
+}
 
 TEST(Pager, DestroyedPagerPortFailsWaitingAndLaterFaults) { expect_ok("destroyed"); }
 

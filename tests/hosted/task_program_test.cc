@@ -434,7 +434,7 @@ TEST(TaskProgram, StaticDataAndStackAreVmMemory) {
   umach::vm::VmMapCopy* copy = nullptr;
   ASSERT_EQ(umach::vm::read(t->map(), bias + data->p_vaddr, data->p_filesz, &copy), KERN_SUCCESS);
   std::vector<uint8_t> got(data->p_filesz);
-  umach::vm::copy_read(copy, 0, got.data(), got.size());
+  ASSERT_EQ(umach::vm::copy_read(copy, 0, got.data(), got.size()), KERN_SUCCESS);
   umach::vm::discard(copy);
   EXPECT_EQ(got, std::vector<uint8_t>(file.bytes.begin() + data->p_offset,
                                       file.bytes.begin() + data->p_offset + data->p_filesz));

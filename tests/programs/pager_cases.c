@@ -11,6 +11,11 @@
  *   garbage           data_supply at a misaligned offset, of a partial page, or
  *                     to a port that is not a control port changes nothing and
  *                     the reply port hears of the failure; then a good one
+ *   supply_unsupplied data_supply of the pager's own mapping of a page it
+ *                     has not supplied: the kernel asks for that page first
+ *   device_write      device_write of a page not supplied yet writes the
+ *                     pager's data (needs the device master port as kMaster;
+ *                     the hosted test reads the console)
  *   destroyed         the pager's port destroyed while a fault waits: that
  *                     fault and later ones on missing pages are
  *                     EXC_BAD_ACCESS/KERN_MEMORY_ERROR; supplied pages stay
@@ -56,6 +61,7 @@
  * pager_copy_cases.c). It prints "SCENARIO: ok", or
  * "SCENARIO: failed: " and the first check that did not hold (the task
  * then ends at once). Every wait has a limit (pager_checks.h). */
+#include <device/device.h>
 #include <mach.h>
 #include <mach/notify.h>
 #include <stdio.h>
@@ -192,6 +198,65 @@ static int scenario_garbage(void) {
         (unsigned long)pattern(1, 2));
   (void)mach_port_destroy(mach_task_self(), reply);
   return unmap_last(a, 4);
+}
+
+/* data_supply of data the pager has not got yet: its own mapping of a
+ * page the kernel has not asked for. The kernel asks for that page
+ * (data_request), waits for the server thread's supply, and then fills
+ * the first page with it, as GNU Mach's copy of the data faults it in
+ * (it used to refuse the supply, KERN_INVALID_ARGUMENT). */
+static int scenario_supply_unsupplied(void) {
+  pager_answer[0] = kAnswerNone;
+  vm_address_t a;
+  if (map(&a, 2, 0)) return 1;
+  mach_port_t reply;
+  CHECK(mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &reply) == KERN_SUCCESS, "reply port");
+  struct probe p;
+  CHECK(probe_start(&p, word(a, 0, 4), 0, 0) == KERN_SUCCESS, "probe_start");
+  CHECK(pager_wait(&pager_log.requests, 1, kWait), "no data_request");
+  if (expect_request(0, 0)) return 1;
+  /* Page 1's mapping is the data; the server thread supplies page 1. */
+  kern_return_t kr = memory_object_data_supply(pager_log.control, 0, a + vm_page_size, vm_page_size, FALSE,
+                                               VM_PROT_NONE, FALSE, reply);
+  CHECK(kr == KERN_SUCCESS, "data_supply: %d", kr);
+  struct pager_reply r;
+  mach_msg_return_t mr = pager_await_reply(reply, kWait, &r);
+  CHECK(mr == MACH_MSG_SUCCESS && r.id == 2207, "no supply_completed (%#x, id %d)", mr, r.id);
+  CHECK(r.result == KERN_SUCCESS && r.offset == 0 && r.length == vm_page_size,
+        "supply_completed: result %d offset %#lx length %#lx", r.result, (unsigned long)r.offset,
+        (unsigned long)r.length);
+  CHECK(PAGER_COUNT(requests) == 2, "%d data_requests for two pages", PAGER_COUNT(requests));
+  if (expect_request(1, 1)) return 1;
+  const int state = probe_wait(&p, kWait);
+  probe_end(&p);
+  CHECK(state == kProbeDone, "the fault did not end after the data_supply (state %d)", state);
+  CHECK(p.value == pattern(1, 4), "page 0 reads %#lx, not page 1's %#lx", (unsigned long)p.value,
+        (unsigned long)pattern(1, 4));
+  if (expect_access(word(a, 1, 4), 0, 0, pattern(1, 4))) return 1;
+  (void)mach_port_destroy(mach_task_self(), reply);
+  return unmap_last(a, 2);
+}
+
+/* device_write of two bytes of a page the pager has not supplied: the
+ * kernel asks for the page and writes what the pager gives, the top
+ * bytes of the pattern's first word ("AP"), rather than zeros, as GNU
+ * Mach's device_write_get faults the data in. The harness gave a send
+ * right to the device master port as kMaster. */
+enum { kMaster = 0x3000 };
+
+static int scenario_device_write(void) {
+  char console_name[] = "console";
+  mach_port_t console = MACH_PORT_NULL;
+  CHECK(device_open(kMaster, 0, console_name, &console) == D_SUCCESS, "device_open of the console");
+  vm_address_t a;
+  if (map(&a, 1, 0)) return 1;
+  int written = 0;
+  kern_return_t kr = device_write(console, 0, 0, (io_buf_ptr_t)(a + 6), 2, &written);
+  CHECK(kr == D_SUCCESS && written == 2, "device_write: %d, %d written", kr, written);
+  CHECK(PAGER_COUNT(requests) == 1, "%d data_requests for the page written", PAGER_COUNT(requests));
+  if (expect_request(0, 0)) return 1;
+  (void)mach_port_deallocate(mach_task_self(), console);
+  return unmap_last(a, 1);
 }
 
 static int scenario_destroyed(void) {
@@ -406,6 +471,8 @@ static const struct {
     {"unavailable", scenario_unavailable},
     {"error", scenario_error},
     {"garbage", scenario_garbage},
+    {"supply_unsupplied", scenario_supply_unsupplied},
+    {"device_write", scenario_device_write},
     {"destroyed", scenario_destroyed},
     {"silent_abort", scenario_silent_abort},
     {"silent_terminate", scenario_silent_terminate},
@@ -438,8 +505,9 @@ int main(int argc, char** argv) {
     printf("%s: ok\n", g_scenario);
     return 0;
   }
-  printf("usage: pager_cases SCENARIO (supply, unavailable, error, garbage, destroyed, silent_abort,\n"
-         "       silent_terminate, end_waiting, shared, attributes, ready_wait, terminate, lock_request,\n"
+  printf("usage: pager_cases SCENARIO (supply, unavailable, error, garbage, supply_unsupplied, device_write,\n"
+         "       destroyed, silent_abort, silent_terminate, end_waiting, shared, attributes, ready_wait,\n"
+         "       terminate, lock_request,\n"
          "       lock_no_change, unlock, returns, msync, cache, destroy, destroy_cached, copy_call, copy_none)\n");
   return 1;
 }
