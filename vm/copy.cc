@@ -263,6 +263,7 @@ Result<uint64_t> copyout(VmMap& map, VmMapCopy* copy) {
     e->inheritance = VM_INHERIT_DEFAULT;
     e->is_shared = false;
     e->wired_count = 0;
+    if (e->object) e->object->arrived();  // (a page a pager was sent)
     map.insert(e);
     // A VM_WIRE_FUTURE map wires what arrives too (as GNU Mach's copyout
     // into a map that requires wiring): a default memory manager's pages

@@ -43,6 +43,11 @@ void VmObject::mark_to_pager() {
   to_pager_ = true;
 }
 
+void VmObject::arrived() {
+  if (to_pager_) --g_to_pager_live;
+  to_pager_ = false;
+}
+
 int VmObject::copy_strategy() const { return pager_ ? pager_copy_strategy(pager_) : strategy_; }
 
 void VmObject::insert(VmPage* page, uint64_t offset) {

@@ -68,8 +68,14 @@ class VmObject {
   // pager (data_return, data_initialize): handed to the manager it would
   // go round, and the manager could fault on its own data.
   bool anonymous() const { return !pager_ && strategy_ == MEMORY_OBJECT_COPY_TEMPORARY && !to_pager_; }
-  // Counted in returns_in_flight() until it goes.
+  // Counted in returns_in_flight() until it goes, or until it arrives.
   void mark_to_pager() UMACH_REQUIRES(g_vm_lock);
+  // A map received it (vm/copy.cc's copyout): a page on its way to a
+  // pager is the pager's memory now, anonymous and pageable like any, and
+  // no longer counted. (A pager that keeps what it was returned would
+  // otherwise hold the count up for good, and pageout would send every
+  // page after to the swap area.)
+  void arrived() UMACH_REQUIRES(g_vm_lock);
   // Pages in the object, resident or paged out (pa 0: vm/pageout.h).
   size_t resident_count() const UMACH_REQUIRES(g_vm_lock) { return pages_.size(); }
   size_t paged_out_count() const UMACH_REQUIRES(g_vm_lock) { return paged_out_; }
@@ -172,8 +178,8 @@ class VmObject {
 
 size_t live_objects();
 // Pages on their way back to pagers (their one-page objects, in messages
-// or in the pager's memory, not yet freed): what pageout has handed out
-// and not got back as free memory (GNU Mach's laundry count).
+// not yet received): what pageout has handed out and not seen taken
+// (GNU Mach's laundry count).
 size_t returns_in_flight() UMACH_REQUIRES(g_vm_lock);
 
 // Calls fn(object) for each object with pages in swap (the default

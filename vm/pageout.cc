@@ -36,11 +36,6 @@ PageoutTargets pageout_targets() {
 }
 
 size_t pageout(size_t want) {
-  // Pagers whose pages go back to them: their data_return messages are
-  // sent once the lock is dropped (a reference each).
-  constexpr size_t kMaxPagers = 8;
-  Pager* pagers[kMaxPagers];
-  size_t npagers = 0;
   size_t freed = 0;
   default_manager_prepare();  // records for objects a default memory manager takes
   const size_t laundry_limit = pageout_targets().high;
@@ -81,16 +76,8 @@ size_t pageout(size_t want) {
           o->remove(p);  // its pager has it
           page_release(p);
           ++freed;
-        } else {
-          bool known = false;
-          for (size_t i = 0; i < npagers; ++i) known |= pagers[i] == pager;
-          if ((known || npagers < kMaxPagers) && pager_page_out(p)) {
-            if (!known) {
-              pager->ref();
-              pagers[npagers++] = pager;
-            }
-            ++freed;
-          }
+        } else if (pager_page_out(p)) {  // its data_return is sent once the lock is dropped
+          ++freed;
         }
       } else if (page_evict(p)) {
         ++freed;
@@ -101,7 +88,7 @@ size_t pageout(size_t want) {
     }
   }
   reap_pagers();  // memory_object_create for objects a default manager took
-  for (size_t i = 0; i < npagers; ++i) pager_send_returns(pagers[i]);
+  send_due_returns();
   return freed;
 }
 

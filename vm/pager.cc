@@ -26,6 +26,9 @@ namespace {
 using PagerList = List<Pager, &Pager::link>;
 [[clang::no_destroy]] PagerList g_pagers UMACH_GUARDED_BY(g_vm_lock);  // objects alive
 [[clang::no_destroy]] PagerList g_reap UMACH_GUARDED_BY(g_vm_lock);    // objects gone, pager not told
+// Pagers whose queued returns are due to be sent once the lock is dropped
+// (a reference each): pageout and msync list them, send_due_returns sends.
+[[clang::no_destroy]] List<Pager, &Pager::send_link> g_send_due UMACH_GUARDED_BY(g_vm_lock);
 // Copies' pagers (COPY_CALL) whose memory_object_copy and init are due.
 [[clang::no_destroy]] List<Pager, &Pager::announce_link> g_announce UMACH_GUARDED_BY(g_vm_lock);
 kstd::Atomic<bool> g_reap_pending{false};
@@ -539,19 +542,44 @@ void clean_pages_locked(Pager& p, uint64_t offset, uint64_t end, int should_retu
   }
 }
 
-Pager* pager_sync_locked(VmObject* object, uint64_t offset, uint64_t end, bool flush) {
-  Pager* p = object->pager();
-  if (!p || p->dead) return nullptr;
-  clean_pages_locked(*p, offset, end, MEMORY_OBJECT_RETURN_DIRTY, flush, VM_PROT_NO_CHANGE);
-  p->ref();
-  return p;
+namespace {
+
+void returns_due_locked(Pager& p) UMACH_REQUIRES(g_vm_lock) {
+  if (p.send_listed) return;
+  p.ref();
+  p.send_listed = true;
+  g_send_due.push_back(p);
 }
 
-bool pager_page_out(VmPage* page) { return queue_return(*page->object->pager(), page, /*take=*/true); }
+}  // namespace
 
-void pager_send_returns(Pager* pager) {
-  send_returns(*pager);
-  pager->unref();
+void pager_sync_locked(VmObject* object, uint64_t offset, uint64_t end, bool flush) {
+  Pager* p = object->pager();
+  if (!p || p->dead) return;
+  clean_pages_locked(*p, offset, end, MEMORY_OBJECT_RETURN_DIRTY, flush, VM_PROT_NO_CHANGE);
+  returns_due_locked(*p);
+}
+
+bool pager_page_out(VmPage* page) {
+  Pager& p = *page->object->pager();
+  if (!queue_return(p, page, /*take=*/true)) return false;
+  returns_due_locked(p);
+  return true;
+}
+
+void send_due_returns() {
+  for (;;) {
+    Pager* p;
+    {
+      SpinlockGuard hold(g_vm_lock);
+      p = g_send_due.front();
+      if (!p) return;
+      g_send_due.remove(*p);
+      p->send_listed = false;
+    }
+    send_returns(*p);
+    p->unref();
+  }
 }
 
 void pager_object_freed(Pager* pager, VmObject* object) {

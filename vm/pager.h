@@ -206,6 +206,10 @@ class Pager : public RefCounted<Pager> {
   uint64_t internal_size = 0;
   uint32_t unannounced_copies = 0;  // a source's: its copies not yet announced
   ListNode announce_link;
+  // On the list of pagers whose queued returns are due to be sent
+  // (pager_returns_due_locked), with a reference while it is.
+  ListNode send_link;
+  bool send_listed = false;
   AvlTree<AbsentRange, &AbsentRange::by_start, AbsentRange::Key> absent;  // a copy's: data_unavailable
 
   PageRequest* find_request(uint64_t offset, bool unlock) UMACH_REQUIRES(g_vm_lock);
@@ -286,19 +290,22 @@ kern_return_t pager_wait(PagerWait& w) UMACH_EXCLUDES(g_vm_lock);
 // data_return, and the pager is told later, by reap_pagers.
 void pager_object_freed(Pager* pager, VmObject* object) UMACH_REQUIRES(g_vm_lock);
 // Pageout (vm/pageout.cc) of a pager's dirty or precious page: it leaves
-// its object for a data_return, queued; false when memory is short.
+// its object for a data_return, queued, and its pager is listed for
+// send_due_returns; false when memory is short.
 [[nodiscard]] bool pager_page_out(VmPage* page) UMACH_REQUIRES(g_vm_lock);
-// Sends the data_returns queued on `pager` and drops a reference to it.
-void pager_send_returns(Pager* pager) UMACH_EXCLUDES(g_vm_lock);
+// Sends the data_returns of every pager listed since (pageout, msync),
+// however many they are; the caller's own are sent, or being sent by
+// another thread that took the same pager first.
+void send_due_returns() UMACH_EXCLUDES(g_vm_lock);
 // lock_request's work on p's pages in [offset, end): returns (queues)
 // pages as should_return says, flushes, sets locks (VM_PROT_NO_CHANGE:
 // keeps them).
 void clean_pages_locked(Pager& p, uint64_t offset, uint64_t end, int should_return, bool should_flush,
                         unsigned lock_value) UMACH_REQUIRES(g_vm_lock);
 // vm_msync of [offset, end) of a pager's object: its dirty pages are
-// queued for data_return (and dropped if `flush`). The pager, with a
-// reference for pager_send_returns, or null if `object` has no (live) one.
-Pager* pager_sync_locked(VmObject* object, uint64_t offset, uint64_t end, bool flush) UMACH_REQUIRES(g_vm_lock);
+// queued for data_return (and dropped if `flush`), and its pager listed
+// for send_due_returns. Nothing for an object with no (live) pager.
+void pager_sync_locked(VmObject* object, uint64_t offset, uint64_t end, bool flush) UMACH_REQUIRES(g_vm_lock);
 
 // COPY_CALL: a copy of [offset, offset + size) of `source` (a pager's
 // object whose copy strategy is COPY_CALL) as a new object shadowing the

@@ -320,22 +320,19 @@ kern_return_t msync(VmMap& map, uint64_t addr, uint64_t size, unsigned flags) {
   // Anonymous and kernel-internal memory has no pager to write back to
   // (the swap is the kernel's own); a pager's dirty pages go back to it
   // (memory_object_data_return), and with VM_SYNC_INVALIDATE leave. The
-  // returns are queued under the lock and sent after it, to at most a few
-  // pagers per call (the rest: their pages stay dirty, returned later).
-  constexpr size_t kMaxPagers = 8;
-  Pager* pagers[kMaxPagers];
-  size_t n = 0;
+  // returns are queued under the lock and sent after it, to every pager
+  // the range maps.
   {
     SpinlockGuard hold(g_vm_lock);
     if (!map.covered(start, end)) return KERN_INVALID_ADDRESS;
-    for (VmMapEntry* e = map.lookup(start); e && e->start < end && n < kMaxPagers; e = map.next(*e)) {
+    for (VmMapEntry* e = map.lookup(start); e && e->start < end; e = map.next(*e)) {
       if (!e->object || !e->object->pager()) continue;
       const uint64_t from = e->offset + ((start > e->start ? start : e->start) - e->start);
       const uint64_t to = e->offset + ((end < e->end ? end : e->end) - e->start);
-      if (Pager* p = pager_sync_locked(e->object, from, to, flags & VM_SYNC_INVALIDATE)) pagers[n++] = p;
+      pager_sync_locked(e->object, from, to, flags & VM_SYNC_INVALIDATE);
     }
   }
-  for (size_t i = 0; i < n; ++i) pager_send_returns(pagers[i]);
+  send_due_returns();
   return KERN_SUCCESS;
 }
 

@@ -93,6 +93,8 @@ TEST(Pager, WriteToAWriteLockedPageAsksDataUnlock) { expect_ok("unlock"); }
 
 TEST(Pager, LastUnmapReturnsDirtyAndPreciousPagesBeforeTerminate) { expect_ok("returns"); }
 TEST(Pager, MsyncReturnsDirtyPagesAndInvalidateDropsThem) { expect_ok("msync"); }
+
+TEST(Pager, MsyncOverTenMappingsReturnsEveryDirtyPage) { expect_ok("msync_many"); }
 TEST(Pager, AMayCacheObjectOutlivesItsLastMappingUntilThePagerClearsIt) { expect_ok("cache"); }
 
 TEST(Pager, DestroyedObjectTerminatesAtOnceAndFailsLaterFaults) { expect_ok("destroy"); }

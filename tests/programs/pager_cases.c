@@ -45,6 +45,7 @@
  *                     and goes on once the pager's lock_request unlocks it
  *   returns           the last unmap returns the dirty and the precious page
  *   msync             vm_msync returns the dirty page; VM_SYNC_INVALIDATE drops it
+ *   msync_many        vm_msync over ten mappings returns every dirty page
  *   cache             a may_cache object outlives its last unmap until the pager clears it
  *                     (data_return) before memory_object_terminate
  *   destroy           memory_object_destroy: terminate comes at once, later
@@ -75,6 +76,7 @@ int scenario_lock_no_change(void);
 int scenario_unlock(void);
 int scenario_returns(void);
 int scenario_msync(void);
+int scenario_msync_many(void);
 int scenario_destroy(void);
 int scenario_destroy_cached(void);
 /* pager_copy_cases.c */
@@ -487,6 +489,7 @@ static const struct {
     {"unlock", scenario_unlock},
     {"returns", scenario_returns},
     {"msync", scenario_msync},
+    {"msync_many", scenario_msync_many},
     {"destroy", scenario_destroy},
     {"destroy_cached", scenario_destroy_cached},
     {"copy_call", scenario_copy_call},
@@ -508,6 +511,6 @@ int main(int argc, char** argv) {
   printf("usage: pager_cases SCENARIO (supply, unavailable, error, garbage, supply_unsupplied, device_write,\n"
          "       destroyed, silent_abort, silent_terminate, end_waiting, shared, attributes, ready_wait,\n"
          "       terminate, lock_request,\n"
-         "       lock_no_change, unlock, returns, msync, cache, destroy, destroy_cached, copy_call, copy_none)\n");
+         "       lock_no_change, unlock, returns, msync, msync_many, cache, destroy, destroy_cached, copy_call, copy_none)\n");
   return 1;
 }

@@ -120,6 +120,41 @@ int scenario_msync(void) {
   return unmap_last(a, 2);
 }
 
+/* vm_msync of one range over ten mappings of the object (one page each,
+ * the object's pages in reverse order so that no two entries merge), each
+ * page written: every dirty page goes back, however many mappings and
+ * pagers the range holds. */
+int scenario_msync_many(void) {
+  enum { kPages = 10 };
+  vm_address_t a = 0;
+  CHECK(vm_allocate(mach_task_self(), &a, kPages * vm_page_size, TRUE) == KERN_SUCCESS, "vm_allocate");
+  CHECK(vm_deallocate(mach_task_self(), a, kPages * vm_page_size) == KERN_SUCCESS, "vm_deallocate");
+  for (int i = 0; i < kPages; ++i) {
+    vm_address_t at = a + i * vm_page_size;
+    kern_return_t kr = vm_map(mach_task_self(), &at, vm_page_size, 0, FALSE, pager_object,
+                              (kPages - 1 - i) * vm_page_size, FALSE, VM_PROT_READ | VM_PROT_WRITE, VM_PROT_ALL,
+                              VM_INHERIT_NONE);
+    CHECK(kr == KERN_SUCCESS && at == a + i * vm_page_size, "vm_map of page %d: %d", i, kr);
+  }
+  CHECK(pager_wait(&pager_log.inits, 1, kWait), "no memory_object_init after vm_map");
+  for (int i = 0; i < kPages; ++i)
+    if (expect_access(word(a, i, 1), 1, 0x600 + i, 0)) return 1;
+  kern_return_t kr = vm_msync(mach_task_self(), a, kPages * vm_page_size, VM_SYNC_SYNCHRONOUS);
+  CHECK(kr == KERN_SUCCESS, "vm_msync: %d", kr);
+  CHECK(pager_wait(&pager_log.returns, kPages, kWait), "%d data_returns for %d dirty pages",
+        PAGER_COUNT(returns), kPages);
+  pager_pause(kQuiet);
+  CHECK(PAGER_COUNT(returns) == kPages, "%d data_returns for %d dirty pages", PAGER_COUNT(returns), kPages);
+  unsigned seen = 0;
+  for (int n = 0; n < kPages; ++n) {
+    const int page = (int)(pager_log.return_offset[n] / vm_page_size);
+    CHECK(page >= 0 && page < kPages && !(seen & (1u << page)), "data_return %d of page %d", n, page);
+    seen |= 1u << page;
+    if (expect_return(n, page, TRUE, 1, 0x600 + (kPages - 1 - page))) return 1;
+  }
+  return unmap_last(a, kPages);
+}
+
 /* memory_object_destroy: memory_object_terminate comes at once, with the
  * object still mapped (the manual); a later fault on a page the kernel
  * lacks fails (EXC_BAD_ACCESS, KERN_MEMORY_ERROR), the pages it has stay

@@ -387,6 +387,42 @@ UMACH_SELFTEST(vm_copyin_destroy_moves_the_memory) {
   if (y.ok()) ST_CHECK_EQ(read_u64(*b, y.value() + P), 77u);
 }
 
+// A page sent to a pager (copy_of_page_locked: data_return's one-page
+// object) counts in returns_in_flight, the laundry count pageout checks,
+// until a map receives it: a pager that keeps what it was returned as its
+// own memory must not hold the count up for good (pageout would then send
+// every page to the swap area). Received, it is anonymous memory again.
+UMACH_SELFTEST(vm_a_returned_page_stops_counting_once_received) {
+  MapRef a, b;
+  uint64_t x = 0;
+  ST_CHECK_EQ(allocate(*a, &x, P, true), KERN_SUCCESS);
+  ST_CHECK(write_u64(*a, x, 0x5e7));
+  VmMapCopy* c = nullptr;
+  size_t before = 0;
+  {
+    SpinlockGuard hold(g_vm_lock);
+    before = returns_in_flight();
+    VmMapEntry* e = (*a).lookup(x);
+    VmPage* p = e && e->object ? e->object->lookup(e->offset) : nullptr;
+    ST_CHECK(p != nullptr);
+    if (p) c = copy_of_page_locked(p, /*take=*/false);
+    ST_CHECK(c != nullptr);
+    ST_CHECK_EQ(returns_in_flight(), before + (c ? 1 : 0));
+    if (c) ST_CHECK(!c->entries->object->anonymous());
+  }
+  if (!c) return;
+  Result<uint64_t> y = copyout(*b, c);
+  ST_CHECK(y.ok());
+  if (!y.ok()) return discard(c);
+  {
+    SpinlockGuard hold(g_vm_lock);
+    ST_CHECK_EQ(returns_in_flight(), before);
+    VmMapEntry* e = (*b).lookup(y.value());
+    ST_CHECK(e && e->object && e->object->anonymous());
+  }
+  ST_CHECK_EQ(read_u64(*b, y.value()), 0x5e7u);
+}
+
 // Out-of-line memory in a message between two spaces with address spaces
 // (ipc/kmsg_copy.h): 4 KiB, 64 KiB and 1 MiB arrive intact, and later
 // writes on either side stay on that side.

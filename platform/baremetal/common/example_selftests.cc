@@ -239,6 +239,10 @@ UMACH_SELFTEST(pager_msync_returns_dirty_pages_and_invalidate_drops_them) {
   expect_pager_scenario(selftest_ctx, "msync");
 }
 
+UMACH_SELFTEST(pager_msync_over_ten_mappings_returns_every_dirty_page) {
+  expect_pager_scenario(selftest_ctx, "msync_many");
+}
+
 UMACH_SELFTEST(pager_a_may_cache_object_outlives_its_last_mapping_until_the_pager_clears_it) {
   expect_pager_scenario(selftest_ctx, "cache");
 }
