@@ -228,6 +228,22 @@ void Pager::last_reference_dropped(Pager* p) {
 
 namespace {
 
+// A message the pager had to get about its object (memory_object_init, or
+// memory_object_copy) could not be sent, for want of memory for it. It
+// will never answer about the object, so the kernel takes it for dead
+// rather than let faults wait for it for ever: they fail with
+// KERN_MEMORY_ERROR, as for a pager whose port died.
+void pager_unreachable(Pager& p, const char* what) UMACH_EXCLUDES(g_vm_lock) {
+  klog("umach: vm: no memory to send %s to a pager: its object's faults will fail\n", what);
+  {
+    SpinlockGuard hold(g_vm_lock);
+    p.dead = true;
+    set_may_cache_locked(p, p.may_cache);  // nothing to cache for
+    state_changed();
+  }
+  wake_waiters();
+}
+
 // A new Pager record with its control and name ports (null when memory
 // is short); its port and death request are the caller's to set.
 RefPtr<Pager> make_pager() {
@@ -284,7 +300,8 @@ kern_return_t pager_object(ipc::Port* port, VmObject** out) {
     g_pagers.push_back(*made);
     *out = o;
   }
-  kuser::memory_object_init(made->port, made->control, made->name, kPageSize);
+  if (kuser::memory_object_init(made->port, made->control, made->name, kPageSize) != KERN_SUCCESS)
+    pager_unreachable(*made, "memory_object_init");
   (void)pager.leak_ref();  // now the object's
   return KERN_SUCCESS;
 }
@@ -625,10 +642,18 @@ void announce_copy(Pager* p) UMACH_EXCLUDES(g_vm_lock) {
     source = kstd::exchange(p->source, nullptr);
   }
   // The message moves the receive right (a dead source port destroys it
-  // with the message: the new port dies, and so does its object).
-  kuser::memory_object_copy(source_port, source_control, p->source_offset, p->source_size, receive);
+  // with the message: the new port dies, and so does its object). Short
+  // of memory for it (nothing was taken), the right is destroyed here to
+  // the same end.
+  const kern_return_t kr =
+      kuser::memory_object_copy(source_port, source_control, p->source_offset, p->source_size, receive);
   drop_ports(source_port, source_control);
-  kuser::memory_object_init(p->port, p->control, p->name, kPageSize);
+  if (kr != KERN_SUCCESS) {
+    ipc::kobject_port_destroy(RefPtr<ipc::Port>::adopt(receive));
+    pager_unreachable(*p, "memory_object_copy");
+  } else if (kuser::memory_object_init(p->port, p->control, p->name, kPageSize) != KERN_SUCCESS) {
+    pager_unreachable(*p, "memory_object_init");
+  }
   {
     SpinlockGuard hold(g_vm_lock);
     p->announced = true;

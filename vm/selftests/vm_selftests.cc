@@ -769,4 +769,60 @@ UMACH_SELFTEST(vm_default_pager_object_goes_with_its_last_send_right_when_memory
   }
 }
 
+// vm_map of a pager's port (pager_object) with each allocation failing in
+// turn: it fails cleanly (an error, nothing left over: the leak audit),
+// or the object is made and its pager either got memory_object_init or,
+// that message lost for want of memory, is taken for dead: a fault on
+// the object then fails at once instead of waiting for ever for a pager
+// that was never told of it.
+UMACH_SELFTEST(vm_pager_object_whose_init_is_lost_is_dead_to_the_kernel) {
+  bool init_lost = false;
+  for (uint64_t n = 1;; ++n) {
+    auto made = ipc::Port::create();
+    ST_CHECK(made.ok());
+    if (!made.ok()) return;
+    ipc::Port* port = made.value().leak_ref();  // the receive right: the test's
+    VmObject* o = nullptr;
+    const uint64_t injected = fault_inject::injected_count();
+    fault_inject::fail_nth(n);
+    const kern_return_t kr = pager_object(port, &o);
+    fault_inject::fail_nth(0);
+    const bool failed_one = fault_inject::injected_count() != injected;
+    if (kr != KERN_SUCCESS) {
+      ST_CHECK(failed_one);
+      ST_CHECK_EQ(kr, KERN_RESOURCE_SHORTAGE);
+    } else {
+      size_t queued;
+      {
+        SpinlockGuard g(port->lock);
+        queued = port->msgcount_;
+      }
+      bool dead;
+      {
+        SpinlockGuard hold(g_vm_lock);
+        dead = o->pager()->dead;
+      }
+      ST_CHECK_EQ(queued, dead ? 0u : 1u);  // memory_object_init, or the pager dead
+      if (dead) {
+        init_lost = true;
+        MapRef m;
+        uint64_t x = 0;
+        ST_CHECK_EQ(map_object(*m, &x, P, 0, true, o, 0, false, VM_PROT_DEFAULT, VM_PROT_ALL, VM_INHERIT_NONE),
+                    KERN_SUCCESS);
+        uint64_t v;
+        ST_CHECK_EQ(map_read(*m, x, &v, sizeof v), KERN_MEMORY_ERROR);
+      }
+      {
+        SpinlockGuard hold(g_vm_lock);
+        VmObject::deallocate(o);
+      }
+      reap_pagers();
+    }
+    ipc::destroy_receive_right(port);  // with what is queued on it
+    reap_pagers();
+    if (!failed_one) break;  // nothing left to fail
+  }
+  ST_CHECK(init_lost);
+}
+
 }  // namespace umach::vm
