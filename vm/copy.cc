@@ -244,6 +244,14 @@ Result<VmMapCopy*> copyin(VmMap& map, uint64_t addr, uint64_t size, bool destroy
   });
   if (kr == KERN_SUCCESS) kr = moved_kr;
   if (kr != KERN_SUCCESS) return Error{kr};
+  {
+    // Memory only the copy holds now (moved, or copied at once) is in
+    // transit until a map receives it: no default memory manager takes it
+    // meanwhile (VmObject::anonymous).
+    SpinlockGuard hold(g_vm_lock);
+    for (VmMapEntry* e = copy ? copy->entries : nullptr; e; e = e->next_in_copy)
+      if (e->object && e->object->ref_count() == 1) e->object->mark_in_transit();
+  }
   return copy;
 }
 
@@ -263,13 +271,14 @@ Result<uint64_t> copyout(VmMap& map, VmMapCopy* copy) {
     e->inheritance = VM_INHERIT_DEFAULT;
     e->is_shared = false;
     e->wired_count = 0;
-    if (e->object) e->object->arrived();  // (a page a pager was sent)
     map.insert(e);
     // A VM_WIRE_FUTURE map wires what arrives too (as GNU Mach's copyout
     // into a map that requires wiring): a default memory manager's pages
     // in data_return never go out to itself. Best effort: a page a pager
-    // still owes cannot be waited for here, and the region stays pageable.
-    if (map.wire_future) (void)wire_entry(map, e, nullptr);
+    // still owes cannot be waited for here, and the region stays pageable,
+    // by the swap area only.
+    const bool wired = map.wire_future && wire_entry(map, e, nullptr) == KERN_SUCCESS;
+    if (e->object) e->object->arrived(/*pageable=*/!map.wire_future || wired);
     e = next;
   }
   // Holes in the copy (none today: copyin refuses them) would be free space.
@@ -373,6 +382,7 @@ Result<VmMapCopy*> copy_from_buffer(const void* data, size_t n) {
   e->start = 0;
   e->end = span;
   e->object = o;
+  o->mark_in_transit();
   copy->entries = e;
   copy->size = n;
   for (uint64_t at = 0; at < n; at += kPageSize) {

@@ -41,11 +41,13 @@ void VmObject::destroy(VmObject* o) {
 void VmObject::mark_to_pager() {
   if (!to_pager_) ++g_to_pager_live;
   to_pager_ = true;
+  in_transit_ = true;
 }
 
-void VmObject::arrived() {
+void VmObject::arrived(bool pageable) {
   if (to_pager_) --g_to_pager_live;
   to_pager_ = false;
+  in_transit_ = !pageable;
 }
 
 int VmObject::copy_strategy() const { return pager_ ? pager_copy_strategy(pager_) : strategy_; }

@@ -67,15 +67,25 @@ class VmObject {
   // memory manager may take (vm/pager.h). Not a page on its way back to a
   // pager (data_return, data_initialize): handed to the manager it would
   // go round, and the manager could fault on its own data.
-  bool anonymous() const { return !pager_ && strategy_ == MEMORY_OBJECT_COPY_TEMPORARY && !to_pager_; }
-  // Counted in returns_in_flight() until it goes, or until it arrives.
+  // Nor memory only a message in transit holds (mark_in_transit): what
+  // reads the message's data would wait for the manager, and the manager
+  // itself, sending its own data (data_supply), would wait for itself.
+  bool anonymous() const {
+    return !pager_ && strategy_ == MEMORY_OBJECT_COPY_TEMPORARY && !to_pager_ && !in_transit_;
+  }
+  // A page on its way to a pager (in transit too): counted in
+  // returns_in_flight() until it goes, or until it arrives.
   void mark_to_pager() UMACH_REQUIRES(g_vm_lock);
+  // Only a copy in a message holds it (vm/copy.cc), until it arrives.
+  void mark_in_transit() UMACH_REQUIRES(g_vm_lock) { in_transit_ = true; }
   // A map received it (vm/copy.cc's copyout): a page on its way to a
-  // pager is the pager's memory now, anonymous and pageable like any, and
-  // no longer counted. (A pager that keeps what it was returned would
-  // otherwise hold the count up for good, and pageout would send every
-  // page after to the swap area.)
-  void arrived() UMACH_REQUIRES(g_vm_lock);
+  // pager is the pager's memory now and no longer counted (a pager that
+  // kept what it was returned would otherwise hold the count up for good,
+  // and pageout would send every page after to the swap area). It is
+  // anonymous memory like any if `pageable`: not when a VM_WIRE_FUTURE
+  // map could not wire it (a default memory manager's own pages must
+  // never go to it).
+  void arrived(bool pageable) UMACH_REQUIRES(g_vm_lock);
   // Pages in the object, resident or paged out (pa 0: vm/pageout.h).
   size_t resident_count() const UMACH_REQUIRES(g_vm_lock) { return pages_.size(); }
   size_t paged_out_count() const UMACH_REQUIRES(g_vm_lock) { return paged_out_; }
@@ -170,6 +180,7 @@ class VmObject {
   // made (for a copy): see copy_delayed.
   bool written_ = false;
   bool to_pager_ = false;  // (anonymous())
+  bool in_transit_ = false;
   AvlTree<VmPage, &VmPage::by_offset, VmPage::Key> pages_;
   size_t paged_out_ = 0;  // pages whose contents are in swap only
   ListNode shadower_link_;                                        // in shadow_->shadowers_

@@ -902,16 +902,19 @@ kern_return_t memory_object_change_attributes(ipc_port_t control, boolean_t may_
 namespace {
 
 // Fills the requests of [offset, offset + size) with the copy's pages
-// (data_supply) or zeros (copy null: data_unavailable). Pages the object
-// has are kept, so after a wait it starts over where it stopped. Under
-// the VM lock. A page of the copy that a pager (this one, another, or a
-// default memory manager) has not given yet: kFaultMustWait with *wait
-// filled in (with_pager_waits). *supplied: whether a page went in.
+// (data_supply) or zeros (copy null: data_unavailable), from *done bytes
+// in, which it advances past each page it is done with. Pages the object
+// has are kept. Under the VM lock. A page of the copy that a pager (this
+// one, another, or a default memory manager) has not given yet:
+// kFaultMustWait with *wait filled in (with_pager_waits), to start again
+// from *done; pages before it are never supplied again (one may have been
+// written, or returned and flushed, meanwhile). *supplied: a page went in.
 kern_return_t supply_locked(Pager& p, uint64_t offset, uint64_t size, vm::VmMapCopy* copy, unsigned lock_value,
-                            bool precious, vm::PagerWait* wait, bool* supplied) UMACH_REQUIRES(vm::g_vm_lock) {
+                            bool precious, vm::PagerWait* wait, uint64_t* done, bool* supplied)
+    UMACH_REQUIRES(vm::g_vm_lock) {
   vm::VmObject* o = p.object;
   if (!o || p.dead) return KERN_INVALID_ARGUMENT;  // nothing to fill any more
-  for (uint64_t at = 0; at < size; at += vm::kPageSize) {
+  for (uint64_t& at = *done; at < size; at += vm::kPageSize) {
     const uint64_t off = offset + at;
     if (o->lookup(off)) continue;
     vm::VmPage* page = vm::page_grab(copy == nullptr);
@@ -968,11 +971,12 @@ kern_return_t memory_object_data_supply(ipc_port_t control, vm_offset_t offset, 
     // faults waiting for them go on before this waits.
     bool woke = true;
     bool supplied = false;
+    uint64_t done = 0;
     kr = vm::with_pager_waits([&](vm::PagerWait* wait) {
       if (!kstd::exchange(woke, true)) vm::wake_waiters();
       SpinlockGuard hold(vm::g_vm_lock);
       const kern_return_t r = supply_locked(*p, offset, dataCnt, copy, static_cast<unsigned>(lock_value) & VM_PROT_ALL,
-                                            precious != 0, wait, &supplied);
+                                            precious != 0, wait, &done, &supplied);
       if (kstd::exchange(supplied, false)) {
         vm::state_changed();
         woke = false;
@@ -980,16 +984,16 @@ kern_return_t memory_object_data_supply(ipc_port_t control, vm_offset_t offset, 
       return r;
     });
     if (!woke) vm::wake_waiters();
-    vm::discard(copy);
-    copy = nullptr;
   }
   // Without a reply port an error goes back as the routine's answer (the
-  // dispatch then destroys the request with its data); with one the
-  // request is used up and the answer is supply_completed's.
+  // dispatch then destroys the request with its data: the copy is not
+  // ours to discard); with one the request is used up and the answer is
+  // supply_completed's.
   if (!reply_to || reply_to == ipc::kDeadPort) {
+    if (kr == KERN_SUCCESS) vm::discard(copy);
     return kr;
   }
-  if (copy) vm::discard(copy);
+  vm::discard(copy);
   kuser::memory_object_supply_completed(reply_to, vm::reply_disposition(reply_toPoly), control, offset, dataCnt, kr,
                                         kr == KERN_SUCCESS ? 0 : offset);
   return KERN_SUCCESS;
@@ -1011,7 +1015,8 @@ kern_return_t memory_object_data_unavailable(ipc_port_t control, vm_offset_t off
       if (!r) continue;
       if (!p->object || !p->object->shadow()) {
         bool supplied = false;
-        kr = supply_locked(*p, off, vm::kPageSize, nullptr, VM_PROT_NONE, false, nullptr, &supplied);
+        uint64_t done = 0;
+        kr = supply_locked(*p, off, vm::kPageSize, nullptr, VM_PROT_NONE, false, nullptr, &done, &supplied);
       } else if (!vm::absent_mark(*p, off)) {
         kr = KERN_RESOURCE_SHORTAGE;
       } else {

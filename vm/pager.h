@@ -207,7 +207,7 @@ class Pager : public RefCounted<Pager> {
   uint32_t unannounced_copies = 0;  // a source's: its copies not yet announced
   ListNode announce_link;
   // On the list of pagers whose queued returns are due to be sent
-  // (pager_returns_due_locked), with a reference while it is.
+  // (pageout, msync: send_due_returns), with a reference while it is.
   ListNode send_link;
   bool send_listed = false;
   AvlTree<AbsentRange, &AbsentRange::by_start, AbsentRange::Key> absent;  // a copy's: data_unavailable

@@ -38,6 +38,8 @@ TEST(Pager, MisalignedPartialOrMisaddressedSupplyChangesNothing) { expect_ok("ga
 
 TEST(Pager, SupplyOfDataThePagerHasNotGotWaitsForIt) { expect_ok("supply_unsupplied"); }
 
+TEST(Pager, SupplyWhoseDataCannotBeHadFailsAndChangesNothing) { expect_ok("supply_source_error"); }
+
 // device_write of a page the pager has not supplied: the kernel asks for
 // it and the console gets the pager's bytes ("AP"), not zeros (which the
 // console log drops). The program gets the device master port as

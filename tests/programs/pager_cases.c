@@ -13,6 +13,8 @@
  *                     the reply port hears of the failure; then a good one
  *   supply_unsupplied data_supply of the pager's own mapping of a page it
  *                     has not supplied: the kernel asks for that page first
+ *   supply_source_error  the same with that page answered data_error and no
+ *                     reply port: the supply fails, a good one then serves
  *   device_write      device_write of a page not supplied yet writes the
  *                     pager's data (needs the device master port as kMaster;
  *                     the hosted test reads the console)
@@ -208,15 +210,11 @@ static int scenario_garbage(void) {
  * the first page with it, as GNU Mach's copy of the data faults it in
  * (it used to refuse the supply, KERN_INVALID_ARGUMENT). */
 static int scenario_supply_unsupplied(void) {
-  pager_answer[0] = kAnswerNone;
   vm_address_t a;
-  if (map(&a, 2, 0)) return 1;
+  struct probe p;
+  if (start_unanswered(&a, &p) || expect_request(0, 0)) return 1;
   mach_port_t reply;
   CHECK(mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &reply) == KERN_SUCCESS, "reply port");
-  struct probe p;
-  CHECK(probe_start(&p, word(a, 0, 4), 0, 0) == KERN_SUCCESS, "probe_start");
-  CHECK(pager_wait(&pager_log.requests, 1, kWait), "no data_request");
-  if (expect_request(0, 0)) return 1;
   /* Page 1's mapping is the data; the server thread supplies page 1. */
   kern_return_t kr = memory_object_data_supply(pager_log.control, 0, a + vm_page_size, vm_page_size, FALSE,
                                                VM_PROT_NONE, FALSE, reply);
@@ -232,10 +230,34 @@ static int scenario_supply_unsupplied(void) {
   const int state = probe_wait(&p, kWait);
   probe_end(&p);
   CHECK(state == kProbeDone, "the fault did not end after the data_supply (state %d)", state);
-  CHECK(p.value == pattern(1, 4), "page 0 reads %#lx, not page 1's %#lx", (unsigned long)p.value,
-        (unsigned long)pattern(1, 4));
-  if (expect_access(word(a, 1, 4), 0, 0, pattern(1, 4))) return 1;
+  CHECK(p.value == pattern(1, 9), "page 0 reads %#lx, not page 1's %#lx", (unsigned long)p.value,
+        (unsigned long)pattern(1, 9));
+  if (expect_access(word(a, 1, 9), 0, 0, pattern(1, 9))) return 1;
   (void)mach_port_destroy(mach_task_self(), reply);
+  return unmap_last(a, 2);
+}
+
+/* The same with the data's page answered data_error, and no reply port:
+ * the supply fails (its data cannot be had) and changes nothing: the
+ * fault waits on, and a good supply ends it. (The failed request is the
+ * dispatch's to destroy, data and all, once.) */
+static int scenario_supply_source_error(void) {
+  pager_answer[1] = kAnswerError;
+  vm_address_t a;
+  struct probe p;
+  if (start_unanswered(&a, &p) || expect_request(0, 0)) return 1;
+  kern_return_t kr = memory_object_data_supply(pager_log.control, 0, a + vm_page_size, vm_page_size, FALSE,
+                                               VM_PROT_NONE, FALSE, MACH_PORT_NULL);
+  CHECK(kr == KERN_SUCCESS, "sending the data_supply: %d", kr);
+  CHECK(PAGER_COUNT(requests) == 2, "%d data_requests for two pages", PAGER_COUNT(requests));
+  if (expect_request(1, 1)) return 1;
+  pager_pause(kQuiet);
+  CHECK(probe_wait(&p, 0) == kProbePending, "the fault ended on a failed data_supply (state %d)", p.state);
+  CHECK(pager_supply(pager_log.control, 0, vm_page_size, MACH_PORT_NULL) == KERN_SUCCESS, "data_supply");
+  const int state = probe_wait(&p, kWait);
+  probe_end(&p);
+  CHECK(state == kProbeDone, "the fault did not end after the good data_supply (state %d)", state);
+  CHECK(p.value == pattern(0, 9), "read %#lx, expected %#lx", (unsigned long)p.value, (unsigned long)pattern(0, 9));
   return unmap_last(a, 2);
 }
 
@@ -474,6 +496,7 @@ static const struct {
     {"error", scenario_error},
     {"garbage", scenario_garbage},
     {"supply_unsupplied", scenario_supply_unsupplied},
+    {"supply_source_error", scenario_supply_source_error},
     {"device_write", scenario_device_write},
     {"destroyed", scenario_destroyed},
     {"silent_abort", scenario_silent_abort},
@@ -508,9 +531,9 @@ int main(int argc, char** argv) {
     printf("%s: ok\n", g_scenario);
     return 0;
   }
-  printf("usage: pager_cases SCENARIO (supply, unavailable, error, garbage, supply_unsupplied, device_write,\n"
-         "       destroyed, silent_abort, silent_terminate, end_waiting, shared, attributes, ready_wait,\n"
-         "       terminate, lock_request,\n"
-         "       lock_no_change, unlock, returns, msync, msync_many, cache, destroy, destroy_cached, copy_call, copy_none)\n");
+  printf("usage: pager_cases SCENARIO (supply, unavailable, error, garbage, supply_unsupplied,\n"
+         "       supply_source_error, device_write, destroyed, silent_abort, silent_terminate,\n"
+         "       end_waiting, shared, attributes, ready_wait, terminate, lock_request, lock_no_change,\n"
+         "       unlock, returns, msync, msync_many, cache, destroy, destroy_cached, copy_call, copy_none)\n");
   return 1;
 }

@@ -423,6 +423,47 @@ UMACH_SELFTEST(vm_a_returned_page_stops_counting_once_received) {
   ST_CHECK_EQ(read_u64(*b, y.value()), 0x5e7u);
 }
 
+// Memory only a message holds (moved out of its map, or made for it) is
+// no default memory manager's to take while in transit: what reads the
+// message would wait for the manager, and a manager sending its own data
+// for itself. Received, it is anonymous memory again; memory still mapped
+// where it came from (a copy-on-write copy) stays pageable all along.
+UMACH_SELFTEST(vm_memory_in_transit_is_not_for_the_default_manager) {
+  MapRef a, b;
+  uint64_t x = 0;
+  ST_CHECK_EQ(allocate(*a, &x, 2 * P, true), KERN_SUCCESS);
+  ST_CHECK(write_u64(*a, x, 1) && write_u64(*a, x + P, 2));
+  auto anonymous_in = [](VmMapCopy* c) {
+    SpinlockGuard hold(g_vm_lock);
+    return c->entries->object && c->entries->object->anonymous();
+  };
+  Result<VmMapCopy*> shared = copyin(*a, x, P, false);
+  ST_CHECK(shared.ok());
+  if (shared.ok()) {
+    ST_CHECK(anonymous_in(shared.value()));  // the source still maps it
+    discard(shared.value());
+  }
+  Result<VmMapCopy*> moved = copyin(*a, x + P, P, true);
+  ST_CHECK(moved.ok());
+  if (!moved.ok()) return;
+  ST_CHECK(!anonymous_in(moved.value()));
+  Result<VmMapCopy*> made = copy_from_buffer("abc", 3);
+  ST_CHECK(made.ok());
+  if (made.ok()) {
+    ST_CHECK(!anonymous_in(made.value()));
+    discard(made.value());
+  }
+  Result<uint64_t> y = copyout(*b, moved.value());
+  ST_CHECK(y.ok());
+  if (!y.ok()) return discard(moved.value());
+  {
+    SpinlockGuard hold(g_vm_lock);
+    VmMapEntry* e = (*b).lookup(y.value());
+    ST_CHECK(e && e->object && e->object->anonymous());
+  }
+  ST_CHECK_EQ(read_u64(*b, y.value()), 2u);
+}
+
 // Out-of-line memory in a message between two spaces with address spaces
 // (ipc/kmsg_copy.h): 4 KiB, 64 KiB and 1 MiB arrive intact, and later
 // writes on either side stay on that side.

@@ -190,6 +190,10 @@ UMACH_SELFTEST(pager_supply_of_data_the_pager_has_not_got_waits_for_it) {
   expect_pager_scenario(selftest_ctx, "supply_unsupplied");
 }
 
+UMACH_SELFTEST(pager_supply_whose_data_cannot_be_had_fails_and_changes_nothing) {
+  expect_pager_scenario(selftest_ctx, "supply_source_error");
+}
+
 UMACH_SELFTEST(pager_destroyed_pager_port_fails_waiting_and_later_faults) {
   expect_pager_scenario(selftest_ctx, "destroyed");
 }
