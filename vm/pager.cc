@@ -475,6 +475,40 @@ bool queue_return(Pager& p, VmPage* page, bool take) UMACH_REQUIRES(g_vm_lock) {
   return true;
 }
 
+// A return whose message could not be sent, for want of memory for it:
+// its page goes back where it came from, dirty, to go out again later,
+// rather than be lost: moved back into the object (a page pageout or a
+// flush took), or the object's own page marked dirty again (the kernel
+// kept it: msync, lock_request without flush). Lost, and said so, only if
+// the object went, or a page taken is back already.
+// (A first push to a default memory manager goes out again as a
+// data_return: the offset's absent mark is not made again.)
+void return_unsent(Pager& p, const PageReturn& r, VmMapCopy* copy) UMACH_EXCLUDES(g_vm_lock) {
+  bool kept = false;
+  {
+    SpinlockGuard hold(g_vm_lock);
+    VmObject* o = p.object;
+    VmPage* have = o ? o->lookup(r.offset) : nullptr;
+    if (r.kernel_copy && have) {
+      have->dirty = true;
+      kept = true;
+    } else if (o && !have && !r.kernel_copy) {
+      VmObject* from = copy->entries->object;
+      if (VmPage* page = from ? from->lookup(0) : nullptr) {
+        from->remove(page);
+        page->dirty = true;
+        o->insert(page, r.offset);
+        kept = true;
+      }
+    }
+    discard_locked(copy);
+    state_changed();
+  }
+  if (!kept)
+    klog("umach: vm: no memory to send page %#lx back to its pager: its data is lost\n",
+         static_cast<unsigned long>(r.offset));
+}
+
 // Sends the returns queued on p (the VM lock dropped). Faults waiting for
 // one of them to go (must_wait) retry after.
 void send_returns(Pager& p) UMACH_EXCLUDES(g_vm_lock) {
@@ -508,17 +542,13 @@ void send_returns(Pager& p) UMACH_EXCLUDES(g_vm_lock) {
       r->sending = true;  // stays listed until sent (must_wait)
     }
     // The message takes the copy; short of memory for the message, the
-    // page is lost (and said so).
+    // page goes back (return_unsent).
     const auto data = reinterpret_cast<uintptr_t>(copy);
     const kern_return_t kr =
         r->initialize ? kuser::memory_object_data_initialize(port, control, r->offset, data, kPageSize)
                       : kuser::memory_object_data_return(port, control, r->offset, data, kPageSize, r->dirty,
                                                          r->kernel_copy);
-    if (kr != KERN_SUCCESS) {
-      klog("umach: vm: no memory to send page %#lx back to its pager: its data is lost\n",
-           static_cast<unsigned long>(r->offset));
-      discard(copy);
-    }
+    if (kr != KERN_SUCCESS) return_unsent(p, *r, copy);
     drop_ports(port, control);
     sent = r;
   }

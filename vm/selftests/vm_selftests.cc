@@ -8,6 +8,7 @@
 #include "core/refptr.h"
 #include "core/selftest.h"
 #include "default_pager_kserver.h"
+#include "mach_kserver.h"
 #include "ipc/right.h"
 #include "vm/copy.h"
 #include "vm/default_pager.h"
@@ -17,6 +18,7 @@
 #include "vm/swap.h"
 #include "vm/vm_user.h"
 #include "ipc/msg.h"
+#include "mach/vm_sync.h"
 #include "mach/vm_wire.h"
 
 namespace umach::vm {
@@ -40,6 +42,31 @@ uint64_t read_u64(VmMap& m, uint64_t va) {
   return v;
 }
 bool write_u64(VmMap& m, uint64_t va, uint64_t v) { return map_write(m, va, &v, sizeof v) == KERN_SUCCESS; }
+
+// Tests that play a pager hold its port's receive right themselves
+// (test_pager_port's reference; null when memory is short): what the
+// kernel sends it stays queued there.
+ipc::Port* test_pager_port() {
+  auto made = ipc::Port::create();
+  return made.ok() ? made.value().leak_ref() : nullptr;
+}
+
+size_t queued_on(ipc::Port* port) {
+  SpinlockGuard g(port->lock);
+  return port->msgcount_;
+}
+
+// Ends such a test's pager: the test's reference to the object
+// pager_object gave it (if any), then the port with what is queued on it.
+void end_test_pager(ipc::Port* port, VmObject* object) {
+  if (object) {
+    SpinlockGuard hold(g_vm_lock);
+    VmObject::deallocate(object);
+  }
+  reap_pagers();
+  ipc::destroy_receive_right(port);
+  reap_pagers();
+}
 
 unsigned depth_at(VmMap& m, uint64_t va) {
   SpinlockGuard hold(g_vm_lock);
@@ -819,10 +846,9 @@ UMACH_SELFTEST(vm_default_pager_object_goes_with_its_last_send_right_when_memory
 UMACH_SELFTEST(vm_pager_object_whose_init_is_lost_is_dead_to_the_kernel) {
   bool init_lost = false;
   for (uint64_t n = 1;; ++n) {
-    auto made = ipc::Port::create();
-    ST_CHECK(made.ok());
-    if (!made.ok()) return;
-    ipc::Port* port = made.value().leak_ref();  // the receive right: the test's
+    ipc::Port* port = test_pager_port();
+    ST_CHECK(port != nullptr);
+    if (!port) return;
     VmObject* o = nullptr;
     const uint64_t injected = fault_inject::injected_count();
     fault_inject::fail_nth(n);
@@ -833,11 +859,7 @@ UMACH_SELFTEST(vm_pager_object_whose_init_is_lost_is_dead_to_the_kernel) {
       ST_CHECK(failed_one);
       ST_CHECK_EQ(kr, KERN_RESOURCE_SHORTAGE);
     } else {
-      size_t queued;
-      {
-        SpinlockGuard g(port->lock);
-        queued = port->msgcount_;
-      }
+      const size_t queued = queued_on(port);
       bool dead;
       {
         SpinlockGuard hold(g_vm_lock);
@@ -853,17 +875,73 @@ UMACH_SELFTEST(vm_pager_object_whose_init_is_lost_is_dead_to_the_kernel) {
         uint64_t v;
         ST_CHECK_EQ(map_read(*m, x, &v, sizeof v), KERN_MEMORY_ERROR);
       }
-      {
-        SpinlockGuard hold(g_vm_lock);
-        VmObject::deallocate(o);
-      }
-      reap_pagers();
     }
-    ipc::destroy_receive_right(port);  // with what is queued on it
-    reap_pagers();
+    end_test_pager(port, o);
     if (!failed_one) break;  // nothing left to fail
   }
   ST_CHECK(init_lost);
+}
+
+// A page whose data_return cannot be sent for want of memory for the
+// message goes back to its object, dirty, rather than be lost. Walked
+// with each allocation of a vm_msync failing in turn, the kernel keeping
+// its page (plain) or not (VM_SYNC_INVALIDATE): each time, the written
+// data is either in a data_return queued on the pager's port, or still
+// the object's page and dirty, so that a vm_msync with memory returns it.
+// The pager is a port the test holds, its object ready and supplied by
+// calling the kernel's routines directly.
+UMACH_SELFTEST(vm_a_return_that_cannot_be_sent_keeps_its_page) {
+  for (int pass = 0; pass < 2; ++pass) {
+    const bool flush = pass == 1;
+    for (uint64_t n = 1;; ++n) {
+      ipc::Port* port = test_pager_port();
+      ST_CHECK(port != nullptr);
+      if (!port) return;
+      VmObject* o = nullptr;
+      ST_CHECK_EQ(pager_object(port, &o), KERN_SUCCESS);
+      if (!o) return end_test_pager(port, nullptr);
+      ipc::Port* control = o->pager()->control;
+      ST_CHECK_EQ(kserver::memory_object_ready(control, FALSE, MEMORY_OBJECT_COPY_DELAY), KERN_SUCCESS);
+      Result<VmMapCopy*> data = copy_from_buffer(nullptr, P);
+      ST_CHECK(data.ok());
+      if (data.ok())
+        ST_CHECK_EQ(kserver::memory_object_data_supply(control, 0, reinterpret_cast<uintptr_t>(data.value()),
+                                                       static_cast<mach_msg_type_number_t>(P), VM_PROT_NONE, FALSE,
+                                                       nullptr, 0),
+                    KERN_SUCCESS);
+      bool failed_one = false;
+      {
+        MapRef m;
+        uint64_t x = 0;
+        ST_CHECK_EQ(map_object(*m, &x, P, 0, true, o, 0, false, VM_PROT_DEFAULT, VM_PROT_ALL, VM_INHERIT_NONE),
+                    KERN_SUCCESS);
+        ST_CHECK(write_u64(*m, x, 0xd1e7));
+        const unsigned flags = VM_SYNC_SYNCHRONOUS | (flush ? VM_SYNC_INVALIDATE : 0u);
+        const size_t before = queued_on(port);
+        const uint64_t injected = fault_inject::injected_count();
+        fault_inject::fail_nth(n);
+        ST_CHECK_EQ(msync(*m, x, P, flags), KERN_SUCCESS);
+        fault_inject::fail_nth(0);
+        failed_one = fault_inject::injected_count() != injected;
+        if (queued_on(port) == before) {
+          bool here;
+          {
+            SpinlockGuard hold(g_vm_lock);
+            VmPage* page = o->lookup(0);
+            here = page && page->dirty;
+          }
+          ST_CHECK(here);  // not returned: still here to return
+          if (here) ST_CHECK_EQ(read_u64(*m, x), 0xd1e7u);
+          ST_CHECK_EQ(msync(*m, x, P, flags), KERN_SUCCESS);
+          ST_CHECK_EQ(queued_on(port), before + 1);
+        }
+        // (Flushed, the page is the pager's: a read would wait for it.)
+        if (!flush) ST_CHECK_EQ(read_u64(*m, x), 0xd1e7u);
+      }
+      end_test_pager(port, o);
+      if (!failed_one) break;  // nothing left to fail
+    }
+  }
 }
 
 }  // namespace umach::vm
