@@ -244,10 +244,31 @@ void page_protect(VmPage* page, unsigned prot) {
 void page_unmap_borrowed(VmPage* page) {
   for (PvEntry* pv = page->mappings; pv;) {
     PvEntry* next = pv->next;
-    const VmMapEntry* e = pv->map->lookup(pv->va);
-    if (!e || (e->object != page->object && e->wired_count == 0)) {
-      Platform::pmap_remove(pv->map->pmap(), pv->va, kPageSize);
-      pv_free(pv);
+    VmMap& map = *pv->map;
+    const uint64_t va = pv->va;
+    const VmMapEntry* e = map.lookup(va);
+    VmPage* now = nullptr;
+    if (e && e->object == page->object) {
+      pv = next;  // its own object's mapping
+      continue;
+    }
+    if (e && e->wired_count) {
+      // A wired entry's wiring goes with its mapping to the page it shows
+      // now (unwire_entry finds its pages by looking down the chain), if
+      // that one is resident; else both stay as they are.
+      now = e->object ? e->object->chain_lookup(e->offset + (va - e->start)) : nullptr;
+      if (!now || now == page || !now->pa) {
+        pv = next;
+        continue;
+      }
+    }
+    const unsigned prot = pv->prot & ~unsigned{VM_PROT_WRITE};  // a write faults and says
+    Platform::pmap_remove(map.pmap(), va, kPageSize);
+    pv_free(pv);
+    if (now) {
+      if (page->wire_count) --page->wire_count;
+      ++now->wire_count;
+      (void)page_enter(map, va, now, prot, VM_PROT_READ);  // (failing, the next access faults it in)
     }
     pv = next;
   }

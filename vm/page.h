@@ -108,10 +108,10 @@ void page_activate(VmPage* page) UMACH_REQUIRES(g_vm_lock);
 // Lowers every mapping of `page` to `prot` (VM_PROT_NONE removes them).
 void page_protect(VmPage* page, unsigned prot) UMACH_REQUIRES(g_vm_lock);
 // Removes the mappings of `page` that show it through a shadow chain (the
-// map entry's object is not the page's), except in wired entries: after
-// an object above it gained its own page at that offset, those maps must
-// fault and find the new one. Its own object's mappings (wired ones
-// included) stay.
+// map entry's object is not the page's): after an object above it gained
+// its own page at that offset, those maps must fault and find the new one.
+// A wired entry's mapping and wiring move to that page at once (if it is
+// resident). Its own object's mappings (wired ones included) stay.
 void page_unmap_borrowed(VmPage* page) UMACH_REQUIRES(g_vm_lock);
 // Removes map's mappings in [start, end) (and their pv entries).
 void map_unmap(VmMap& map, uint64_t start, uint64_t end) UMACH_REQUIRES(g_vm_lock);

@@ -457,6 +457,8 @@ bool queue_return(Pager& p, VmPage* page, bool take) UMACH_REQUIRES(g_vm_lock) {
   r->offset = page->offset;
   r->dirty = page->dirty;
   r->kernel_copy = !take;
+  r->precious = page->precious;
+  r->page_lock = page->page_lock;
   // An internal object's page its manager never had (pager.h). From now
   // on the manager has it: the object no longer reads through there. The
   // mark's split is made first: forgetting the rest of a mark would make
@@ -476,27 +478,35 @@ bool queue_return(Pager& p, VmPage* page, bool take) UMACH_REQUIRES(g_vm_lock) {
 }
 
 // A return whose message could not be sent, for want of memory for it:
-// its page goes back where it came from, dirty, to go out again later,
-// rather than be lost: moved back into the object (a page pageout or a
-// flush took), or the object's own page marked dirty again (the kernel
-// kept it: msync, lock_request without flush). Lost, and said so, only if
-// the object went, or a page taken is back already.
-// (A first push to a default memory manager goes out again as a
-// data_return: the offset's absent mark is not made again.)
+// its data goes back where it came from, dirty, to go out again later,
+// rather than be lost: the object's own page marked dirty again (the
+// kernel kept it: msync, lock_request without flush), or the copy's page
+// put back in its place, with its lock and preciousness (taken by pageout
+// or a flush, or the kept page dropped meanwhile as clean). Lost, and
+// said so, if the object went, if another page taken is back at that
+// offset, or if the page went to the swap area meanwhile and there is no
+// memory to read it back. (A first push to a default memory manager goes
+// out again as a data_return: the offset's absent mark is not made again.)
 void return_unsent(Pager& p, const PageReturn& r, VmMapCopy* copy) UMACH_EXCLUDES(g_vm_lock) {
   bool kept = false;
   {
     SpinlockGuard hold(g_vm_lock);
     VmObject* o = p.object;
     VmPage* have = o ? o->lookup(r.offset) : nullptr;
-    if (r.kernel_copy && have) {
-      have->dirty = true;
-      kept = true;
-    } else if (o && !have && !r.kernel_copy) {
+    // (A page in the swap area is clean by rule: read back first.)
+    if (have && r.kernel_copy) {
+      if (page_resident(have)) {
+        have->dirty = true;
+        kept = true;
+      }
+    } else if (o && !have) {
       VmObject* from = copy->entries->object;
-      if (VmPage* page = from ? from->lookup(0) : nullptr) {
+      VmPage* page = from ? from->lookup(0) : nullptr;
+      if (page && page_resident(page)) {
         from->remove(page);
         page->dirty = true;
+        page->precious = r.precious;
+        page->page_lock = r.page_lock;
         o->insert(page, r.offset);
         kept = true;
       }

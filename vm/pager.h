@@ -157,6 +157,10 @@ struct PageReturn {
   bool dirty = false;
   bool kernel_copy = false;  // the kernel keeps the page too
   bool initialize = false;  // memory_object_data_initialize (an internal object's first push of it)
+  // The page's own state, for putting it back should the message not go
+  // (a page taken leaves them behind in the copy).
+  bool precious = false;
+  uint8_t page_lock = 0;
   // Its message is being sent (send_returns): it stays listed, so that a
   // fault on its page waits until the message is queued (must_wait).
   bool sending = false;

@@ -320,6 +320,47 @@ UMACH_SELFTEST(vm_wire_and_unwire) {
   ST_CHECK_EQ(page_counts().wired, before.wired);
 }
 
+// A wired entry that sees a page through a shadow chain (read-only,
+// borrowed) follows when the object above gains its own page there (a
+// map sharing that object writes: copy-up). Its mapping and its wiring
+// move to the new page at once, so the wired mapping shows what the
+// other map wrote and unwiring unwires the page it now holds.
+UMACH_SELFTEST(vm_a_wired_borrowed_mapping_follows_a_copy_up) {
+  MapRef a;
+  uint64_t x = 0;
+  ST_CHECK_EQ(allocate(*a, &x, 2 * P, true), KERN_SUCCESS);
+  ST_CHECK(write_u64(*a, x, 1) && write_u64(*a, x + P, 2));
+  MapRef y(map_fork(*a), true);  // copy-on-write of a's object
+  ST_CHECK(y.map != nullptr);
+  if (!y.map) return;
+  ST_CHECK(write_u64(*y, x + P, 3));  // y's own object now, shadowing a's: page 0 borrowed
+  ST_CHECK_EQ(inherit(*y, x, 2 * P, VM_INHERIT_SHARE), KERN_SUCCESS);
+  MapRef z(map_fork(*y), true);  // shares y's object
+  ST_CHECK(z.map != nullptr);
+  if (!z.map) return;
+  // Read-only in y, the wiring borrows a's page (a writable entry would
+  // be wired with its own copy).
+  ST_CHECK_EQ(protect(*y, x, P, false, VM_PROT_READ), KERN_SUCCESS);
+  const size_t wired = page_counts().wired;
+  ST_CHECK_EQ(wire(*y, x, P, VM_PROT_READ), KERN_SUCCESS);
+  ST_CHECK_EQ(page_counts().wired, wired + 1);
+  const paddr_t borrowed = Platform::pmap_extract(y.map->pmap(), x);
+  {
+    SpinlockGuard hold(g_vm_lock);
+    VmMapEntry* e = (*a).lookup(x);
+    VmPage* own = e && e->object ? e->object->lookup(e->offset) : nullptr;
+    ST_CHECK(own && own->pa == borrowed);  // a's page, seen through y's chain
+  }
+  ST_CHECK(write_u64(*z, x, 4));  // copy-up into the object y and z share
+  const paddr_t now = Platform::pmap_extract(y.map->pmap(), x);
+  ST_CHECK(now != kNoPhys && now != borrowed);
+  ST_CHECK_EQ(read_u64(*y, x), 4u);
+  ST_CHECK_EQ(read_u64(*a, x), 1u);
+  ST_CHECK_EQ(page_counts().wired, wired + 1);
+  ST_CHECK_EQ(wire(*y, x, P, VM_PROT_NONE), KERN_SUCCESS);
+  ST_CHECK_EQ(page_counts().wired, wired);
+}
+
 UMACH_SELFTEST(vm_map_object_shared_and_copied) {
   MapRef a, b;
   VmObject* o;
