@@ -59,6 +59,13 @@ kern_return_t fault_locked(VmMap& map, uint64_t va, unsigned access, bool enter,
       ++g_counters.zero_fill;
     }
     first->insert(n, off);
+    // A wired entry (made writable since it was wired read-only) had its
+    // wiring on the page it borrowed: it goes to its own copy, where
+    // unwire_entry, looking down the chain, will find it.
+    if (copied_up && !wire && e->wired_count && p->wire_count) {
+      --p->wire_count;
+      ++n->wire_count;
+    }
     // Other maps sharing `first` may map the page it hid, read-only: they
     // must see the new one (a soft fault) from now on.
     if (copied_up && first->ref_count() > 1) page_unmap_borrowed(p);

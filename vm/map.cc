@@ -165,10 +165,12 @@ Result<void> VmMap::remove(uint64_t start, uint64_t end) {
   while (e && e->start < end) {
     VmMapEntry* next = entries_.next(*e);
     unlink(e);
-    // Wired pages of this entry lose its wiring.
+    // Wired pages of this entry lose its wiring: found as unwire_entry
+    // finds them, down the chain (a read-only wiring may hold a page
+    // borrowed from below).
     if (e->wired_count && e->object) {
       for (uint64_t off = e->offset; off < e->offset + e->size(); off += kPageSize)
-        if (VmPage* p = e->object->lookup(off); p && p->wire_count) --p->wire_count;
+        if (VmPage* p = e->object->chain_lookup(off); p && p->wire_count) --p->wire_count;
     }
     entry_destroy(e);
     e = next;

@@ -262,7 +262,8 @@ void page_unmap_borrowed(VmPage* page) {
         continue;
       }
     }
-    const unsigned prot = pv->prot & ~unsigned{VM_PROT_WRITE};  // a write faults and says
+    // (A write faults and says; what a pager locked, too.)
+    const unsigned prot = pv->prot & ~unsigned{VM_PROT_WRITE} & ~unsigned{now ? now->page_lock : 0u};
     Platform::pmap_remove(map.pmap(), va, kPageSize);
     pv_free(pv);
     if (now) {

@@ -484,9 +484,17 @@ bool queue_return(Pager& p, VmPage* page, bool take) UMACH_REQUIRES(g_vm_lock) {
 // put back in its place, with its lock and preciousness (taken by pageout
 // or a flush, or the kept page dropped meanwhile as clean). Lost, and
 // said so, if the object went, if another page taken is back at that
-// offset, or if the page went to the swap area meanwhile and there is no
-// memory to read it back. (A first push to a default memory manager goes
+// offset, if a newer return of it is queued, or if the page went to the
+// swap area meanwhile and there is no memory to read it back. (A first push to a default memory manager goes
 // out again as a data_return: the offset's absent mark is not made again.)
+// Another return of r's offset is queued after r (its page left the
+// object since): what r holds is older, and must not come back over it.
+bool newer_return_locked(Pager& p, const PageReturn& r) UMACH_REQUIRES(g_vm_lock) {
+  for (const PageReturn& q : p.returns)
+    if (&q != &r && q.offset == r.offset) return true;
+  return false;
+}
+
 void return_unsent(Pager& p, const PageReturn& r, VmMapCopy* copy) UMACH_EXCLUDES(g_vm_lock) {
   bool kept = false;
   {
@@ -499,7 +507,7 @@ void return_unsent(Pager& p, const PageReturn& r, VmMapCopy* copy) UMACH_EXCLUDE
         have->dirty = true;
         kept = true;
       }
-    } else if (o && !have) {
+    } else if (o && !have && !newer_return_locked(p, r)) {
       VmObject* from = copy->entries->object;
       VmPage* page = from ? from->lookup(0) : nullptr;
       if (page && page_resident(page)) {

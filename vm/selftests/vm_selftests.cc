@@ -361,6 +361,41 @@ UMACH_SELFTEST(vm_a_wired_borrowed_mapping_follows_a_copy_up) {
   ST_CHECK_EQ(page_counts().wired, wired);
 }
 
+// A read-only wiring holds the page it borrows from below; the wiring
+// then follows that entry's view: to its own copy when it is made
+// writable and written (copy-up in the wired entry itself), and away when
+// the entry is deallocated while it still borrows. Nothing stays wired.
+UMACH_SELFTEST(vm_a_read_only_wiring_goes_with_its_entry) {
+  MapRef a;
+  uint64_t x = 0;
+  ST_CHECK_EQ(allocate(*a, &x, 2 * P, true), KERN_SUCCESS);
+  ST_CHECK(write_u64(*a, x, 1) && write_u64(*a, x + P, 2));
+  MapRef y(map_fork(*a), true);
+  ST_CHECK(y.map != nullptr);
+  if (!y.map) return;
+  ST_CHECK(write_u64(*y, x + P, 3));  // y's own object, borrowing page 0 from a's
+  ST_CHECK_EQ(protect(*y, x, 2 * P, false, VM_PROT_READ), KERN_SUCCESS);
+  const size_t wired = page_counts().wired;
+  ST_CHECK_EQ(wire(*y, x, 2 * P, VM_PROT_READ), KERN_SUCCESS);
+  ST_CHECK_EQ(page_counts().wired, wired + 2);
+  ST_CHECK_EQ(protect(*y, x, 2 * P, false, VM_PROT_READ | VM_PROT_WRITE), KERN_SUCCESS);
+  ST_CHECK(write_u64(*y, x, 4));  // copy-up into y's object
+  ST_CHECK_EQ(page_counts().wired, wired + 2);
+  ST_CHECK_EQ(read_u64(*a, x), 1u);
+  ST_CHECK_EQ(wire(*y, x, 2 * P, VM_PROT_NONE), KERN_SUCCESS);
+  ST_CHECK_EQ(page_counts().wired, wired);
+  // Deallocated while it borrows: a's page is not left wired.
+  MapRef z(map_fork(*a), true);
+  ST_CHECK(z.map != nullptr);
+  if (!z.map) return;
+  ST_CHECK(write_u64(*z, x + P, 5));
+  ST_CHECK_EQ(protect(*z, x, 2 * P, false, VM_PROT_READ), KERN_SUCCESS);
+  ST_CHECK_EQ(wire(*z, x, 2 * P, VM_PROT_READ), KERN_SUCCESS);
+  ST_CHECK_EQ(page_counts().wired, wired + 2);
+  ST_CHECK_EQ(deallocate(*z, x, 2 * P), KERN_SUCCESS);
+  ST_CHECK_EQ(page_counts().wired, wired);
+}
+
 UMACH_SELFTEST(vm_map_object_shared_and_copied) {
   MapRef a, b;
   VmObject* o;
