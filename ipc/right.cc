@@ -154,6 +154,12 @@ void release_transit_right(TransitRight& right, bool used) {
   else notify_send_once(port);  // consumes the reference and the count
 }
 
+void release_send_right(Port* right) {
+  if (!right || right == kDeadPort) return;
+  TransitRight r{right, MACH_MSG_TYPE_PORT_SEND, false};
+  release_transit_right(r);
+}
+
 DeadNameRequest* new_dead_name_request() { return g_dnrequests.create(); }
 void free_dead_name_request(DeadNameRequest* r) { g_dnrequests.destroy(r); }
 

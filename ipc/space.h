@@ -255,6 +255,9 @@ class IpcSpace : public RefCounted<IpcSpace> {
 // right destroys its port. `used`: the right delivered a message (its
 // destination) and just goes, without a notification.
 void release_transit_right(TransitRight& right, bool used = false);
+// Releases a send right the kernel keeps as a bare Port* (a special port,
+// a pager's port): as a send right in transit. Null and dead: nothing.
+void release_send_right(Port* right);
 
 // Destroys a port whose receive right goes away (port death): it stops
 // being active, leaves its set, and every name for it becomes a dead name.

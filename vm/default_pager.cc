@@ -55,10 +55,7 @@ kern_return_t vm_set_default_memory_manager(ipc_port_t host_priv, ipc_port_t* de
   }
   // The kernel's own port makes the kernel the default pager again.
   ipc::Port* old = vm::default_manager_exchange(in == kernels ? nullptr : in);
-  if (in == kernels) {
-    ipc::TransitRight r{in, MACH_MSG_TYPE_PORT_SEND, false};
-    ipc::release_transit_right(r);
-  }
+  if (in == kernels) ipc::release_send_right(in);
   *default_manager = old ? old : ipc::kobject_make_send(kernels).port;
   return KERN_SUCCESS;
 }

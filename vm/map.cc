@@ -165,13 +165,7 @@ Result<void> VmMap::remove(uint64_t start, uint64_t end) {
   while (e && e->start < end) {
     VmMapEntry* next = entries_.next(*e);
     unlink(e);
-    // Wired pages of this entry lose its wiring: found as unwire_entry
-    // finds them, down the chain (a read-only wiring may hold a page
-    // borrowed from below).
-    if (e->wired_count && e->object) {
-      for (uint64_t off = e->offset; off < e->offset + e->size(); off += kPageSize)
-        if (VmPage* p = e->object->chain_lookup(off); p && p->wire_count) --p->wire_count;
-    }
+    if (e->wired_count) unwire_pages(e, e->end);  // its pages lose its wiring
     entry_destroy(e);
     e = next;
   }
@@ -276,6 +270,12 @@ VmMap* map_fork(VmMap& parent) {
   if (kr == KERN_SUCCESS && complete) return child;
   child->unref();
   return nullptr;
+}
+
+void unwire_pages(const VmMapEntry* e, uint64_t end) {
+  if (!e->object) return;
+  for (uint64_t va = e->start; va < end; va += kPageSize)
+    if (VmPage* p = e->object->chain_lookup(e->offset + (va - e->start)); p && p->wire_count) --p->wire_count;
 }
 
 }  // namespace umach::vm

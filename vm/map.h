@@ -138,4 +138,9 @@ VmMap* map_fork(VmMap& parent) UMACH_EXCLUDES(g_vm_lock);
 size_t live_maps();
 size_t live_entries();
 
+// Gives back the wiring entry `e` holds on its pages in [e->start, end):
+// each is found as the wiring fault took it, down the chain (a read-only
+// wiring may hold a page borrowed from below).
+void unwire_pages(const VmMapEntry* e, uint64_t end) UMACH_REQUIRES(g_vm_lock);
+
 }  // namespace umach::vm

@@ -70,9 +70,8 @@ class VmObject {
   // Nor memory only a message in transit holds (mark_in_transit): what
   // reads the message's data would wait for the manager, and the manager
   // itself, sending its own data (data_supply), would wait for itself.
-  bool anonymous() const {
-    return !pager_ && strategy_ == MEMORY_OBJECT_COPY_TEMPORARY && !to_pager_ && !in_transit_;
-  }
+  // (A page on its way to a pager is in transit too.)
+  bool anonymous() const { return !pager_ && strategy_ == MEMORY_OBJECT_COPY_TEMPORARY && !in_transit_; }
   // A page on its way to a pager (in transit too): counted in
   // returns_in_flight() until it goes, or until it arrives.
   void mark_to_pager() UMACH_REQUIRES(g_vm_lock);
@@ -179,8 +178,8 @@ class VmObject {
   // Written since its newest copy was made (for a source), or since it was
   // made (for a copy): see copy_delayed.
   bool written_ = false;
-  bool to_pager_ = false;  // (anonymous())
-  bool in_transit_ = false;
+  bool to_pager_ = false;    // counted in returns_in_flight()
+  bool in_transit_ = false;  // (anonymous())
   AvlTree<VmPage, &VmPage::by_offset, VmPage::Key> pages_;
   size_t paged_out_ = 0;  // pages whose contents are in swap only
   ListNode shadower_link_;                                        // in shadow_->shadowers_

@@ -27,8 +27,8 @@
 //     it is dropped (the pager has it); a default manager's object's page
 //     always goes (data_initialize the first time);
 //   - wired pages never leave.
-// A page that cannot leave at once (the swap area is full, too many
-// pagers for one pass) stays inactive with no mappings; its next use
+// A page that cannot leave at once (the swap area is full, no memory to
+// queue its return) stays inactive with no mappings; its next use
 // faults it back.
 //
 // When: a fault (and every VM operation run through with_pager_waits)

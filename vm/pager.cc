@@ -68,12 +68,6 @@ bool take_ports_locked(Pager& p, ipc::Port** port, ipc::Port** control) UMACH_RE
   return true;
 }
 
-void release_send(ipc::Port* right) {
-  if (!right || right == ipc::kDeadPort) return;
-  ipc::TransitRight r{right, MACH_MSG_TYPE_PORT_SEND, false};
-  ipc::release_transit_right(r);
-}
-
 void drop_ports(ipc::Port*& port, ipc::Port*& control) {
   if (port) kstd::exchange(port, nullptr)->unref();
   if (control) kstd::exchange(control, nullptr)->unref();
@@ -212,10 +206,10 @@ void Pager::last_reference_dropped(Pager* p) {
   if (p->death) ipc::kernel_dead_name_cancel(p->port, p->death);
   if (p->control) ipc::kobject_port_destroy(RefPtr<ipc::Port>::adopt(p->control));
   if (p->name) ipc::kobject_port_destroy(RefPtr<ipc::Port>::adopt(p->name));
-  release_send(p->port);
+  ipc::release_send_right(p->port);
   // A copy's pager never announced (unused, or its object gone first).
   if (p->receive) ipc::kobject_port_destroy(RefPtr<ipc::Port>::adopt(p->receive));
-  if (p->manager) release_send(p->manager);  // a default manager's record never used
+  ipc::release_send_right(p->manager);  // a default manager's record never used
   if (p->source_port) p->source_port->unref();
   if (p->source_control) p->source_control->unref();
   kassert(!p->source);  // (a copy's pager is announced before its object can end)
@@ -477,16 +471,6 @@ bool queue_return(Pager& p, VmPage* page, bool take) UMACH_REQUIRES(g_vm_lock) {
   return true;
 }
 
-// A return whose message could not be sent, for want of memory for it:
-// its data goes back where it came from, dirty, to go out again later,
-// rather than be lost: the object's own page marked dirty again (the
-// kernel kept it: msync, lock_request without flush), or the copy's page
-// put back in its place, with its lock and preciousness (taken by pageout
-// or a flush, or the kept page dropped meanwhile as clean). Lost, and
-// said so, if the object went, if another page taken is back at that
-// offset, if a newer return of it is queued, or if the page went to the
-// swap area meanwhile and there is no memory to read it back. (A first push to a default memory manager goes
-// out again as a data_return: the offset's absent mark is not made again.)
 // Another return of r's offset is queued after r (its page left the
 // object since): what r holds is older, and must not come back over it.
 bool newer_return_locked(Pager& p, const PageReturn& r) UMACH_REQUIRES(g_vm_lock) {
@@ -495,6 +479,17 @@ bool newer_return_locked(Pager& p, const PageReturn& r) UMACH_REQUIRES(g_vm_lock
   return false;
 }
 
+// A return whose message could not be sent, for want of memory for it:
+// its data goes back where it came from, dirty, to go out again later,
+// rather than be lost: the object's own page marked dirty again (the
+// kernel kept it: msync, lock_request without flush), or the copy's page
+// put back in its place, with its lock and preciousness (taken by pageout
+// or a flush, or the kept page dropped meanwhile as clean). Lost, and
+// said so, if the object went, if another page taken is back at that
+// offset, if a newer return of it is queued, or if the page went to the
+// swap area meanwhile and there is no memory to read it back. (A first
+// push to a default memory manager goes out again as a data_return: the
+// offset's absent mark is not made again.)
 void return_unsent(Pager& p, const PageReturn& r, VmMapCopy* copy) UMACH_EXCLUDES(g_vm_lock) {
   bool kept = false;
   {
@@ -731,7 +726,7 @@ void announce_create(Pager* p) UMACH_EXCLUDES(g_vm_lock) {
     // the object's faults on what it gave fail, as for a manager that died.
     klog("umach: vm: no memory to hand an object to the default memory manager: its paged-out data is lost\n");
     ipc::kobject_port_destroy(RefPtr<ipc::Port>::adopt(receive));
-    release_send(manager);
+    ipc::release_send_right(manager);
   }
   SpinlockGuard hold(g_vm_lock);
   p->announced = true;

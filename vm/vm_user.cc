@@ -26,9 +26,7 @@ bool page_range(VmMap&, uint64_t addr, uint64_t size, uint64_t* start, uint64_t*
 void unwire_entry(VmMapEntry* e) UMACH_REQUIRES(g_vm_lock) {
   if (!e->wired_count) return;
   e->wired_count = 0;
-  if (!e->object) return;
-  for (uint64_t off = e->offset; off < e->offset + e->size(); off += kPageSize)
-    if (VmPage* p = e->object->chain_lookup(off); p && p->wire_count) --p->wire_count;
+  unwire_pages(e, e->end);
 }
 
 // In a VM_WIRE_FUTURE map the new entry is wired at once: `wait` (from
@@ -90,11 +88,7 @@ kern_return_t wire_entry(VmMap& map, VmMapEntry* e, PagerWait* wait) UMACH_REQUI
   for (uint64_t va = start; access != VM_PROT_NONE && va < end; va += kPageSize) {
     kern_return_t kr = fault_locked(map, va, access, true, true, nullptr, wait);
     if (kr != KERN_SUCCESS) {
-      // Give back the wirings taken so far.
-      for (uint64_t back = start; back < va; back += kPageSize) {
-        VmPage* p = e->object->chain_lookup(e->offset + (back - start));
-        if (p && p->wire_count) --p->wire_count;
-      }
+      unwire_pages(e, va);  // the wirings taken so far
       return kr;
     }
   }

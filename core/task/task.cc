@@ -236,12 +236,6 @@ RefPtr<Task> task_from_port(ipc::Port* port) {
   return RefPtr<Task>::adopt(static_cast<Task*>(t));
 }
 
-void release_send_right(ipc::Port* right) {
-  if (!right || right == ipc::kDeadPort) return;
-  ipc::TransitRight r{right, MACH_MSG_TYPE_PORT_SEND, false};
-  ipc::release_transit_right(r);
-}
-
 }  // namespace umach
 
 // The kernel routines (mach.defs). task_t has no kernel translation in

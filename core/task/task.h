@@ -289,7 +289,7 @@ kern_return_t all_tasks(RefSnapshot<Task>* out);
 RefPtr<Task> task_from_port(ipc::Port* port);
 
 // Releases a send right kept as a special port (null and dead: nothing).
-void release_send_right(ipc::Port* right);
+using ipc::release_send_right;
 
 // What gives a task made by task_create its runner: the platform's
 // (hosted: a TestTask with no program, which the kernel owns until the
