@@ -335,7 +335,8 @@ kern_return_t IpcSpace::request_notification(mach_port_name_t name, mach_msg_id_
   *previous = TransitRight{};
   if (id != MACH_NOTIFY_NO_SENDERS && id != MACH_NOTIFY_PORT_DESTROYED && id != MACH_NOTIFY_DEAD_NAME)
     return KERN_INVALID_VALUE;
-  if (notify.port && notify.type != MACH_MSG_TYPE_PORT_SEND_ONCE) return KERN_INVALID_CAPABILITY;
+  // (GNU Mach: a dead notify port is refused, and changes nothing.)
+  if (notify.dead || (notify.port && notify.type != MACH_MSG_TYPE_PORT_SEND_ONCE)) return KERN_INVALID_CAPABILITY;
   if (id == MACH_NOTIFY_PORT_DESTROYED && sync != 0) return KERN_INVALID_VALUE;
   if (id == MACH_NOTIFY_DEAD_NAME) {
     // The request's memory is found before the locks are taken.
@@ -365,7 +366,7 @@ kern_return_t IpcSpace::request_notification(mach_port_name_t name, mach_msg_id_
     if (id == MACH_NOTIFY_NO_SENDERS) {
       port->nssync_ = sync;
       // No senders already (and the count reached): it fires at once.
-      if (sync != 0 && port->srights_ == 0 && port->mscount_ >= sync && port->nsrequest_) {
+      if (port->srights_ == 0 && port->mscount_ >= sync && port->nsrequest_) {
         fire = kstd::exchange(port->nsrequest_, nullptr);
         mscount = port->mscount_;
       }
@@ -438,8 +439,8 @@ kern_return_t IpcSpace::get_receive_status(mach_port_name_t name, mach_port_stat
   status->mps_msgcount = port->msgcount_;
   status->mps_sorights = port->sorights_;
   status->mps_srights = port->srights_ > 0;
-  status->mps_pdrequest = FALSE;
-  status->mps_nsrequest = FALSE;
+  status->mps_pdrequest = port->pdrequest_ != nullptr;
+  status->mps_nsrequest = port->nsrequest_ != nullptr;
   return KERN_SUCCESS;
 }
 

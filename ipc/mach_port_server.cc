@@ -157,7 +157,7 @@ kern_return_t mach_port_set_ktype(ipc_port_t host, ipc_space_ref_t task, mach_po
 kern_return_t mach_port_insert_right(ipc_space_ref_t task, mach_port_name_t name, ipc_port_t poly,
                                      mach_msg_type_name_t poly_type) {
   if (!task) return KERN_INVALID_TASK;
-  if (!poly || poly == ipc::kDeadPort) return KERN_INVALID_VALUE;
+  if (!poly || poly == ipc::kDeadPort) return KERN_INVALID_CAPABILITY;  // the manual
   ipc::TransitRight right{poly, poly_type, false};
   return task->insert_right(name, right);
 }

@@ -34,7 +34,7 @@ namespace umach::ipc {
 // receive that follows switches to it directly when it blocks (it runs the
 // ordinary way if the receive does not block). A Handoff must be given to
 // a receive, or to handoff_flush, before it goes out of scope. The woken
-// thread needs no reference meanwhile (see WaitQueue::wakeup_for_handoff).
+// thread needs no reference meanwhile (see WaitQueue::wakeup_for_handoff_locked).
 struct Handoff {
   sched::Thread* next = nullptr;
 };

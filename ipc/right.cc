@@ -352,10 +352,22 @@ kern_return_t IpcSpace::copyin_locked(IpcEntry* e, mach_msg_type_name_t disposit
       if (!(t & MACH_PORT_TYPE_RECEIVE)) return KERN_INVALID_RIGHT;
       Port* port = e->port();
       {
+        // As GNU Mach's ipc_port_clear_receiver: the make-send count and
+        // the sequence number start again from zero (the manual), and
+        // threads blocked receiving on the port go (MACH_RCV_PORT_CHANGED:
+        // they find it no longer theirs), so none stays asleep on a port
+        // it can no longer receive from, nor takes a wakeup meant for the
+        // right's next holder.
         SpinlockGuard pg(port->lock);
         port->receiver_ = nullptr;
         port->receiver_name_ = MACH_PORT_NULL;
+        port->mscount_ = 0;
+        port->seqno_ = 0;
         leave_set_locked(port);
+        if (port->receivers_.may_have_waiters()) {
+          port->receivers_.lock.assert_held();  // the port's
+          port->receivers_.wakeup_all_locked();
+        }
       }
       *out = TransitRight{port, MACH_MSG_TYPE_PORT_RECEIVE, false};
       e->type &= ~MACH_PORT_TYPE_RECEIVE;
@@ -449,12 +461,11 @@ kern_return_t IpcSpace::copyout_right(TransitRight& right, mach_port_name_t* nam
     // The space already names the port: the right joins that entry.
     if (right.type == MACH_MSG_TYPE_PORT_SEND) {
       if (e->type & MACH_PORT_TYPE_SEND) {
-        if (e->urefs == kUrefsMax) {
-          release_transit_right(right);
-          *name = MACH_PORT_NULL;  // destroyed for want of room (the manual)
-          return KERN_UREFS_OVERFLOW;
-        }
-        ++e->urefs;
+        // At the most user references the right arrives all the same and
+        // the count stays (the manual: "unless this would cause the
+        // user-reference count to overflow"; GNU Mach pegs it), so that
+        // mach_task_self and its kind cannot fail.
+        if (e->urefs < kUrefsMax) ++e->urefs;
         SpinlockGuard pg(port->lock);
         --port->srights_;  // the entry already counts once
       } else {

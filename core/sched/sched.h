@@ -70,7 +70,7 @@ void thread_setrun(Thread& t);
 // returns how the wait ended.
 WaitResult thread_block();
 // As thread_block, but runs `next` (runnable, on no run queue, e.g. from
-// WaitQueue::wakeup_for_handoff) directly on this CPU; a `next` bound to
+// WaitQueue::wakeup_for_handoff_locked) directly on this CPU; a `next` bound to
 // another CPU is made runnable there instead.
 WaitResult thread_handoff(Thread* next);
 // Gives the CPU to a runnable thread of the same or a higher priority, if any.

@@ -96,11 +96,6 @@ unsigned WaitQueue::wakeup_all(WaitResult result) {
   return wakeup_all_locked(result);
 }
 
-Thread* WaitQueue::wakeup_for_handoff(WaitResult result) {
-  SpinlockGuard guard(lock);
-  return wakeup_for_handoff_locked(result);
-}
-
 Thread* WaitQueue::wakeup_for_handoff_locked(WaitResult result) {
   Thread* t = waiters_.front();
   if (!t) return nullptr;

@@ -35,13 +35,6 @@ class WaitQueue {
   // Wakes the longest waiter (FIFO) / every waiter with `result`; returns how many.
   unsigned wakeup_one(WaitResult result = WaitResult::kAwakened) UMACH_EXCLUDES(lock);
   unsigned wakeup_all(WaitResult result = WaitResult::kAwakened) UMACH_EXCLUDES(lock);
-  // Removes and returns the longest waiter, now kRunnable but not yet on a
-  // run queue, so the caller can hand the CPU to it (thread_handoff); if it
-  // has not left its CPU yet it is simply woken and nullptr returned. It
-  // cannot run, and so cannot end, before the caller lets it: it needs no
-  // reference in between (a thread holds its own until it is reaped),
-  // and the RPC path saves two locked instructions per message.
-  Thread* wakeup_for_handoff(WaitResult result = WaitResult::kAwakened) UMACH_EXCLUDES(lock);
   bool empty() const UMACH_EXCLUDES(lock);
   // Without the lock: false only if no thread waits, as far as waits
   // asserted before the caller's last synchronisation with the waiters go
@@ -52,6 +45,12 @@ class WaitQueue {
   // wakeup_one with the lock held; returns the thread it woke, or nullptr.
   Thread* wakeup_one_locked(WaitResult result = WaitResult::kAwakened) UMACH_REQUIRES(lock);
   unsigned wakeup_all_locked(WaitResult result = WaitResult::kAwakened) UMACH_REQUIRES(lock);
+  // Removes and returns the longest waiter, now kRunnable but not yet on a
+  // run queue, so the caller can hand the CPU to it (thread_handoff); if it
+  // has not left its CPU yet it is simply woken and nullptr returned. It
+  // cannot run, and so cannot end, before the caller lets it: it needs no
+  // reference in between (a thread holds its own until it is reaped),
+  // and the RPC path saves two locked instructions per message.
   Thread* wakeup_for_handoff_locked(WaitResult result = WaitResult::kAwakened) UMACH_REQUIRES(lock);
 
   // Its own (rank kWaitQueue), or its owner's.

@@ -318,7 +318,11 @@ UMACH_SELFTEST(sched_handoff_runs_the_woken_thread) {
     SpinlockGuard guard(h.client_wq.lock);
     h.client_wq.assert_wait_locked(false);
   }
-  Thread* next = h.server_wq.wakeup_for_handoff();
+  Thread* next;
+  {
+    SpinlockGuard guard(h.server_wq.lock);
+    next = h.server_wq.wakeup_for_handoff_locked();
+  }
   ST_CHECK(next);
   if (next) sched::thread_handoff(next);
   h.log.add(2);

@@ -103,6 +103,7 @@ TEST(TaskProgram, PortRightsAndMessagesWorkThroughLibmach) {
   EXPECT_EQ(ports->output(),
             "allocate: 0\n"
             "insert_right: 0\n"
+            "insert_right dead: 20\n"
             "type: 0 send+receive: 1\n"
             "deallocate send: 0\n"
             "deallocate receive: 17\n"

@@ -17,6 +17,8 @@ int main(void) {
   mach_port_t port = MACH_PORT_NULL;
   printf("allocate: %d\n", mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &port));
   printf("insert_right: %d\n", mach_port_insert_right(self, port, port, MACH_MSG_TYPE_MAKE_SEND));
+  /* The manual: KERN_INVALID_CAPABILITY (20) for a null or dead right. */
+  printf("insert_right dead: %d\n", mach_port_insert_right(self, port, MACH_PORT_DEAD, MACH_MSG_TYPE_COPY_SEND));
   mach_port_type_t type = 0;
   kern_return_t kr = mach_port_type(self, port, &type);
   printf("type: %d send+receive: %d\n", kr, type == MACH_PORT_TYPE_SEND_RECEIVE);

@@ -4,6 +4,8 @@
 // two vCPUs).
 #include "ipc_msg_fixture.h"
 
+#include <atomic>
+
 namespace {
 using namespace umach_test;
 
@@ -232,6 +234,65 @@ TEST_F(IpcMsgTest, AWaitingReceiverLearnsThatThePortDied) {
   BlockingRun run{sender.get(), receiver.get(), port, send_right};
   ASSERT_TRUE(umach::hosted::run_in_kernel(kill_the_port_under_a_receiver, &run, umach::sched::kPriorityKernel));
   EXPECT_EQ(run.receive_result, MACH_RCV_PORT_DIED);
+}
+
+// The receive right moves away while a thread of its old space waits on
+// it: the thread goes (GNU Mach's ipc_port_clear_receiver), and does not
+// sleep on, nor take a wakeup meant for the right's new holder.
+struct MoveRun {
+  IpcSpace* receiver;
+  IpcSpace* sender;
+  mach_port_name_t port;
+  std::atomic<mach_msg_return_t> receive_result{0};
+  bool ended_by_the_move = false;
+};
+
+void receiver_of_a_moving_right(void* arg) {
+  auto* run = static_cast<MoveRun*>(arg);
+  alignas(8) uint8_t buf[256];
+  run->receive_result.store(umach::ipc::mach_msg_receive(*run->receiver, reinterpret_cast<mach_msg_header_t*>(buf),
+                                                         sizeof buf, run->port, MACH_RCV_MSG, 0));
+}
+
+void move_the_right_under_a_receiver(void* arg) {
+  auto* run = static_cast<MoveRun*>(arg);
+  auto t = umach::sched::kernel_thread("receiver", receiver_of_a_moving_right, run, umach::sched::kPriorityUser);
+  ASSERT_TRUE(t.ok());
+  umach::sched::sleep_ns(2'000'000);  // let it block
+  TransitRight right;
+  ASSERT_EQ(run->receiver->copyin_right(run->port, MACH_MSG_TYPE_MOVE_RECEIVE, &right), KERN_SUCCESS);
+  mach_port_name_t moved = MACH_PORT_NULL;
+  ASSERT_EQ(run->sender->copyout_right(right, &moved), KERN_SUCCESS);
+  for (int i = 0; i < 100 && run->receive_result.load() == 0; ++i) umach::sched::sleep_ns(1'000'000);
+  run->ended_by_the_move = run->receive_result.load() != 0;
+  // (Left asleep, it is let go by the port's death.)
+  if (!run->ended_by_the_move) EXPECT_EQ(run->sender->destroy(moved), KERN_SUCCESS);
+  umach::sched::thread_join(*t.value());
+}
+
+TEST_F(IpcMsgTest, AWaitingReceiverLearnsThatTheReceiveRightMoved) {
+  MoveRun run{receiver.get(), sender.get(), port};
+  ASSERT_TRUE(umach::hosted::run_in_kernel(move_the_right_under_a_receiver, &run, umach::sched::kPriorityKernel));
+  EXPECT_TRUE(run.ended_by_the_move);
+  EXPECT_EQ(run.receive_result.load(), MACH_RCV_PORT_CHANGED);
+}
+
+TEST_F(IpcMsgTest, AMovedReceiveRightStartsItsMakeSendCountAndSequenceNumberAgain) {
+  Msg msg(send_right, MACH_MSG_TYPE_COPY_SEND);
+  ASSERT_EQ(send(msg), MACH_MSG_SUCCESS);
+  Received r;
+  ASSERT_EQ(receive(r), MACH_MSG_SUCCESS);
+  ASSERT_EQ(status().mps_mscount, 1u);
+  ASSERT_EQ(status().mps_seqno, 1u);
+  // The manual: the make-send count "is reset to zero when the receive
+  // right is carried in a message", the sequence number "whenever the
+  // port's receive right moves".
+  const mach_port_name_t moved = give(*receiver, port, MACH_MSG_TYPE_MOVE_RECEIVE, *sender);
+  mach_port_status_t st{};
+  ASSERT_EQ(sender->get_receive_status(moved, &st), KERN_SUCCESS);
+  EXPECT_EQ(st.mps_mscount, 0u);
+  EXPECT_EQ(st.mps_seqno, 0u);
+  EXPECT_TRUE(st.mps_srights) << "the send right it had lives on";
 }
 
 void blocked_sender(void* arg) {
@@ -487,11 +548,39 @@ TEST_F(IpcNotifyTest, NoSendersFiresWhenTheLastSendRightGoes) {
 }
 
 TEST_F(IpcNotifyTest, NoSendersFiresAtOnceWhenThereAreNoneAlready) {
+  // GNU Mach's ipc_port_nsrequest: no send rights and sync <= make-send
+  // count fire at once, with the count; sync 0 is always reached.
   ASSERT_EQ(sender->deallocate(send_right), KERN_SUCCESS);
-  TransitRight notify = send_once_to_notify_port(), previous;
-  ASSERT_EQ(receiver->request_notification(port, MACH_NOTIFY_NO_SENDERS, 1, notify, &previous), KERN_SUCCESS);
-  Received r;
-  EXPECT_EQ(next_notification(r), MACH_NOTIFY_NO_SENDERS);
+  for (mach_port_mscount_t sync : {1u, 0u}) {
+    TransitRight notify = send_once_to_notify_port(), previous;
+    ASSERT_EQ(receiver->request_notification(port, MACH_NOTIFY_NO_SENDERS, sync, notify, &previous), KERN_SUCCESS);
+    Received r;
+    ASSERT_EQ(next_notification(r), MACH_NOTIFY_NO_SENDERS) << sync;
+    EXPECT_EQ(r.slot(40), 1u) << "the make-send count";
+    EXPECT_FALSE(status().mps_nsrequest) << "the request was used";
+  }
+}
+
+TEST_F(IpcNotifyTest, TheReceiveStatusSaysWhichRequestsAreRegistered) {
+  EXPECT_FALSE(status().mps_nsrequest);
+  EXPECT_FALSE(status().mps_pdrequest);
+  TransitRight ns = send_once_to_notify_port(), pd = send_once_to_notify_port(), previous;
+  ASSERT_EQ(receiver->request_notification(port, MACH_NOTIFY_NO_SENDERS, 1, ns, &previous), KERN_SUCCESS);
+  EXPECT_TRUE(status().mps_nsrequest);
+  EXPECT_FALSE(status().mps_pdrequest);
+  ASSERT_EQ(receiver->request_notification(port, MACH_NOTIFY_PORT_DESTROYED, 0, pd, &previous), KERN_SUCCESS);
+  EXPECT_TRUE(status().mps_pdrequest);
+}
+
+TEST_F(IpcNotifyTest, ADeadNotifyPortIsAnInvalidCapabilityAndKeepsTheRequest) {
+  TransitRight first = send_once_to_notify_port(), previous;
+  ASSERT_EQ(receiver->request_notification(port, MACH_NOTIFY_NO_SENDERS, 1, first, &previous), KERN_SUCCESS);
+  for (mach_msg_id_t id : {MACH_NOTIFY_NO_SENDERS, MACH_NOTIFY_PORT_DESTROYED, MACH_NOTIFY_DEAD_NAME}) {
+    TransitRight dead{nullptr, MACH_MSG_TYPE_PORT_SEND_ONCE, true};
+    EXPECT_EQ(receiver->request_notification(port, id, 0, dead, &previous), KERN_INVALID_CAPABILITY) << id;
+    EXPECT_EQ(previous.port, nullptr) << id;
+  }
+  EXPECT_TRUE(status().mps_nsrequest) << "the earlier request stays";
 }
 
 TEST_F(IpcNotifyTest, ANewRequestHandsThePreviousOneBack) {
