@@ -102,23 +102,31 @@ kern_return_t vm_fault(VmMap& map, uint64_t va, unsigned access) {
 
 namespace {
 
+// The pieces of [va, va + n) from `*done` on, page by page, faulted in
+// with `wait` (null: never waiting); `*done` counts what is done.
+template <class Fn>
+kern_return_t pieces_locked(VmMap& map, uint64_t va, size_t n, unsigned access, size_t* done, PagerWait* wait,
+                            Fn&& fn) UMACH_REQUIRES(g_vm_lock) {
+  while (*done < n) {
+    uint64_t at = va + *done;
+    size_t in_page = kPageSize - (at & (kPageSize - 1));
+    size_t len = n - *done < in_page ? n - *done : in_page;
+    VmPage* p = nullptr;
+    kern_return_t kr = fault_locked(map, at, access, false, false, &p, wait);
+    if (kr != KERN_SUCCESS) return kr;
+    fn(static_cast<char*>(p->data()) + (at & (kPageSize - 1)), *done, len);
+    *done += len;
+  }
+  return KERN_SUCCESS;
+}
+
 template <class Fn>
 kern_return_t for_each_piece(VmMap& map, uint64_t va, size_t n, unsigned access, Fn&& fn) {
   // Pieces done stay done when a pager's page is waited for.
   size_t done = 0;
   return with_pager_waits([&](PagerWait* wait) {
     SpinlockGuard hold(g_vm_lock);
-    while (done < n) {
-      uint64_t at = va + done;
-      size_t in_page = kPageSize - (at & (kPageSize - 1));
-      size_t len = n - done < in_page ? n - done : in_page;
-      VmPage* p = nullptr;
-      kern_return_t kr = fault_locked(map, at, access, false, false, &p, wait);
-      if (kr != KERN_SUCCESS) return kr;
-      fn(static_cast<char*>(p->data()) + (at & (kPageSize - 1)), done, len);
-      done += len;
-    }
-    return KERN_SUCCESS;
+    return pieces_locked(map, va, n, access, &done, wait, fn);
   });
 }
 
@@ -127,6 +135,14 @@ kern_return_t for_each_piece(VmMap& map, uint64_t va, size_t n, unsigned access,
 kern_return_t map_read(VmMap& map, uint64_t va, void* buf, size_t n) {
   return for_each_piece(map, va, n, VM_PROT_READ, [&](const char* page, size_t done, size_t len) {
     kstd::memcpy(static_cast<char*>(buf) + done, page, len);
+  });
+}
+
+kern_return_t map_read_now(VmMap& map, uint64_t va, void* buf, size_t n) {
+  size_t done = 0;
+  SpinlockGuard hold(g_vm_lock);
+  return pieces_locked(map, va, n, VM_PROT_READ, &done, nullptr, [&](const char* page, size_t at, size_t len) {
+    kstd::memcpy(static_cast<char*>(buf) + at, page, len);
   });
 }
 

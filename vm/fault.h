@@ -79,6 +79,11 @@ kern_return_t with_pager_waits(Op&& op) UMACH_EXCLUDES(g_vm_lock) {
 // page (faulting them in as a user access would, never through the
 // task's mappings). KERN_* as vm_fault.
 kern_return_t map_read(VmMap& map, uint64_t va, void* buf, size_t n) UMACH_EXCLUDES(g_vm_lock);
+// map_read that never waits (for a pager, or for memory), for a caller
+// holding a spinlock: a page a pager has not given is KERN_MEMORY_ERROR,
+// no memory for a zero-fill or copy-on-write page KERN_RESOURCE_SHORTAGE.
+// Such a caller reads with map_read first, unlocked, and looks again.
+kern_return_t map_read_now(VmMap& map, uint64_t va, void* buf, size_t n) UMACH_EXCLUDES(g_vm_lock);
 kern_return_t map_write(VmMap& map, uint64_t va, const void* buf, size_t n) UMACH_EXCLUDES(g_vm_lock);
 
 }  // namespace umach::vm

@@ -94,7 +94,6 @@ class Thread : public RefCounted<Thread> {
   // thread, still running, sees it and carries on; after it, the waker must
   // put it on a run queue.
   bool blocking_ UMACH_GUARDED_BY(lock) = false;
-  uint64_t timeout_seq_ = 0;                      // written with the timer, read when it fires
   TimerEntry timeout_;
   // The current wait set timeout_ (a wait without a deadline never touches
   // the timer queue, neither to arm nor to cancel: its global lock stays

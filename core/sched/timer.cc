@@ -22,11 +22,12 @@ void publish_next_locked() UMACH_REQUIRES(g_lock) {
 
 }  // namespace
 
-void timer_set(TimerEntry& t, uint64_t deadline, void (*fire)(TimerEntry*)) {
+void timer_set(TimerEntry& t, uint64_t deadline, void (*fire)(TimerEntry*, uint64_t), uint64_t cookie) {
   SpinlockGuard guard(g_lock);
   kassert(!t.link.is_linked());
   t.deadline = deadline;
   t.fire = fire;
+  t.cookie = cookie;
   TimerList& q = queue();
   TimerEntry* after = nullptr;
   for (TimerEntry* e = q.back(); e; e = q.prev(*e)) {
@@ -55,6 +56,8 @@ unsigned timer_expire(uint64_t now) {
   unsigned fired = 0;
   for (;;) {
     TimerEntry* t;
+    void (*fire)(TimerEntry*, uint64_t);
+    uint64_t cookie;
     {
       SpinlockGuard guard(g_lock);
       t = queue().front();
@@ -64,9 +67,12 @@ unsigned timer_expire(uint64_t now) {
       }
       queue().remove(*t);
       publish_next_locked();
+      fire = t->fire;
+      cookie = t->cookie;
     }
-    // Off the queue and unlocked: the callback may set the timer again.
-    t->fire(t);
+    // Off the queue and unlocked: the callback (or the entry's owner,
+    // before it runs) may set the timer again.
+    fire(t, cookie);
     ++fired;
   }
 }

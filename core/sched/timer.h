@@ -17,12 +17,16 @@ namespace umach::sched {
 struct TimerEntry {
   ListNode link;        // on the timer queue while pending; guarded by its lock
   uint64_t deadline = 0;
-  void (*fire)(TimerEntry*) = nullptr;
+  // Called with the cookie the entry was set with, read when it left the
+  // queue: set again meanwhile (once off the queue, before `fire` runs),
+  // the entry's new cookie does not reach the old firing.
+  void (*fire)(TimerEntry*, uint64_t cookie) = nullptr;
+  uint64_t cookie = 0;
   void* owner = nullptr;  // the object the entry lives in, for `fire`
 };
 
 // Queues `t` to fire at `deadline` (clock_ns time); t must not be pending.
-void timer_set(TimerEntry& t, uint64_t deadline, void (*fire)(TimerEntry*));
+void timer_set(TimerEntry& t, uint64_t deadline, void (*fire)(TimerEntry*, uint64_t), uint64_t cookie = 0);
 // Dequeues `t`; false if it was not pending (fired, firing, or never set).
 bool timer_cancel(TimerEntry& t);
 // Fires every entry whose deadline is <= now; returns how many.

@@ -7,10 +7,11 @@ namespace umach::sched {
 namespace {
 
 // A timed wait's deadline passed. The timer holds a reference on the thread
-// (taken in assert_wait_locked) so it cannot die under us.
-void wait_timeout_fired(TimerEntry* timer) {
+// (taken in assert_wait_locked) so it cannot die under us. `seq` is the
+// wait it was set for: the thread may have been woken, and be in a new
+// timed wait on the same entry, by the time this runs.
+void wait_timeout_fired(TimerEntry* timer, uint64_t seq) {
   auto* t = static_cast<Thread*>(timer->owner);
-  uint64_t seq = t->timeout_seq_;
   bool same_wait;
   {
     SpinlockGuard guard(t->lock);
@@ -44,10 +45,9 @@ void WaitQueue::assert_wait_locked(bool interruptible, uint64_t deadline) {
   waiting_.store(waiting_.load(kstd::MemoryOrder::relaxed) + 1, kstd::MemoryOrder::relaxed);
   if (deadline != kNoDeadline) {
     self->ref();  // the timer's
-    self->timeout_seq_ = self->wait_seq_;
     self->timeout_.owner = self;
     self->timeout_armed_ = true;
-    timer_set(self->timeout_, deadline, wait_timeout_fired);
+    timer_set(self->timeout_, deadline, wait_timeout_fired, self->wait_seq_);
   }
 }
 

@@ -92,11 +92,17 @@ kern_return_t wait(vm::VmMap& map, uint64_t addr, uint32_t val1, uint32_t val2, 
       (flags & GSYNC_TIMED) ? Platform::clock_ns() + uint64_t{msec} * 1'000'000 : sched::kNoDeadline;
   Bucket& b = bucket_of(w.key);
   w.bucket.store(&b, kstd::MemoryOrder::relaxed);
-  {
-    SpinlockGuard g(b.lock);
+  const size_t size = (flags & GSYNC_QUAD) ? 8 : 4;
+  for (;;) {
+    // The word is faulted in first, outside the bucket: that may wait for
+    // a pager or for memory, which a spinlock's holder may not (a pager
+    // whose own gsync calls hash to this bucket would never answer).
+    // Under the lock it is read again without waiting; gone meanwhile
+    // (paged out, flushed), it is faulted in again.
     uint32_t words[2] = {};
-    if (kern_return_t kr = vm::map_read(map, addr, words, (flags & GSYNC_QUAD) ? 8 : 4); kr != KERN_SUCCESS)
-      return kr;
+    if (kern_return_t kr = vm::map_read(map, addr, words, size); kr != KERN_SUCCESS) return kr;
+    SpinlockGuard g(b.lock);
+    if (vm::map_read_now(map, addr, words, size) != KERN_SUCCESS) continue;
     if (words[0] != val1 || ((flags & GSYNC_QUAD) && words[1] != val2)) return KERN_INVALID_ARGUMENT;
     b.waiters.push_back(w);
     {
@@ -106,6 +112,7 @@ kern_return_t wait(vm::VmMap& map, uint64_t addr, uint32_t val1, uint32_t val2, 
     // Counted once it waits (release): whoever sees the count can end
     // the wait (clear_wait), as the tests do.
     g_waiters.fetch_add(1, kstd::MemoryOrder::release);
+    break;
   }
   const sched::WaitResult r = sched::thread_block();
   // Off its list whatever ended the sleep; a waker that took it off set

@@ -8,8 +8,8 @@
 // task's private word, (the VM object, the offset) with GSYNC_SHARED, so
 // tasks sharing the memory (vm_map of one object, VM_INHERIT_SHARE) meet on
 // it whatever address each maps it at. Keys hash into buckets, each a lock
-// and a list. gsync_wait reads the word under its bucket's lock and
-// queues itself there; a waker that stored a new value (itself with
+// and a list. gsync_wait faults the word in, then reads it again under
+// its bucket's lock (never waiting there) and queues itself there; a waker that stored a new value (itself with
 // GSYNC_MUTATE, or the user before calling) then takes the same lock, so a
 // wakeup between the check and the sleep is never lost.
 //

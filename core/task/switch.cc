@@ -44,8 +44,12 @@ void MachThread::set_policy(int policy, int quantum_ms) {
 
 void MachThread::depress_self(uint64_t ns) {
   kassert(thread_.get() == sched::current_thread() && !depress_timer_set_);
-  depressed_.store(true, kstd::MemoryOrder::release);
+  // Lowered first, then published: a thread_depress_abort from another
+  // CPU that sees the depression finds the priority lowered, and its
+  // restore is the last word (published first, the abort could restore
+  // between the two and the lowering stay for good, no longer depressed).
   thread_->set_own_priority(sched::kPriorityLowest);
+  depressed_.store(true, kstd::MemoryOrder::release);
   depress_timer_done_.store(false, kstd::MemoryOrder::relaxed);
   depress_timer_.owner = this;
   depress_timer_set_ = true;
@@ -54,7 +58,7 @@ void MachThread::depress_self(uint64_t ns) {
 
 // The timer fires on whichever CPU processes the tick: the depressed
 // thread is queued (or, having just run, already ending its depression).
-void MachThread::depress_timeout(sched::TimerEntry* entry) {
+void MachThread::depress_timeout(sched::TimerEntry* entry, uint64_t /*cookie*/) {
   auto* t = static_cast<MachThread*>(entry->owner);
   (void)t->depress_abort();
   t->depress_timer_done_.store(true, kstd::MemoryOrder::release);  // the last touch: see end_own_depression

@@ -205,7 +205,7 @@ class MachThread : public RefCounted<MachThread> {
   sched::TimerEntry depress_timer_;
   bool depress_timer_set_ = false;  // the thread's own
   kstd::Atomic<bool> depress_timer_done_{false};
-  static void depress_timeout(sched::TimerEntry* entry);
+  static void depress_timeout(sched::TimerEntry* entry, uint64_t cookie);
   int64_t creation_ns_ = 0;  // time of day
 
   void wait_out_of_user();

@@ -6,7 +6,9 @@
 #include "core/fault_inject.h"
 #include "core/kstd/cstring.h"
 #include "core/refptr.h"
+#include "core/sched/sched.h"
 #include "core/selftest.h"
+#include "core/task/gsync.h"
 #include "default_pager_kserver.h"
 #include "mach_kserver.h"
 #include "ipc/right.h"
@@ -66,6 +68,32 @@ void end_test_pager(ipc::Port* port, VmObject* object) {
   reap_pagers();
   ipc::destroy_receive_right(port);
   reap_pagers();
+}
+
+// A test pager's port and its object, ready (COPY_DELAY); false (the
+// failure checked, nothing left) when either could not be had.
+bool ready_test_pager(SelfTestContext& selftest_ctx, ipc::Port** port, VmObject** object) {
+  *object = nullptr;
+  *port = test_pager_port();
+  ST_CHECK(*port != nullptr);
+  if (!*port) return false;
+  ST_CHECK_EQ(pager_object(*port, object), KERN_SUCCESS);
+  if (!*object) {
+    end_test_pager(*port, nullptr);
+    return false;
+  }
+  ST_CHECK_EQ(kserver::memory_object_ready((*object)->pager()->control, FALSE, MEMORY_OBJECT_COPY_DELAY),
+              KERN_SUCCESS);
+  return true;
+}
+
+// A page of zeros for a test pager's object at `offset`, as its pager
+// would supply it.
+kern_return_t supply_zeros(ipc::Port* control, uint64_t offset) {
+  Result<VmMapCopy*> data = copy_from_buffer(nullptr, P);
+  if (!data.ok()) return KERN_RESOURCE_SHORTAGE;
+  return kserver::memory_object_data_supply(control, offset, reinterpret_cast<uintptr_t>(data.value()),
+                                            static_cast<mach_msg_type_number_t>(P), VM_PROT_NONE, FALSE, nullptr, 0);
 }
 
 unsigned depth_at(VmMap& m, uint64_t va) {
@@ -970,21 +998,11 @@ UMACH_SELFTEST(vm_a_return_that_cannot_be_sent_keeps_its_page) {
   for (int pass = 0; pass < 2; ++pass) {
     const bool flush = pass == 1;
     for (uint64_t n = 1;; ++n) {
-      ipc::Port* port = test_pager_port();
-      ST_CHECK(port != nullptr);
-      if (!port) return;
-      VmObject* o = nullptr;
-      ST_CHECK_EQ(pager_object(port, &o), KERN_SUCCESS);
-      if (!o) return end_test_pager(port, nullptr);
+      ipc::Port* port;
+      VmObject* o;
+      if (!ready_test_pager(selftest_ctx, &port, &o)) return;
       ipc::Port* control = o->pager()->control;
-      ST_CHECK_EQ(kserver::memory_object_ready(control, FALSE, MEMORY_OBJECT_COPY_DELAY), KERN_SUCCESS);
-      Result<VmMapCopy*> data = copy_from_buffer(nullptr, P);
-      ST_CHECK(data.ok());
-      if (data.ok())
-        ST_CHECK_EQ(kserver::memory_object_data_supply(control, 0, reinterpret_cast<uintptr_t>(data.value()),
-                                                       static_cast<mach_msg_type_number_t>(P), VM_PROT_NONE, FALSE,
-                                                       nullptr, 0),
-                    KERN_SUCCESS);
+      ST_CHECK_EQ(supply_zeros(control, 0), KERN_SUCCESS);
       bool failed_one = false;
       {
         MapRef m;
@@ -1018,6 +1036,76 @@ UMACH_SELFTEST(vm_a_return_that_cannot_be_sent_keeps_its_page) {
       if (!failed_one) break;  // nothing left to fail
     }
   }
+}
+
+// gsync_wait on a word a pager has not given waits for the pager outside
+// the gsync bucket's lock: a gsync_wake on the same word meanwhile (a
+// pager's own lock, say) goes through instead of spinning on a lock whose
+// holder sleeps. Then the page comes, the wait sleeps on the word, and the
+// next wake ends it.
+namespace {
+
+struct GsyncRun {
+  VmMap* map;
+  uint64_t addr;
+  kstd::Atomic<int> waited{-1};
+  kstd::Atomic<int> woke{-1};
+};
+
+void gsync_waiter(void* arg) {
+  auto* r = static_cast<GsyncRun*>(arg);
+  r->waited.store(gsync::wait(*r->map, r->addr, 0, 0, 0, 0));
+}
+
+void gsync_waker(void* arg) {
+  auto* r = static_cast<GsyncRun*>(arg);
+  r->woke.store(gsync::wake(*r->map, r->addr, 0, 0));
+}
+
+template <class Done>
+bool within_a_second(Done done) {
+  for (int i = 0; i < 1000 && !done(); ++i) sched::sleep_ns(1'000'000);
+  return done();
+}
+
+}  // namespace
+
+UMACH_SELFTEST(vm_gsync_wait_waits_for_a_pager_outside_its_bucket) {
+  ipc::Port* port;
+  VmObject* o;
+  if (!ready_test_pager(selftest_ctx, &port, &o)) return;
+  ipc::Port* control = o->pager()->control;
+  {
+    MapRef m;
+    uint64_t x = 0;
+    ST_CHECK_EQ(map_object(*m, &x, P, 0, true, o, 0, false, VM_PROT_DEFAULT, VM_PROT_ALL, VM_INHERIT_NONE),
+                KERN_SUCCESS);
+    GsyncRun run{m.map, x};
+    const size_t before = queued_on(port);
+    auto waiter = sched::kernel_thread("gsync waiter", gsync_waiter, &run);
+    ST_CHECK(waiter.ok());
+    if (waiter.ok()) {
+      // Its data_request arrives: it waits for the pager.
+      ST_CHECK(within_a_second([&] { return queued_on(port) > before; }));
+      auto waker = sched::kernel_thread("gsync waker", gsync_waker, &run);
+      ST_CHECK(waker.ok());
+      if (waker.ok()) {
+        ST_CHECK(within_a_second([&] { return run.woke.load() != -1; }));
+        ST_CHECK_EQ(run.woke.load(), KERN_SUCCESS);
+      }
+      // The page (a zero word): the waiter sleeps on it until woken.
+      ST_CHECK_EQ(supply_zeros(control, 0), KERN_SUCCESS);
+      ST_CHECK(within_a_second([&] { return gsync::waiters() > 0 || run.waited.load() != -1; }));
+      while (run.waited.load() == -1) {
+        (void)gsync::wake(*m.map, x, 0, 0);
+        sched::sleep_ns(1'000'000);
+      }
+      ST_CHECK_EQ(run.waited.load(), KERN_SUCCESS);
+      if (waker.ok()) sched::thread_join(*waker.value());
+      sched::thread_join(*waiter.value());
+    }
+  }
+  end_test_pager(port, o);
 }
 
 }  // namespace umach::vm
