@@ -88,6 +88,10 @@ class Thread : public RefCounted<Thread> {
   bool wait_interruptible_ UMACH_GUARDED_BY(lock) = false;
   // interrupt_waits: every interruptible wait ends at once, interrupted.
   bool interrupt_pending_ UMACH_GUARDED_BY(lock) = false;
+  // interrupt_next_wait: the next interruptible wait ends at once (taken
+  // under the lock by assert_wait_locked); cleared without the lock by
+  // whoever knows it no longer applies (MachThread::enter_user).
+  kstd::Atomic<bool> abort_pending_{false};
   uint64_t wait_seq_ UMACH_GUARDED_BY(lock) = 0;  // which wait a pending timeout belongs to
   // Set when a waiting thread commits to leaving its CPU (thread_block).
   // A waker that ends the wait before that only marks it kRunnable, and the

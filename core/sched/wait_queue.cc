@@ -28,7 +28,8 @@ void WaitQueue::assert_wait_locked(bool interruptible, uint64_t deadline) {
   kassert(self && !self->is_idle_);
   SpinlockGuard guard(self->lock);
   kassert(self->state_ == ThreadState::kRunning && !self->wait_queue_);
-  if (interruptible && self->interrupt_pending_) {
+  if (interruptible && (self->interrupt_pending_ || (self->abort_pending_.load(kstd::MemoryOrder::relaxed) &&
+                                                      self->abort_pending_.exchange(false)))) {
     // Interrupted before it began (interrupt_waits): thread_block sees a
     // wait already ended, as if woken before it left its CPU.
     self->state_ = ThreadState::kRunnable;
@@ -140,6 +141,15 @@ void clear_wait(Thread& t, WaitResult result) {
     if (d == WaitQueue::Dequeued::kMustRun) thread_setrun(t);
     return;
   }
+}
+
+void interrupt_next_wait(Thread& t) {
+  t.abort_pending_.store(true);
+  clear_wait(t, WaitResult::kInterrupted);
+}
+
+bool cancel_interrupt_next_wait(Thread& t) {
+  return t.abort_pending_.load() && t.abort_pending_.exchange(false);
 }
 
 void interrupt_waits(Thread& t) {

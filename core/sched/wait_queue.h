@@ -78,5 +78,16 @@ void clear_wait(Thread& thread, WaitResult result);
 // clear_wait alone would find it not yet waiting, and it would then sleep
 // for good). From any CPU.
 void interrupt_waits(Thread& thread);
+// thread_abort's: the wait the thread is in ends, interrupted, or if it
+// is in none, the next interruptible wait it asserts does (at once), for
+// a thread in the kernel on its way into one. Its caller cancels that
+// (cancel_interrupt_next_wait) when the thread turns out to be in user
+// mode, where there is nothing to interrupt, and the thread cancels it
+// on its way back to user mode, so that it never reaches a later call.
+// seq_cst, for the caller's and the thread's store-then-load on their
+// own flags (MachThread::abort, enter_user). From any CPU.
+void interrupt_next_wait(Thread& thread);
+// Whether one was pending (it no longer is).
+bool cancel_interrupt_next_wait(Thread& thread);
 
 }  // namespace umach::sched

@@ -110,6 +110,33 @@ UMACH_SELFTEST(sched_timed_wait_times_out) {
   ST_CHECK(wq.empty());
 }
 
+namespace {
+WaitResult wait_ms(WaitQueue& wq, bool interruptible) {
+  {
+    SpinlockGuard guard(wq.lock);
+    wq.assert_wait_locked(interruptible, Platform::clock_ns() + 1'000'000);
+  }
+  return sched::thread_block();
+}
+}  // namespace
+
+// thread_abort's interrupt_next_wait for a thread not waiting yet: its next
+// interruptible wait ends at once, once; a non-interruptible one is not
+// touched; taken back, it ends nothing.
+UMACH_SELFTEST(sched_an_abort_before_the_wait_ends_the_next_interruptible_one) {
+  Thread& self = *sched::current_thread();
+  WaitQueue wq;
+  sched::interrupt_next_wait(self);
+  ST_CHECK(wait_ms(wq, false) == WaitResult::kTimedOut);
+  ST_CHECK(wait_ms(wq, true) == WaitResult::kInterrupted);
+  ST_CHECK(wait_ms(wq, true) == WaitResult::kTimedOut);  // used up
+  sched::interrupt_next_wait(self);
+  ST_CHECK(sched::cancel_interrupt_next_wait(self));
+  ST_CHECK(!sched::cancel_interrupt_next_wait(self));
+  ST_CHECK(wait_ms(wq, true) == WaitResult::kTimedOut);
+  ST_CHECK(wq.empty());
+}
+
 UMACH_SELFTEST(sched_wakeup_beats_timeout) {
   WaitQueue wq;
   Waiter w{&wq, nullptr, 0};

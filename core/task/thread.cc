@@ -53,8 +53,17 @@ kern_return_t all_threads(RefSnapshot<MachThread>* out) { return g_all_threads.s
 
 mach_port_name_t MachThread::self_name() { return ipc::kobject_send_name(self_.get(), task_->space()); }
 
+// The manual: the kernel call the thread is in returns interrupted,
+// "whether or not the thread ... is currently suspended": a wait it is in
+// ends, and one it is on its way into (it is in the kernel, not waiting
+// yet) ends at once. In user mode there is nothing to abort: the mark is
+// taken back, and a thread on its way to user mode drops it itself
+// (enter_user), so a later call never sees it. (The caller's own thread
+// is in the kernel for this very call: nothing.)
 kern_return_t MachThread::abort() {
-  sched::clear_wait(*thread_, sched::WaitResult::kInterrupted);  // only an interruptible wait ends
+  if (thread_.get() == sched::current_thread()) return KERN_SUCCESS;
+  sched::interrupt_next_wait(*thread_);
+  if (in_user_.load()) (void)sched::cancel_interrupt_next_wait(*thread_);  // seq_cst: see enter_user
   return KERN_SUCCESS;
 }
 
@@ -65,6 +74,12 @@ kern_return_t MachThread::suspend() {
   if (ended()) return KERN_INVALID_ARGUMENT;
   suspend_count_.store(suspend_count_.load(kstd::MemoryOrder::relaxed) + 1);  // seq_cst: see enter_user
   return KERN_SUCCESS;
+}
+
+kern_return_t MachThread::suspend_and_wait() {
+  const kern_return_t kr = suspend();
+  if (kr == KERN_SUCCESS && thread_.get() != sched::current_thread()) wait_out_of_user();
+  return kr;
 }
 
 kern_return_t MachThread::resume() {
@@ -92,6 +107,9 @@ int MachThread::suspend_count() { return suspend_count_.load(kstd::MemoryOrder::
 bool MachThread::enter_user() {
   for (;;) {
     in_user_.store(true);
+    // A thread_abort that came too late to end a wait of this trip into
+    // the kernel ends none of the next (seq_cst load: see abort).
+    if (thread_->abort_pending_.load()) (void)sched::cancel_interrupt_next_wait(*thread_);
     if (may_enter_user()) return true;
     in_user_.store(false, kstd::MemoryOrder::release);
     if (ended()) return false;
@@ -100,7 +118,7 @@ bool MachThread::enter_user() {
       // task's wake_stopped) takes after its store and terminate() for
       // its wakeup: a wakeup is never missed.
       SpinlockGuard g(stop_.lock);
-      if (ended() || (suspend_count_.load() == 0 && task_->suspend_count() == 0)) continue;
+      if (ended() || (suspend_count_.load() == 0 && holds_.load() == 0 && task_->suspend_count() == 0)) continue;
       stop_.assert_wait_locked(/*interruptible=*/true);
     }
     (void)sched::thread_block();
@@ -116,10 +134,24 @@ void MachThread::leave_user(uint32_t user_ticks) {
                    kstd::MemoryOrder::relaxed);
 }
 
+// A hold of its own, apart from the suspend count: thread_resume cannot
+// undo it, nor thread_info show it.
 bool MachThread::hold_stopped() {
-  if (suspend() != KERN_SUCCESS) return false;
+  {
+    SpinlockGuard g(stop_.lock);
+    if (ended()) return false;
+    holds_.store(holds_.load(kstd::MemoryOrder::relaxed) + 1);  // seq_cst: see enter_user
+  }
   wait_out_of_user();  // then enter_user keeps it
   return true;
+}
+
+void MachThread::release_hold() {
+  {
+    SpinlockGuard g(stop_.lock);
+    holds_.store(holds_.load(kstd::MemoryOrder::relaxed) - 1);
+  }
+  stop_.wakeup_all();
 }
 
 // It leaves user mode at its next trap or tick (a few ms at most).
@@ -139,7 +171,7 @@ kern_return_t MachThread::get_state(int flavor, natural_t* state, mach_msg_type_
   if (!machine_ || sched::current_thread() == thread_.get()) return KERN_INVALID_ARGUMENT;
   if (!hold_stopped()) return KERN_INVALID_ARGUMENT;
   const kern_return_t kr = machine_->get_state(flavor, state, count);
-  (void)resume();  // the hold
+  release_hold();
   return kr;
 }
 
@@ -147,7 +179,7 @@ kern_return_t MachThread::set_state(int flavor, const natural_t* state, mach_msg
   if (!machine_ || sched::current_thread() == thread_.get()) return KERN_INVALID_ARGUMENT;
   if (!hold_stopped()) return KERN_INVALID_ARGUMENT;
   const kern_return_t kr = machine_->set_state(flavor, state, count);
-  (void)resume();  // the hold
+  release_hold();
   return kr;
 }
 
@@ -219,7 +251,11 @@ namespace umach::kserver {
 
 kern_return_t thread_abort(thread_ref_t thread) { return thread ? thread->abort() : KERN_INVALID_ARGUMENT; }
 
-kern_return_t thread_suspend(thread_ref_t thread) { return thread ? thread->suspend() : KERN_INVALID_ARGUMENT; }
+// The manual: no more user instructions once it returns (another thread
+// is out of user mode by then, as after GNU Mach's thread_dowait).
+kern_return_t thread_suspend(thread_ref_t thread) {
+  return thread ? thread->suspend_and_wait() : KERN_INVALID_ARGUMENT;
+}
 
 kern_return_t thread_resume(thread_ref_t thread) { return thread ? thread->resume() : KERN_INVALID_ARGUMENT; }
 

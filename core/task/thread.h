@@ -76,10 +76,13 @@ class MachThread : public RefCounted<MachThread> {
   // space, or MACH_PORT_NULL once the thread ended.
   mach_port_name_t self_name();
 
-  // thread_abort, as far as IPC goes: a wait in mach_msg (send or receive)
-  // ends now with MACH_SEND_INTERRUPTED or MACH_RCV_INTERRUPTED (libmach
-  // retries unless the caller asked for MACH_SEND_INTERRUPT or
-  // MACH_RCV_INTERRUPT). A thread not waiting is left as it is.
+  // thread_abort: the interruptible wait the thread is in (mach_msg's
+  // send or receive, a page fault's wait for a pager, gsync_wait, a
+  // suspension) ends now, or, if it is in the kernel on its way into one,
+  // that one ends at once: mach_msg returns MACH_SEND_INTERRUPTED or
+  // MACH_RCV_INTERRUPTED (libmach retries unless the caller asked for
+  // MACH_SEND_INTERRUPT or MACH_RCV_INTERRUPT), a fault is retried. A
+  // thread in user mode, or the caller's own, is left as it is.
   kern_return_t abort();
 
   // thread_set/get_special_port, as Task's (core/task/task.h); a thread
@@ -96,6 +99,9 @@ class MachThread : public RefCounted<MachThread> {
   // thread_suspend: one more suspension (KERN_INVALID_ARGUMENT once the
   // thread ended). The thread stops at its next return to user mode.
   kern_return_t suspend();
+  // ... and, for another thread, waits until it is out of user mode (the
+  // routine thread_suspend: no user instruction runs after it returns).
+  kern_return_t suspend_and_wait();
   // thread_resume: one less; KERN_FAILURE if the count is already zero.
   kern_return_t resume();
   int suspend_count();
@@ -209,9 +215,10 @@ class MachThread : public RefCounted<MachThread> {
   int64_t creation_ns_ = 0;  // time of day
 
   void wait_out_of_user();
-  // Holds the thread (one suspension) until it is out of user mode;
-  // false if it ended. release() undoes the hold.
+  // Holds the thread (a hold, not a suspension) until it is out of user
+  // mode; false if it ended. release_hold() undoes the hold.
   bool hold_stopped();
+  void release_hold();
   ipc::Port** special_slot_locked(int which) UMACH_REQUIRES(special_lock_);
 
   Spinlock special_lock_{LockRank::kTaskSpecial};
@@ -223,6 +230,7 @@ class MachThread : public RefCounted<MachThread> {
   // one's written under stop_.lock) and terminated_ are seq_cst.
   sched::WaitQueue stop_;
   kstd::Atomic<int> suspend_count_{0};
+  kstd::Atomic<int> holds_{0};  // hold_stopped's, likewise
   kstd::Atomic<bool> in_user_{false};
   kstd::Atomic<bool> terminated_{false};
   ThreadMachine* machine_ = nullptr;  // borrowed (see ThreadMachine)

@@ -36,7 +36,7 @@ void MachThread::init_priorities() {
 }
 
 bool MachThread::may_enter_user() {
-  if (ended() || suspend_count_.load() != 0 || task_->suspend_count() != 0) return false;
+  if (ended() || suspend_count_.load() != 0 || holds_.load() != 0 || task_->suspend_count() != 0) return false;
   // A plain load first: the exchange (a locked instruction) only when set.
   if (priority_pending_.load(kstd::MemoryOrder::relaxed) &&
       priority_pending_.exchange(false, kstd::MemoryOrder::relaxed) && !depressed())

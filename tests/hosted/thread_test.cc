@@ -63,6 +63,7 @@ TEST(Threads, SuspendedThreadRunsNoUserCodeUntilResumed) {
             "thread_resume: 0\n"
             "counting: 1\n"
             "thread_suspend: 0\n"
+            "stopped at once: 1\n"
             "thread_get_state: 0 pc in the loop: 1\n"
             "stands still: 1\n"
             "thread_resume: 0\n"
@@ -70,6 +71,26 @@ TEST(Threads, SuspendedThreadRunsNoUserCodeUntilResumed) {
             "counts again: 1\n"
             "thread_terminate: 0\n"
             "ended: 1\n");
+  EXPECT_EQ(t->end_reason(), "terminated");
+}
+
+// thread_get_state holds the thread while it reads: a hold of its own, which
+// another thread's thread_resume (of a thread never suspended) cannot undo.
+TEST(Threads, AStateReadsHoldIsNotASuspensionAResumeCanUndo) {
+  auto t = run("hold");
+  ASSERT_TRUE(t);
+  // KERN_FAILURE 5: resuming a thread that is not suspended.
+  EXPECT_EQ(t->output(),
+            "thread_create: 0\n"
+            "thread_set_state: 0\n"
+            "thread_resume: 0\n"
+            "thread_create: 0\n"
+            "thread_set_state: 0\n"
+            "thread_resume: 0\n"
+            "states read: 50\n"
+            "resumes that worked: 0\n"
+            "resume: 5\n"
+            "counting: 1\n");
   EXPECT_EQ(t->end_reason(), "terminated");
 }
 

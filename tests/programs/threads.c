@@ -11,9 +11,15 @@
  *   The child writes into its stack's guard page (VM_PROT_NONE): an
  *   EXC_BAD_ACCESS with no handler ends the task.
  * threads suspend
- *   The child spins counting; the parent suspends it, reads its state (the
- *   pc is in the child's loop), sees the count stand still, resumes it,
- *   sees it count again, and terminates it while it runs.
+ *   The child spins counting; the parent suspends it and sees the count
+ *   stand still from the moment thread_suspend returns, reads its state
+ *   (the pc is in the child's loop), resumes it, sees it count again, and
+ *   terminates it while it runs.
+ * threads hold
+ *   The child spins counting; a second child resumes it over and over
+ *   while the parent reads its state over and over: it was never
+ *   suspended, so every thread_resume fails (KERN_FAILURE), whatever the
+ *   kernel does to read the state.
  * threads bad
  *   thread_set_state with states the kernel refuses (a non-canonical pc,
  *   privileged flag bits, a short count, an unknown flavor), thread_resume
@@ -133,6 +139,9 @@ static int threads_suspend(void) {
   for (int i = 0; i < 2000 && g_count == 0; ++i) pause_ms(1);
   printf("counting: %d\n", g_count != 0);
   printf("thread_suspend: %d\n", thread_suspend(child));
+  unsigned long at_suspend = g_count;
+  pause_ms(30);
+  printf("stopped at once: %d\n", g_count == at_suspend);
   struct i386_thread_state s;
   mach_msg_type_number_t count = i386_THREAD_STATE_COUNT;
   kern_return_t kr = thread_get_state(child, i386_THREAD_STATE, (thread_state_t)&s, &count);
@@ -149,6 +158,42 @@ static int threads_suspend(void) {
   before = g_count;
   pause_ms(30);
   printf("ended: %d\n", g_count == before);
+  return 0;
+}
+
+static thread_t g_spinner;
+static volatile int g_resumes_done;
+static volatile int g_resumes_that_worked;
+
+static void resumer_main(long arg) {
+  (void)arg;
+  while (!g_resumes_done)
+    if (thread_resume(g_spinner) == KERN_SUCCESS) g_resumes_that_worked = g_resumes_that_worked + 1;
+  g_resumes_done = 2;
+  for (;;) {
+  }
+}
+
+static int threads_hold(void) {
+  if (run_child(spin_main, 0, &g_spinner)) return 1;
+  thread_t resumer;
+  if (run_child(resumer_main, 0, &resumer)) return 1;
+  int read = 0;
+  for (int i = 0; i < 50; ++i) {
+    struct i386_thread_state s;
+    mach_msg_type_number_t count = i386_THREAD_STATE_COUNT;
+    read += thread_get_state(g_spinner, i386_THREAD_STATE, (thread_state_t)&s, &count) == KERN_SUCCESS;
+  }
+  g_resumes_done = 1;
+  for (int i = 0; i < 2000 && g_resumes_done != 2; ++i) pause_ms(1);
+  printf("states read: %d\n", read);
+  printf("resumes that worked: %d\n", g_resumes_that_worked);
+  printf("resume: %d\n", thread_resume(g_spinner));
+  unsigned long before = g_count;
+  for (int i = 0; i < 2000 && g_count == before; ++i) pause_ms(1);
+  printf("counting: %d\n", g_count != before);
+  thread_terminate(resumer);
+  thread_terminate(g_spinner);
   return 0;
 }
 
@@ -187,5 +232,6 @@ int main(int argc, char** argv) {
   if (!strcmp(mode, "guard")) return threads_guard();
   if (!strcmp(mode, "bad")) return threads_bad();
   if (!strcmp(mode, "suspend")) return threads_suspend();
+  if (!strcmp(mode, "hold")) return threads_hold();
   return threads_ok();
 }
