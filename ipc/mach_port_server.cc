@@ -166,12 +166,17 @@ kern_return_t mach_port_insert_right(ipc_space_ref_t task, mach_port_name_t name
 kern_return_t mach_port_extract_right(ipc_space_ref_t task, mach_port_name_t name, mach_msg_type_name_t msgt_name,
                                       ipc_port_t* poly, mach_msg_type_name_t* poly_type) {
   if (!task) return KERN_INVALID_TASK;
+  // As GNU Mach's ipc_object_copyin: MACH_PORT_NULL and MACH_PORT_DEAD
+  // name no right; a dead name's send or send-once right comes out as
+  // MACH_PORT_DEAD (a user reference of it taken, as a message would).
+  if (!MACH_PORT_VALID(name)) return KERN_INVALID_NAME;
   ipc::TransitRight right;
   kern_return_t kr = task->copyin_right(name, msgt_name, &right);
   if (kr != KERN_SUCCESS) return kr;
-  if (!right.port) return KERN_INVALID_RIGHT;  // MACH_PORT_NULL or a dead name has no right to extract
-  *poly = right.port;
-  *poly_type = right.type;
+  *poly = right.dead ? ipc::kDeadPort : right.port;
+  *poly_type = right.dead ? (msgt_name == MACH_MSG_TYPE_MOVE_SEND_ONCE ? unsigned{MACH_MSG_TYPE_PORT_SEND_ONCE}
+                                                                         : unsigned{MACH_MSG_TYPE_PORT_SEND})
+                          : right.type;
   return KERN_SUCCESS;
 }
 

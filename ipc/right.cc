@@ -407,23 +407,16 @@ mach_msg_return_t IpcSpace::copyin_header(mach_port_name_t dest_name, mach_msg_t
   *dest = *reply = TransitRight{};
   SpinlockGuard g(lock);
   if (!active_) return MACH_SEND_INVALID_DEST;
+  if (MACH_PORT_VALID(reply_name) && reply_name == dest_name)
+    return copyin_header_one_name_locked(dest_name, dest_disposition, reply_disposition, dest, reply, cancel);
   IpcEntry* d = lookup_locked(dest_name);
   if (!d || !copyin_allowed_locked(d, dest_disposition, 1)) return MACH_SEND_INVALID_DEST;
   IpcEntry* r = nullptr;
   if (MACH_PORT_VALID(reply_name)) {
     r = lookup_locked(reply_name);
     if (!r) return MACH_SEND_INVALID_REPLY;
-    const bool needs_send =
-        reply_disposition == MACH_MSG_TYPE_COPY_SEND || reply_disposition == MACH_MSG_TYPE_MOVE_SEND;
-    // One entry for both: what the destination takes must leave the reply's right.
-    int uses = 1;
-    if (r == d) {
-      if (dest_disposition == MACH_MSG_TYPE_MOVE_SEND_ONCE) return MACH_SEND_INVALID_REPLY;
-      if (dest_disposition == MACH_MSG_TYPE_MOVE_SEND && needs_send) uses = 2;
-    }
-    const bool dead_reply = (r->type & MACH_PORT_TYPE_DEAD_NAME) &&
-                            (needs_send || reply_disposition == MACH_MSG_TYPE_MOVE_SEND_ONCE);
-    if (!dead_reply && !copyin_allowed_locked(r, reply_disposition, uses)) return MACH_SEND_INVALID_REPLY;
+    kassert(r != d);  // (one name for both: copyin_header_one_name_locked)
+    if (!reply_allowed_locked(r, reply_disposition)) return MACH_SEND_INVALID_REPLY;
   }
   // Both checked: neither copyin can fail now.
   kern_return_t kr = copyin_locked(d, dest_disposition, dest, cancel);
@@ -435,6 +428,47 @@ mach_msg_return_t IpcSpace::copyin_header(mach_port_name_t dest_name, mach_msg_t
     kassert(kr == KERN_SUCCESS);
   } else if (reply_name == MACH_PORT_DEAD) {
     reply->dead = true;
+  }
+  return MACH_MSG_SUCCESS;
+}
+
+bool IpcSpace::reply_allowed_locked(const IpcEntry* r, mach_msg_type_name_t disposition) {
+  // A dead name goes as MACH_PORT_DEAD where a send or send-once right would.
+  const bool dead_reply = (r->type & MACH_PORT_TYPE_DEAD_NAME) &&
+                          (disposition == MACH_MSG_TYPE_COPY_SEND || disposition == MACH_MSG_TYPE_MOVE_SEND ||
+                           disposition == MACH_MSG_TYPE_MOVE_SEND_ONCE);
+  return dead_reply || copyin_allowed_locked(r, disposition, 1);
+}
+
+// The destination and the reply named alike, as Mach's
+// ipc_kmsg_copyin_header takes them: the reply's right is checked first
+// (MACH_SEND_INVALID_REPLY); a send-once right either way cannot serve
+// both (MACH_SEND_INVALID_DEST); a make-send or make-send-once means a
+// receive right, which stays; two move-sends need two user references;
+// otherwise the copy-send goes first and the move-send after it, so one
+// reference serves a move-send and a copy-send together.
+mach_msg_return_t IpcSpace::copyin_header_one_name_locked(mach_port_name_t name, mach_msg_type_name_t dest_disposition,
+                                                          mach_msg_type_name_t reply_disposition, TransitRight* dest,
+                                                          TransitRight* reply, const Port* cancel) {
+  IpcEntry* e = lookup_locked(name);
+  if (!e) return MACH_SEND_INVALID_DEST;
+  if (!reply_allowed_locked(e, reply_disposition)) return MACH_SEND_INVALID_REPLY;
+  if (dest_disposition == MACH_MSG_TYPE_MOVE_SEND_ONCE || reply_disposition == MACH_MSG_TYPE_MOVE_SEND_ONCE)
+    return MACH_SEND_INVALID_DEST;
+  const bool both_move =
+      dest_disposition == MACH_MSG_TYPE_MOVE_SEND && reply_disposition == MACH_MSG_TYPE_MOVE_SEND;
+  if (!copyin_allowed_locked(e, dest_disposition, both_move ? 2 : 1)) return MACH_SEND_INVALID_DEST;
+  const bool reply_first = dest_disposition == MACH_MSG_TYPE_MOVE_SEND && reply_disposition == MACH_MSG_TYPE_COPY_SEND;
+  kern_return_t kr = KERN_SUCCESS;
+  if (reply_first) kr = copyin_locked(e, reply_disposition, reply);
+  kassert(kr == KERN_SUCCESS);
+  kr = copyin_locked(e, dest_disposition, dest, cancel);
+  kassert(kr == KERN_SUCCESS);
+  if (!reply_first) {
+    e = lookup_locked(name);
+    kassert(e != nullptr);
+    kr = copyin_locked(e, reply_disposition, reply);
+    kassert(kr == KERN_SUCCESS);
   }
   return MACH_MSG_SUCCESS;
 }

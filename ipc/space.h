@@ -224,6 +224,13 @@ class IpcSpace : public RefCounted<IpcSpace> {
   // The entry's send right goes: a forced message's msg-accepted
   // notification will carry MACH_PORT_NULL.
   void drop_accept_locked(IpcEntry* entry) UMACH_REQUIRES(lock);
+  // copyin_header when the destination and the reply are one name.
+  mach_msg_return_t copyin_header_one_name_locked(mach_port_name_t name, mach_msg_type_name_t dest_disposition,
+                                                  mach_msg_type_name_t reply_disposition, TransitRight* dest,
+                                                  TransitRight* reply, const Port* cancel) UMACH_REQUIRES(lock);
+  // May a message's reply take `disposition` from `entry` (a dead name
+  // passes as MACH_PORT_DEAD)?
+  bool reply_allowed_locked(const IpcEntry* entry, mach_msg_type_name_t disposition) UMACH_REQUIRES(lock);
   // Could copyin_locked take `disposition` from `entry` (`uses` times)?
   bool copyin_allowed_locked(const IpcEntry* entry, mach_msg_type_name_t disposition, int uses)
       UMACH_REQUIRES(lock);

@@ -116,6 +116,26 @@ TEST_F(KernelRpc, ExtractRightHandsTheRightBackInTheReply) {
   EXPECT_EQ(got, unsigned{MACH_MSG_TYPE_PORT_SEND_ONCE});
   EXPECT_EQ(type(right), MACH_PORT_TYPE_SEND_ONCE);
   EXPECT_EQ(mach_port_extract_right(self, 0x4242, MACH_MSG_TYPE_MAKE_SEND, &right, &got), KERN_INVALID_NAME);
+  // GNU Mach's ipc_object_copyin: the two reserved names denote no right.
+  EXPECT_EQ(mach_port_extract_right(self, MACH_PORT_NULL, MACH_MSG_TYPE_COPY_SEND, &right, &got), KERN_INVALID_NAME);
+  EXPECT_EQ(mach_port_extract_right(self, MACH_PORT_DEAD, MACH_MSG_TYPE_COPY_SEND, &right, &got), KERN_INVALID_NAME);
+}
+
+TEST_F(KernelRpc, ExtractingADeadNamesSendRightGivesMachPortDead) {
+  mach_port_t name = MACH_PORT_NULL;
+  ASSERT_EQ(mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &name), KERN_SUCCESS);
+  ASSERT_EQ(mach_port_insert_right(self, name, name, MACH_MSG_TYPE_MAKE_SEND), KERN_SUCCESS);
+  ASSERT_EQ(mach_port_mod_refs(self, name, MACH_PORT_RIGHT_SEND, 1), KERN_SUCCESS);  // two references
+  ASSERT_EQ(mach_port_mod_refs(self, name, MACH_PORT_RIGHT_RECEIVE, -1), KERN_SUCCESS);
+  ASSERT_EQ(type(name), MACH_PORT_TYPE_DEAD_NAME);
+  mach_port_t right = MACH_PORT_NULL;
+  mach_msg_type_name_t got = 0;
+  ASSERT_EQ(mach_port_extract_right(self, name, MACH_MSG_TYPE_MOVE_SEND, &right, &got), KERN_SUCCESS);
+  EXPECT_EQ(right, MACH_PORT_DEAD);
+  EXPECT_EQ(got, unsigned{MACH_MSG_TYPE_PORT_SEND});
+  mach_port_urefs_t refs = 0;
+  ASSERT_EQ(mach_port_get_refs(self, name, MACH_PORT_RIGHT_DEAD_NAME, &refs), KERN_SUCCESS);
+  EXPECT_EQ(refs, 1u) << "one reference went with the right";
 }
 
 TEST_F(KernelRpc, ReceiveStatusComesBackAsAStruct) {

@@ -630,14 +630,46 @@ TEST_F(IpcNotifyTest, AClientLearnsThatTheServerDiedBeforeReplying) {
 namespace {
 using namespace umach_test;
 
-// Found by tests/fuzz: one name as both destination and reply, the
-// destination moving its last send reference while the reply copies it.
-TEST_F(IpcMsgTest, MovingTheLastSendReferenceLeavesNoneToCopyForTheReply) {
-  Msg msg(send_right, MACH_MSG_TYPE_MOVE_SEND, send_right, MACH_MSG_TYPE_COPY_SEND);
-  EXPECT_EQ(send(msg), MACH_SEND_INVALID_REPLY);
-  EXPECT_EQ(refs(*sender, send_right, MACH_PORT_RIGHT_SEND), 1u);
+// One name as both destination and reply, as Mach's ipc_kmsg_copyin_header
+// takes it: a move-send and a copy-send share one user reference (the
+// right moves, and is copied for the other), either way round.
+TEST_F(IpcMsgTest, OneReferenceServesAMoveSendAndACopySendOfOneName) {
+  for (bool move_dest : {true, false}) {
+    const mach_port_name_t name = give(*receiver, port, MACH_MSG_TYPE_MAKE_SEND, *sender);
+    // One reference (the fixture's right joined it the first time round).
+    const auto extra = static_cast<mach_port_delta_t>(refs(*sender, name, MACH_PORT_RIGHT_SEND) - 1);
+    if (extra) ASSERT_EQ(sender->mod_refs(name, MACH_PORT_RIGHT_SEND, -extra), KERN_SUCCESS);
+    ASSERT_EQ(refs(*sender, name, MACH_PORT_RIGHT_SEND), 1u);
+    Msg msg(name, move_dest ? MACH_MSG_TYPE_MOVE_SEND : MACH_MSG_TYPE_COPY_SEND, name,
+            move_dest ? MACH_MSG_TYPE_COPY_SEND : MACH_MSG_TYPE_MOVE_SEND);
+    ASSERT_EQ(send(msg), MACH_MSG_SUCCESS) << move_dest;
+    EXPECT_EQ(type(*sender, name), MACH_PORT_TYPE_NONE) << "its one reference went";
+    Received r;
+    ASSERT_EQ(receive(r), MACH_MSG_SUCCESS);
+    EXPECT_EQ(r.head()->msgh_remote_port, port) << "the reply right joins the receive right's name";
+    EXPECT_EQ(MACH_MSGH_BITS_REMOTE(r.head()->msgh_bits), unsigned{MACH_MSG_TYPE_PORT_SEND});
+    ASSERT_EQ(receiver->mod_refs(port, MACH_PORT_RIGHT_SEND, -1), KERN_SUCCESS);
+  }
+}
+
+TEST_F(IpcMsgTest, TwoMoveSendsOfOneNameNeedTwoReferences) {
+  Msg msg(send_right, MACH_MSG_TYPE_MOVE_SEND, send_right, MACH_MSG_TYPE_MOVE_SEND);
+  EXPECT_EQ(send(msg), MACH_SEND_INVALID_DEST);
+  EXPECT_EQ(refs(*sender, send_right, MACH_PORT_RIGHT_SEND), 1u) << "a header error changes nothing";
   ASSERT_EQ(sender->mod_refs(send_right, MACH_PORT_RIGHT_SEND, 1), KERN_SUCCESS);
-  EXPECT_EQ(send(msg), MACH_MSG_SUCCESS);  // with two references both fit
+  EXPECT_EQ(send(msg), MACH_MSG_SUCCESS);
+  EXPECT_EQ(type(*sender, send_right), MACH_PORT_TYPE_NONE);
+}
+
+TEST_F(IpcMsgTest, ASendOnceRightCannotBeBothDestinationAndReply) {
+  const mach_port_name_t once = give(*receiver, port, MACH_MSG_TYPE_MAKE_SEND_ONCE, *sender);
+  Msg msg(once, MACH_MSG_TYPE_MOVE_SEND_ONCE, once, MACH_MSG_TYPE_MOVE_SEND_ONCE);
+  EXPECT_EQ(send(msg), MACH_SEND_INVALID_DEST);
+  EXPECT_EQ(type(*sender, once), MACH_PORT_TYPE_SEND_ONCE) << "a header error changes nothing";
+  // The reply is looked at first: a make-send-once needs a receive right.
+  Msg other(once, MACH_MSG_TYPE_MOVE_SEND_ONCE, once, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+  EXPECT_EQ(send(other), MACH_SEND_INVALID_REPLY);
+  EXPECT_EQ(type(*sender, once), MACH_PORT_TYPE_SEND_ONCE);
 }
 
 }  // namespace
