@@ -64,6 +64,7 @@ kern_return_t MachThread::abort() {
   if (thread_.get() == sched::current_thread()) return KERN_SUCCESS;
   sched::interrupt_next_wait(*thread_);
   if (in_user_.load()) (void)sched::cancel_interrupt_next_wait(*thread_);  // seq_cst: see enter_user
+  (void)depress_abort();  // and a priority depression ends (GNU Mach's thread_abort)
   return KERN_SUCCESS;
 }
 

@@ -82,7 +82,8 @@ class MachThread : public RefCounted<MachThread> {
   // that one ends at once: mach_msg returns MACH_SEND_INTERRUPTED or
   // MACH_RCV_INTERRUPTED (libmach retries unless the caller asked for
   // MACH_SEND_INTERRUPT or MACH_RCV_INTERRUPT), a fault is retried. A
-  // thread in user mode, or the caller's own, is left as it is.
+  // priority depression ends too. A thread in user mode is left running,
+  // the caller's own thread as it is.
   kern_return_t abort();
 
   // thread_set/get_special_port, as Task's (core/task/task.h); a thread

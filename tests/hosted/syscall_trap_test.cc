@@ -81,6 +81,7 @@ TEST(SyscallTraps, HandOffAndDepressionOnOneCpu) {
             "seen depressed: 1 cur lowest 1 from base 1\n"
             "after abort: 0 cur base 1\n"
             "back: depressed 0 cur base 1\n"
+            "thread_abort: 0 ends the depression: depressed 0 cur base 1\n"
             "swtch with a spinner: 1 ran 1\n"
             "swtch_pri with a spinner: 1 ran 1\n"
             "wait: 0 ran 1\n"

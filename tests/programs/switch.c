@@ -6,7 +6,8 @@
  * (thread_switch with the observer as hint and SWITCH_OPTION_DEPRESS):
  * the observer runs at once, sees the main thread depressed in its
  * THREAD_SCHED_INFO, aborts the depression with thread_depress_abort, sees
- * it end, and ends itself. Then a spinner thread keeps the CPU busy and
+ * it end, and ends itself; a second observer ends the depression with
+ * thread_abort, as GNU Mach's does. Then a spinner thread keeps the CPU busy and
  * swtch, swtch_pri and thread_switch(WAIT) each let it run. Prints the
  * results in decimal (MACH_SEND_INTERRUPTED is 268435463). */
 #include <mach.h>
@@ -23,7 +24,7 @@ enum { kStackPages = 8, kPage = 4096 };
 
 static thread_t g_main;
 static volatile unsigned long g_count;
-static struct thread_sched_info g_seen_depressed, g_seen_after;
+static struct thread_sched_info g_seen_depressed, g_seen_after, g_seen_aborted;
 static kern_return_t g_abort_result = -1;
 
 static kern_return_t sched_info(thread_t thread, struct thread_sched_info* info) {
@@ -36,6 +37,13 @@ static void observer(long arg) {
   (void)sched_info(g_main, &g_seen_depressed);
   g_abort_result = thread_depress_abort(g_main);
   (void)sched_info(g_main, &g_seen_after);
+  thread_terminate(mach_thread_self());
+}
+
+static void aborter(long arg) {
+  (void)arg;
+  g_abort_result = thread_abort(g_main);
+  (void)sched_info(g_main, &g_seen_aborted);
   thread_terminate(mach_thread_self());
 }
 
@@ -76,6 +84,10 @@ int main(void) {
   struct thread_sched_info now;
   (void)sched_info(g_main, &now);
   printf("back: depressed %d cur base %d\n", now.depressed, now.cur_priority == mine.base_priority);
+  g_abort_result = -1;
+  kr = thread_switch(start(aborter), SWITCH_OPTION_DEPRESS, 10000);
+  printf("thread_abort: %d ends the depression: depressed %d cur base %d\n", g_abort_result,
+         g_seen_aborted.depressed, g_seen_aborted.cur_priority == mine.base_priority);
 
   thread_t spin = start(spinner);
   unsigned long before = g_count;
