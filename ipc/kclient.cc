@@ -6,7 +6,8 @@
 // rights. An RPC's reply port is a port made for the call whose receive
 // right the kernel holds (in no space, like a kernel object's); the
 // request carries a send-once right to it, the caller waits for the reply
-// interruptibly (thread_abort ends the wait: MACH_RCV_INTERRUPTED), and
+// interruptibly (thread_abort ends one wait, and it waits again; a
+// thread being terminated gives up: MACH_RCV_INTERRUPTED), and
 // the port dies when the call returns, so a reply that comes later is
 // destroyed with it. A server that drops the send-once right unused sends
 // a send-once notification instead (the stub answers MIG_SERVER_DIED); so
@@ -16,6 +17,8 @@
 // capturing fakes (as the generated dispatch's unimplemented routines are).
 #include "core/kstd/cstring.h"
 #include "core/mig/mig_kernel.h"
+#include "core/sched/sched.h"
+#include "core/sched/wait_queue.h"
 #include "ipc/kmsg_copy.h"
 #include "ipc/kobject.h"
 #include "ipc/msg.h"
@@ -74,7 +77,14 @@ void consume_reply_header(Kmsg& r) {
   }
   send_from_kernel(k);
   Kmsg* r = nullptr;
-  mach_msg_return_t mr = receive_from_kernel_port(port, &r);
+  // thread_abort interrupts the wait, and the wait goes on (GNU Mach's
+  // exception_raise_continue_slow): the call is not lost, and a thread
+  // suspended meanwhile stops on its way back to user mode. Only a
+  // thread being terminated (its waits interrupted for good) gives up.
+  mach_msg_return_t mr;
+  do {
+    mr = receive_from_kernel_port(port, &r);
+  } while (mr == MACH_RCV_INTERRUPTED && !sched::waits_interrupted(*sched::current_thread()));
   if (r) {
     consume_reply_header(*r);
     if (r->size() > rcv_size) {

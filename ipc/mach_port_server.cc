@@ -157,6 +157,8 @@ kern_return_t mach_port_set_ktype(ipc_port_t host, ipc_space_ref_t task, mach_po
 kern_return_t mach_port_insert_right(ipc_space_ref_t task, mach_port_name_t name, ipc_port_t poly,
                                      mach_msg_type_name_t poly_type) {
   if (!task) return KERN_INVALID_TASK;
+  // GNU Mach's order: the name (KERN_INVALID_VALUE), then the right.
+  if (!MACH_PORT_VALID(name)) return KERN_INVALID_VALUE;
   if (!poly || poly == ipc::kDeadPort) return KERN_INVALID_CAPABILITY;  // the manual
   ipc::TransitRight right{poly, poly_type, false};
   return task->insert_right(name, right);
@@ -169,6 +171,7 @@ kern_return_t mach_port_extract_right(ipc_space_ref_t task, mach_port_name_t nam
   // As GNU Mach's ipc_object_copyin: MACH_PORT_NULL and MACH_PORT_DEAD
   // name no right; a dead name's send or send-once right comes out as
   // MACH_PORT_DEAD (a user reference of it taken, as a message would).
+  if (!MACH_MSG_TYPE_PORT_ANY(msgt_name)) return KERN_INVALID_VALUE;
   if (!MACH_PORT_VALID(name)) return KERN_INVALID_NAME;
   ipc::TransitRight right;
   kern_return_t kr = task->copyin_right(name, msgt_name, &right);

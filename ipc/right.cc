@@ -467,7 +467,9 @@ mach_msg_return_t IpcSpace::copyin_header_one_name_locked(mach_port_name_t name,
   if (!reply_first) {
     e = lookup_locked(name);
     kassert(e != nullptr);
-    kr = copyin_locked(e, reply_disposition, reply);
+    // Two move-sends take the right together (Mach's ipc_right_copyin_two):
+    // MACH_SEND_CANCEL covers the second, which takes the name's last.
+    kr = copyin_locked(e, reply_disposition, reply, both_move ? cancel : nullptr);
     kassert(kr == KERN_SUCCESS);
   }
   return MACH_MSG_SUCCESS;

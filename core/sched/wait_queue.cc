@@ -111,10 +111,14 @@ bool WaitQueue::empty() const {
   return waiters_.empty();
 }
 
-void clear_wait(Thread& t, WaitResult result) {
+// clear_wait's work. `or_next`: a thread found in no wait it ends is
+// marked instead, under its lock (interrupt_next_wait), so that one abort
+// ends exactly one wait, the one it is in or the next.
+void WaitQueue::end_wait(Thread& t, WaitResult result, bool or_next) {
   for (unsigned tries = 1;; ++tries) {
     t.lock.lock();
     if (t.state_ != ThreadState::kWaiting || (result == WaitResult::kInterrupted && !t.wait_interruptible_)) {
+      if (or_next) t.abort_pending_.store(true);
       t.lock.unlock();
       return;
     }
@@ -143,13 +147,17 @@ void clear_wait(Thread& t, WaitResult result) {
   }
 }
 
-void interrupt_next_wait(Thread& t) {
-  t.abort_pending_.store(true);
-  clear_wait(t, WaitResult::kInterrupted);
-}
+void clear_wait(Thread& t, WaitResult result) { WaitQueue::end_wait(t, result, false); }
+
+void interrupt_next_wait(Thread& t) { WaitQueue::end_wait(t, WaitResult::kInterrupted, true); }
 
 bool cancel_interrupt_next_wait(Thread& t) {
   return t.abort_pending_.load() && t.abort_pending_.exchange(false);
+}
+
+bool waits_interrupted(Thread& t) {
+  SpinlockGuard guard(t.lock);
+  return t.interrupt_pending_;
 }
 
 void interrupt_waits(Thread& t) {

@@ -59,6 +59,8 @@ class WaitQueue {
  private:
   mutable Spinlock own_lock_{LockRank::kWaitQueue};
   friend void clear_wait(Thread& thread, WaitResult result);
+  friend void interrupt_next_wait(Thread& thread);
+  static void end_wait(Thread& t, WaitResult result, bool or_next);
   friend void interrupt_waits(Thread& thread);
   enum class Dequeued { kNotWaiting, kStillOnCpu, kMustRun };
   // Ends `t`'s wait on this queue with `result` (both locks held). kMustRun:
@@ -89,5 +91,7 @@ void interrupt_waits(Thread& thread);
 void interrupt_next_wait(Thread& thread);
 // Whether one was pending (it no longer is).
 bool cancel_interrupt_next_wait(Thread& thread);
+// Whether interrupt_waits ended the thread's waits for good.
+bool waits_interrupted(Thread& thread);
 
 }  // namespace umach::sched

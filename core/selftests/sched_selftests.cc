@@ -137,6 +137,35 @@ UMACH_SELFTEST(sched_an_abort_before_the_wait_ends_the_next_interruptible_one) {
   ST_CHECK(wq.empty());
 }
 
+namespace {
+struct TwiceWaiter {
+  Waiter first;
+  WaitResult second = WaitResult::kAwakened;
+};
+void wait_twice(void* arg) {
+  auto* w = static_cast<TwiceWaiter*>(arg);
+  wait_once(&w->first);
+  w->second = wait_ms(*w->first.wq, true);
+}
+}  // namespace
+
+// One abort ends one wait: the one the thread is in, not that and the next.
+UMACH_SELFTEST(sched_an_abort_of_a_waiting_thread_ends_only_that_wait) {
+  WaitQueue wq;
+  TwiceWaiter w{{&wq, nullptr, 0}};
+  w.first.interruptible = true;
+  w.first.deadline = Platform::clock_ns() + 5'000'000'000;  // far away
+  auto t = kernel_thread("waiter", wait_twice, &w);
+  ST_CHECK(t.ok());
+  if (!t.ok()) return;
+  ST_CHECK(wait_until([&] { return w.first.waiting.load(); }));
+  sched::interrupt_next_wait(*t.value());
+  sched::thread_join(*t.value());
+  ST_CHECK(w.first.result == WaitResult::kInterrupted);
+  ST_CHECK(w.second == WaitResult::kTimedOut);
+  ST_CHECK(!sched::cancel_interrupt_next_wait(*t.value()));
+}
+
 UMACH_SELFTEST(sched_wakeup_beats_timeout) {
   WaitQueue wq;
   Waiter w{&wq, nullptr, 0};

@@ -59,9 +59,10 @@ mach_port_name_t MachThread::self_name() { return ipc::kobject_send_name(self_.g
 // yet) ends at once. In user mode there is nothing to abort: the mark is
 // taken back, and a thread on its way to user mode drops it itself
 // (enter_user), so a later call never sees it. (The caller's own thread
-// is in the kernel for this very call: nothing.)
+// is in the kernel for this very call: KERN_INVALID_ARGUMENT, as GNU
+// Mach's thread_abort answers.)
 kern_return_t MachThread::abort() {
-  if (thread_.get() == sched::current_thread()) return KERN_SUCCESS;
+  if (thread_.get() == sched::current_thread()) return KERN_INVALID_ARGUMENT;
   sched::interrupt_next_wait(*thread_);
   if (in_user_.load()) (void)sched::cancel_interrupt_next_wait(*thread_);  // seq_cst: see enter_user
   (void)depress_abort();  // and a priority depression ends (GNU Mach's thread_abort)

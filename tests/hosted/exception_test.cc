@@ -223,6 +223,20 @@ TEST_P(MachineFaults, WithNoHandlerTheTaskEndsSayingWhy) {
   EXPECT_TRUE(starts_with(task->end_reason(), expected_reason(GetParam()))) << task->end_reason();
 }
 
+// The manual's signal sequence (suspend, abort, resume) on a thread that
+// waits for its handler's answer: the wait goes on, and the answer, when
+// it comes, resumes the thread (GNU Mach's exception_raise_continue_slow).
+TEST(MachineFault, AnAbortedExceptionWaitsOnForItsAnswer) {
+  auto task = load_faults("int3", "aborted");
+  ASSERT_TRUE(task);
+  Faulting r{task.get(), {}, {}};
+  run(r);
+  EXPECT_EQ(task->output(),
+            "handler: exception 6 code 2 subcode 0\nhandler: suspend 0 abort 0 resume 0\n"
+            "victim: past int3\nmain: victim done 1\n");
+  EXPECT_EQ(task->end_reason(), "terminated");
+}
+
 INSTANTIATE_TEST_SUITE_P(Kinds, MachineFaults, ::testing::Values("ud2", "div", "sse", "hlt", "int3", "badtrap"),
                          [](const ::testing::TestParamInfo<const char*>& info) { return std::string(info.param); });
 

@@ -170,7 +170,7 @@ TEST(TaskProgram, SelfTrapsNameTheThreadTaskAndHostPorts) {
   EXPECT_EQ(p->output(),
             "self ports: 1 1 1 distinct: 1\n"
             "thread again: 1 refs 2\n"
-            "thread_abort self: 0\n"
+            "thread_abort self: 4\n"
             "allocate on host: 16\n"
             "abort the task: 4\n"
             "request: 0\n"

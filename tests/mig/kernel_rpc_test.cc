@@ -119,6 +119,15 @@ TEST_F(KernelRpc, ExtractRightHandsTheRightBackInTheReply) {
   // GNU Mach's ipc_object_copyin: the two reserved names denote no right.
   EXPECT_EQ(mach_port_extract_right(self, MACH_PORT_NULL, MACH_MSG_TYPE_COPY_SEND, &right, &got), KERN_INVALID_NAME);
   EXPECT_EQ(mach_port_extract_right(self, MACH_PORT_DEAD, MACH_MSG_TYPE_COPY_SEND, &right, &got), KERN_INVALID_NAME);
+  // GNU Mach's order: the disposition first (KERN_INVALID_VALUE).
+  EXPECT_EQ(mach_port_extract_right(self, MACH_PORT_NULL, 99, &right, &got), KERN_INVALID_VALUE);
+}
+
+TEST_F(KernelRpc, InsertRightLooksAtTheNameBeforeTheRight) {
+  // GNU Mach's order: an invalid name (KERN_INVALID_VALUE) before a null
+  // or dead right (KERN_INVALID_CAPABILITY).
+  EXPECT_EQ(mach_port_insert_right(self, MACH_PORT_NULL, MACH_PORT_NULL, MACH_MSG_TYPE_MOVE_SEND), KERN_INVALID_VALUE);
+  EXPECT_EQ(mach_port_insert_right(self, 0x4242, MACH_PORT_DEAD, MACH_MSG_TYPE_COPY_SEND), KERN_INVALID_CAPABILITY);
 }
 
 TEST_F(KernelRpc, ExtractingADeadNamesSendRightGivesMachPortDead) {

@@ -16,7 +16,11 @@
  *       recovered() with 77 as its argument;
  *     - after int3 the thread resumes past it unchanged;
  *     - after badtrap it sets rax, the trap's return value, to 1234.
- *   With `unhandled` nobody is: the task ends, the harness checks why. */
+ *   With `unhandled` nobody is: the task ends, the harness checks why.
+ *   With `aborted` (int3) the handler first does to the thread waiting
+ *   for its answer what a debugger or a signal does: thread_suspend,
+ *   thread_abort, thread_resume; the exception is not lost for that (the
+ *   thread waits on for the answer, as in GNU Mach) and it resumes. */
 #include <mach.h>
 #include <mach/exc_server.h>
 #include <mach/exception.h>
@@ -34,6 +38,7 @@ static const char* const kNames[kKinds] = {"ud2", "div", "sse", "hlt", "int3", "
 
 static volatile int g_done;
 static int g_kind;
+static int g_abort;
 
 /* A trap the table does not have: the commpage's entry sequence with
  * -200 in eax, straight to the kernel's trap entry (its address is at
@@ -97,6 +102,10 @@ kern_return_t catch_exception_raise(mach_port_t exception_port, mach_port_t thre
   mach_msg_type_number_t count = i386_THREAD_STATE_COUNT;
   kern_return_t kr = thread_get_state(thread, i386_THREAD_STATE, (thread_state_t)&s, &count);
   if (kr != KERN_SUCCESS) printf("handler: thread_get_state %d\n", kr);
+  if (g_abort) {
+    kern_return_t s1 = thread_suspend(thread), s2 = thread_abort(thread), s3 = thread_resume(thread);
+    printf("handler: suspend %d abort %d resume %d\n", s1, s2, s3);
+  }
   if (g_kind == kBadTrap) {
     s.rax = 1234;
     printf("handler: set rax: %d\n", set_state(thread, &s));
@@ -144,7 +153,8 @@ int main(int argc, char** argv) {
     printf("usage: faults ud2|div|sse|hlt|int3|badtrap handled|unhandled\n");
     return 1;
   }
-  const int handled = !strcmp(argv[2], "handled");
+  g_abort = !strcmp(argv[2], "aborted");
+  const int handled = g_abort || !strcmp(argv[2], "handled");
   mach_port_t self = mach_task_self(), port;
   if (mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &port) != KERN_SUCCESS) return 1;
   if (handled && (mach_port_insert_right(self, port, port, MACH_MSG_TYPE_MAKE_SEND) != KERN_SUCCESS ||

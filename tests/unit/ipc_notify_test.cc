@@ -132,6 +132,20 @@ TEST_F(DeadNameTest, MachSendCancelSilencesTheRequestOfAConsumedDestination) {
   EXPECT_EQ(sender_status(watch).mps_sorights, 0u);  // the request's right is gone, not leaked
 }
 
+// One name as destination and reply, both move-sends of its two
+// references: the destination's copyin takes the name's right with it (as
+// Mach's ipc_right_copyin_two), so MACH_SEND_CANCEL silences the request.
+TEST_F(DeadNameTest, MachSendCancelSilencesARequestWhenTwoMoveSendsTakeTheName) {
+  ASSERT_EQ(sender->mod_refs(send_right, MACH_PORT_RIGHT_SEND, 1), KERN_SUCCESS);  // two references
+  ASSERT_EQ(request(send_right), KERN_SUCCESS);
+  Msg msg(send_right, MACH_MSG_TYPE_MOVE_SEND, send_right, MACH_MSG_TYPE_MOVE_SEND);
+  ASSERT_EQ(umach::ipc::mach_msg_send(*sender, msg.head(), msg.size(), MACH_SEND_MSG | MACH_SEND_CANCEL, 0, watch),
+            MACH_MSG_SUCCESS);
+  EXPECT_EQ(type(*sender, send_right), MACH_PORT_TYPE_NONE);
+  EXPECT_EQ(heard(), 0);
+  EXPECT_EQ(sender_status(watch).mps_sorights, 0u);  // the request's right is gone, not leaked
+}
+
 TEST_F(DeadNameTest, MachSendCancelWithAnotherNotifyPortStillSendsPortDeleted) {
   ASSERT_EQ(request(send_right), KERN_SUCCESS);
   mach_port_name_t other;
