@@ -141,19 +141,24 @@ kern_return_t wake(vm::VmMap& map, uint64_t addr, uint32_t val, int flags) {
     if (kern_return_t kr = vm::map_write(map, addr, &val, 4); kr != KERN_SUCCESS) return kr;
   Bucket& b = bucket_of(key);
   SpinlockGuard g(b.lock);
-  wake_locked(b, key, flags & GSYNC_BROADCAST);
-  return KERN_SUCCESS;
+  // GNU Mach's: KERN_INVALID_ARGUMENT when nobody slept there (the
+  // GSYNC_MUTATE store is done all the same).
+  return wake_locked(b, key, flags & GSYNC_BROADCAST) != 0 ? KERN_SUCCESS : KERN_INVALID_ARGUMENT;
 }
 
 namespace {
 
 // Wakes one waiter on `from` if asked, then moves one (every one with
-// `all`) to `to`. Both buckets' locks are held (one lock if they are the
+// `all`) to `to`; false (GNU Mach's KERN_INVALID_ARGUMENT) when nobody
+// waited on `from`. Both buckets' locks are held (one lock if they are the
 // same bucket: the analysis cannot see that, hence no annotations).
-void requeue_locked(Bucket& a, const Key& from, Bucket& b, const Key& to, bool wake_one, bool all)
+bool requeue_locked(Bucket& a, const Key& from, Bucket& b, const Key& to, bool wake_one, bool all)
     UMACH_NO_THREAD_SAFETY_ANALYSIS {
+  bool any = false;
+  for (Waiter& w : a.waiters) any |= w.key == from;
+  if (!any) return false;
   if (wake_one) wake_locked(a, from, false);
-  if (from == to) return;
+  if (from == to) return true;
   for (Waiter* w = a.waiters.front(); w;) {
     Waiter* next = a.waiters.next(*w);
     if (w->key == from) {
@@ -165,6 +170,7 @@ void requeue_locked(Bucket& a, const Key& from, Bucket& b, const Key& to, bool w
     }
     w = next;
   }
+  return true;
 }
 
 }  // namespace
@@ -182,10 +188,10 @@ kern_return_t requeue(vm::VmMap& map, uint64_t src, uint64_t dst, bool wake_one,
   Spinlock& second = &a < &b ? b.lock : a.lock;
   first.lock();
   if (&a != &b) second.lock();
-  requeue_locked(a, from, b, to, wake_one, flags & GSYNC_BROADCAST);
+  const bool any = requeue_locked(a, from, b, to, wake_one, flags & GSYNC_BROADCAST);
   if (&a != &b) second.unlock();
   first.unlock();
-  return KERN_SUCCESS;
+  return any ? KERN_SUCCESS : KERN_INVALID_ARGUMENT;
 }
 
 size_t waiters() { return g_waiters.load(kstd::MemoryOrder::acquire); }

@@ -16,6 +16,8 @@
 // Errors, as GNU Mach's: KERN_INVALID_ADDRESS for an unaligned address (4
 // bytes; 8 with GSYNC_QUAD) or one the task cannot read (write, for
 // GSYNC_MUTATE; KERN_PROTECTION_FAILURE when the entry forbids it);
+// gsync_wake and gsync_requeue answer KERN_INVALID_ARGUMENT when nobody
+// sleeps on the (source) address, as GNU Mach's do.
 // gsync_wait answers KERN_INVALID_ARGUMENT when the word differs (no
 // sleep), KERN_TIMEDOUT after msec milliseconds with GSYNC_TIMED, and
 // KERN_INTERRUPTED when thread_abort ends the sleep.
