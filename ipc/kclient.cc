@@ -99,11 +99,7 @@ void consume_reply_header(Kmsg& r) {
   return mr;
 }
 
-void mig_release_translated(ipc_port_t port) {
-  if (!port || port == kDeadPort) return;
-  TransitRight right{port, MACH_MSG_TYPE_PORT_SEND, false};
-  release_transit_right(right);
-}
+void mig_release_translated(ipc_port_t port) { release_send_right(port); }
 
 [[gnu::weak]] void mach_msg_destroy_from_kernel(mach_msg_header_t* msg) {
   // The received form: header rights (if any) and body items as

@@ -168,8 +168,7 @@ kern_return_t default_pager_object_pages(ipc_port_t pager, ipc_port_t memory_obj
   *pagesCnt = static_cast<mach_msg_type_number_t>(count);
   // A routine that succeeds has taken the request's rights (ipc/kobject.h):
   // the send right to the memory object is not kept.
-  ipc::TransitRight right{memory_object, MACH_MSG_TYPE_PORT_SEND, false};
-  ipc::release_transit_right(right);
+  ipc::release_send_right(memory_object);
   return KERN_SUCCESS;
 }
 

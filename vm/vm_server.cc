@@ -198,10 +198,7 @@ kern_return_t vm_map(vm_map_ref_t map, vm_address_t* address, vm_size_t size, vm
   *address = a;
   // A routine that succeeds has taken the request's rights (ipc/kobject.h):
   // the send right to the memory object is not kept.
-  if (memory_object) {
-    ipc::TransitRight right{memory_object, MACH_MSG_TYPE_PORT_SEND, false};
-    ipc::release_transit_right(right);
-  }
+  ipc::release_send_right(memory_object);
   return KERN_SUCCESS;
 }
 
