@@ -39,7 +39,10 @@ Result<RefPtr<Task>> Task::create(RefPtr<vm::VmMap> map) {
   task->space_ = space.value();
   task->space_->set_map(map.get());
   task->map_ = kstd::move(map);
-  task->self_ = port.value();
+  {
+    SpinlockGuard g(task->special_lock_);  // (nobody else sees it yet)
+    task->self_ = port.value();
+  }
   task->creation_ns_ = host::time_of_day_ns();
   g_all_tasks.add(*task);  // whole now: terminate() takes it off
   return task;
@@ -56,9 +59,17 @@ size_t live_tasks() { return g_tasks.live(); }
 
 kern_return_t all_tasks(RefSnapshot<Task>* out) { return g_all_tasks.snapshot(out); }
 
-ipc::TransitRight Task::make_send() { return ipc::kobject_make_send(self_.get()); }
+// self_ is read under the lock (with a reference): terminate takes it away
+// under the lock while another thread of the task may ask for it
+// (mach_task_self).
+RefPtr<ipc::Port> Task::self_port() {
+  SpinlockGuard g(special_lock_);
+  return self_;
+}
 
-mach_port_name_t Task::self_name() { return ipc::kobject_send_name(self_.get(), *space_); }
+ipc::TransitRight Task::make_send() { return ipc::kobject_make_send(self_port().get()); }
+
+mach_port_name_t Task::self_name() { return ipc::kobject_send_name(self_port().get(), *space_); }
 
 void Task::terminate() {
   // A task_create'd task's reference to itself goes last (it may be the
@@ -223,7 +234,7 @@ kern_return_t Task::get_special_port(int which, ipc::Port** right) {
   if (!slot) return KERN_INVALID_ARGUMENT;
   if (ended_) return KERN_INVALID_TASK;
   if (which == TASK_KERNEL_PORT && !*slot) {
-    *right = make_send().port;  // (a task not ended still has self_)
+    *right = ipc::kobject_make_send(self_.get()).port;  // (a task not ended still has self_; the lock is held)
     return KERN_SUCCESS;
   }
   *right = ipc::copy_send(*slot);

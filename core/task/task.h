@@ -162,7 +162,10 @@ class Task : public RefCounted<Task> {
   Task& operator=(const Task&) = delete;
 
   ipc::IpcSpace& space() { return *space_; }
-  ipc::Port* port() { return self_.get(); }
+  // Borrowed and read without the lock (left as it was: a caller racing
+  // with terminate can read the pointer as it goes; self_name and
+  // make_send take it under the lock).
+  ipc::Port* port() UMACH_NO_THREAD_SAFETY_ANALYSIS { return self_.get(); }
   // Its place on the list of all tasks (all_tasks()).
   ListNode all_tasks_link;
   // Its address space (set at creation, kept until the task goes), or null.
@@ -274,7 +277,8 @@ class Task : public RefCounted<Task> {
   uint64_t dead_messages_sent_ UMACH_GUARDED_BY(special_lock_) = 0;
   uint64_t dead_messages_received_ UMACH_GUARDED_BY(special_lock_) = 0;
   RefPtr<ipc::IpcSpace> space_;
-  RefPtr<ipc::Port> self_;
+  RefPtr<ipc::Port> self_ UMACH_GUARDED_BY(special_lock_);
+  RefPtr<ipc::Port> self_port() UMACH_EXCLUDES(special_lock_);
   RefPtr<vm::VmMap> map_;
   Canary<0x5441534bu> canary_;  // "TASK"
 };

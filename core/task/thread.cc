@@ -27,7 +27,10 @@ Result<RefPtr<MachThread>> MachThread::create(RefPtr<Task> task, RefPtr<sched::T
   if (!port.ok()) return Error{port.error()};
   mt->task_ = kstd::move(task);
   mt->thread_ = kstd::move(thread);
-  mt->self_ = port.value();
+  {
+    SpinlockGuard g(mt->special_lock_);  // (nobody else sees it yet)
+    mt->self_ = port.value();
+  }
   mt->init_priorities();
   // The processor set's maximum caps a new thread's (GNU Mach's
   // thread_create; processor_set_max_priority).
@@ -51,7 +54,15 @@ size_t live_mach_threads() { return g_threads.live(); }
 
 kern_return_t all_threads(RefSnapshot<MachThread>* out) { return g_all_threads.snapshot(out); }
 
-mach_port_name_t MachThread::self_name() { return ipc::kobject_send_name(self_.get(), task_->space()); }
+// self_ is read under the lock (with a reference): terminate takes it away
+// under the lock while another thread may ask for it (mach_thread_self,
+// thread_self's send rights).
+RefPtr<ipc::Port> MachThread::self_port() {
+  SpinlockGuard g(special_lock_);
+  return self_;
+}
+
+mach_port_name_t MachThread::self_name() { return ipc::kobject_send_name(self_port().get(), task_->space()); }
 
 // The manual: the kernel call the thread is in returns interrupted,
 // "whether or not the thread ... is currently suspended": a wait it is in
@@ -69,7 +80,7 @@ kern_return_t MachThread::abort() {
   return KERN_SUCCESS;
 }
 
-ipc::TransitRight MachThread::make_send() { return ipc::kobject_make_send(self_.get()); }
+ipc::TransitRight MachThread::make_send() { return ipc::kobject_make_send(self_port().get()); }
 
 kern_return_t MachThread::suspend() {
   SpinlockGuard g(stop_.lock);
@@ -230,7 +241,8 @@ kern_return_t MachThread::get_special_port(int which, ipc::Port** right) {
   SpinlockGuard g(special_lock_);
   ipc::Port** slot = special_slot_locked(which);
   if (!slot || ended_) return KERN_INVALID_ARGUMENT;
-  *right = which == THREAD_KERNEL_PORT && !*slot ? make_send().port : ipc::copy_send(*slot);
+  // (self_ under the lock held here: make_send would take it again)
+  *right = which == THREAD_KERNEL_PORT && !*slot ? ipc::kobject_make_send(self_.get()).port : ipc::copy_send(*slot);
   return KERN_SUCCESS;
 }
 

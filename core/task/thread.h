@@ -70,7 +70,10 @@ class MachThread : public RefCounted<MachThread> {
 
   Task& task() { return *task_; }
   sched::Thread& sched_thread() { return *thread_; }
-  ipc::Port* port() { return self_.get(); }
+  // Borrowed and read without the lock (left as it was: a caller racing
+  // with terminate can read the pointer as it goes; self_name and
+  // make_send take it under the lock).
+  ipc::Port* port() UMACH_NO_THREAD_SAFETY_ANALYSIS { return self_.get(); }
 
   // mach_thread_self: a send right to the thread's port in its task's
   // space, or MACH_PORT_NULL once the thread ended.
@@ -237,7 +240,8 @@ class MachThread : public RefCounted<MachThread> {
   ThreadMachine* machine_ = nullptr;  // borrowed (see ThreadMachine)
   RefPtr<Task> task_;
   RefPtr<sched::Thread> thread_;
-  RefPtr<ipc::Port> self_;
+  RefPtr<ipc::Port> self_ UMACH_GUARDED_BY(special_lock_);
+  RefPtr<ipc::Port> self_port() UMACH_EXCLUDES(special_lock_);
   Canary<0x54485244u> canary_;  // "THRD"
 };
 
