@@ -4,6 +4,7 @@
 
 #include "core/kalloc.h"
 #include "core/kstd/utility.h"
+#include "ipc/msg.h"
 #include "ipc/notify.h"
 #include "ipc/right.h"
 
@@ -376,13 +377,17 @@ kern_return_t IpcSpace::request_notification(mach_port_name_t name, mach_msg_id_
   return KERN_SUCCESS;
 }
 
-kern_return_t IpcSpace::receive_source(mach_port_name_t name, RefPtr<Port>* port, RefPtr<PortSet>* set) {
+// (Returns with the port's lock held: beyond the analysis.)
+kern_return_t IpcSpace::receive_source(mach_port_name_t name, Port** locked_port, RefPtr<PortSet>* set)
+    UMACH_NO_THREAD_SAFETY_ANALYSIS {
   SpinlockGuard g(lock);
   if (!active_) return KERN_INVALID_TASK;
   IpcEntry* e = lookup_locked(name);
   if (!e) return KERN_INVALID_NAME;
-  if (e->type & MACH_PORT_TYPE_RECEIVE) *port = RefPtr<Port>::share(e->port());
-  else if (e->type & MACH_PORT_TYPE_PORT_SET) *set = RefPtr<PortSet>::share(static_cast<PortSet*>(e->object));
+  if (e->type & MACH_PORT_TYPE_RECEIVE) {
+    *locked_port = e->port();
+    e->port()->lock.lock();  // (a port's lock nests in its space's)
+  } else if (e->type & MACH_PORT_TYPE_PORT_SET) *set = RefPtr<PortSet>::share(static_cast<PortSet*>(e->object));
   else return KERN_INVALID_RIGHT;
   return KERN_SUCCESS;
 }
@@ -409,10 +414,7 @@ kern_return_t IpcSpace::move_member(mach_port_name_t member, mach_port_name_t af
     port->pset_ = set;
     queued = port->messages_.front() != nullptr;
   }
-  if (set) {
-    port->receivers_.lock.assert_held();  // the port's
-    port->receivers_.wakeup_all_locked();  // receivers on the port itself: it changed
-  }
+  if (set) answer_receivers_locked(port, MACH_RCV_PORT_CHANGED);  // receivers on the port itself
   if (queued) {
     // Messages already waiting on the port are now the set's to receive.
     set->arrivals_.fetch_add(1, kstd::MemoryOrder::acq_rel);

@@ -19,14 +19,56 @@ uint64_t deadline_of(mach_msg_option_t option, mach_msg_option_t timeout_bit, ma
   return Platform::clock_ns() + static_cast<uint64_t>(ms) * 1000000;
 }
 
-// Wakes a receiver; on the fast path it is kept for the caller's receive
-// to switch to (sched::thread_handoff decides where it can run).
-// Called with the port's lock held: the message just queued (and with it,
-// maybe, the port's last reference) cannot be taken before the wakeup is
-// done. The port's wait queues are guarded by its lock (ipc/port.h).
-void wake_receiver_locked(Port* port, Handoff* handoff) UMACH_REQUIRES(port->lock) {
+// Takes the oldest queued message of `port` (there is one), stamped with
+// the port's sequence number; with MACH_RCV_LARGE one larger than the
+// buffer stays queued and its size is reported.
+mach_msg_return_t take_message_locked(Port* port, mach_msg_size_t rcv_size, mach_msg_option_t option, Kmsg** out,
+                                      mach_msg_size_t* too_large) UMACH_REQUIRES(port->lock) {
+  Kmsg* k = port->messages_.front();
+  if (k->size() > rcv_size && (option & MACH_RCV_LARGE)) {
+    *too_large = k->size();
+    return MACH_RCV_TOO_LARGE;
+  }
+  port->messages_.remove(*k);
+  --port->msgcount_;
+  port->grant_room_locked();
+  kmsg_left_queue(*k);
+  k->header()->msgh_seqno = port->seqno_++;
+  k->has_payload_ = port->has_protected_payload_;
+  k->payload_ = port->protected_payload_;
+  *out = k;
+  return MACH_MSG_SUCCESS;
+}
+
+// A thread waiting on a port to receive (dequeue_message_locked): what it
+// can take, and the answer its waker leaves it. Every waker of a port's
+// receivers answers (serve_receiver_locked, answer_receivers_locked), so
+// a woken receiver never looks at the port again, and needs no reference
+// to it while it waits.
+struct ReceiveWait {
+  mach_msg_size_t rcv_size;
+  mach_msg_option_t option;
+  mach_msg_return_t result = MACH_RCV_PORT_CHANGED;
+  Kmsg* kmsg = nullptr;
+  mach_msg_size_t too_large = 0;
+};
+
+ReceiveWait& receive_wait_of(const sched::Thread& t) {
+  return *static_cast<ReceiveWait*>(sched::WaitQueue::wait_data_locked(t));
+}
+
+// A message was queued: the receiver that waited longest is handed the
+// oldest message (taken for it, as it would take it itself) and woken; on
+// the fast path it is kept for the caller's receive to switch to
+// (sched::thread_handoff decides where it can run). Called with the port's
+// lock held, which every receiver holds while it asserts its wait.
+void serve_receiver_locked(Port* port, Handoff* handoff) UMACH_REQUIRES(port->lock) {
   if (!port->receivers_.may_have_waiters()) return;
   port->receivers_.lock.assert_held();  // the port's
+  sched::Thread* t = port->receivers_.front_locked();
+  if (!t) return;
+  ReceiveWait& w = receive_wait_of(*t);
+  w.result = take_message_locked(port, w.rcv_size, w.option, &w.kmsg, &w.too_large);
   if (!handoff || handoff->next) port->receivers_.wakeup_one_locked();
   else handoff->next = port->receivers_.wakeup_for_handoff_locked();
 }
@@ -99,7 +141,7 @@ mach_msg_return_t queue_message(Kmsg* k, mach_msg_option_t option, mach_msg_time
       if (!granted) ++port->msgcount_;
       PortSet* set = port->pset_;
       if (set) set->ref();  // alive while we hold its member's lock (right.cc)
-      wake_receiver_locked(port, handoff);
+      serve_receiver_locked(port, handoff);
       port->lock.unlock();
       if (set) {
         set->arrivals_.fetch_add(1, kstd::MemoryOrder::acq_rel);
@@ -129,27 +171,6 @@ mach_msg_return_t queue_message(Kmsg* k, mach_msg_option_t option, mach_msg_time
     }
     if (r == sched::WaitResult::kInterrupted) return MACH_SEND_INTERRUPTED;
   }
-}
-
-// Takes the oldest queued message of `port` (there is one), stamped with
-// the port's sequence number; with MACH_RCV_LARGE one larger than the
-// buffer stays queued and its size is reported.
-mach_msg_return_t take_message_locked(Port* port, mach_msg_size_t rcv_size, mach_msg_option_t option, Kmsg** out,
-                                      mach_msg_size_t* too_large) UMACH_REQUIRES(port->lock) {
-  Kmsg* k = port->messages_.front();
-  if (k->size() > rcv_size && (option & MACH_RCV_LARGE)) {
-    *too_large = k->size();
-    return MACH_RCV_TOO_LARGE;
-  }
-  port->messages_.remove(*k);
-  --port->msgcount_;
-  port->grant_room_locked();
-  kmsg_left_queue(*k);
-  k->header()->msgh_seqno = port->seqno_++;
-  k->has_payload_ = port->has_protected_payload_;
-  k->payload_ = port->protected_payload_;
-  *out = k;
-  return MACH_MSG_SUCCESS;
 }
 
 // Takes a message from some member of `set`: members are tried without
@@ -216,46 +237,47 @@ mach_msg_return_t dequeue_from_set(PortSet* set, mach_msg_size_t rcv_size, mach_
 }
 
 // Takes the oldest message of `port` for a receiver in `space` (null: the
-// kernel, which holds the receive rights of its own reply ports).
-mach_msg_return_t dequeue_message(const IpcSpace* space, Port* port, mach_msg_size_t rcv_size, mach_msg_option_t option,
-                                  mach_msg_timeout_t timeout, Kmsg** out, mach_msg_size_t* too_large,
-                                  Handoff* handoff) {
-  const bool poll = (option & MACH_RCV_TIMEOUT) && timeout == 0;
-  const uint64_t deadline = deadline_of(option, MACH_RCV_TIMEOUT, timeout);
-  for (bool waited = false;; waited = true) {
-    port->lock.lock();
-    if (!port->active_) {
-      port->lock.unlock();
-      return MACH_RCV_PORT_DIED;
-    }
-    if (port->receiver_ != space) {
-      port->lock.unlock();
-      return MACH_RCV_PORT_CHANGED;  // the receive right moved while we waited
-    }
-    if (port->pset_) {
-      // Its messages are received through the set (it joined one while we waited).
-      port->lock.unlock();
-      return waited ? MACH_RCV_PORT_CHANGED : MACH_RCV_IN_SET;
-    }
-    if (port->messages_.front()) {
-      mach_msg_return_t mr = take_message_locked(port, rcv_size, option, out, too_large);
-      port->lock.unlock();
-      return mr;
-    }
-    if (poll) {
-      port->lock.unlock();
-      return MACH_RCV_TIMED_OUT;
-    }
-    port->receivers_.lock.assert_held();  // the port's
-    port->receivers_.assert_wait_locked(/*interruptible=*/true, deadline);
+// kernel, which holds the receive rights of its own reply ports), waiting
+// for one if there is none. The caller locked the port, which keeps it
+// alive (the receive right cannot go without its lock); it is unlocked
+// here, before any wait, and not touched after: the waker answers.
+mach_msg_return_t dequeue_message_locked(const IpcSpace* space, Port* port, mach_msg_size_t rcv_size,
+                                         mach_msg_option_t option, mach_msg_timeout_t timeout, Kmsg** out,
+                                         mach_msg_size_t* too_large, Handoff* handoff) UMACH_RELEASE(port->lock) {
+  mach_msg_return_t mr = MACH_MSG_SUCCESS;
+  bool wait = false;
+  if (!port->active_) mr = MACH_RCV_PORT_DIED;
+  else if (port->receiver_ != space) mr = MACH_RCV_PORT_CHANGED;  // (its receive right moved)
+  else if (port->pset_) mr = MACH_RCV_IN_SET;  // its messages are received through the set
+  else if (port->messages_.front()) mr = take_message_locked(port, rcv_size, option, out, too_large);
+  else if ((option & MACH_RCV_TIMEOUT) && timeout == 0) mr = MACH_RCV_TIMED_OUT;
+  else wait = true;
+  if (!wait) {
     port->lock.unlock();
-    const sched::WaitResult r = block(handoff);
-    if (r == sched::WaitResult::kTimedOut) return MACH_RCV_TIMED_OUT;
-    if (r == sched::WaitResult::kInterrupted) return MACH_RCV_INTERRUPTED;
+    return mr;
   }
+  ReceiveWait w{rcv_size, option};
+  port->receivers_.lock.assert_held();  // the port's
+  port->receivers_.assert_wait_locked(/*interruptible=*/true, deadline_of(option, MACH_RCV_TIMEOUT, timeout), &w);
+  port->lock.unlock();
+  const sched::WaitResult r = block(handoff);
+  if (r == sched::WaitResult::kTimedOut) return MACH_RCV_TIMED_OUT;
+  if (r == sched::WaitResult::kInterrupted) return MACH_RCV_INTERRUPTED;
+  *out = w.kmsg;
+  *too_large = w.too_large;
+  return w.result;
 }
 
 }  // namespace
+
+void answer_receivers_locked(Port* port, mach_msg_return_t result) {
+  if (!port->receivers_.may_have_waiters()) return;
+  port->receivers_.lock.assert_held();  // the port's
+  while (sched::Thread* t = port->receivers_.front_locked()) {
+    receive_wait_of(*t).result = result;
+    port->receivers_.wakeup_one_locked();
+  }
+}
 
 bool send_hands_message_back(mach_msg_return_t mr) {
   mr &= ~MACH_MSG_MASK;
@@ -391,20 +413,28 @@ mach_msg_return_t receive(IpcSpace& space, mach_msg_size_t rcv_size, mach_port_n
                           mach_msg_timeout_t timeout, mach_port_name_t notify, Handoff* handoff, Kmsg** out,
                           mach_msg_size_t* too_large) {
   *out = nullptr;
-  RefPtr<Port> port;
-  RefPtr<PortSet> set;
-  if (space.receive_source(name, &port, &set) != KERN_SUCCESS) return MACH_RCV_INVALID_NAME;
+  // MACH_RCV_NOTIFY's port is checked first (the receive port's lock comes
+  // after the space's), its error reported after the name's.
+  mach_msg_return_t notify_error = MACH_MSG_SUCCESS;
   if (!(option & MACH_RCV_NOTIFY)) {
     notify = MACH_PORT_NULL;
   } else {
     RefPtr<Port> notify_port;
-    if (space.receive_port(notify, &notify_port) != KERN_SUCCESS) return MACH_RCV_INVALID_NOTIFY;
+    if (space.receive_port(notify, &notify_port) != KERN_SUCCESS) notify_error = MACH_RCV_INVALID_NOTIFY;
   }
+  Port* port = nullptr;  // locked, no reference (IpcSpace::receive_source)
+  RefPtr<PortSet> set;
+  if (space.receive_source(name, &port, &set) != KERN_SUCCESS) return MACH_RCV_INVALID_NAME;
   Kmsg* k = nullptr;
   mach_port_name_t received_on = name;
-  mach_msg_return_t mr =
-      port ? dequeue_message(&space, port.get(), rcv_size, option, timeout, &k, too_large, handoff)
-           : dequeue_from_set(set.get(), rcv_size, option, timeout, &k, too_large, &received_on, handoff);
+  mach_msg_return_t mr = notify_error;
+  if (port) {
+    port->lock.assert_held();  // (receive_source took it)
+    if (mr != MACH_MSG_SUCCESS) port->lock.unlock();
+    else mr = dequeue_message_locked(&space, port, rcv_size, option, timeout, &k, too_large, handoff);
+  } else if (mr == MACH_MSG_SUCCESS) {
+    mr = dequeue_from_set(set.get(), rcv_size, option, timeout, &k, too_large, &received_on, handoff);
+  }
   if (mr != MACH_MSG_SUCCESS) return mr;
   kmsg_take_accept_request(*k, /*received=*/true);
   if (k->size() > rcv_size) {
@@ -421,8 +451,9 @@ mach_msg_return_t receive(IpcSpace& space, mach_msg_size_t rcv_size, mach_port_n
 mach_msg_return_t receive_from_kernel_port(Port* port, Kmsg** out) {
   *out = nullptr;
   mach_msg_size_t too_large = 0;
+  port->lock.lock();
   const mach_msg_return_t mr =
-      dequeue_message(nullptr, port, Kmsg::kMaxSize, MACH_RCV_MSG, 0, out, &too_large, nullptr);
+      dequeue_message_locked(nullptr, port, Kmsg::kMaxSize, MACH_RCV_MSG, 0, out, &too_large, nullptr);
   if (mr == MACH_MSG_SUCCESS) kmsg_take_accept_request(**out, /*received=*/true);
   return mr;
 }

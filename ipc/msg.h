@@ -10,7 +10,8 @@
 // notifications never wait). Receiving takes the oldest message of the
 // port, stamps the port's sequence number, copies its rights out and its
 // bytes into the caller's buffer; an empty queue makes the receiver wait
-// (or fail at once with MACH_RCV_TIMEOUT and a zero timeout).
+// (or fail at once with MACH_RCV_TIMEOUT and a zero timeout), and the
+// next message sent is taken for it by its sender, as in GNU Mach.
 //
 // A message to a kernel port runs the generated dispatch at once
 // (ipc/kobject.h) instead of waiting in a queue.
@@ -85,5 +86,12 @@ mach_msg_return_t mach_msg_receive_kmsg(IpcSpace& space, mach_msg_size_t rcv_siz
 // it over still in kernel form (ipc/kmsg.h). MACH_RCV_PORT_DIED if the
 // port died.
 mach_msg_return_t receive_from_kernel_port(Port* port, Kmsg** kmsg);
+
+// The port changed under its receivers (it died: MACH_RCV_PORT_DIED; its
+// receive right moved, or it joined a set: MACH_RCV_PORT_CHANGED): every
+// thread waiting to receive from it is woken with `result`. A receiver is
+// only ever woken with its answer (a message, or why there is none), so
+// every waker of a port's receivers goes through here or the send path.
+void answer_receivers_locked(Port* port, mach_msg_return_t result) UMACH_REQUIRES(port->lock);
 
 }  // namespace umach::ipc

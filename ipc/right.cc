@@ -14,6 +14,7 @@
 #include "core/kstd/utility.h"
 #include "core/zone.h"
 #include "ipc/kmsg_copy.h"
+#include "ipc/msg.h"
 #include "ipc/notify.h"
 #include "ipc/right.h"
 
@@ -67,6 +68,9 @@ void destroy_receive_right(Port* port) {
     port->receiver_name_ = MACH_PORT_NULL;
     leave_set_locked(port);
     pdrequest = kstd::exchange(port->pdrequest_, nullptr);
+    // Its receivers hear that it died, or (port-destroyed: the right goes
+    // to the requester) that it is no longer theirs.
+    answer_receivers_locked(port, pdrequest ? MACH_RCV_PORT_CHANGED : MACH_RCV_PORT_DIED);
     if (!pdrequest) {
       port->active_ = false;
       port->died_.store(true, kstd::MemoryOrder::release);
@@ -87,12 +91,10 @@ void destroy_receive_right(Port* port) {
   if (pdrequest) {
     // Someone asked for it: the receive right goes to them instead of
     // dying, with its queue (ipc/notify.h).
-    port->receivers_.wakeup_all();
     notify_port_destroyed(pdrequest, port);
     return;
   }
-  // Waiters see the port dead (receivers) or send into nothing (senders).
-  port->receivers_.wakeup_all();
+  // Waiting senders see the port dead: they send into nothing.
   port->senders_.wakeup_all();
   if (nsrequest) {
     TransitRight r{nsrequest, MACH_MSG_TYPE_PORT_SEND_ONCE, false};
@@ -364,10 +366,7 @@ kern_return_t IpcSpace::copyin_locked(IpcEntry* e, mach_msg_type_name_t disposit
         port->mscount_ = 0;
         port->seqno_ = 0;
         leave_set_locked(port);
-        if (port->receivers_.may_have_waiters()) {
-          port->receivers_.lock.assert_held();  // the port's
-          port->receivers_.wakeup_all_locked();
-        }
+        answer_receivers_locked(port, MACH_RCV_PORT_CHANGED);
       }
       *out = TransitRight{port, MACH_MSG_TYPE_PORT_RECEIVE, false};
       e->type &= ~MACH_PORT_TYPE_RECEIVE;

@@ -164,8 +164,10 @@ class IpcSpace : public RefCounted<IpcSpace> {
   // Consumes `notify` on success.
   kern_return_t request_notification(mach_port_name_t name, mach_msg_id_t id, mach_port_mscount_t sync,
                                      TransitRight& notify, TransitRight* previous) UMACH_EXCLUDES(lock);
-  // What a receive on `name` waits on: a port (receive right) or a set.
-  kern_return_t receive_source(mach_port_name_t name, RefPtr<Port>* port, RefPtr<PortSet>* set)
+  // What a receive on `name` waits on: a port (receive right), returned
+  // locked and without a reference (its receive right, and so the port,
+  // cannot go while it is locked), or a set (a reference).
+  kern_return_t receive_source(mach_port_name_t name, Port** locked_port, RefPtr<PortSet>* set)
       UMACH_EXCLUDES(lock);
 
   size_t entry_count() const UMACH_EXCLUDES(lock);

@@ -18,6 +18,7 @@ struct SchedCpu {
   Thread* active = nullptr;        // the thread running here
   kstd::Atomic<int> active_priority{kPriorityIdle};  // read by other CPUs' wakeups
   Thread* prev = nullptr;          // the thread a switch is leaving, for finish_switch
+  bool prev_blocked = false;       // and it left to wait (thread_block, thread_handoff)
   Thread* idle = nullptr;          // holds a reference (taken in bootstrap)
   uint64_t tick_deadline = 0;      // when the programmed tick fires (0: none)
   uint32_t switches = 0;           // counts switches, to pace the lost-tick check
@@ -83,6 +84,14 @@ void finish_switch() {
   SchedCpu& sc = sched_of(this_cpu());
   Thread* prev = kstd::exchange(sc.prev, nullptr);
   if (!prev) return;
+  if (sc.prev_blocked) {
+    // It left to wait: it is waiting, or was woken meanwhile by a waker
+    // that saw it blocking and now waits for on_cpu_ to put it on a queue
+    // (thread_setrun). Neither needs its state here, so not its lock
+    // either (two locked instructions an RPC).
+    prev->on_cpu_.store(false, kstd::MemoryOrder::release);
+    return;
+  }
   ThreadState st;
   {
     SpinlockGuard guard(prev->lock);
@@ -100,8 +109,12 @@ void finish_switch() {
   if (st == ThreadState::kTerminated) reap(prev);
 }
 
-// `exiting`: self is ending (thread_exit) and never comes back.
-void switch_to(Thread* self, Thread* next, bool exiting = false) {
+// Why the running thread leaves its CPU.
+enum class Leaving { kRunnable, kBlocked, kExiting };
+
+// kExiting: self is ending (thread_exit) and never comes back; kBlocked: it
+// waits (its blocking_ set: a waker requeues it).
+void switch_to(Thread* self, Thread* next, Leaving why = Leaving::kRunnable) {
   Cpu& c = this_cpu();
   SchedCpu& sc = sched_of(c);
   kassert(sc.active == self && next != self);
@@ -132,10 +145,11 @@ void switch_to(Thread* self, Thread* next, bool exiting = false) {
   sc.active = next;
   sc.active_priority.store(next->priority(), kstd::MemoryOrder::relaxed);
   sc.prev = self;
+  sc.prev_blocked = why == Leaving::kBlocked;
   // The page tables follow the thread (GNU Mach's PMAP_ACTIVATE_USER in
   // the switch); kernel threads keep whatever is loaded.
   if (const Platform::Pmap* space = next->address_space()) Platform::pmap_activate(space);
-  if (exiting) {
+  if (why == Leaving::kExiting) {
     Platform::context_exit(next->context_);
     __builtin_unreachable();
   }
@@ -398,7 +412,7 @@ WaitResult thread_block() {
     self->blocking_ = false;
     return self->wait_result_;
   }
-  switch_to(self, next ? next : sched_of(c).idle);
+  switch_to(self, next ? next : sched_of(c).idle, Leaving::kBlocked);
   return resumed_wait_result(self);
 }
 
@@ -429,7 +443,7 @@ WaitResult thread_handoff(Thread* next) {
   }
   // `next` lives on through its own reference until it is reaped, which
   // cannot happen before it has run.
-  switch_to(self, next);
+  switch_to(self, next, Leaving::kBlocked);
   return resumed_wait_result(self);
 }
 
@@ -505,7 +519,7 @@ void thread_exit() {
   }
   Cpu& c = this_cpu();
   Thread* next = choose_next(c, kPriorityLowest);
-  switch_to(self, next ? next : sched_of(c).idle, /*exiting=*/true);
+  switch_to(self, next ? next : sched_of(c).idle, Leaving::kExiting);
   __builtin_unreachable();
 }
 

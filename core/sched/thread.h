@@ -93,6 +93,10 @@ class Thread : public RefCounted<Thread> {
   // whoever knows it no longer applies (MachThread::enter_user).
   kstd::Atomic<bool> abort_pending_{false};
   uint64_t wait_seq_ UMACH_GUARDED_BY(lock) = 0;  // which wait a pending timeout belongs to
+  // What the thread waits for, as its waiter told assert_wait_locked: for
+  // the queue's wakers, guarded by the lock of the queue it waits on
+  // (WaitQueue::front_locked).
+  void* wait_data_ = nullptr;
   // Set when a waiting thread commits to leaving its CPU (thread_block).
   // A waker that ends the wait before that only marks it kRunnable, and the
   // thread, still running, sees it and carries on; after it, the waker must

@@ -23,7 +23,7 @@ void wait_timeout_fired(TimerEntry* timer, uint64_t seq) {
 
 }  // namespace
 
-void WaitQueue::assert_wait_locked(bool interruptible, uint64_t deadline) {
+void WaitQueue::assert_wait_locked(bool interruptible, uint64_t deadline, void* data) {
   Thread* self = current_thread();
   kassert(self && !self->is_idle_);
   SpinlockGuard guard(self->lock);
@@ -42,6 +42,7 @@ void WaitQueue::assert_wait_locked(bool interruptible, uint64_t deadline) {
   self->wait_interruptible_ = interruptible;
   self->wait_result_ = WaitResult::kAwakened;
   ++self->wait_seq_;
+  self->wait_data_ = data;
   waiters_.push_back(*self);
   waiting_.store(waiting_.load(kstd::MemoryOrder::relaxed) + 1, kstd::MemoryOrder::relaxed);
   if (deadline != kNoDeadline) {

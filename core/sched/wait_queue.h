@@ -31,7 +31,15 @@ class WaitQueue {
   ~WaitQueue() { kassert(waiters_.empty()); }
 
   // The current thread will sleep on this queue at its next thread_block().
-  void assert_wait_locked(bool interruptible, uint64_t deadline = kNoDeadline) UMACH_REQUIRES(lock);
+  // `data`: what it waits for, for the wakers (front_locked); it must stay
+  // valid until the wait ends.
+  void assert_wait_locked(bool interruptible, uint64_t deadline = kNoDeadline, void* data = nullptr)
+      UMACH_REQUIRES(lock);
+  // The longest waiter, which wakeup_one_locked and wakeup_for_handoff_locked
+  // would wake next, and the `data` it waits with; null if none waits. A
+  // waker may write its answer there before it wakes the thread.
+  Thread* front_locked() const UMACH_REQUIRES(lock) { return waiters_.front(); }
+  static void* wait_data_locked(const Thread& waiter) { return waiter.wait_data_; }
   // Wakes the longest waiter (FIFO) / every waiter with `result`; returns how many.
   unsigned wakeup_one(WaitResult result = WaitResult::kAwakened) UMACH_EXCLUDES(lock);
   unsigned wakeup_all(WaitResult result = WaitResult::kAwakened) UMACH_EXCLUDES(lock);

@@ -277,6 +277,50 @@ TEST_F(IpcMsgTest, AWaitingReceiverLearnsThatTheReceiveRightMoved) {
   EXPECT_EQ(run.receive_result.load(), MACH_RCV_PORT_CHANGED);
 }
 
+// The same when the right comes straight back to the waiter's space: it
+// moved, so the wait ends all the same (GNU Mach's ipc_mqueue_changed),
+// and the receiver must receive again, under the right's new name. Both
+// threads on one vCPU, the mover outranking the receiver: the receiver
+// runs only once the right is back.
+struct MoveBackRun {
+  MoveRun run;
+  mach_port_name_t back = MACH_PORT_NULL;
+};
+
+void move_the_right_out_and_back(void* arg) {
+  auto* b = static_cast<MoveBackRun*>(arg);
+  MoveRun* run = &b->run;
+  auto t = umach::sched::kernel_thread("receiver", receiver_of_a_moving_right, run, umach::sched::kPriorityUser,
+                                       /*bound_cpu=*/0);
+  ASSERT_TRUE(t.ok());
+  umach::sched::sleep_ns(2'000'000);  // let it block
+  TransitRight right;
+  ASSERT_EQ(run->receiver->copyin_right(run->port, MACH_MSG_TYPE_MOVE_RECEIVE, &right), KERN_SUCCESS);
+  ASSERT_EQ(run->receiver->copyout_right(right, &b->back), KERN_SUCCESS);
+  for (int i = 0; i < 100 && run->receive_result.load() == 0; ++i) umach::sched::sleep_ns(1'000'000);
+  run->ended_by_the_move = run->receive_result.load() != 0;
+  if (!run->ended_by_the_move) EXPECT_EQ(run->receiver->destroy(b->back), KERN_SUCCESS);
+  umach::sched::thread_join(*t.value());
+}
+
+void on_cpu0(void* arg) {
+  auto* b = static_cast<MoveBackRun*>(arg);
+  auto t = umach::sched::kernel_thread("mover", move_the_right_out_and_back, b, umach::sched::kPriorityKernel,
+                                       /*bound_cpu=*/0);
+  ASSERT_TRUE(t.ok());
+  umach::sched::thread_join(*t.value());
+}
+
+TEST_F(IpcMsgTest, AWaitingReceiverLearnsThatTheReceiveRightMovedEvenIfItCameBack) {
+  MoveBackRun b{{receiver.get(), sender.get(), port}};
+  ASSERT_TRUE(umach::hosted::run_in_kernel(on_cpu0, &b, umach::sched::kPriorityKernel));
+  EXPECT_TRUE(b.run.ended_by_the_move);
+  EXPECT_EQ(b.run.receive_result.load(), MACH_RCV_PORT_CHANGED);
+  mach_port_type_t type = 0;
+  ASSERT_EQ(receiver->type(b.back, &type), KERN_SUCCESS);
+  EXPECT_EQ(type, MACH_PORT_TYPE_RECEIVE) << "the right is back, under a new name";
+}
+
 TEST_F(IpcMsgTest, AMovedReceiveRightStartsItsMakeSendCountAndSequenceNumberAgain) {
   Msg msg(send_right, MACH_MSG_TYPE_COPY_SEND);
   ASSERT_EQ(send(msg), MACH_MSG_SUCCESS);

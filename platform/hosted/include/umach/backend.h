@@ -80,9 +80,6 @@ struct Backend {
 
   static uint64_t clock_ns();
   static uint64_t wall_clock_ns();  // the host's CLOCK_REALTIME
-  // The TSC scaled by a ratio measured at boot (machine.cc): a third of
-  // clock_gettime's cost, read twice per trap. clock_ns where the TSC is
-  // not constant.
 
   static void cpu_relax() { __builtin_ia32_pause(); }
   static void spin_yield();
