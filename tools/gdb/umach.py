@@ -95,7 +95,7 @@ def _saved_registers(t):
     ctx = t["context_"]
     u64 = gdb.lookup_type("unsigned long").pointer()
     if platform == "hosted":
-        # Boost.Context's jump_fcontext (x86-64 SysV) leaves at fctx:
+        # umach_hosted_jump (context.cc: jump_fcontext's layout) leaves at fctx:
         # mxcsr/fcw, r12, r13, r14, r15, rbx, rbp, return address.
         fctx = int(ctx["fctx"])
         if not fctx:
