@@ -162,9 +162,10 @@ concept TimerAndIdle = requires(uint64_t deadline, Cpu& cpu, uint32_t seen) {
 // Running user code (core/platform/user_mode.h). `UserFrame` is the saved
 // user state of one Mach thread; the core owns it (inside its Thread) and
 // touches it only through these calls:
-//   run_user(f): resumes user code with state f on the calling kernel
+//   run_user(f, hook): resumes user code with state f on the calling kernel
 //     thread; returns when the code traps, f holding the complete user state
 //     at the trap. The core processes pending ticks before calling it again.
+//     `hook` (may be null) may serve trap calls meanwhile (user_mode.h).
 //   copyin(dst, user_src, n) / copyout(user_dst, src, n): false if the user
 //     range cannot be read (written); never faults the kernel. The caller has
 //     checked that the range lies in the task's address space.
@@ -192,14 +193,14 @@ concept TimerAndIdle = requires(uint64_t deadline, Cpu& cpu, uint32_t seen) {
 template <class P>
 concept UserMode = requires(typename P::UserFrame& f, const typename P::UserFrame& cf, void* dst, const void* src,
                             uint64_t v, size_t n, unsigned i, int flavor, unsigned* state, const unsigned* cstate,
-                            unsigned count) {
+                            unsigned count, TrapCallHook* hook) {
   { P::is_general_state(flavor) } -> kstd::same_as<bool>;
   { P::kGeneralStateCount } -> kstd::convertible_to<unsigned>;
   { P::kBadTrapCode } -> kstd::convertible_to<int>;
   { P::frame_get_state(cf, flavor, state, &count) } -> kstd::same_as<int>;
   { P::frame_set_state(f, flavor, cstate, count, v, v) } -> kstd::same_as<int>;
   { P::kTrapRegisterArgs } -> kstd::convertible_to<unsigned>;
-  { P::run_user(f) } -> kstd::same_as<TrapInfo>;
+  { P::run_user(f, hook) } -> kstd::same_as<TrapInfo>;
   { P::copyin(dst, v, n) } -> kstd::same_as<bool>;
   { P::copyout(v, src, n) } -> kstd::same_as<bool>;
   { P::frame_pc(cf) } -> kstd::same_as<uint64_t>;

@@ -28,6 +28,20 @@ enum class TrapKind : uint8_t {
   kPreempted,           // a timer tick arrived while in user mode
   kBadAccess,           // EXC_BAD_ACCESS that no page fault resolves: code the platform's
                         // (EXC_RISCV64_MISALIGNED), subcode the address
+  kServed,              // trap calls the hook served (TrapCallHook), the last one
+                        // without going straight back: the loop goes on from its top
+};
+
+// A platform may serve trap calls without returning from run_user: it
+// calls serve(hook) on the same kernel thread, in kernel mode, which does
+// what the core's loop does between two runs (handles the call, then
+// prepares the way back) and says whether user code goes on at once with
+// the frame as it is; if not, run_user returns kServed. serve may block,
+// and the thread may come back on another CPU. (Hosted does this from its
+// trap entry, so a trap returns to user code without unwinding into the
+// loop and calling back down; bare metal does not use it.)
+struct TrapCallHook {
+  bool (*serve)(TrapCallHook* self);
 };
 
 enum class Access : uint8_t { kRead, kWrite, kExecute };

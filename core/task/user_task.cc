@@ -285,27 +285,71 @@ void UserTask::loop_ended(UserThread& t) {
 
 void UserTask::run_thread(UserThread& t) {
   Frame& frame = *t.frame;
+  t.serve_hook.serve = serve_trap_call;
+  t.serve_hook.thread = &t;
   for (;;) {
-    sched::preemption_point();  // ticks first: run_user returns at once while one is pending
-    if (stop_.load(kstd::MemoryOrder::relaxed)) return end("stopped");
-    if (!t.mach->enter_user()) return;  // terminated (the thread, or its task)
-    int token = 0;
-    if (!before_run(token)) {
-      t.mach->leave_user(0);
+    if (!back_to_user(t)) {
+      if (!t.served_go_on) return;
       continue;
     }
-    TrapInfo trap = Platform::run_user(frame);
+    TrapInfo trap = Platform::run_user(frame, &t.serve_hook);
+    if (trap.kind == TrapKind::kServed) {
+      // The hook handled the trap and did what follows it: only the way
+      // back in is left, from the top.
+      if (!t.served_go_on) return;
+      continue;
+    }
     // Ticks pending now came while it ran user code (preemption_point took
     // the earlier ones), and made run_user return: user time.
     t.mach->leave_user(trap.kind == TrapKind::kPreempted ? this_cpu().timer_fired.load(kstd::MemoryOrder::relaxed) : 0);
-    after_run(token, trap);
-    bool go_on = handle(t, trap);
-    after_handle(token, trap);
-    // An exception waits for its handler outside the hooks' claims: the
-    // handler may need them.
-    if (go_on && t.pending.exception) go_on = deliver_exception(t);
-    if (!go_on) return;
+    if (!between_runs(t, trap)) return;
   }
+}
+
+// Handles what brought the thread back; false when the thread ends.
+bool UserTask::between_runs(UserThread& t, const TrapInfo& trap) {
+  after_run(t.run_token, trap);
+  bool go_on = handle(t, trap);
+  after_handle(t.run_token, trap);
+  t.run_token = 0;
+  // An exception waits for its handler outside the hooks' claims: the
+  // handler may need them.
+  if (go_on && t.pending.exception) go_on = deliver_exception(t);
+  return go_on;
+}
+
+// The way back into user mode: false if the thread does not go back now
+// (it goes round the loop, or ends: t.served_go_on false).
+bool UserTask::back_to_user(UserThread& t) {
+  t.served_go_on = true;
+  sched::preemption_point();  // ticks first: run_user returns at once while one is pending
+  if (stop_.load(kstd::MemoryOrder::relaxed)) {
+    end("stopped");
+    t.served_go_on = false;
+    return false;
+  }
+  if (!t.mach->enter_user()) {  // terminated (the thread, or its task)
+    t.served_go_on = false;
+    return false;
+  }
+  if (!before_run(t.run_token)) {
+    t.mach->leave_user(0);
+    return false;
+  }
+  return true;
+}
+
+// A trap call served from inside run_user (the platform's trap entry): as
+// the loop would, without unwinding into it.
+bool UserTask::serve_trap_call(TrapCallHook* hook) {
+  UserThread& t = *static_cast<UserThread::ServeHook*>(hook)->thread;
+  UserTask& self = *t.task;
+  t.mach->leave_user(0);
+  if (!self.between_runs(t, TrapInfo{TrapKind::kTrapCall})) {
+    t.served_go_on = false;
+    return false;
+  }
+  return self.back_to_user(t);
 }
 
 // What brought the thread back from user mode; false when the thread ends.
@@ -340,6 +384,8 @@ bool UserTask::handle(UserThread& t, const TrapInfo& trap) {
     case TrapKind::kBreakpoint:
       t.pending = PendingException{EXC_BREAKPOINT, static_cast<kern_return_t>(trap.code), trap.subcode};
       return true;
+    case TrapKind::kServed:
+      return true;  // (run_thread takes it first)
   }
   return true;
 }

@@ -141,6 +141,14 @@ class UserTask : private TaskThreadFactory, private traps::UserMemory {
     // becomes the next send's.
     ipc::Kmsg* spare = nullptr;
     PendingException pending;
+    // Trap calls the platform serves from inside run_user (TrapCallHook):
+    // the hook, the before_run token of the current run, and whether the
+    // thread goes on after the last one served (false: it ends).
+    struct ServeHook : TrapCallHook {
+      UserThread* thread;
+    } serve_hook;
+    int run_token = 0;
+    bool served_go_on = true;
   };
 
  protected:
@@ -188,6 +196,13 @@ class UserTask : private TaskThreadFactory, private traps::UserMemory {
   Result<UserThread*> add_thread(const UserEntry* entry, int priority, int cpu);
   static void user_loop(void* self);
   void run_thread(UserThread& t);
+  // The loop's work between two runs: what brought the thread back
+  // (`trap`) is handled, then the way back in is prepared. True: user
+  // mode goes on with the frame. False: the loop takes over, and
+  // t.served_go_on says whether the thread goes on.
+  bool between_runs(UserThread& t, const TrapInfo& trap);
+  bool back_to_user(UserThread& t);
+  static bool serve_trap_call(TrapCallHook* hook);
   void thread_ended(UserThread& t);
   void loop_ended(UserThread& t);
   bool handle(UserThread& t, const TrapInfo& trap);

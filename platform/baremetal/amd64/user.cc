@@ -273,7 +273,7 @@ extern "C" void amd64_user_trap(umach::amd64::TrapFrame* tf) {
 
 namespace umach::platform {
 
-TrapInfo Backend::run_user(UserFrame& f) {
+TrapInfo Backend::run_user(UserFrame& f, TrapCallHook* /*hook*/) {
   using namespace amd64;
   // What iretq, wrmsr and FXRSTOR would fault on in ring 0 never gets that
   // far: the user gets the fault it would have had at its first instruction.

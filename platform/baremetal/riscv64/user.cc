@@ -178,7 +178,7 @@ namespace umach::platform {
 // A tick that arrived in kernel mode after the core's last look at
 // timer_fired is taken here, with interrupts off until the sret: one that
 // comes later is pending when the hart enters U-mode, and is taken at once.
-TrapInfo Backend::run_user(UserFrame& f) {
+TrapInfo Backend::run_user(UserFrame& f, TrapCallHook* /*hook*/) {
   const bool interrupts_were_on = riscv64::interrupts_enabled();
   riscv64::interrupts_disable();
   Cpu& cpu = this_cpu();  // no switch can happen until run_user returns

@@ -61,6 +61,7 @@ static_assert(offsetof(UserFrame, r15) == UMACH_UF_R15 && offsetof(UserFrame, r1
               offsetof(UserFrame, rcx) == UMACH_UF_RCX && offsetof(UserFrame, rbx) == UMACH_UF_RBX &&
               offsetof(UserFrame, rax) == UMACH_UF_RAX && offsetof(UserFrame, rflags) == UMACH_UF_RFLAGS &&
               offsetof(UserFrame, rsp) == UMACH_UF_RSP && offsetof(UserFrame, rip) == UMACH_UF_RIP &&
+              offsetof(UserFrame, fs_base) == UMACH_UF_FS_BASE &&
               offsetof(UserFrame, mxcsr) == UMACH_UF_MXCSR && offsetof(UserFrame, fcw) == UMACH_UF_FCW &&
               offsetof(UserFrame, fp_full) == UMACH_UF_FP_FULL && offsetof(UserFrame, xsave) == UMACH_UF_XSAVE,
               "user_internal.h's UserFrame offsets");
@@ -69,7 +70,8 @@ static_assert(offsetof(UserCpu, frame) == 0 && offsetof(UserCpu, kernel_sp) == 8
                   offsetof(UserCpu, resume_rip) == 16 && offsetof(UserCpu, resume_rsp) == 24 &&
                   offsetof(UserCpu, scratch) == 32 && offsetof(UserCpu, kernel_fs) == 40 &&
                   offsetof(UserCpu, user_fs) == 48 && offsetof(UserCpu, in_user) == 56 &&
-                  offsetof(UserCpu, user_fs_live) == 57 && offsetof(UserCpu, trap) + offsetof(TrapInfo, kind) == 64,
+                  offsetof(UserCpu, user_fs_live) == 57 && offsetof(UserCpu, trap) + offsetof(TrapInfo, kind) == 64 &&
+                  offsetof(UserCpu, hook) == 96,
               "user_internal.h's UserCpu offsets");
 
 // The core's Cpu layout, as assembler symbols the glue below uses (the
@@ -83,7 +85,8 @@ static_assert(offsetof(UserCpu, frame) == 0 && offsetof(UserCpu, kernel_sp) == 8
 }
 
 static_assert(static_cast<int>(TrapKind::kTrapCall) == UMACH_TRAP_CALL &&
-                  static_cast<int>(TrapKind::kPreempted) == UMACH_TRAP_PREEMPTED && sizeof(TrapKind) == 1,
+                  static_cast<int>(TrapKind::kPreempted) == UMACH_TRAP_PREEMPTED &&
+                  static_cast<int>(TrapKind::kServed) == UMACH_TRAP_SERVED && sizeof(TrapKind) == 1,
               "user_internal.h's TrapKind values");
 
 }  // namespace
@@ -133,6 +136,19 @@ SET_FS_FROM_RSI
 "  pop %r15\n  pop %r14\n  pop %r13\n  pop %r12\n  pop %r11\n  pop %r10\n  pop %r9\n  pop %r8\n"
 "  pop %rbp\n  pop %rdi\n  pop %rsi\n  pop %rdx\n  pop %rcx\n  pop %rbx\n  pop %rax\n"
 "  popfq\n"
+"  mov " GS(UMACH_UC_RESUME_RSP) ", %rsp\n"
+"  jmp *" GS(UMACH_UC_RESUME_RIP) "\n"
+// The way back from a trap call the hook served, when the frame's FP
+// control state is the kernel's (so, loaded) and its flags are those of
+// the call (dead across it, as the SysV contract has them; the kernel's
+// are clean): the stub without FS, FP or flags.
+GLOBAL_LABEL(umach_hosted_user_restore_call)
+"  movb $1, " GS(UMACH_UC_IN_USER) "\n"
+"  cmpl $0, " GS(UMACH_CPU_TIMER_FIRED) "\n"
+"  jne 9f\n"
+"  mov " GS(UMACH_UC_FRAME) ", %rsp\n"
+"  pop %r15\n  pop %r14\n  pop %r13\n  pop %r12\n  pop %r11\n  pop %r10\n  pop %r9\n  pop %r8\n"
+"  pop %rbp\n  pop %rdi\n  pop %rsi\n  pop %rdx\n  pop %rcx\n  pop %rbx\n  pop %rax\n"
 "  mov " GS(UMACH_UC_RESUME_RSP) ", %rsp\n"
 "  jmp *" GS(UMACH_UC_RESUME_RIP) "\n"
 GLOBAL_LABEL(umach_hosted_user_restore_end)
@@ -212,6 +228,48 @@ GLOBAL_LABEL(umach_hosted_trap_entry_read_ret)
 "  je 5f\n"
 "  vzeroupper\n"
 "5:\n"
+// The call is served here, on the kernel stack below run_user's frame,
+// when run_user was given a hook: back in user mode without unwinding
+// into the core's loop and calling back down. The hook may block and come
+// back on another CPU: the frame and the kernel stack pointer ride in
+// callee-saved registers, and this CPU's slots get them after the call.
+"  mov " GS(UMACH_UC_HOOK) ", %rdi\n"
+"  test %rdi, %rdi\n"
+"  jz 8f\n"
+"  mov %rsp, %r12\n"
+"  mov " GS(UMACH_UC_FRAME) ", %rbx\n"
+"  mov %rdi, %r13\n"
+"  mov " UF(UMACH_UF_RFLAGS, "%rbx") ", %r14\n"  // the flags of the call, to see them unchanged after
+"  sub $8, %rsp\n"  // kernel_sp is 8 off a 16-byte boundary (a call and six pushes)
+"  call *(%rdi)\n"  // TrapCallHook::serve(hook)
+"  add $8, %rsp\n"
+"  mov %r12, " GS(UMACH_UC_KERNEL_SP) "\n"
+"  mov %rbx, " GS(UMACH_UC_FRAME) "\n"
+"  mov %r13, " GS(UMACH_UC_HOOK) "\n"
+"  test %al, %al\n"
+"  jz 7f\n"
+"  cmpq $0, " UF(UMACH_UF_FS_BASE, "%rbx") "\n"
+"  jne 7f\n"  // (a frame with its own FS goes back the way that installs it)
+"  mov " UF(UMACH_UF_RIP, "%rbx") ", %rax\n"
+"  mov %rax, " GS(UMACH_UC_RESUME_RIP) "\n"
+"  mov " UF(UMACH_UF_RSP, "%rbx") ", %rax\n"
+"  mov %rax, " GS(UMACH_UC_RESUME_RSP) "\n"
+"  movq $0, " GS(UMACH_UC_USER_FS) "\n"
+"  movb $" UMACH_STR(UMACH_TRAP_CALL) ", " GS(UMACH_UC_TRAP_KIND) "\n"
+"  cmp " UF(UMACH_UF_RFLAGS, "%rbx") ", %r14\n"
+"  jne 6f\n"
+"  cmpb $0, " UF(UMACH_UF_FP_FULL, "%rbx") "\n"
+"  jne 6f\n"
+"  mov " UF(UMACH_UF_MXCSR, "%rbx") ", %eax\n"
+"  cmp umach_hosted_kernel_mxcsr(%rip), %eax\n"
+"  jne 6f\n"
+"  cmpw $0x37f, " UF(UMACH_UF_FCW, "%rbx") "\n"
+"  je umach_hosted_user_restore_call\n"
+"6:\n"
+"  jmp umach_hosted_user_restore_begin\n"
+"7:\n"  // not straight back: run_user returns, the loop takes over
+"  movb $" UMACH_STR(UMACH_TRAP_SERVED) ", " GS(UMACH_UC_TRAP_KIND) "\n"
+"8:\n"
 "  pop %r15\n  pop %r14\n  pop %r13\n  pop %r12\n  pop %rbx\n  pop %rbp\n"
 "  ret\n"
 ".size umach_hosted_trap_entry, . - umach_hosted_trap_entry\n"
@@ -269,7 +327,7 @@ bool user_range_ok(uint64_t addr, size_t n) { return addr < kUserTop && n <= kUs
 
 }  // namespace
 
-TrapInfo Backend::run_user(UserFrame& f) {
+TrapInfo Backend::run_user(UserFrame& f, TrapCallHook* hook) {
   // Host TLS (errno) is shared by every fiber of this host thread, and the
   // kernel may have been anywhere when the user trap arrived; keep the
   // caller's value across the whole excursion.
@@ -287,11 +345,14 @@ TrapInfo Backend::run_user(UserFrame& f) {
     __atomic_store_n(&umach_hosted_user_fs_ever, 1, __ATOMIC_RELAXED);
   }
   u.trap = TrapInfo{TrapKind::kTrapCall};
+  u.hook = hook;
   umach_hosted_enter_user();
-  // Still this CPU: user mode and the re-entry never leave the host thread.
+  // Maybe another CPU: a trap the hook served may have blocked (user mode
+  // and the re-entry themselves never leave the host thread).
   hosted::UserCpu& back = current_cpu()->machine.user;
   TrapInfo t = back.trap;
   back.frame = nullptr;
+  back.hook = nullptr;
   errno = saved_errno;
   return t;
 }

@@ -65,6 +65,7 @@ struct UserCpu {
   uint8_t in_user = 0;         // between the restore stub's start and the kernel re-entry
   uint8_t user_fs_live = 0;    // FS holds user_fs, not kernel_fs
   TrapInfo trap{TrapKind::kTrapCall};  // why run_user returns
+  TrapCallHook* hook = nullptr;        // run_user's: serves trap calls from the trap entry
 };
 
 }  // namespace umach::platform::hosted

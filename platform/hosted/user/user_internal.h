@@ -35,6 +35,7 @@
 #define UMACH_UF_RFLAGS 120
 #define UMACH_UF_RSP 128
 #define UMACH_UF_RIP 136
+#define UMACH_UF_FS_BASE 144
 #define UMACH_UF_MXCSR 160
 #define UMACH_UF_FCW 164
 #define UMACH_UF_FP_FULL 166
@@ -57,10 +58,12 @@
 #define UMACH_UC_IN_USER UMACH_CPU_USER+56
 #define UMACH_UC_USER_FS_LIVE UMACH_CPU_USER+57
 #define UMACH_UC_TRAP_KIND UMACH_CPU_USER+64
+#define UMACH_UC_HOOK UMACH_CPU_USER+96
 
 // TrapKind values the glue stores (checked in user_entry.cc).
 #define UMACH_TRAP_CALL 0
 #define UMACH_TRAP_PREEMPTED 6
+#define UMACH_TRAP_SERVED 8
 
 #ifndef __ASSEMBLER__
 

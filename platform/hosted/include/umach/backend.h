@@ -146,7 +146,7 @@ struct Backend {
   // argument (8(%rsp) at the stub's entry) is at frame rsp + 0.
   using UserFrame = hosted::UserFrame;
   static constexpr unsigned kTrapRegisterArgs = 6;
-  static TrapInfo run_user(UserFrame& f);
+  static TrapInfo run_user(UserFrame& f, TrapCallHook* hook = nullptr);
   static bool copyin(void* dst, uint64_t user_src, size_t n);
   static bool copyout(uint64_t user_dst, const void* src, size_t n);
   static uint64_t frame_pc(const UserFrame& f) { return f.rip; }

@@ -143,7 +143,8 @@ struct Backend : baremetal::IdentityDirectMap, baremetal::NoMemoryChecker, barem
   // copyout walk the loaded ones.
   using UserFrame = amd64::UserFrame;
   static constexpr unsigned kTrapRegisterArgs = 6;
-  static TrapInfo run_user(UserFrame& f);
+  // The hook is never called: every trap returns to the core's loop.
+  static TrapInfo run_user(UserFrame& f, TrapCallHook* hook = nullptr);
   static bool copyin(void* dst, uint64_t user_src, size_t n);
   static bool copyout(uint64_t user_dst, const void* src, size_t n);
   static uint64_t frame_pc(const UserFrame& f) { return f.rip; }

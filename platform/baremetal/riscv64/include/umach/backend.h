@@ -96,7 +96,8 @@ struct Backend : baremetal::IdentityDirectMap, baremetal::NoMemoryChecker, barem
   // a trap call the frame's pc is past the ecall. Frame layout: user_frame.h.
   using UserFrame = riscv64::UserFrame;
   static constexpr unsigned kTrapRegisterArgs = 7;
-  static TrapInfo run_user(UserFrame& f);
+  // The hook is never called: every trap returns to the core's loop.
+  static TrapInfo run_user(UserFrame& f, TrapCallHook* hook = nullptr);
   static bool copyin(void* dst, uint64_t user_src, size_t n);
   static bool copyout(uint64_t user_dst, const void* src, size_t n);
   static uint64_t frame_pc(const UserFrame& f) { return f.pc; }
