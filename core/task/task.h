@@ -162,10 +162,10 @@ class Task : public RefCounted<Task> {
   Task& operator=(const Task&) = delete;
 
   ipc::IpcSpace& space() { return *space_; }
-  // Borrowed and read without the lock (left as it was: a caller racing
-  // with terminate can read the pointer as it goes; self_name and
-  // make_send take it under the lock).
-  ipc::Port* port() UMACH_NO_THREAD_SAFETY_ANALYSIS { return self_.get(); }
+  // The task's own port (a reference, taken under the lock, so a
+  // terminate meanwhile cannot take it away under the caller), or null
+  // once the task was terminated.
+  RefPtr<ipc::Port> self_port() UMACH_EXCLUDES(special_lock_);
   // Its place on the list of all tasks (all_tasks()).
   ListNode all_tasks_link;
   // Its address space (set at creation, kept until the task goes), or null.
@@ -278,7 +278,6 @@ class Task : public RefCounted<Task> {
   uint64_t dead_messages_received_ UMACH_GUARDED_BY(special_lock_) = 0;
   RefPtr<ipc::IpcSpace> space_;
   RefPtr<ipc::Port> self_ UMACH_GUARDED_BY(special_lock_);
-  RefPtr<ipc::Port> self_port() UMACH_EXCLUDES(special_lock_);
   RefPtr<vm::VmMap> map_;
   Canary<0x5441534bu> canary_;  // "TASK"
 };

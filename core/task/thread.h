@@ -70,10 +70,9 @@ class MachThread : public RefCounted<MachThread> {
 
   Task& task() { return *task_; }
   sched::Thread& sched_thread() { return *thread_; }
-  // Borrowed and read without the lock (left as it was: a caller racing
-  // with terminate can read the pointer as it goes; self_name and
-  // make_send take it under the lock).
-  ipc::Port* port() UMACH_NO_THREAD_SAFETY_ANALYSIS { return self_.get(); }
+  // The thread's own port (a reference, taken under the lock), or null
+  // once the thread was terminated.
+  RefPtr<ipc::Port> self_port() UMACH_EXCLUDES(special_lock_);
 
   // mach_thread_self: a send right to the thread's port in its task's
   // space, or MACH_PORT_NULL once the thread ended.
@@ -241,7 +240,6 @@ class MachThread : public RefCounted<MachThread> {
   RefPtr<Task> task_;
   RefPtr<sched::Thread> thread_;
   RefPtr<ipc::Port> self_ UMACH_GUARDED_BY(special_lock_);
-  RefPtr<ipc::Port> self_port() UMACH_EXCLUDES(special_lock_);
   Canary<0x54485244u> canary_;  // "THRD"
 };
 

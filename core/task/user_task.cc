@@ -572,7 +572,11 @@ bool UserTask::deliver_exception(UserThread& t) {
     if (!handled && port && port != ipc::kDeadPort && !t.mach->ended()) {
       // The stub copies send rights to the thread's and the task's ports
       // into the request (COPY_SEND from the kernel's own references).
-      const kern_return_t kr = kuser::exception_raise(port, t.mach->port(), task_->port(), e.exception, e.code,
+      // (References: a terminate meanwhile takes the ports from the task
+      // and the thread, not from under the request.)
+      const RefPtr<ipc::Port> thread_port = t.mach->self_port();
+      const RefPtr<ipc::Port> task_port = task_->self_port();
+      const kern_return_t kr = kuser::exception_raise(port, thread_port.get(), task_port.get(), e.exception, e.code,
                                                       static_cast<long_integer_t>(e.subcode));
       handled = kr == KERN_SUCCESS;
     }

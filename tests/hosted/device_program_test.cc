@@ -66,7 +66,7 @@ void run_abort_pair(void* arg) {
   auto* p = static_cast<AbortPair*>(arg);
   auto reader = p->reader->start_thread(umach::sched::kPriorityUser);
   ASSERT_TRUE(reader.ok());
-  p->thread_port = umach::RefPtr<umach::ipc::Port>::share(p->reader->thread()->port());
+  p->thread_port = p->reader->thread()->self_port();
   umach::ipc::TransitRight right = umach::ipc::kobject_make_send(p->thread_port.get());
   ASSERT_EQ(p->aborter->task().space().insert_right(kWaiter, right), KERN_SUCCESS);
   auto aborter = p->aborter->start_thread(umach::sched::kPriorityUser);

@@ -192,7 +192,7 @@ void run_abort_pair(void* arg) {
   auto waiter = p->waiter->start_thread(umach::sched::kPriorityUser);
   ASSERT_TRUE(waiter.ok());
   // The aborter gets a send right to the waiter's thread port as 0x2000.
-  p->thread_port = umach::RefPtr<umach::ipc::Port>::share(p->waiter->thread()->port());
+  p->thread_port = p->waiter->thread()->self_port();
   umach::ipc::TransitRight right = umach::ipc::kobject_make_send(p->thread_port.get());
   ASSERT_EQ(p->aborter->task().space().insert_right(0x2000, right), KERN_SUCCESS);
   auto aborter = p->aborter->start_thread(umach::sched::kPriorityUser);

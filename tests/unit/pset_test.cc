@@ -111,14 +111,14 @@ class ProcessorSet : public ::testing::Test {
 
 TEST_F(ProcessorSet, TasksListsEveryTaskUntilItTerminates) {
   RefPtr<Task> a = Task::create().value(), b = Task::create().value();
-  ipc::Port* const a_port = a->port();
+  const RefPtr<ipc::Port> a_port = a->self_port();
   std::vector<ipc::Port*> seen = tasks();
-  EXPECT_TRUE(contains(seen, a_port));
-  EXPECT_TRUE(contains(seen, b->port()));
+  EXPECT_TRUE(contains(seen, a_port.get()));
+  EXPECT_TRUE(contains(seen, b->self_port().get()));
   a->terminate();
   seen = tasks();
-  EXPECT_FALSE(contains(seen, a_port)) << "a terminated task leaves the set";
-  EXPECT_TRUE(contains(seen, b->port()));
+  EXPECT_FALSE(contains(seen, a_port.get())) << "a terminated task leaves the set";
+  EXPECT_TRUE(contains(seen, b->self_port().get()));
   b->terminate();
 }
 
@@ -128,8 +128,8 @@ TEST_F(ProcessorSet, TasksGivesEachTasksKernelPort) {
   // What task_get_special_port(TASK_KERNEL_PORT) gives: here another port.
   ASSERT_EQ(a->set_special_port(TASK_KERNEL_PORT, stand_in->make_send().port), KERN_SUCCESS);
   std::vector<ipc::Port*> seen = tasks();
-  EXPECT_FALSE(contains(seen, a->port()));
-  EXPECT_EQ(std::count(seen.begin(), seen.end(), stand_in->port()), 2) << "its own entry and a's";
+  EXPECT_FALSE(contains(seen, a->self_port().get()));
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), stand_in->self_port().get()), 2) << "its own entry and a's";
   a->terminate();
   stand_in->terminate();
 }
@@ -139,16 +139,16 @@ TEST_F(ProcessorSet, ThreadsListsEveryThreadUntilItTerminates) {
     RefPtr<Task> task = Task::create().value();
     RefPtr<MachThread> a = make_thread(task), b = make_thread(task);
     ASSERT_TRUE(a && b);
-    ipc::Port* const a_port = a->port();
+    const RefPtr<ipc::Port> a_port = a->self_port(), b_port = b->self_port();
     std::vector<ipc::Port*> seen = threads();
-    EXPECT_TRUE(contains(seen, a_port));
-    EXPECT_TRUE(contains(seen, b->port()));
+    EXPECT_TRUE(contains(seen, a_port.get()));
+    EXPECT_TRUE(contains(seen, b_port.get()));
     a->terminate();
     seen = threads();
-    EXPECT_FALSE(contains(seen, a_port)) << "a terminated thread leaves the set";
-    EXPECT_TRUE(contains(seen, b->port()));
+    EXPECT_FALSE(contains(seen, a_port.get())) << "a terminated thread leaves the set";
+    EXPECT_TRUE(contains(seen, b_port.get()));
     task->terminate_all();
-    EXPECT_FALSE(contains(threads(), b->port()));
+    EXPECT_FALSE(contains(threads(), b_port.get()));
   });
 }
 
@@ -158,7 +158,7 @@ TEST_F(ProcessorSet, OnlyTheControlPortListsTasksAndThreads) {
   mach_msg_type_number_t count = 0;
   EXPECT_EQ(kserver::processor_set_tasks(name, &list, &count), KERN_INVALID_ARGUMENT) << "the name port";
   EXPECT_EQ(kserver::processor_set_threads(name, &list, &count), KERN_INVALID_ARGUMENT);
-  EXPECT_EQ(kserver::processor_set_tasks(task->port(), &list, &count), KERN_INVALID_ARGUMENT);
+  EXPECT_EQ(kserver::processor_set_tasks(task->self_port().get(), &list, &count), KERN_INVALID_ARGUMENT);
   EXPECT_EQ(kserver::processor_set_threads(nullptr, &list, &count), KERN_INVALID_ARGUMENT);
   task->terminate();
 }
