@@ -392,6 +392,7 @@ size_t live_kmsgs() {
 
 Port* Kmsg::dest() const { return slot_port(bytes_ + 8); }
 Port* Kmsg::reply() const { return slot_port(bytes_ + 16); }
+void Kmsg::forget_dest() { set_slot_port(bytes_ + 8, nullptr); }
 
 mach_msg_return_t kmsg_copyin(IpcSpace& space, Kmsg& k, const Port* cancel) {
   mach_msg_header_t* h = k.header();

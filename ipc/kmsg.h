@@ -63,6 +63,9 @@ class Kmsg {
   // The destination and reply ports of a copied-in message (references).
   Port* dest() const;
   Port* reply() const;
+  // The destination right was used up (its reference released) by whoever
+  // handed the message over: the slot says MACH_PORT_NULL from now on.
+  void forget_dest();
 
   ListNode link_;  // on a port's queue, guarded by the port's lock
 

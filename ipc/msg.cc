@@ -57,6 +57,27 @@ ReceiveWait& receive_wait_of(const sched::Thread& t) {
   return *static_cast<ReceiveWait*>(sched::WaitQueue::wait_data_locked(t));
 }
 
+// A message taken for a receiver of `port`, its destination: the right
+// that brought it is used up here, under the lock the receiver would take
+// again for it (kmsg_copyout then finds none to release), and so is its
+// reference, not the port's last (the receive right's holder keeps one
+// while a receiver waits). A send right whose going would fire a
+// no-senders notification is left to the receiver.
+void use_destination_locked(Port* port, Kmsg& k) UMACH_REQUIRES(port->lock) {
+  if (k.dest() != port) return;
+  const mach_msg_type_name_t type = MACH_MSGH_BITS_REMOTE(k.header()->msgh_bits);
+  if (type == MACH_MSG_TYPE_PORT_SEND) {
+    if (port->srights_ == 1 && port->nsrequest_) return;
+    --port->srights_;
+  } else if (type == MACH_MSG_TYPE_PORT_SEND_ONCE) {
+    --port->sorights_;
+  } else {
+    return;
+  }
+  k.forget_dest();
+  port->unref_not_last();
+}
+
 // A message was queued: the receiver that waited longest is handed the
 // oldest message (taken for it, as it would take it itself) and woken; on
 // the fast path it is kept for the caller's receive to switch to
@@ -69,6 +90,7 @@ void serve_receiver_locked(Port* port, Handoff* handoff) UMACH_REQUIRES(port->lo
   if (!t) return;
   ReceiveWait& w = receive_wait_of(*t);
   w.result = take_message_locked(port, w.rcv_size, w.option, &w.kmsg, &w.too_large);
+  if (w.result == MACH_MSG_SUCCESS) use_destination_locked(port, *w.kmsg);
   if (!handoff || handoff->next) port->receivers_.wakeup_one_locked();
   else handoff->next = port->receivers_.wakeup_for_handoff_locked();
 }

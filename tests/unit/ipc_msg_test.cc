@@ -591,6 +591,43 @@ TEST_F(IpcNotifyTest, NoSendersFiresWhenTheLastSendRightGoes) {
   EXPECT_EQ(r.slot(40), 1u);  // the make-send count
 }
 
+// A message handed to a thread waiting on its port uses its destination
+// right up at once (serve_receiver_locked): the last send right, moved in
+// it, still fires the no-senders notification, once the message arrived.
+void move_the_last_send_right_to_a_waiting_receiver(void* arg) {
+  auto* run = static_cast<BlockingRun*>(arg);
+  auto t = umach::sched::kernel_thread("receiver", blocked_receiver, run, umach::sched::kPriorityUser);
+  ASSERT_TRUE(t.ok());
+  umach::sched::sleep_ns(2'000'000);  // let it block
+  Msg msg(run->send_right, MACH_MSG_TYPE_MOVE_SEND, MACH_PORT_NULL, 0, 321);
+  run->send_result = umach::ipc::mach_msg_send(*run->sender, msg.head(), msg.size(), MACH_SEND_MSG, 0);
+  umach::sched::thread_join(*t.value());
+}
+
+TEST_F(IpcNotifyTest, NoSendersFiresWhenTheLastSendRightBringsAMessageToAWaitingReceiver) {
+  TransitRight notify = send_once_to_notify_port(), previous;
+  ASSERT_EQ(receiver->request_notification(port, MACH_NOTIFY_NO_SENDERS, 1, notify, &previous), KERN_SUCCESS);
+  BlockingRun run{sender.get(), receiver.get(), port, send_right};
+  ASSERT_TRUE(umach::hosted::run_in_kernel(move_the_last_send_right_to_a_waiting_receiver, &run,
+                                           umach::sched::kPriorityKernel));
+  ASSERT_EQ(run.send_result, MACH_MSG_SUCCESS);
+  ASSERT_EQ(run.receive_result, MACH_MSG_SUCCESS);
+  EXPECT_EQ(run.received_id, 321);
+  Received r;
+  ASSERT_EQ(next_notification(r), MACH_NOTIFY_NO_SENDERS);
+  EXPECT_FALSE(status().mps_srights);
+}
+
+// And a copied send right, used up the same way, leaves the sender's.
+TEST_F(IpcMsgTest, ASendRightThatBringsAMessageToAWaitingReceiverIsCountedOnce) {
+  BlockingRun run{sender.get(), receiver.get(), port, send_right};
+  ASSERT_TRUE(umach::hosted::run_in_kernel(send_to_a_blocked_receiver, &run, umach::sched::kPriorityKernel));
+  ASSERT_EQ(run.receive_result, MACH_MSG_SUCCESS);
+  EXPECT_TRUE(status().mps_srights) << "the sender's own right stays";
+  ASSERT_EQ(sender->deallocate(send_right), KERN_SUCCESS);
+  EXPECT_FALSE(status().mps_srights) << "and was the only one left";
+}
+
 TEST_F(IpcNotifyTest, NoSendersFiresAtOnceWhenThereAreNoneAlready) {
   // GNU Mach's ipc_port_nsrequest: no send rights and sync <= make-send
   // count fire at once, with the count; sync 0 is always reached.
