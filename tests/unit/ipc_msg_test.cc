@@ -180,6 +180,9 @@ struct BlockingRun {
   mach_port_name_t port, send_right;
   mach_msg_return_t receive_result = 0, send_result = 0;
   mach_msg_id_t received_id = 0;
+  // What send_to_a_blocked_receiver sends through send_right.
+  mach_msg_type_name_t disposition = MACH_MSG_TYPE_COPY_SEND;
+  mach_msg_id_t id = 777;
 };
 
 void blocked_receiver(void* arg) {
@@ -195,7 +198,7 @@ void send_to_a_blocked_receiver(void* arg) {
   auto t = umach::sched::kernel_thread("receiver", blocked_receiver, run, umach::sched::kPriorityUser);
   ASSERT_TRUE(t.ok());
   umach::sched::sleep_ns(2'000'000);  // let it block
-  Msg msg(run->send_right, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 777);
+  Msg msg(run->send_right, run->disposition, MACH_PORT_NULL, 0, run->id);
   run->send_result = umach::ipc::mach_msg_send(*run->sender, msg.head(), msg.size(), MACH_SEND_MSG, 0);
   umach::sched::thread_join(*t.value());
 }
@@ -594,22 +597,13 @@ TEST_F(IpcNotifyTest, NoSendersFiresWhenTheLastSendRightGoes) {
 // A message handed to a thread waiting on its port uses its destination
 // right up at once (serve_receiver_locked): the last send right, moved in
 // it, still fires the no-senders notification, once the message arrived.
-void move_the_last_send_right_to_a_waiting_receiver(void* arg) {
-  auto* run = static_cast<BlockingRun*>(arg);
-  auto t = umach::sched::kernel_thread("receiver", blocked_receiver, run, umach::sched::kPriorityUser);
-  ASSERT_TRUE(t.ok());
-  umach::sched::sleep_ns(2'000'000);  // let it block
-  Msg msg(run->send_right, MACH_MSG_TYPE_MOVE_SEND, MACH_PORT_NULL, 0, 321);
-  run->send_result = umach::ipc::mach_msg_send(*run->sender, msg.head(), msg.size(), MACH_SEND_MSG, 0);
-  umach::sched::thread_join(*t.value());
-}
-
 TEST_F(IpcNotifyTest, NoSendersFiresWhenTheLastSendRightBringsAMessageToAWaitingReceiver) {
   TransitRight notify = send_once_to_notify_port(), previous;
   ASSERT_EQ(receiver->request_notification(port, MACH_NOTIFY_NO_SENDERS, 1, notify, &previous), KERN_SUCCESS);
   BlockingRun run{sender.get(), receiver.get(), port, send_right};
-  ASSERT_TRUE(umach::hosted::run_in_kernel(move_the_last_send_right_to_a_waiting_receiver, &run,
-                                           umach::sched::kPriorityKernel));
+  run.disposition = MACH_MSG_TYPE_MOVE_SEND;
+  run.id = 321;
+  ASSERT_TRUE(umach::hosted::run_in_kernel(send_to_a_blocked_receiver, &run, umach::sched::kPriorityKernel));
   ASSERT_EQ(run.send_result, MACH_MSG_SUCCESS);
   ASSERT_EQ(run.receive_result, MACH_MSG_SUCCESS);
   EXPECT_EQ(run.received_id, 321);
