@@ -55,6 +55,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "bench/plain_gs.h"
+
 namespace {
 
 constexpr size_t kMessage = 64;
@@ -173,6 +175,7 @@ struct Echo {
 void* echo_main(void* arg) {
   auto* echo = static_cast<Echo*>(arg);
   SigpipeBlocked quiet;
+  PlainGsBase plain;
   char buf[kMessage];
   if (!pin_to(echo->cpu)) {
     echo->error = "sched_setaffinity (echo thread)";
@@ -229,6 +232,7 @@ void round_trips(benchmark::State& state, Channel channel, bool cross_cpu) {
   const char* error = nullptr;
   if (!pin_to(cpus[0])) error = "sched_setaffinity";
   char buf[kMessage] = {};
+  PlainGsBase plain;  // (until the function returns)
   // One round trip untimed: the echo thread is up and pinned.
   if (error == nullptr) error = round_trip(mine, buf);
   if (error == nullptr) {

@@ -5,6 +5,7 @@
 //   BM_WakeupCrossCpu  the same with the threads on two vCPUs (the wakeup
 //                      kicks a sleeping vCPU: a futex wake across host CPUs)
 //   BM_FutexPingPong   the Linux peer: two host threads ping-pong on a futex
+//                      (with GS base 0, as a plain process: bench/plain_gs.h)
 // Each iteration is one batch of kRounds round trips, timed from inside
 // (UseManualTime); items_per_second is round trips per second.
 #include <benchmark/benchmark.h>
@@ -16,6 +17,7 @@
 #include <chrono>
 #include <thread>
 
+#include "bench/plain_gs.h"
 #include "core/kstd/atomic.h"
 #include "core/platform/platform.h"
 #include "core/sched/sched.h"
@@ -91,6 +93,7 @@ long futex(std::atomic<int>* word, int op, int value) {
 }
 
 void futex_player(std::atomic<int>* turn, int me) {
+  PlainGsBase plain;
   for (int i = 0; i < kRounds; ++i) {
     int seen;
     while ((seen = turn->load()) != me) futex(turn, FUTEX_WAIT_PRIVATE, seen);
