@@ -79,20 +79,28 @@ void use_destination_locked(Port* port, Kmsg& k) UMACH_REQUIRES(port->lock) {
 }
 
 // A message was queued: the receiver that waited longest is handed the
-// oldest message (taken for it, as it would take it itself) and woken; on
+// oldest message (taken for it, as it would take it itself; one whose
+// buffer is too small for it hears its size, and the next is tried) and woken; on
 // the fast path it is kept for the caller's receive to switch to
 // (sched::thread_handoff decides where it can run). Called with the port's
 // lock held, which every receiver holds while it asserts its wait.
 void serve_receiver_locked(Port* port, Handoff* handoff) UMACH_REQUIRES(port->lock) {
   if (!port->receivers_.may_have_waiters()) return;
   port->receivers_.lock.assert_held();  // the port's
-  sched::Thread* t = port->receivers_.front_locked();
-  if (!t) return;
-  ReceiveWait& w = receive_wait_of(*t);
-  w.result = take_message_locked(port, w.rcv_size, w.option, &w.kmsg, &w.too_large);
-  if (w.result == MACH_MSG_SUCCESS) use_destination_locked(port, *w.kmsg);
-  if (!handoff || handoff->next) port->receivers_.wakeup_one_locked();
-  else handoff->next = port->receivers_.wakeup_for_handoff_locked();
+  while (sched::Thread* t = port->receivers_.front_locked()) {
+    ReceiveWait& w = receive_wait_of(*t);
+    w.result = take_message_locked(port, w.rcv_size, w.option, &w.kmsg, &w.too_large);
+    if (w.result != MACH_MSG_SUCCESS) {
+      // MACH_RCV_LARGE and too small: it learns the size, and the message
+      // stays for the next receiver (GNU Mach's ipc_mqueue_send).
+      port->receivers_.wakeup_one_locked();
+      continue;
+    }
+    use_destination_locked(port, *w.kmsg);
+    if (!handoff || handoff->next) port->receivers_.wakeup_one_locked();
+    else handoff->next = port->receivers_.wakeup_for_handoff_locked();
+    return;
+  }
 }
 
 // Blocks the current thread (its wait asserted), switching to the handed

@@ -87,8 +87,9 @@ mach_msg_return_t mach_msg_receive_kmsg(IpcSpace& space, mach_msg_size_t rcv_siz
 // port died.
 mach_msg_return_t receive_from_kernel_port(Port* port, Kmsg** kmsg);
 
-// The port changed under its receivers (it died: MACH_RCV_PORT_DIED; its
-// receive right moved, or it joined a set: MACH_RCV_PORT_CHANGED): every
+// The port changed under its receivers (it died, or its receive right
+// moved: MACH_RCV_PORT_DIED, as GNU Mach's ipc_port_clear_receiver says
+// both; it joined a set: MACH_RCV_PORT_CHANGED): every
 // thread waiting to receive from it is woken with `result`. A receiver is
 // only ever woken with its answer (a message, or why there is none), so
 // every waker of a port's receivers goes through here or the send path.

@@ -68,9 +68,10 @@ void destroy_receive_right(Port* port) {
     port->receiver_name_ = MACH_PORT_NULL;
     leave_set_locked(port);
     pdrequest = kstd::exchange(port->pdrequest_, nullptr);
-    // Its receivers hear that it died, or (port-destroyed: the right goes
-    // to the requester) that it is no longer theirs.
-    answer_receivers_locked(port, pdrequest ? MACH_RCV_PORT_CHANGED : MACH_RCV_PORT_DIED);
+    // Its receivers hear that it died, also when (port-destroyed) the right
+    // goes to the requester: GNU Mach's ipc_port_clear_receiver says
+    // MACH_RCV_PORT_DIED either way.
+    answer_receivers_locked(port, MACH_RCV_PORT_DIED);
     if (!pdrequest) {
       port->active_ = false;
       port->died_.store(true, kstd::MemoryOrder::release);
@@ -356,8 +357,8 @@ kern_return_t IpcSpace::copyin_locked(IpcEntry* e, mach_msg_type_name_t disposit
       {
         // As GNU Mach's ipc_port_clear_receiver: the make-send count and
         // the sequence number start again from zero (the manual), and
-        // threads blocked receiving on the port go (MACH_RCV_PORT_CHANGED:
-        // they find it no longer theirs), so none stays asleep on a port
+        // threads blocked receiving on the port go (MACH_RCV_PORT_DIED, as
+        // GNU Mach's ipc_mqueue_changed call there), so none stays asleep on a port
         // it can no longer receive from, nor takes a wakeup meant for the
         // right's next holder.
         SpinlockGuard pg(port->lock);
@@ -366,7 +367,7 @@ kern_return_t IpcSpace::copyin_locked(IpcEntry* e, mach_msg_type_name_t disposit
         port->mscount_ = 0;
         port->seqno_ = 0;
         leave_set_locked(port);
-        answer_receivers_locked(port, MACH_RCV_PORT_CHANGED);
+        answer_receivers_locked(port, MACH_RCV_PORT_DIED);
       }
       *out = TransitRight{port, MACH_MSG_TYPE_PORT_RECEIVE, false};
       e->type &= ~MACH_PORT_TYPE_RECEIVE;

@@ -218,6 +218,61 @@ void timed_receive(void* arg) {
                                                      sizeof buf, run->port, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 5);
 }
 
+// Two threads wait on one port, the first with MACH_RCV_LARGE and too
+// small a buffer: a message too large for it tells it the size and goes
+// to the next waiter (GNU Mach's ipc_mqueue_send), not back to the queue
+// until some later send.
+struct LargeWaiter {
+  IpcSpace* receiver;
+  mach_port_name_t port;
+  mach_msg_size_t buffer;  // bytes of its buffer it offers
+  mach_msg_option_t option;
+  mach_msg_timeout_t timeout;
+  mach_msg_return_t result = 0;
+  mach_msg_header_t header{};
+};
+
+void large_waiter(void* arg) {
+  auto* w = static_cast<LargeWaiter*>(arg);
+  alignas(8) uint8_t buf[256];
+  auto* h = reinterpret_cast<mach_msg_header_t*>(buf);
+  w->result = umach::ipc::mach_msg_receive(*w->receiver, h, w->buffer, w->port, w->option, w->timeout);
+  w->header = *h;
+}
+
+struct LargeRun {
+  IpcSpace* sender;
+  mach_port_name_t send_right;
+  LargeWaiter small, big;
+};
+
+void send_large_to_two_waiters(void* arg) {
+  auto* run = static_cast<LargeRun*>(arg);
+  auto small = umach::sched::kernel_thread("small", large_waiter, &run->small, umach::sched::kPriorityUser);
+  ASSERT_TRUE(small.ok());
+  umach::sched::sleep_ns(2'000'000);  // it waits first
+  auto big = umach::sched::kernel_thread("big", large_waiter, &run->big, umach::sched::kPriorityUser);
+  ASSERT_TRUE(big.ok());
+  umach::sched::sleep_ns(2'000'000);
+  const uint32_t words[16] = {};
+  Msg msg(run->send_right, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 4242);
+  msg.item(MACH_MSG_TYPE_INTEGER_32, 32, 16, words, sizeof words);
+  EXPECT_EQ(umach::ipc::mach_msg_send(*run->sender, msg.head(), msg.size(), MACH_SEND_MSG, 0), MACH_MSG_SUCCESS);
+  umach::sched::thread_join(*small.value());
+  umach::sched::thread_join(*big.value());
+}
+
+TEST_F(IpcMsgTest, AMessageTooLargeForTheFirstWaiterGoesToTheNext) {
+  LargeRun run{sender.get(), send_right,
+               {receiver.get(), port, sizeof(mach_msg_header_t), MACH_RCV_MSG | MACH_RCV_LARGE, 0},
+               {receiver.get(), port, 256, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 500}};
+  ASSERT_TRUE(umach::hosted::run_in_kernel(send_large_to_two_waiters, &run, umach::sched::kPriorityKernel));
+  EXPECT_EQ(run.small.result, MACH_RCV_TOO_LARGE);
+  EXPECT_EQ(run.small.header.msgh_size, sizeof(mach_msg_header_t) + 8 + 64) << "the size it needs";
+  EXPECT_EQ(run.big.result, MACH_MSG_SUCCESS);
+  EXPECT_EQ(run.big.header.msgh_id, 4242);
+}
+
 TEST_F(IpcMsgTest, AReceiveTimesOut) {
   BlockingRun run{sender.get(), receiver.get(), port, send_right};
   ASSERT_TRUE(umach::hosted::run_in_kernel(timed_receive, &run, umach::sched::kPriorityKernel));
@@ -240,7 +295,8 @@ TEST_F(IpcMsgTest, AWaitingReceiverLearnsThatThePortDied) {
 }
 
 // The receive right moves away while a thread of its old space waits on
-// it: the thread goes (GNU Mach's ipc_port_clear_receiver), and does not
+// it: the thread goes, with MACH_RCV_PORT_DIED (GNU Mach's
+// ipc_port_clear_receiver), and does not
 // sleep on, nor take a wakeup meant for the right's new holder.
 struct MoveRun {
   IpcSpace* receiver;
@@ -277,7 +333,7 @@ TEST_F(IpcMsgTest, AWaitingReceiverLearnsThatTheReceiveRightMoved) {
   MoveRun run{receiver.get(), sender.get(), port};
   ASSERT_TRUE(umach::hosted::run_in_kernel(move_the_right_under_a_receiver, &run, umach::sched::kPriorityKernel));
   EXPECT_TRUE(run.ended_by_the_move);
-  EXPECT_EQ(run.receive_result.load(), MACH_RCV_PORT_CHANGED);
+  EXPECT_EQ(run.receive_result.load(), MACH_RCV_PORT_DIED);
 }
 
 // The same when the right comes straight back to the waiter's space: it
@@ -318,7 +374,7 @@ TEST_F(IpcMsgTest, AWaitingReceiverLearnsThatTheReceiveRightMovedEvenIfItCameBac
   MoveBackRun b{{receiver.get(), sender.get(), port}};
   ASSERT_TRUE(umach::hosted::run_in_kernel(on_cpu0, &b, umach::sched::kPriorityKernel));
   EXPECT_TRUE(b.run.ended_by_the_move);
-  EXPECT_EQ(b.run.receive_result.load(), MACH_RCV_PORT_CHANGED);
+  EXPECT_EQ(b.run.receive_result.load(), MACH_RCV_PORT_DIED);
   mach_port_type_t type = 0;
   ASSERT_EQ(receiver->type(b.back, &type), KERN_SUCCESS);
   EXPECT_EQ(type, MACH_PORT_TYPE_RECEIVE) << "the right is back, under a new name";

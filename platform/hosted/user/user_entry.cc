@@ -248,14 +248,22 @@ GLOBAL_LABEL(umach_hosted_trap_entry_read_ret)
 "  mov %r13, " GS(UMACH_UC_HOOK) "\n"
 "  test %al, %al\n"
 "  jz 7f\n"
-"  cmpq $0, " UF(UMACH_UF_FS_BASE, "%rbx") "\n"
-"  jne 7f\n"  // (a frame with its own FS goes back the way that installs it)
 "  mov " UF(UMACH_UF_RIP, "%rbx") ", %rax\n"
 "  mov %rax, " GS(UMACH_UC_RESUME_RIP) "\n"
 "  mov " UF(UMACH_UF_RSP, "%rbx") ", %rax\n"
 "  mov %rax, " GS(UMACH_UC_RESUME_RSP) "\n"
-"  movq $0, " GS(UMACH_UC_USER_FS) "\n"
 "  movb $" UMACH_STR(UMACH_TRAP_CALL) ", " GS(UMACH_UC_TRAP_KIND) "\n"
+// A frame given an FS base meanwhile (thread_set_state) goes back through
+// the full stub, which installs it, as run_user would set it up.
+"  mov " UF(UMACH_UF_FS_BASE, "%rbx") ", %rax\n"
+"  mov %rax, " GS(UMACH_UC_USER_FS) "\n"
+"  test %rax, %rax\n"
+"  jz 5f\n"
+"  mov %fs:0, %rax\n"  // this host thread's FS base (TLS keeps it at %fs:0)
+"  mov %rax, " GS(UMACH_UC_KERNEL_FS) "\n"
+"  movb $1, umach_hosted_user_fs_ever(%rip)\n"
+"  jmp 6f\n"
+"5:\n"
 "  cmp " UF(UMACH_UF_RFLAGS, "%rbx") ", %r14\n"
 "  jne 6f\n"
 "  cmpb $0, " UF(UMACH_UF_FP_FULL, "%rbx") "\n"
@@ -325,14 +333,21 @@ constexpr uint64_t kUserTop = uint64_t{1} << 47;
 
 bool user_range_ok(uint64_t addr, size_t n) { return addr < kUserTop && n <= kUserTop - addr; }
 
+// errno of the calling host thread, looked up afresh: the compiler may
+// otherwise reuse the location it found before run_user's excursion, from
+// which a served trap may have come back on another host thread.
+[[gnu::noinline]] void set_errno(int value) { errno = value; }
+
 }  // namespace
 
 TrapInfo Backend::run_user(UserFrame& f, TrapCallHook* hook) {
   // Host TLS (errno) is shared by every fiber of this host thread, and the
   // kernel may have been anywhere when the user trap arrived; keep the
-  // caller's value across the whole excursion.
+  // caller's value across the whole excursion (if it ends on this host
+  // thread: after a served trap that blocked, maybe not).
   int saved_errno = errno;
-  hosted::UserCpu& u = current_cpu()->machine.user;
+  Cpu* const here = current_cpu();
+  hosted::UserCpu& u = here->machine.user;
   u.frame = &f;
   u.resume_rip = f.rip;
   u.resume_rsp = f.rsp;
@@ -353,7 +368,7 @@ TrapInfo Backend::run_user(UserFrame& f, TrapCallHook* hook) {
   TrapInfo t = back.trap;
   back.frame = nullptr;
   back.hook = nullptr;
-  errno = saved_errno;
+  if (current_cpu() == here) set_errno(saved_errno);
   return t;
 }
 
