@@ -66,6 +66,17 @@ UMACH_USER_PROGRAM(fs_reader,
                    "  call fs_reader_trap\n"
                    "  ud2\n");
 
+// Traps, then reports %fs:0 and %fs:8 with a second trap: for a kernel
+// that gives it an FS base while it serves the first.
+UMACH_USER_PROGRAM(fs_after_trap,
+                   "  mov $-26, %eax\n"
+                   "  call fs_after_trap_trap\n"
+                   "  mov %fs:0, %rdi\n"
+                   "  mov %fs:8, %rsi\n"
+                   "  mov $-27, %eax\n"
+                   "  call fs_after_trap_trap\n"
+                   "  ud2\n");
+
 uint32_t kernel_mxcsr() {
   uint32_t v;
   __asm__ __volatile__("stmxcsr %0" : "=m"(v));
@@ -138,12 +149,20 @@ TEST(UserTrap, KernelChangesPcSpAndReturnValue) {
   });
 }
 
+// A page standing for a thread's TLS block, its first two words set.
+struct TlsPage {
+  HostPages pages{kUserPage, PROT_READ | PROT_WRITE};
+  TlsPage(uint64_t first, uint64_t second) {
+    auto* words = reinterpret_cast<uint64_t*>(pages.base());
+    words[0] = first;
+    words[1] = second;
+  }
+  uint64_t addr() { return pages.addr(); }
+};
+
 TEST(UserTrap, ThreadWithItsOwnFsSeesItAndTheKernelKeepsItsTls) {
   UserImage image(fs_reader_begin, fs_reader_slot, fs_reader_end);
-  HostPages tls(kUserPage, PROT_READ | PROT_WRITE);
-  auto* words = reinterpret_cast<uint64_t*>(tls.base());
-  words[0] = 0xf5f5;
-  words[1] = 0x1234;
+  TlsPage tls(0xf5f5, 0x1234);
   in_kernel([&] {
     auto f = std::make_unique<UserFrame>();
     Platform::frame_init(*f, image.entry(), image.stack_top(), 0, 0, 0);
@@ -162,6 +181,46 @@ TEST(UserTrap, ThreadWithItsOwnFsSeesItAndTheKernelKeepsItsTls) {
     EXPECT_EQ(Platform::frame_trap_arg(*f, 1), 0x1234u);
     errno = 0;
     EXPECT_EQ(errno, 0);
+  });
+}
+
+// A trap call served from the trap entry (TrapCallHook) goes straight
+// back to user mode, also with an FS base the frame was given while it
+// was served: installed on the way (then, with user FS live, its next
+// trap comes the full way, to put the kernel's FS back).
+struct FsHook : TrapCallHook {
+  UserFrame* frame;
+  uint64_t fs;
+  int calls = 0;
+};
+
+bool serve_fs_hook(TrapCallHook* hook) {
+  auto* h = static_cast<FsHook*>(hook);
+  ++h->calls;
+  h->frame->fs_base = Platform::frame_trap_number(*h->frame) == 26 ? h->fs : 0;
+  return true;
+}
+
+TEST(UserTrap, AServedCallReturnsToUserModeWithAnFsBaseGivenMeanwhile) {
+  UserImage image(fs_after_trap_begin, fs_after_trap_slot, fs_after_trap_end);
+  TlsPage tls(0xabcd, 0x5678);
+  in_kernel([&] {
+    auto f = std::make_unique<UserFrame>();
+    Platform::frame_init(*f, image.entry(), image.stack_top(), 0, 0, 0);
+    FsHook hook;
+    hook.serve = serve_fs_hook;
+    hook.frame = f.get();
+    hook.fs = tls.addr();
+    TrapInfo t;
+    while ((t = Platform::run_user(*f, &hook)).kind == TrapKind::kPreempted) sched::preemption_point();
+    EXPECT_EQ(t.kind, TrapKind::kTrapCall) << "the second call, the full way";
+    EXPECT_EQ(hook.calls, 1) << "the first call served, straight back to user mode";
+    EXPECT_EQ(Platform::frame_trap_number(*f), 27);
+    EXPECT_EQ(Platform::frame_trap_arg(*f, 0), 0xabcdu);
+    EXPECT_EQ(Platform::frame_trap_arg(*f, 1), 0x5678u);
+    errno = 4321;  // the kernel's TLS is its own again
+    EXPECT_EQ(errno, 4321);
+    errno = 0;
   });
 }
 
