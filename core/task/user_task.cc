@@ -288,14 +288,11 @@ void UserTask::run_thread(UserThread& t) {
   t.serve_hook.serve = serve_trap_call;
   t.serve_hook.thread = &t;
   for (;;) {
-    if (!back_to_user(t)) {
-      if (!t.served_go_on) return;
-      continue;
-    }
-    TrapInfo trap = Platform::run_user(frame, &t.serve_hook);
+    // Not back to user mode now (or a kServed return: the hook handled the
+    // trap and what follows it, only the way back in is left): from the
+    // top, unless the thread ends.
+    const TrapInfo trap = back_to_user(t) ? Platform::run_user(frame, &t.serve_hook) : TrapInfo{TrapKind::kServed};
     if (trap.kind == TrapKind::kServed) {
-      // The hook handled the trap and did what follows it: only the way
-      // back in is left, from the top.
       if (!t.served_go_on) return;
       continue;
     }

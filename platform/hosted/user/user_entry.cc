@@ -97,6 +97,10 @@ static_assert(static_cast<int>(TrapKind::kTrapCall) == UMACH_TRAP_CALL &&
 // arch_prctl(ARCH_SET_FS, %rsi) with a raw syscall (clobbers rax, rdi, rcx, r11).
 #define SET_FS_FROM_RSI "  mov $158, %eax\n  mov $0x1002, %edi\n  syscall\n"
 #define GLOBAL_LABEL(name) ".globl " #name "\n.hidden " #name "\n" #name ":\n"
+// Every GPR from the frame at %rsp, in UserFrame's order (rflags follows).
+#define POP_USER_GPRS \
+  "  pop %r15\n  pop %r14\n  pop %r13\n  pop %r12\n  pop %r11\n  pop %r10\n  pop %r9\n  pop %r8\n" \
+  "  pop %rbp\n  pop %rdi\n  pop %rsi\n  pop %rdx\n  pop %rcx\n  pop %rbx\n  pop %rax\n"
 #define FUNCTION(name) ".globl " #name "\n.hidden " #name "\n.type " #name ", @function\n" #name ":\n"
 
 // clang-format off
@@ -133,8 +137,7 @@ SET_FS_FROM_RSI
 "  ldmxcsr " UF(UMACH_UF_MXCSR, "%rsp") "\n"
 "  fldcw " UF(UMACH_UF_FCW, "%rsp") "\n"
 "3:\n"
-"  pop %r15\n  pop %r14\n  pop %r13\n  pop %r12\n  pop %r11\n  pop %r10\n  pop %r9\n  pop %r8\n"
-"  pop %rbp\n  pop %rdi\n  pop %rsi\n  pop %rdx\n  pop %rcx\n  pop %rbx\n  pop %rax\n"
+POP_USER_GPRS
 "  popfq\n"
 "  mov " GS(UMACH_UC_RESUME_RSP) ", %rsp\n"
 "  jmp *" GS(UMACH_UC_RESUME_RIP) "\n"
@@ -147,8 +150,7 @@ GLOBAL_LABEL(umach_hosted_user_restore_call)
 "  cmpl $0, " GS(UMACH_CPU_TIMER_FIRED) "\n"
 "  jne 9f\n"
 "  mov " GS(UMACH_UC_FRAME) ", %rsp\n"
-"  pop %r15\n  pop %r14\n  pop %r13\n  pop %r12\n  pop %r11\n  pop %r10\n  pop %r9\n  pop %r8\n"
-"  pop %rbp\n  pop %rdi\n  pop %rsi\n  pop %rdx\n  pop %rcx\n  pop %rbx\n  pop %rax\n"
+POP_USER_GPRS
 "  mov " GS(UMACH_UC_RESUME_RSP) ", %rsp\n"
 "  jmp *" GS(UMACH_UC_RESUME_RIP) "\n"
 GLOBAL_LABEL(umach_hosted_user_restore_end)
