@@ -3,24 +3,41 @@
 // what the SysV call contract keeps; the kernel can change the frame.
 #include <errno.h>
 
+#include <atomic>
 #include <memory>
 
+#include "core/cpu.h"
+#include "core/sched/wait_queue.h"
+#include "core/spinlock.h"
 #include "tests/hosted/user_support.h"
 
 namespace umach::test {
 namespace {
+
+// Sets rbx, rbp and r12-r15 to the values expect_callee_saved checks.
+#define SET_CALLEE_SAVED                  \
+  "  movabs $0x1111111111111111, %rbx\n" \
+  "  movabs $0x2222222222222222, %rbp\n" \
+  "  movabs $0x3333333333333333, %r12\n" \
+  "  movabs $0x4444444444444444, %r13\n" \
+  "  movabs $0x5555555555555555, %r14\n" \
+  "  movabs $0x6666666666666666, %r15\n"
+
+void expect_callee_saved(const UserFrame& f) {
+  EXPECT_EQ(f.rbx, 0x1111111111111111u);
+  EXPECT_EQ(f.rbp, 0x2222222222222222u);
+  EXPECT_EQ(f.r12, 0x3333333333333333u);
+  EXPECT_EQ(f.r13, 0x4444444444444444u);
+  EXPECT_EQ(f.r14, 0x5555555555555555u);
+  EXPECT_EQ(f.r15, 0x6666666666666666u);
+}
 
 // Six register arguments and a seventh on the stack; callee-saved
 // registers, MXCSR (round toward zero) and the x87 control word (53-bit
 // precision) set before the call; then reports the return value, MXCSR and
 // FCW with a second trap.
 UMACH_USER_PROGRAM(trap_args,
-                   "  movabs $0x1111111111111111, %rbx\n"
-                   "  movabs $0x2222222222222222, %rbp\n"
-                   "  movabs $0x3333333333333333, %r12\n"
-                   "  movabs $0x4444444444444444, %r13\n"
-                   "  movabs $0x5555555555555555, %r14\n"
-                   "  movabs $0x6666666666666666, %r15\n"
+                   SET_CALLEE_SAVED
                    "  sub $8, %rsp\n"
                    "  movl $0x7f80, (%rsp)\n"
                    "  ldmxcsr (%rsp)\n"
@@ -77,6 +94,18 @@ UMACH_USER_PROGRAM(fs_after_trap,
                    "  call fs_after_trap_trap\n"
                    "  ud2\n");
 
+// Traps with its callee-saved registers set, then reports the first
+// call's return value with a second trap: for a kernel whose hook serves
+// the first on one vCPU and sends it back to user mode from another.
+UMACH_USER_PROGRAM(migrant,
+                   SET_CALLEE_SAVED
+                   "  mov $-26, %eax\n"
+                   "  call migrant_trap\n"
+                   "  mov %rax, %rdi\n"
+                   "  mov $-27, %eax\n"
+                   "  call migrant_trap\n"
+                   "  ud2\n");
+
 uint32_t kernel_mxcsr() {
   uint32_t v;
   __asm__ __volatile__("stmxcsr %0" : "=m"(v));
@@ -121,12 +150,7 @@ TEST(UserTrap, CalleeSavedRegistersSurviveATrapCall) {
     Platform::frame_init(*f, image.entry(), image.stack_top(), 0, 0, 0);
     ASSERT_EQ(run_past_preemption(*f).kind, TrapKind::kTrapCall);
     ASSERT_EQ(run_past_preemption(*f).kind, TrapKind::kTrapCall);
-    EXPECT_EQ(f->rbx, 0x1111111111111111u);
-    EXPECT_EQ(f->rbp, 0x2222222222222222u);
-    EXPECT_EQ(f->r12, 0x3333333333333333u);
-    EXPECT_EQ(f->r13, 0x4444444444444444u);
-    EXPECT_EQ(f->r14, 0x5555555555555555u);
-    EXPECT_EQ(f->r15, 0x6666666666666666u);
+    expect_callee_saved(*f);
     EXPECT_EQ(Platform::frame_sp(*f), image.stack_top());  // the pushed argument was popped again
   });
 }
@@ -220,6 +244,79 @@ TEST(UserTrap, AServedCallReturnsToUserModeWithAnFsBaseGivenMeanwhile) {
     EXPECT_EQ(Platform::frame_trap_arg(*f, 1), 0x5678u);
     errno = 4321;  // the kernel's TLS is its own again
     EXPECT_EQ(errno, 4321);
+    errno = 0;
+  });
+}
+
+// A served call that blocks may end on another vCPU (sched: an idle CPU
+// steals a woken thread its own CPU is too busy for): the glue puts the
+// frame, kernel stack pointer and hook in that vCPU's slots and goes back
+// to user mode from there. The blocked call's vCPU is held by a bound
+// kernel thread of higher priority, and the wakeup comes from a thread
+// bound to the other one, which then idles and steals the call.
+struct MigratingHook : TrapCallHook {
+  UserFrame* frame;
+  sched::WaitQueue wq;
+  unsigned served_on = ~0u;
+  std::atomic<unsigned> resumed_on{~0u};
+  std::atomic<bool> holding{false};
+  uint64_t second_arg = 0;
+  int calls = 0;
+};
+
+bool serve_migrating(TrapCallHook* hook) {
+  auto* h = static_cast<MigratingHook*>(hook);
+  ++h->calls;
+  if (Platform::frame_trap_number(*h->frame) != 26) {
+    h->second_arg = Platform::frame_trap_arg(*h->frame, 0);
+    return false;  // the second: run_user returns (kServed)
+  }
+  h->served_on = this_cpu().id;
+  const int other = static_cast<int>(h->served_on ^ 1);
+  {
+    SpinlockGuard g(h->wq.lock);
+    h->wq.assert_wait_locked(/*interruptible=*/false);
+  }
+  // Runs once this call blocked; holds its vCPU until the call resumed elsewhere.
+  auto holder = [](void* p) {
+    auto* m = static_cast<MigratingHook*>(p);
+    m->holding.store(true);
+    const uint64_t give_up = Platform::clock_ns() + 10'000'000'000;
+    while (m->resumed_on.load() == ~0u && Platform::clock_ns() < give_up) Platform::cpu_relax();
+  };
+  auto waker = [](void* p) {
+    auto* m = static_cast<MigratingHook*>(p);
+    while (!m->holding.load()) Platform::cpu_relax();
+    m->wq.wakeup_one();
+  };
+  EXPECT_TRUE(sched::kernel_thread("holder", holder, h, sched::kPriorityKernel, static_cast<int>(h->served_on)).ok());
+  EXPECT_TRUE(sched::kernel_thread("waker", waker, h, sched::kPriorityKernel, other).ok());
+  (void)sched::thread_block();
+  h->resumed_on.store(this_cpu().id);
+  Platform::frame_set_return(*h->frame, 0x5eed);
+  return true;
+}
+
+TEST(UserTrap, AServedCallThatBlocksGoesBackToUserModeFromAnotherCpu) {
+  ASSERT_EQ(sched::cpu_count(), 2u);
+  UserImage image(migrant_begin, migrant_slot, migrant_end);
+  in_kernel([&] {
+    auto f = std::make_unique<UserFrame>();
+    Platform::frame_init(*f, image.entry(), image.stack_top(), 0, 0, 0);
+    MigratingHook hook;
+    hook.serve = serve_migrating;
+    hook.frame = f.get();
+    TrapInfo t;
+    while ((t = Platform::run_user(*f, &hook)).kind == TrapKind::kPreempted) sched::preemption_point();
+    EXPECT_EQ(t.kind, TrapKind::kServed);
+    EXPECT_EQ(hook.calls, 2);
+    EXPECT_NE(hook.resumed_on.load(), hook.served_on) << "the blocked call resumed on another vCPU";
+    EXPECT_EQ(this_cpu().id, hook.resumed_on.load()) << "and user mode ran there";
+    EXPECT_EQ(hook.second_arg, 0x5eedu) << "the first call's return value, seen by user mode";
+    expect_callee_saved(*f);
+    EXPECT_EQ(Platform::frame_sp(*f), image.stack_top());
+    errno = 2468;  // this host thread's TLS is the kernel's
+    EXPECT_EQ(errno, 2468);
     errno = 0;
   });
 }
