@@ -708,8 +708,13 @@ void announce_copy(Pager* p) UMACH_EXCLUDES(g_vm_lock) {
 // Hands the object an internal pager stands for to the default memory
 // manager: the new port's receive right goes with memory_object_create
 // (a dead manager destroys it with the message: the port dies, and the
-// object's faults on what it gave fail as for any dead pager).
-void announce_create(Pager* p) UMACH_EXCLUDES(g_vm_lock) {
+// object's faults on what it gave fail as for any dead pager). False when
+// there was no memory for the message: nothing was taken, both rights
+// are back in the record, and the reaper tries again later. Meanwhile
+// what pageout gives the object's port stays queued on it (the receive
+// right, the kernel's, takes it along when it goes), and faults on those
+// pages wait: the data is never lost for a moment's want of memory.
+bool announce_create(Pager* p) UMACH_EXCLUDES(g_vm_lock) {
   ipc::Port* receive;
   ipc::Port* manager;
   {
@@ -719,17 +724,18 @@ void announce_create(Pager* p) UMACH_EXCLUDES(g_vm_lock) {
   }
   // Moves the manager's send right and the receive right; the control
   // and name ports go as new send rights (the pager keeps its own).
-  if (kuser::memory_object_create(manager, receive, p->internal_size, p->control, p->name, kPageSize) !=
-      KERN_SUCCESS) {
-    // No memory for the message (nothing was taken): the port dies with
-    // its receive right, its death notification makes the pager dead, and
-    // the object's faults on what it gave fail, as for a manager that died.
-    klog("umach: vm: no memory to hand an object to the default memory manager: its paged-out data is lost\n");
-    ipc::kobject_port_destroy(RefPtr<ipc::Port>::adopt(receive));
-    ipc::release_send_right(manager);
-  }
+  const kern_return_t kr =
+      kuser::memory_object_create(manager, receive, p->internal_size, p->control, p->name, kPageSize);
   SpinlockGuard hold(g_vm_lock);
+  if (kr != KERN_SUCCESS) {
+    if (!kstd::exchange(p->create_waits, true))
+      klog("umach: vm: no memory yet to hand an object to the default memory manager: it waits\n");
+    p->receive = receive;
+    p->manager = manager;
+    return false;
+  }
   p->announced = true;
+  return true;
 }
 
 }  // namespace
@@ -829,6 +835,7 @@ bool default_manager_take(VmObject* object) {
 
 void reap_pagers() {
   if (!g_reap_pending.load(kstd::MemoryOrder::acquire)) return;
+  List<Pager, &Pager::announce_link> retry;  // creates short of memory this pass
   for (;;) {
     Pager* p = nullptr;
     bool announce = false;
@@ -865,8 +872,11 @@ void reap_pagers() {
       }
     }
     if (announce) {
-      if (p->internal) announce_create(p);
-      else announce_copy(p);
+      if (p->internal && !announce_create(p)) {
+        retry.push_back(*p);  // listed again after this pass
+        continue;
+      }
+      if (!p->internal) announce_copy(p);
       p->unref();
       continue;
     }
@@ -887,6 +897,17 @@ void reap_pagers() {
     // Moves the kernel's send right and both receive rights.
     kuser::memory_object_terminate(kstd::exchange(p->port, nullptr), kstd::exchange(p->control, nullptr),
                                    kstd::exchange(p->name, nullptr));
+  }
+  // Listed again for the next pass, as before the reaper took them (the
+  // list holds no reference: the object's, or the reap list's, keeps one).
+  while (Pager* p = retry.front()) {
+    retry.remove(*p);
+    {
+      SpinlockGuard hold(g_vm_lock);
+      g_announce.push_back(*p);
+      g_reap_pending.store(true, kstd::MemoryOrder::release);
+    }
+    p->unref();
   }
   wake_waiters();
 }

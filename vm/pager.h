@@ -205,7 +205,11 @@ class Pager : public RefCounted<Pager> {
   // An anonymous object the default memory manager took (see the
   // header): until announced, `manager` is the send right
   // memory_object_create goes to (and `receive` the right it moves).
+  // A memory_object_create that could not be sent for want of memory
+  // takes nothing: the reaper keeps both rights and tries again on its
+  // next pass (create_waits says it logged the wait once).
   bool internal = false;
+  bool create_waits = false;
   ipc::Port* manager = nullptr;
   uint64_t internal_size = 0;
   uint32_t unannounced_copies = 0;  // a source's: its copies not yet announced

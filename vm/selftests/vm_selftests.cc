@@ -11,12 +11,16 @@
 #include "core/task/gsync.h"
 #include "default_pager_kserver.h"
 #include "mach_kserver.h"
+#include "ipc/kmsg_copy.h"
+#include "ipc/kobject.h"
 #include "ipc/right.h"
 #include "vm/copy.h"
 #include "vm/default_pager.h"
 #include "vm/fault.h"
 #include "vm/memory_object.h"
+#include "vm/page.h"
 #include "vm/pageout.h"
+#include "vm/pager.h"
 #include "vm/swap.h"
 #include "vm/vm_user.h"
 #include "ipc/msg.h"
@@ -552,6 +556,80 @@ UMACH_SELFTEST(vm_a_returned_page_stops_counting_once_received) {
     ST_CHECK(e && e->object && e->object->anonymous());
   }
   ST_CHECK_EQ(read_u64(*b, y.value()), 0x5e7u);
+}
+
+// A memory_object_create that cannot be sent for want of memory (its
+// message's buffer injected away) takes nothing and waits: the object's
+// port stays alive, the page pageout gave it waits on it (data_initialize,
+// queued in the kernel's hands), and the reaper's next pass, with memory,
+// hands both rights to the manager. (It used to destroy the port: the
+// data was lost and the object's faults failed.) The test plays the
+// default memory manager with a port it holds, and pages out the one page
+// of its own object, as pageout would.
+UMACH_SELFTEST(vm_a_create_that_cannot_be_sent_waits_for_memory) {
+  ipc::Port* manager = test_pager_port();
+  ST_CHECK(manager != nullptr);
+  if (!manager) return;
+  ipc::Port* before = default_manager_exchange(ipc::kobject_make_send(manager).port);
+  default_manager_prepare();
+  Pager* pager = nullptr;
+  {
+    MapRef m;
+    uint64_t x = 0;
+    ST_CHECK_EQ(allocate(*m, &x, P, true), KERN_SUCCESS);
+    ST_CHECK(write_u64(*m, x, 0xc4ea7e));
+    {
+      SpinlockGuard hold(g_vm_lock);
+      VmMapEntry* e = (*m).lookup(x);
+      VmObject* o = e ? e->object : nullptr;
+      VmPage* page = o ? o->lookup(e->offset) : nullptr;
+      ST_CHECK(page != nullptr);
+      if (page && default_manager_take(o)) {
+        pager = o->pager();
+        pager->ref();
+        page_protect(page, VM_PROT_NONE);
+        ST_CHECK(pager_page_out(page));
+      }
+    }
+    ST_CHECK(pager != nullptr);
+    if (pager) {
+      const uint64_t injected = fault_inject::injected_count();
+      fault_inject::fail_nth(1);
+      reap_pagers();
+      fault_inject::fail_nth(0);
+      ST_CHECK_EQ(fault_inject::injected_count(), injected + 1);
+      ST_CHECK_EQ(queued_on(manager), 0u);
+      send_due_returns();
+      ST_CHECK_EQ(queued_on(pager->port), 1u);  // the page's data_initialize
+      {
+        SpinlockGuard hold(g_vm_lock);
+        ST_CHECK(!pager->dead && !pager->announced);
+      }
+      reap_pagers();  // with memory
+      ST_CHECK_EQ(queued_on(manager), 1u);
+      {
+        SpinlockGuard hold(g_vm_lock);
+        ST_CHECK(!pager->dead && pager->announced);
+      }
+      // What the manager gets: the object's port (its receive right in the
+      // create), and on it the page. (Only what is queued is taken: a
+      // receive would wait.)
+      auto take = [&](ipc::Port* port, mach_msg_id_t id) {
+        ipc::Kmsg* k = nullptr;
+        if (queued_on(port) == 0) return;
+        ST_CHECK_EQ(ipc::receive_from_kernel_port(port, &k), MACH_MSG_SUCCESS);
+        if (!k) return;
+        ST_CHECK_EQ(k->header()->msgh_id, id);
+        ipc::kmsg_destroy(k);
+      };
+      take(pager->port, 2251);  // memory_object_data_initialize
+      take(manager, 2250);      // memory_object_create: the object's port dies with it
+    }
+  }
+  if (pager) pager->unref();
+  ipc::release_send_right(default_manager_exchange(before));
+  reap_pagers();
+  ipc::destroy_receive_right(manager);
 }
 
 // Memory only a message holds (moved out of its map, or made for it) is
