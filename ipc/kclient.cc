@@ -26,9 +26,11 @@
 namespace umach::ipc {
 namespace {
 
-// A copy of a kernel-form message the caller built, its rights made.
+// A copy of a kernel-form message the caller built, its rights made; in
+// the thread's reserved buffer (KmsgReserve) when memory is short.
 Kmsg* kmsg_from_kernel(const mach_msg_header_t* msg, mach_msg_size_t size) {
   Kmsg* k = Kmsg::alloc(size);
+  if (!k) k = take_reserved_kmsg(size);
   if (!k) return nullptr;
   kstd::memcpy(k->bytes(), msg, size);
   k->header()->msgh_size = size;

@@ -10,6 +10,7 @@
 #include "core/kalloc.h"
 #include "core/page_alloc.h"
 #include "core/platform/platform.h"
+#include "core/sched/sched.h"
 #include "core/zone.h"
 #include "vm/copy.h"
 #include "vm/fault.h"
@@ -384,6 +385,24 @@ Kmsg* Kmsg::reuse(Kmsg* k) {
   fresh->capacity_ = capacity;
   fresh->size_class_ = cls;
   return fresh;
+}
+
+KmsgReserve::KmsgReserve(Kmsg* kmsg) : self_(sched::current_thread()), previous_(nullptr), unplaced_(nullptr) {
+  if (self_) previous_ = kstd::exchange(self_->kmsg_reserve, kmsg);
+  else unplaced_ = kmsg;
+}
+
+KmsgReserve::~KmsgReserve() {
+  void* unused = self_ ? kstd::exchange(self_->kmsg_reserve, previous_) : unplaced_;
+  if (unused) Kmsg::free(static_cast<Kmsg*>(unused));
+}
+
+Kmsg* take_reserved_kmsg(mach_msg_size_t size) {
+  sched::Thread* self = sched::current_thread();
+  auto* k = self ? static_cast<Kmsg*>(self->kmsg_reserve) : nullptr;
+  if (!k || size > k->capacity()) return nullptr;
+  self->kmsg_reserve = nullptr;
+  return Kmsg::reuse(k);
 }
 
 size_t live_kmsgs() {

@@ -18,6 +18,10 @@
 #include "core/kstd/atomic.h"
 #include "core/list.h"
 
+namespace umach::sched {
+class Thread;
+}  // namespace umach::sched
+
 namespace umach::ipc {
 
 class IpcSpace;
@@ -88,5 +92,26 @@ class Kmsg {
 };
 
 size_t live_kmsgs();
+
+// A buffer set aside for a message the kernel must send even when memory
+// is short (memory_object_create: without it an object's paged-out data
+// would be lost). While the scope lasts, the current thread's next
+// message from the kernel (kmsg_from_kernel) whose own buffer cannot be
+// had takes it, if it is large enough; unused, it is freed at the end.
+class KmsgReserve {
+ public:
+  explicit KmsgReserve(Kmsg* kmsg);
+  ~KmsgReserve();
+  KmsgReserve(const KmsgReserve&) = delete;
+  KmsgReserve& operator=(const KmsgReserve&) = delete;
+
+ private:
+  sched::Thread* self_;  // the current thread, null on a CPU running none
+  void* previous_;       // the reserve an enclosing scope set
+  Kmsg* unplaced_;       // with no current thread: nobody's, freed at the end
+};
+// The current thread's reserved buffer for a message of `size` bytes
+// (made fresh), or null.
+Kmsg* take_reserved_kmsg(mach_msg_size_t size);
 
 }  // namespace umach::ipc

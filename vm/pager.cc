@@ -7,6 +7,7 @@
 #include "core/sched/sched.h"
 #include "core/sched/wait_queue.h"
 #include "core/zone.h"
+#include "ipc/kmsg.h"
 #include "ipc/kobject.h"
 #include "ipc/kserver.h"
 #include "mach_kserver.h"
@@ -29,7 +30,9 @@ using PagerList = List<Pager, &Pager::link>;
 // Pagers whose queued returns are due to be sent once the lock is dropped
 // (a reference each): pageout and msync list them, send_due_returns sends.
 [[clang::no_destroy]] List<Pager, &Pager::send_link> g_send_due UMACH_GUARDED_BY(g_vm_lock);
-// Copies' pagers (COPY_CALL) whose memory_object_copy and init are due.
+// Pagers to announce: copies' (COPY_CALL), whose memory_object_copy and
+// init are due, and objects' a default memory manager took, whose
+// memory_object_create is.
 [[clang::no_destroy]] List<Pager, &Pager::announce_link> g_announce UMACH_GUARDED_BY(g_vm_lock);
 kstd::Atomic<bool> g_reap_pending{false};
 // The default memory manager (pager.h): a send right, null while the
@@ -37,17 +40,23 @@ kstd::Atomic<bool> g_reap_pending{false};
 ipc::Port* g_manager UMACH_GUARDED_BY(g_vm_lock) = nullptr;
 [[clang::no_destroy]] PagerList g_manager_stock UMACH_GUARDED_BY(g_vm_lock);
 constexpr size_t kManagerStock = 4;  // objects one pageout pass may hand over
+// A buffer memory_object_create's request (112 bytes) fits in, with room.
+constexpr mach_msg_size_t kCreateMsgSize = 256;
+
+// Returns queued so far (PageReturn::serial).
+uint64_t g_return_serial UMACH_GUARDED_BY(g_vm_lock) = 0;
 
 // Page state changes that faults wait for (pager.h: Waiting).
 kstd::Atomic<uint64_t> g_pager_seq{0};
 [[clang::no_destroy]] sched::WaitQueue g_pager_wait;
 
 // Under the VM lock, after changing what faults wait for; wake_waiters()
-// once the lock is dropped.
+// once the lock is dropped. Always through the queue's lock: a waiter
+// looks at g_pager_seq and asserts its wait under that lock, not the VM
+// lock, so a look at the queue without it (may_have_waiters) could miss
+// one that saw the old value and had not asserted yet, and leave it asleep.
 void state_changed() UMACH_REQUIRES(g_vm_lock) { g_pager_seq.fetch_add(1, kstd::MemoryOrder::acq_rel); }
-void wake_waiters() UMACH_EXCLUDES(g_vm_lock) {
-  if (g_pager_wait.may_have_waiters()) g_pager_wait.wakeup_all();
-}
+void wake_waiters() UMACH_EXCLUDES(g_vm_lock) { g_pager_wait.wakeup_all(); }
 
 Pager* find_live_locked(ipc::Port* port) UMACH_REQUIRES(g_vm_lock) {
   for (Pager& p : g_pagers)
@@ -210,6 +219,7 @@ void Pager::last_reference_dropped(Pager* p) {
   // A copy's pager never announced (unused, or its object gone first).
   if (p->receive) ipc::kobject_port_destroy(RefPtr<ipc::Port>::adopt(p->receive));
   ipc::release_send_right(p->manager);  // a default manager's record never used
+  if (p->create_msg) ipc::Kmsg::free(p->create_msg);
   if (p->source_port) p->source_port->unref();
   if (p->source_control) p->source_control->unref();
   kassert(!p->source);  // (a copy's pager is announced before its object can end)
@@ -448,6 +458,7 @@ namespace {
 bool queue_return(Pager& p, VmPage* page, bool take) UMACH_REQUIRES(g_vm_lock) {
   PageReturn* r = g_returns.create();
   if (!r) return false;
+  r->serial = ++g_return_serial;
   r->offset = page->offset;
   r->dirty = page->dirty;
   r->kernel_copy = !take;
@@ -620,6 +631,20 @@ void pager_sync_locked(VmObject* object, uint64_t offset, uint64_t end, bool flu
   returns_due_locked(*p);
 }
 
+uint64_t last_return_serial_locked() { return g_return_serial; }
+
+bool pager_returns_pending_locked(VmObject* object, uint64_t offset, uint64_t end, uint64_t upto, PagerWait* w) {
+  Pager* p = object->pager();
+  if (!p) return false;
+  for (PageReturn& r : p->returns) {
+    if (r.serial <= upto && r.offset >= offset && r.offset < end) {
+      w->seq = g_pager_seq.load(kstd::MemoryOrder::acquire);
+      return true;
+    }
+  }
+  return false;
+}
+
 bool pager_page_out(VmPage* page) {
   Pager& p = *page->object->pager();
   if (!queue_return(p, page, /*take=*/true)) return false;
@@ -708,34 +733,34 @@ void announce_copy(Pager* p) UMACH_EXCLUDES(g_vm_lock) {
 // Hands the object an internal pager stands for to the default memory
 // manager: the new port's receive right goes with memory_object_create
 // (a dead manager destroys it with the message: the port dies, and the
-// object's faults on what it gave fail as for any dead pager). False when
-// there was no memory for the message: nothing was taken, both rights
-// are back in the record, and the reaper tries again later. Meanwhile
-// what pageout gives the object's port stays queued on it (the receive
-// right, the kernel's, takes it along when it goes), and faults on those
-// pages wait: the data is never lost for a moment's want of memory.
-bool announce_create(Pager* p) UMACH_EXCLUDES(g_vm_lock) {
+// object's faults on what it gave fail as for any dead pager). The
+// message has a buffer set aside (Pager::create_msg): short of memory,
+// it still goes, and the pages pageout gave the object are not lost.
+void announce_create(Pager* p) UMACH_EXCLUDES(g_vm_lock) {
   ipc::Port* receive;
   ipc::Port* manager;
+  ipc::Kmsg* reserve;
   {
     SpinlockGuard hold(g_vm_lock);
     receive = kstd::exchange(p->receive, nullptr);
     manager = kstd::exchange(p->manager, nullptr);
+    reserve = kstd::exchange(p->create_msg, nullptr);
   }
   // Moves the manager's send right and the receive right; the control
   // and name ports go as new send rights (the pager keeps its own).
-  const kern_return_t kr =
-      kuser::memory_object_create(manager, receive, p->internal_size, p->control, p->name, kPageSize);
-  SpinlockGuard hold(g_vm_lock);
-  if (kr != KERN_SUCCESS) {
-    if (!kstd::exchange(p->create_waits, true))
-      klog("umach: vm: no memory yet to hand an object to the default memory manager: it waits\n");
-    p->receive = receive;
-    p->manager = manager;
-    return false;
+  ipc::KmsgReserve in_reserve(reserve);
+  if (kuser::memory_object_create(manager, receive, p->internal_size, p->control, p->name, kPageSize) !=
+      KERN_SUCCESS) {
+    // (Only if the message outgrew its reserve: nothing was taken.) The
+    // port dies with its receive right, its death notification makes the
+    // pager dead, and the object's faults on what it gave fail, as for a
+    // manager that died.
+    klog("umach: vm: no memory to hand an object to the default memory manager: its paged-out data is lost\n");
+    ipc::kobject_port_destroy(RefPtr<ipc::Port>::adopt(receive));
+    ipc::release_send_right(manager);
   }
+  SpinlockGuard hold(g_vm_lock);
   p->announced = true;
-  return true;
 }
 
 }  // namespace
@@ -800,6 +825,8 @@ void default_manager_prepare() {
     if (!p->death) break;
     p->manager = ipc::copy_send(manager);
     if (p->manager == ipc::kDeadPort) break;  // the manager died: pages go to the swap
+    p->create_msg = ipc::Kmsg::alloc(kCreateMsgSize);
+    if (!p->create_msg) break;
     p->internal = true;
     p->announced = false;
     p->ready = true;  // no memory_object_ready from a default manager (the manual)
@@ -835,7 +862,6 @@ bool default_manager_take(VmObject* object) {
 
 void reap_pagers() {
   if (!g_reap_pending.load(kstd::MemoryOrder::acquire)) return;
-  List<Pager, &Pager::announce_link> retry;  // creates short of memory this pass
   for (;;) {
     Pager* p = nullptr;
     bool announce = false;
@@ -872,11 +898,8 @@ void reap_pagers() {
       }
     }
     if (announce) {
-      if (p->internal && !announce_create(p)) {
-        retry.push_back(*p);  // listed again after this pass
-        continue;
-      }
-      if (!p->internal) announce_copy(p);
+      if (p->internal) announce_create(p);
+      else announce_copy(p);
       p->unref();
       continue;
     }
@@ -897,17 +920,6 @@ void reap_pagers() {
     // Moves the kernel's send right and both receive rights.
     kuser::memory_object_terminate(kstd::exchange(p->port, nullptr), kstd::exchange(p->control, nullptr),
                                    kstd::exchange(p->name, nullptr));
-  }
-  // Listed again for the next pass, as before the reaper took them (the
-  // list holds no reference: the object's, or the reap list's, keeps one).
-  while (Pager* p = retry.front()) {
-    retry.remove(*p);
-    {
-      SpinlockGuard hold(g_vm_lock);
-      g_announce.push_back(*p);
-      g_reap_pending.store(true, kstd::MemoryOrder::release);
-    }
-    p->unref();
   }
   wake_waiters();
 }

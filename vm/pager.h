@@ -115,6 +115,7 @@
 #include "vm/object.h"
 
 namespace umach::ipc {
+class Kmsg;
 class Port;
 struct DeadNameRequest;
 }  // namespace umach::ipc
@@ -164,6 +165,7 @@ struct PageReturn {
   // Its message is being sent (send_returns): it stays listed, so that a
   // fault on its page waits until the message is queued (must_wait).
   bool sending = false;
+  uint64_t serial = 0;  // in the order returns were queued (pager_returns_pending_locked)
 };
 
 class Pager : public RefCounted<Pager> {
@@ -205,12 +207,11 @@ class Pager : public RefCounted<Pager> {
   // An anonymous object the default memory manager took (see the
   // header): until announced, `manager` is the send right
   // memory_object_create goes to (and `receive` the right it moves).
-  // A memory_object_create that could not be sent for want of memory
-  // takes nothing: the reaper keeps both rights and tries again on its
-  // next pass (create_waits says it logged the wait once).
+  // `create_msg` is the buffer set aside for that message when the
+  // record was made (ipc::KmsgReserve): it goes even with memory short.
   bool internal = false;
-  bool create_waits = false;
   ipc::Port* manager = nullptr;
+  ipc::Kmsg* create_msg = nullptr;
   uint64_t internal_size = 0;
   uint32_t unannounced_copies = 0;  // a source's: its copies not yet announced
   ListNode announce_link;
@@ -314,6 +315,14 @@ void clean_pages_locked(Pager& p, uint64_t offset, uint64_t end, int should_retu
 // queued for data_return (and dropped if `flush`), and its pager listed
 // for send_due_returns. Nothing for an object with no (live) pager.
 void pager_sync_locked(VmObject* object, uint64_t offset, uint64_t end, bool flush) UMACH_REQUIRES(g_vm_lock);
+// The serial of the last data_return (or data_initialize) queued so far.
+uint64_t last_return_serial_locked() UMACH_REQUIRES(g_vm_lock);
+// Whether a return of a page of `object` in [offset, end), queued no
+// later than serial `upto`, is not yet sent: listed for a sender, or being
+// sent by another thread (pageout, another msync). If so, *w is set for
+// pager_wait to wait until the pagers' state changes.
+bool pager_returns_pending_locked(VmObject* object, uint64_t offset, uint64_t end, uint64_t upto, PagerWait* w)
+    UMACH_REQUIRES(g_vm_lock);
 
 // COPY_CALL: a copy of [offset, offset + size) of `source` (a pager's
 // object whose copy strategy is COPY_CALL) as a new object shadowing the

@@ -307,6 +307,22 @@ kern_return_t wire_all(VmMap& map, unsigned flags) {
   });
 }
 
+namespace {
+
+// f(object, from, to) for each pager's object the map's [start, end) maps,
+// with the part of it (offsets in the object) the range covers.
+template <class F>
+void for_each_pager_part(VmMap& map, uint64_t start, uint64_t end, F f) UMACH_REQUIRES(g_vm_lock) {
+  for (VmMapEntry* e = map.lookup(start); e && e->start < end; e = map.next(*e)) {
+    if (!e->object || !e->object->pager()) continue;
+    const uint64_t from = e->offset + ((start > e->start ? start : e->start) - e->start);
+    const uint64_t to = e->offset + ((end < e->end ? end : e->end) - e->start);
+    f(e->object, from, to);
+  }
+}
+
+}  // namespace
+
 kern_return_t msync(VmMap& map, uint64_t addr, uint64_t size, unsigned flags) {
   if ((flags & VM_SYNC_ASYNCHRONOUS) && (flags & VM_SYNC_SYNCHRONOUS)) return KERN_INVALID_ARGUMENT;
   uint64_t start, end;
@@ -316,18 +332,36 @@ kern_return_t msync(VmMap& map, uint64_t addr, uint64_t size, unsigned flags) {
   // (memory_object_data_return), and with VM_SYNC_INVALIDATE leave. The
   // returns are queued under the lock and sent after it, to every pager
   // the range maps.
+  uint64_t upto;
   {
     SpinlockGuard hold(g_vm_lock);
     if (!map.covered(start, end)) return KERN_INVALID_ADDRESS;
-    for (VmMapEntry* e = map.lookup(start); e && e->start < end; e = map.next(*e)) {
-      if (!e->object || !e->object->pager()) continue;
-      const uint64_t from = e->offset + ((start > e->start ? start : e->start) - e->start);
-      const uint64_t to = e->offset + ((end < e->end ? end : e->end) - e->start);
-      pager_sync_locked(e->object, from, to, flags & VM_SYNC_INVALIDATE);
-    }
+    for_each_pager_part(map, start, end, [&](VmObject* o, uint64_t from, uint64_t to) UMACH_REQUIRES(g_vm_lock) {
+      pager_sync_locked(o, from, to, flags & VM_SYNC_INVALIDATE);
+    });
+    upto = last_return_serial_locked();
   }
   send_due_returns();
-  return KERN_SUCCESS;
+  if (!(flags & VM_SYNC_SYNCHRONOUS)) return KERN_SUCCESS;
+  // VM_SYNC_SYNCHRONOUS: the range's returns are on their pagers' ports
+  // before the call returns, also those another thread (pageout, another
+  // msync) took to send first; not those queued after this sync (writes
+  // made since), which could keep it waiting for ever. Short of memory for
+  // a message, a page goes back into its object, dirty (send_returns), for
+  // a later sync.
+  for (;;) {
+    PagerWait w;
+    bool pending = false;
+    {
+      SpinlockGuard hold(g_vm_lock);
+      for_each_pager_part(map, start, end, [&](VmObject* o, uint64_t from, uint64_t to) UMACH_REQUIRES(g_vm_lock) {
+        pending = pending || pager_returns_pending_locked(o, from, to, upto, &w);
+      });
+    }
+    if (!pending) return KERN_SUCCESS;
+    if (pager_wait(w) != KERN_SUCCESS) return KERN_ABORTED;  // (thread_abort)
+    send_due_returns();  // (returns listed meanwhile go now, not when their lister gets to them)
+  }
 }
 
 void statistics(vm_statistics_data_t* out) {

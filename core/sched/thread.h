@@ -80,6 +80,11 @@ class Thread : public RefCounted<Thread> {
   void set_address_space(const Platform::Pmap* pmap) { address_space_.store(pmap, kstd::MemoryOrder::relaxed); }
   const Platform::Pmap* address_space() const { return address_space_.load(kstd::MemoryOrder::relaxed); }
 
+  // A message buffer set aside for this thread's next message from the
+  // kernel whose own buffer cannot be had (ipc::KmsgReserve); touched only
+  // by the thread itself.
+  void* kmsg_reserve = nullptr;
+
   // ---- scheduler internals (sched.cc, wait_queue.cc) ----
   mutable Spinlock lock{LockRank::kThread};
   ThreadState state_ UMACH_GUARDED_BY(lock) = ThreadState::kRunnable;

@@ -3,6 +3,7 @@
 // through the kernel's view of the physical pages (map_read/map_write) and
 // the pmap (pmap_extract), so the tests need no user mode. Each runs
 // between leak audits: no object, entry, page, pv entry or copy is left.
+#include "core/cpu.h"
 #include "core/fault_inject.h"
 #include "core/kstd/cstring.h"
 #include "core/refptr.h"
@@ -558,15 +559,14 @@ UMACH_SELFTEST(vm_a_returned_page_stops_counting_once_received) {
   ST_CHECK_EQ(read_u64(*b, y.value()), 0x5e7u);
 }
 
-// A memory_object_create that cannot be sent for want of memory (its
-// message's buffer injected away) takes nothing and waits: the object's
-// port stays alive, the page pageout gave it waits on it (data_initialize,
-// queued in the kernel's hands), and the reaper's next pass, with memory,
-// hands both rights to the manager. (It used to destroy the port: the
-// data was lost and the object's faults failed.) The test plays the
-// default memory manager with a port it holds, and pages out the one page
-// of its own object, as pageout would.
-UMACH_SELFTEST(vm_a_create_that_cannot_be_sent_waits_for_memory) {
+// memory_object_create goes even with memory short (its message's own
+// buffer injected away): it takes the one its record set aside, and the
+// object's port, with the page pageout gave it (data_initialize), reaches
+// the manager. (It used to destroy the port: the data was lost and the
+// object's faults failed.) The test plays the default memory manager with
+// a port it holds, and pages out the one page of its own object, as
+// pageout would.
+UMACH_SELFTEST(vm_a_create_goes_even_with_memory_short) {
   ipc::Port* manager = test_pager_port();
   ST_CHECK(manager != nullptr);
   if (!manager) return;
@@ -595,18 +595,12 @@ UMACH_SELFTEST(vm_a_create_that_cannot_be_sent_waits_for_memory) {
     if (pager) {
       const uint64_t injected = fault_inject::injected_count();
       fault_inject::fail_nth(1);
-      reap_pagers();
+      reap_pagers();  // memory_object_create
       fault_inject::fail_nth(0);
       ST_CHECK_EQ(fault_inject::injected_count(), injected + 1);
-      ST_CHECK_EQ(queued_on(manager), 0u);
+      ST_CHECK_EQ(queued_on(manager), 1u);
       send_due_returns();
       ST_CHECK_EQ(queued_on(pager->port), 1u);  // the page's data_initialize
-      {
-        SpinlockGuard hold(g_vm_lock);
-        ST_CHECK(!pager->dead && !pager->announced);
-      }
-      reap_pagers();  // with memory
-      ST_CHECK_EQ(queued_on(manager), 1u);
       {
         SpinlockGuard hold(g_vm_lock);
         ST_CHECK(!pager->dead && pager->announced);
@@ -1062,6 +1056,79 @@ UMACH_SELFTEST(vm_pager_object_whose_init_is_lost_is_dead_to_the_kernel) {
     if (!failed_one) break;  // nothing left to fail
   }
   ST_CHECK(init_lost);
+}
+
+// VM_SYNC_SYNCHRONOUS: the data_returns for the range are on the pager's
+// port when vm_msync returns, also one another thread took to send first.
+// Here a second thread syncs the same page asynchronously all along, and
+// the test writes it and syncs synchronously, over and over: every write
+// makes one dirty spell, so after the sync of the n-th write the n-th
+// return must be queued, whoever sent it. (With more than one CPU the
+// other thread now and then takes the page between the write and the
+// sync: a sync that sent only what it found itself returned before that
+// return was queued, which this test caught within some hundreds of
+// rounds.)
+struct SyncRace {
+  VmMap* map;
+  uint64_t at;
+  kstd::Atomic<bool> stop{false};
+  kstd::Atomic<uint64_t> begun{0};  // the other thread's syncs begun
+};
+
+void async_syncer(void* arg) {
+  auto* r = static_cast<SyncRace*>(arg);
+  while (!r->stop.load(kstd::MemoryOrder::acquire)) {
+    r->begun.fetch_add(1, kstd::MemoryOrder::acq_rel);
+    (void)msync(*r->map, r->at, P, VM_SYNC_ASYNCHRONOUS);
+    sched::thread_yield();
+  }
+}
+
+UMACH_SELFTEST(vm_synchronous_msync_waits_for_a_return_another_thread_sends) {
+  ipc::Port* port;
+  VmObject* o;
+  if (!ready_test_pager(selftest_ctx, &port, &o)) return;
+  ST_CHECK_EQ(supply_zeros(o->pager()->control, 0), KERN_SUCCESS);
+  {
+    MapRef m;
+    SyncRace race{m.map, 0};
+    ST_CHECK_EQ(map_object(*m, &race.at, P, 0, true, o, 0, false, VM_PROT_DEFAULT, VM_PROT_ALL, VM_INHERIT_NONE),
+                KERN_SUCCESS);
+    // On another CPU where there is one (bound: a yield here would take it).
+    const int elsewhere = sched::cpu_count() > 1 ? static_cast<int>((this_cpu().id + 1) % sched::cpu_count()) : -1;
+    auto other = sched::kernel_thread("msync async", async_syncer, &race, sched::kPriorityKernel, elsewhere);
+    ST_CHECK(other.ok());
+    auto drain = [&]() {
+      uint64_t taken = 0;
+      while (queued_on(port) > 0) {
+        ipc::Kmsg* k = nullptr;
+        if (ipc::receive_from_kernel_port(port, &k) != MACH_MSG_SUCCESS || !k) break;
+        ipc::kmsg_destroy(k);
+        ++taken;
+      }
+      return taken;
+    };
+    drain();  // memory_object_init
+    uint64_t received = 0;  // returns taken off the port so far
+    // (The race is rare: many rounds where it can happen, a few where not.)
+    const uint64_t rounds = elsewhere >= 0 ? 5000 : 100;
+    for (uint64_t n = 1; n <= rounds; ++n) {
+      ST_CHECK(write_u64(*m, race.at, n));
+      // Into the other thread's sync (or after it, on one CPU).
+      const uint64_t seen = race.begun.load(kstd::MemoryOrder::acquire);
+      for (int i = 0; i < 1000 && race.begun.load(kstd::MemoryOrder::acquire) == seen; ++i) sched::thread_yield();
+      ST_CHECK_EQ(msync(*m, race.at, P, VM_SYNC_SYNCHRONOUS), KERN_SUCCESS);
+      const uint64_t queued = queued_on(port);
+      if (received + queued != n) {
+        ST_CHECK_EQ(received + queued, n);
+        break;
+      }
+      received += drain();
+    }
+    race.stop.store(true, kstd::MemoryOrder::release);
+    if (other.ok()) sched::thread_join(*other.value());
+  }
+  end_test_pager(port, o);
 }
 
 // A page whose data_return cannot be sent for want of memory for the
