@@ -40,8 +40,9 @@ kstd::Atomic<bool> g_reap_pending{false};
 ipc::Port* g_manager UMACH_GUARDED_BY(g_vm_lock) = nullptr;
 [[clang::no_destroy]] PagerList g_manager_stock UMACH_GUARDED_BY(g_vm_lock);
 constexpr size_t kManagerStock = 4;  // objects one pageout pass may hand over
-// A buffer memory_object_create's request (112 bytes) fits in, with room.
-constexpr mach_msg_size_t kCreateMsgSize = 256;
+// A buffer that memory_object_create's, memory_object_copy's and
+// memory_object_init's requests (at most 112 bytes) fit in, with room.
+constexpr mach_msg_size_t kAnnounceMsgSize = 256;
 
 // Returns queued so far (PageReturn::serial).
 uint64_t g_return_serial UMACH_GUARDED_BY(g_vm_lock) = 0;
@@ -219,7 +220,8 @@ void Pager::last_reference_dropped(Pager* p) {
   // A copy's pager never announced (unused, or its object gone first).
   if (p->receive) ipc::kobject_port_destroy(RefPtr<ipc::Port>::adopt(p->receive));
   ipc::release_send_right(p->manager);  // a default manager's record never used
-  if (p->create_msg) ipc::Kmsg::free(p->create_msg);
+  for (ipc::Kmsg* unused : p->announce_msgs)
+    if (unused) ipc::Kmsg::free(unused);
   if (p->source_port) p->source_port->unref();
   if (p->source_control) p->source_control->unref();
   kassert(!p->source);  // (a copy's pager is announced before its object can end)
@@ -246,6 +248,14 @@ void pager_unreachable(Pager& p, const char* what) UMACH_EXCLUDES(g_vm_lock) {
     state_changed();
   }
   wake_waiters();
+}
+
+// Sets aside `n` buffers for the messages announcing `p`; false when
+// memory is short.
+bool reserve_announce_msgs(Pager& p, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (!p.announce_msgs[i] && !(p.announce_msgs[i] = ipc::Kmsg::alloc(kAnnounceMsgSize))) return false;
+  return true;
 }
 
 // A new Pager record with its control and name ports (null when memory
@@ -334,7 +344,7 @@ bool CopyPagers::make(size_t n) {
     p->receive = port.value().leak_ref();
     p->port = ipc::kobject_make_send(p->receive).port;
     p->death = ipc::kernel_dead_name_request(p->port, p->control);
-    if (!p->death) return false;
+    if (!p->death || !reserve_announce_msgs(*p, 2)) return false;
     p->announced = false;
     stock_.push_back(*pager.leak_ref());
   }
@@ -702,20 +712,27 @@ void announce_copy(Pager* p) UMACH_EXCLUDES(g_vm_lock) {
   ipc::Port* source_port;
   ipc::Port* source_control;
   Pager* source;
+  ipc::Kmsg* reserves[2];
   {
     SpinlockGuard hold(g_vm_lock);
     receive = kstd::exchange(p->receive, nullptr);
     source_port = kstd::exchange(p->source_port, nullptr);
     source_control = kstd::exchange(p->source_control, nullptr);
     source = kstd::exchange(p->source, nullptr);
+    for (int i = 0; i < 2; ++i) reserves[i] = kstd::exchange(p->announce_msgs[i], nullptr);
   }
   // The message moves the receive right (a dead source port destroys it
-  // with the message: the new port dies, and so does its object). Short
-  // of memory for it (nothing was taken), the right is destroyed here to
-  // the same end.
-  const kern_return_t kr =
-      kuser::memory_object_copy(source_port, source_control, p->source_offset, p->source_size, receive);
+  // with the message: the new port dies, and so does its object). Both
+  // messages have buffers set aside (Pager::announce_msgs); should one
+  // still not go (nothing was taken), the right is destroyed here to the
+  // same end.
+  kern_return_t kr;
+  {
+    ipc::KmsgReserve reserve(reserves[0]);
+    kr = kuser::memory_object_copy(source_port, source_control, p->source_offset, p->source_size, receive);
+  }
   drop_ports(source_port, source_control);
+  ipc::KmsgReserve reserve(reserves[1]);
   if (kr != KERN_SUCCESS) {
     ipc::kobject_port_destroy(RefPtr<ipc::Port>::adopt(receive));
     pager_unreachable(*p, "memory_object_copy");
@@ -734,8 +751,9 @@ void announce_copy(Pager* p) UMACH_EXCLUDES(g_vm_lock) {
 // manager: the new port's receive right goes with memory_object_create
 // (a dead manager destroys it with the message: the port dies, and the
 // object's faults on what it gave fail as for any dead pager). The
-// message has a buffer set aside (Pager::create_msg): short of memory,
-// it still goes, and the pages pageout gave the object are not lost.
+// message has a buffer set aside (Pager::announce_msgs): short of
+// memory, it still goes, and the pages pageout gave the object are not
+// lost.
 void announce_create(Pager* p) UMACH_EXCLUDES(g_vm_lock) {
   ipc::Port* receive;
   ipc::Port* manager;
@@ -744,7 +762,7 @@ void announce_create(Pager* p) UMACH_EXCLUDES(g_vm_lock) {
     SpinlockGuard hold(g_vm_lock);
     receive = kstd::exchange(p->receive, nullptr);
     manager = kstd::exchange(p->manager, nullptr);
-    reserve = kstd::exchange(p->create_msg, nullptr);
+    reserve = kstd::exchange(p->announce_msgs[0], nullptr);
   }
   // Moves the manager's send right and the receive right; the control
   // and name ports go as new send rights (the pager keeps its own).
@@ -825,8 +843,7 @@ void default_manager_prepare() {
     if (!p->death) break;
     p->manager = ipc::copy_send(manager);
     if (p->manager == ipc::kDeadPort) break;  // the manager died: pages go to the swap
-    p->create_msg = ipc::Kmsg::alloc(kCreateMsgSize);
-    if (!p->create_msg) break;
+    if (!reserve_announce_msgs(*p, 1)) break;
     p->internal = true;
     p->announced = false;
     p->ready = true;  // no memory_object_ready from a default manager (the manual)

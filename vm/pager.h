@@ -207,11 +207,13 @@ class Pager : public RefCounted<Pager> {
   // An anonymous object the default memory manager took (see the
   // header): until announced, `manager` is the send right
   // memory_object_create goes to (and `receive` the right it moves).
-  // `create_msg` is the buffer set aside for that message when the
-  // record was made (ipc::KmsgReserve): it goes even with memory short.
   bool internal = false;
   ipc::Port* manager = nullptr;
-  ipc::Kmsg* create_msg = nullptr;
+  // Buffers set aside, when the record was made, for the messages that
+  // announce it (ipc::KmsgReserve): memory_object_create, or
+  // memory_object_copy and memory_object_init. They go even with memory
+  // short: a pager never told would make its object's faults fail.
+  ipc::Kmsg* announce_msgs[2] = {nullptr, nullptr};
   uint64_t internal_size = 0;
   uint32_t unannounced_copies = 0;  // a source's: its copies not yet announced
   ListNode announce_link;
