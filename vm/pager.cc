@@ -235,8 +235,9 @@ void Pager::last_reference_dropped(Pager* p) {
 namespace {
 
 // A message the pager had to get about its object (memory_object_init, or
-// memory_object_copy) could not be sent, for want of memory for it. It
-// will never answer about the object, so the kernel takes it for dead
+// memory_object_copy) could not be sent, for want of memory for it (each
+// has a buffer set aside, Pager::announce_msgs: a guard, not expected).
+// It will never answer about the object, so the kernel takes it for dead
 // rather than let faults wait for it for ever: they fail with
 // KERN_MEMORY_ERROR, as for a pager whose port died.
 void pager_unreachable(Pager& p, const char* what) UMACH_EXCLUDES(g_vm_lock) {
@@ -298,6 +299,7 @@ kern_return_t pager_object(ipc::Port* port, VmObject** out) {
   made->port = send;
   made->death = ipc::kernel_dead_name_request(port, made->control);
   if (!made->death) return port->died_.load(kstd::MemoryOrder::acquire) ? KERN_INVALID_ARGUMENT : KERN_RESOURCE_SHORTAGE;
+  if (!reserve_announce_msgs(*made, 1)) return KERN_RESOURCE_SHORTAGE;  // for memory_object_init
   {
     SpinlockGuard hold(g_vm_lock);
     // Another thread may have mapped the same port meanwhile: its object
@@ -314,8 +316,12 @@ kern_return_t pager_object(ipc::Port* port, VmObject** out) {
     g_pagers.push_back(*made);
     *out = o;
   }
-  if (kuser::memory_object_init(made->port, made->control, made->name, kPageSize) != KERN_SUCCESS)
-    pager_unreachable(*made, "memory_object_init");
+  {
+    // (Its buffer set aside: the message goes even with memory short.)
+    ipc::KmsgReserve reserve(kstd::exchange(made->announce_msgs[0], nullptr));
+    if (kuser::memory_object_init(made->port, made->control, made->name, kPageSize) != KERN_SUCCESS)
+      pager_unreachable(*made, "memory_object_init");
+  }
   (void)pager.leak_ref();  // now the object's
   return KERN_SUCCESS;
 }
