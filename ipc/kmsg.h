@@ -98,6 +98,9 @@ size_t live_kmsgs();
 // would be lost). While the scope lasts, the current thread's next
 // message from the kernel (kmsg_from_kernel) whose own buffer cannot be
 // had takes it, if it is large enough; unused, it is freed at the end.
+// (On a CPU running no thread, as in hosted unit tests that call the core
+// from a plain host thread, there is nowhere to keep it: it is freed
+// unused, and the message can fail for want of memory as any other.)
 class KmsgReserve {
  public:
   explicit KmsgReserve(Kmsg* kmsg);

@@ -573,9 +573,13 @@ void send_returns(Pager& p) UMACH_EXCLUDES(g_vm_lock) {
       if (!r) break;
       copy = kstd::exchange(r->copy, nullptr);
       if (!take_ports_locked(p, &port, &control)) {
-        discard_locked(copy);  // (the reaper returns before it terminates: not reached)
+        // The pager was terminated (memory_object_destroy, its object
+        // still mapped, and pageout took a page since): nobody to send
+        // it to. Gone, as a waiter (a fault, a synchronous msync) hears.
+        discard_locked(copy);
         p.returns.remove(*r);
         g_returns.destroy(r);
+        state_changed();
         sent = nullptr;
         continue;
       }

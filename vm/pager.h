@@ -261,7 +261,9 @@ inline constexpr kern_return_t kNeedCopyPagers = -0x7f01;
 // The object for memory object port `port` (a send right the caller
 // holds; the kernel takes its own), with one reference for the caller:
 // the object already made for it, or a new one (memory_object_init sent).
-// KERN_INVALID_ARGUMENT for a dead or kernel port.
+// KERN_INVALID_ARGUMENT for a dead or kernel port; KERN_RESOURCE_SHORTAGE
+// when memory is short, before anything is made (the record, its ports,
+// and the buffer set aside for memory_object_init).
 kern_return_t pager_object(ipc::Port* port, VmObject** out) UMACH_EXCLUDES(g_vm_lock);
 
 // What a fault that needs a page from a pager must do once it dropped the

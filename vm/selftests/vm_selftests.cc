@@ -1019,7 +1019,8 @@ UMACH_SELFTEST(vm_default_pager_object_goes_with_its_last_send_right_when_memory
 // the failure fell on that message's own buffer: the record set one
 // aside before the object was made (ipc::KmsgReserve). (Before, that
 // message was lost, and the kernel took the pager for dead: its object's
-// faults failed.) The reserve is checked to have been taken once.
+// faults failed.) Some injected failure is checked to have been absorbed
+// (it fell on that buffer, the reserve taken instead).
 UMACH_SELFTEST(vm_pager_object_is_made_with_its_init_or_not_at_all) {
   bool init_from_reserve = false;
   for (uint64_t n = 1;; ++n) {
