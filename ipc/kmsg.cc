@@ -387,14 +387,14 @@ Kmsg* Kmsg::reuse(Kmsg* k) {
   return fresh;
 }
 
-KmsgReserve::KmsgReserve(Kmsg* kmsg) : self_(sched::current_thread()), previous_(nullptr), unplaced_(nullptr) {
+KmsgReserve::KmsgReserve(Kmsg* kmsg) : self_(sched::current_thread()), previous_(nullptr) {
   if (self_) previous_ = kstd::exchange(self_->kmsg_reserve, kmsg);
-  else unplaced_ = kmsg;
+  else if (kmsg) Kmsg::free(kmsg);
 }
 
 KmsgReserve::~KmsgReserve() {
-  void* unused = self_ ? kstd::exchange(self_->kmsg_reserve, previous_) : unplaced_;
-  if (unused) Kmsg::free(static_cast<Kmsg*>(unused));
+  if (!self_) return;
+  if (void* unused = kstd::exchange(self_->kmsg_reserve, previous_)) Kmsg::free(static_cast<Kmsg*>(unused));
 }
 
 Kmsg* take_reserved_kmsg(mach_msg_size_t size) {

@@ -99,8 +99,8 @@ size_t live_kmsgs();
 // message from the kernel (kmsg_from_kernel) whose own buffer cannot be
 // had takes it, if it is large enough; unused, it is freed at the end.
 // (On a CPU running no thread, as in hosted unit tests that call the core
-// from a plain host thread, there is nowhere to keep it: it is freed
-// unused, and the message can fail for want of memory as any other.)
+// from a plain host thread, there is nowhere to keep it: it is freed at
+// once, and the message can fail for want of memory as any other.)
 class KmsgReserve {
  public:
   explicit KmsgReserve(Kmsg* kmsg);
@@ -111,7 +111,6 @@ class KmsgReserve {
  private:
   sched::Thread* self_;  // the current thread, null on a CPU running none
   void* previous_;       // the reserve an enclosing scope set
-  Kmsg* unplaced_;       // with no current thread: nobody's, freed at the end
 };
 // The current thread's reserved buffer for a message of `size` bytes
 // (made fresh), or null.

@@ -300,6 +300,7 @@ kern_return_t pager_object(ipc::Port* port, VmObject** out) {
   made->death = ipc::kernel_dead_name_request(port, made->control);
   if (!made->death) return port->died_.load(kstd::MemoryOrder::acquire) ? KERN_INVALID_ARGUMENT : KERN_RESOURCE_SHORTAGE;
   if (!reserve_announce_msgs(*made, 1)) return KERN_RESOURCE_SHORTAGE;  // for memory_object_init
+  ipc::Kmsg* init_msg;
   {
     SpinlockGuard hold(g_vm_lock);
     // Another thread may have mapped the same port meanwhile: its object
@@ -315,10 +316,11 @@ kern_return_t pager_object(ipc::Port* port, VmObject** out) {
     made->object = o;
     g_pagers.push_back(*made);
     *out = o;
+    init_msg = kstd::exchange(made->announce_msgs[0], nullptr);
   }
   {
     // (Its buffer set aside: the message goes even with memory short.)
-    ipc::KmsgReserve reserve(kstd::exchange(made->announce_msgs[0], nullptr));
+    ipc::KmsgReserve reserve(init_msg);
     if (kuser::memory_object_init(made->port, made->control, made->name, kPageSize) != KERN_SUCCESS)
       pager_unreachable(*made, "memory_object_init");
   }
