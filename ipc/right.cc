@@ -404,7 +404,10 @@ bool IpcSpace::copyin_allowed_locked(const IpcEntry* e, mach_msg_type_name_t dis
 mach_msg_return_t IpcSpace::copyin_header(mach_port_name_t dest_name, mach_msg_type_name_t dest_disposition,
                                           mach_port_name_t reply_name, mach_msg_type_name_t reply_disposition,
                                           TransitRight* dest, TransitRight* reply, const Port* cancel) {
-  *dest = *reply = TransitRight{};
+  // (Each cleared on its own: `*dest = *reply = {}` copies one into the
+  // other with an unaligned load that waits for the clearing stores.)
+  *dest = TransitRight{};
+  *reply = TransitRight{};
   SpinlockGuard g(lock);
   if (!active_) return MACH_SEND_INVALID_DEST;
   if (MACH_PORT_VALID(reply_name) && reply_name == dest_name)

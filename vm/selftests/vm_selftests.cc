@@ -736,6 +736,9 @@ UMACH_SELFTEST(vm_size_limit) {
 // is reported and leaves nothing behind (the leak audit checks).
 UMACH_SELFTEST(vm_error_paths_under_fault_injection) {
   for (uint64_t n = 1; n < 200; ++n) {
+    // Every round from the same start (no zone keeping the last round's
+    // slab), so that allocation n is the same allocation in every build.
+    drain_caches();
     MapRef m;
     if (!m.map) continue;
     uint64_t a = 0;
@@ -1056,6 +1059,75 @@ UMACH_SELFTEST(vm_pager_object_is_made_with_its_init_or_not_at_all) {
   ST_CHECK(init_from_reserve);
 }
 
+// A COPY_CALL copy is announced to both pagers (memory_object_copy to the
+// source's, memory_object_init on the copy's new port) even when memory
+// is short just then: CopyPagers::make set both buffers aside before the
+// copy began (ipc::KmsgReserve). (Were either message lost, the kernel
+// would take the copy's pager for dead, and the copy's faults would
+// fail.) vm_read runs with each allocation failing in turn (the copy's,
+// the pager records' and, as the read ends, the announce's): it fails
+// cleanly, or the copy is made and both pagers heard of it. (With
+// CopyPagers::make setting nothing aside, the rounds failing the two
+// messages' buffers fail here.)
+UMACH_SELFTEST(vm_a_copy_by_call_is_announced_even_with_memory_short) {
+  for (uint64_t n = 1;; ++n) {
+    drain_caches();  // every round from the same start
+    ipc::Port* port = test_pager_port();
+    ST_CHECK(port != nullptr);
+    if (!port) return;
+    VmObject* o = nullptr;
+    ST_CHECK_EQ(pager_object(port, &o), KERN_SUCCESS);
+    if (!o) {
+      end_test_pager(port, nullptr);
+      return;
+    }
+    ST_CHECK_EQ(kserver::memory_object_ready(o->pager()->control, FALSE, MEMORY_OBJECT_COPY_CALL), KERN_SUCCESS);
+    bool failed_one = false;
+    {
+      MapRef m;
+      uint64_t x = 0;
+      ST_CHECK_EQ(map_object(*m, &x, 2 * P, 0, true, o, 0, false, VM_PROT_DEFAULT, VM_PROT_ALL, VM_INHERIT_NONE),
+                  KERN_SUCCESS);
+      const size_t before = queued_on(port);  // (memory_object_init)
+      VmMapCopy* c = nullptr;
+      const uint64_t injected = fault_inject::injected_count();
+      fault_inject::fail_nth(n);
+      const kern_return_t kr = read(*m, x, 2 * P, &c);  // the copy, then its announce
+      fault_inject::fail_nth(0);
+      failed_one = fault_inject::injected_count() != injected;
+      Pager* made = nullptr;
+      if (kr != KERN_SUCCESS) {
+        ST_CHECK(failed_one);
+        ST_CHECK_EQ(kr, KERN_RESOURCE_SHORTAGE);
+        ST_CHECK_EQ(queued_on(port), before);
+      } else {
+        SpinlockGuard hold(g_vm_lock);
+        VmObject* copy = c->entries ? c->entries->object : nullptr;
+        made = copy ? copy->pager() : nullptr;
+        ST_CHECK(made != nullptr);
+        if (made) ST_CHECK(made != o->pager());
+        if (made) made->ref();
+      }
+      if (made) {
+        bool announced, dead;
+        {
+          SpinlockGuard hold(g_vm_lock);
+          announced = made->announced;
+          dead = made->dead;
+        }
+        ST_CHECK(announced);
+        ST_CHECK(!dead);
+        ST_CHECK_EQ(queued_on(port), before + 1);  // memory_object_copy, with the new port's receive right
+        ST_CHECK_EQ(queued_on(made->port), 1u);    // memory_object_init, queued on that port
+        made->unref();
+      }
+      if (c) discard(c);
+    }
+    end_test_pager(port, o);
+    if (!failed_one) break;  // nothing left to fail
+  }
+}
+
 // VM_SYNC_SYNCHRONOUS: the data_returns for the range are on the pager's
 // port when vm_msync returns, also one another thread took to send first.
 // Here a second thread syncs the same page asynchronously all along, and
@@ -1140,7 +1212,9 @@ UMACH_SELFTEST(vm_synchronous_msync_waits_for_a_return_another_thread_sends) {
 UMACH_SELFTEST(vm_a_return_that_cannot_be_sent_keeps_its_page) {
   for (int pass = 0; pass < 2; ++pass) {
     const bool flush = pass == 1;
+    bool kept_one = false;  // some round's return found no memory (the walk reached it)
     for (uint64_t n = 1;; ++n) {
+      drain_caches();  // every round from the same start (vm_pager_object_is_made_with_its_init_or_not_at_all)
       ipc::Port* port;
       VmObject* o;
       if (!ready_test_pager(selftest_ctx, &port, &o)) return;
@@ -1161,6 +1235,7 @@ UMACH_SELFTEST(vm_a_return_that_cannot_be_sent_keeps_its_page) {
         fault_inject::fail_nth(0);
         failed_one = fault_inject::injected_count() != injected;
         if (queued_on(port) == before) {
+          kept_one = true;
           bool here;
           {
             SpinlockGuard hold(g_vm_lock);
@@ -1178,6 +1253,7 @@ UMACH_SELFTEST(vm_a_return_that_cannot_be_sent_keeps_its_page) {
       end_test_pager(port, o);
       if (!failed_one) break;  // nothing left to fail
     }
+    ST_CHECK(kept_one);
   }
 }
 
