@@ -63,12 +63,23 @@ kern_return_t copy_needs(VmObject* o, uint64_t offset, uint64_t size, CopyHow ho
   for (VmObject* c = o; c && !paged; c = c->shadow()) paged = c->pager() != nullptr;
   if (!paged) return KERN_SUCCESS;
   // A slow copy reads every page: those a pager has not given yet are
-  // asked for first, one at a time (each wait starts the scan over).
-  for (uint64_t at = 0; at < size; at += kPageSize) {
-    uint64_t paged_at;
-    if (o->chain_lookup(offset + at)) continue;
-    if (VmObject* pager_object = o->pager_below(offset + at, &paged_at))
-      return pager_page_needed(pager_object, paged_at, VM_PROT_READ, w);
+  // asked for first, one at a time. Each wait starts the scan over where
+  // it stopped (PagerWait::scan): the pages before it were there then,
+  // and are looked at again last (one may have been paged out since).
+  CopyScan* scan = w ? w->scan : nullptr;
+  uint64_t start = 0;
+  if (scan && scan->object == o && scan->offset == offset && scan->size == size && scan->at < size) start = scan->at;
+  for (int part = 0; part < 2; ++part) {
+    const uint64_t from = part == 0 ? start : 0;
+    const uint64_t to = part == 0 ? size : start;
+    for (uint64_t at = from; at < to; at += kPageSize) {
+      uint64_t paged_at;
+      if (o->chain_lookup(offset + at)) continue;
+      if (VmObject* pager_object = o->pager_below(offset + at, &paged_at)) {
+        if (scan) *scan = CopyScan{o, offset, size, at};
+        return pager_page_needed(pager_object, paged_at, VM_PROT_READ, w);
+      }
+    }
   }
   return KERN_SUCCESS;
 }

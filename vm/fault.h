@@ -56,9 +56,11 @@ kern_return_t wire_entry(VmMap& map, VmMapEntry* e, PagerWait* wait) UMACH_REQUI
 template <class Op>
 kern_return_t with_pager_waits(Op&& op) UMACH_EXCLUDES(g_vm_lock) {
   CopyPagers copies;
+  CopyScan scan;
   for (unsigned short_tries = 0;;) {
     PagerWait wait;
     wait.copies = &copies;
+    wait.scan = &scan;
     kern_return_t kr = op(&wait);
     if (kr == KERN_RESOURCE_SHORTAGE && short_tries++ < 8 && pageout(pageout_targets().high) > 0) continue;
     if (kr == kNeedCopyPagers) {

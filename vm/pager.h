@@ -268,6 +268,18 @@ kern_return_t pager_object(ipc::Port* port, VmObject** out) UMACH_EXCLUDES(g_vm_
 
 // What a fault that needs a page from a pager must do once it dropped the
 // VM lock (pager_wait).
+// Where a slow copy's scan for missing pages found the last one
+// (copy_needs): the next round of with_pager_waits starts there, and
+// wraps around to the pages before it, so a range missing n pages is
+// scanned O(n) times over in all, not once per page. Only where to start:
+// the whole range is looked at every time.
+struct CopyScan {
+  const VmObject* object = nullptr;
+  uint64_t offset = 0;
+  uint64_t size = 0;
+  uint64_t at = 0;
+};
+
 struct PagerWait {
   RefPtr<Pager> pager;
   // References (not rights) to the pager's port and the control port, to
@@ -280,6 +292,7 @@ struct PagerWait {
   bool unlock = false;  // the request is data_unlock's
   uint64_t seq = 0;
   CopyPagers* copies = nullptr;  // with_pager_waits's stock for COPY_CALL copies
+  CopyScan* scan = nullptr;       // with_pager_waits's, kept from round to round
 };
 // The fault's answer when it must wait (never seen outside the VM).
 inline constexpr kern_return_t kFaultMustWait = -0x7f00;

@@ -75,9 +75,10 @@ void end_test_pager(ipc::Port* port, VmObject* object) {
   reap_pagers();
 }
 
-// A test pager's port and its object, ready (COPY_DELAY); false (the
+// A test pager's port and its object, ready (with `strategy`); false (the
 // failure checked, nothing left) when either could not be had.
-bool ready_test_pager(SelfTestContext& selftest_ctx, ipc::Port** port, VmObject** object) {
+bool ready_test_pager(SelfTestContext& selftest_ctx, ipc::Port** port, VmObject** object,
+                      int strategy = MEMORY_OBJECT_COPY_DELAY) {
   *object = nullptr;
   *port = test_pager_port();
   ST_CHECK(*port != nullptr);
@@ -87,8 +88,7 @@ bool ready_test_pager(SelfTestContext& selftest_ctx, ipc::Port** port, VmObject*
     end_test_pager(*port, nullptr);
     return false;
   }
-  ST_CHECK_EQ(kserver::memory_object_ready((*object)->pager()->control, FALSE, MEMORY_OBJECT_COPY_DELAY),
-              KERN_SUCCESS);
+  ST_CHECK_EQ(kserver::memory_object_ready((*object)->pager()->control, FALSE, strategy), KERN_SUCCESS);
   return true;
 }
 
@@ -1072,16 +1072,9 @@ UMACH_SELFTEST(vm_pager_object_is_made_with_its_init_or_not_at_all) {
 UMACH_SELFTEST(vm_a_copy_by_call_is_announced_even_with_memory_short) {
   for (uint64_t n = 1;; ++n) {
     drain_caches();  // every round from the same start
-    ipc::Port* port = test_pager_port();
-    ST_CHECK(port != nullptr);
-    if (!port) return;
-    VmObject* o = nullptr;
-    ST_CHECK_EQ(pager_object(port, &o), KERN_SUCCESS);
-    if (!o) {
-      end_test_pager(port, nullptr);
-      return;
-    }
-    ST_CHECK_EQ(kserver::memory_object_ready(o->pager()->control, FALSE, MEMORY_OBJECT_COPY_CALL), KERN_SUCCESS);
+    ipc::Port* port;
+    VmObject* o;
+    if (!ready_test_pager(selftest_ctx, &port, &o, MEMORY_OBJECT_COPY_CALL)) return;
     bool failed_one = false;
     {
       MapRef m;
@@ -1288,6 +1281,88 @@ bool within_a_second(Done done) {
 }
 
 }  // namespace
+
+namespace {
+
+struct CopyRun {
+  VmMap* map;
+  uint64_t addr;
+  uint64_t size;
+  VmMapCopy* copy = nullptr;
+  kstd::Atomic<int> kr{-1};
+};
+
+void copy_reader(void* arg) {
+  auto* r = static_cast<CopyRun*>(arg);
+  VmMapCopy* c = nullptr;
+  const kern_return_t kr = read(*r->map, r->addr, r->size, &c);
+  r->copy = c;
+  r->kr.store(kr, kstd::MemoryOrder::release);
+}
+
+}  // namespace
+
+// A COPY_NONE copy asks for the pages its object lacks one at a time,
+// and after each wait looks on from where it stopped (copy_needs,
+// PagerWait::scan); a page before that point that went meanwhile (here
+// flushed by the pager) is asked for again, and the copy has every page.
+UMACH_SELFTEST(vm_a_copy_none_asks_again_for_a_page_lost_while_it_waited) {
+  ipc::Port* port;
+  VmObject* o;
+  if (!ready_test_pager(selftest_ctx, &port, &o, MEMORY_OBJECT_COPY_NONE)) return;
+  ipc::Port* control = o->pager()->control;
+  {
+    MapRef m;
+    uint64_t x = 0;
+    ST_CHECK_EQ(map_object(*m, &x, 3 * P, 0, true, o, 0, false, VM_PROT_DEFAULT, VM_PROT_ALL, VM_INHERIT_NONE),
+                KERN_SUCCESS);
+    CopyRun run{m.map, x, 3 * P};
+    const size_t before = queued_on(port);  // (memory_object_init)
+    auto reader = sched::kernel_thread("copy reader", copy_reader, &run);
+    ST_CHECK(reader.ok());
+    if (reader.ok()) {
+      // Each request answered with a page; after the second, the first
+      // page goes again.
+      uint64_t asked[6] = {};
+      size_t requests = 0;
+      while (requests < 6) {
+        const bool more = within_a_second(
+            [&] { return queued_on(port) > before + requests || run.kr.load(kstd::MemoryOrder::acquire) != -1; });
+        ST_CHECK(more);
+        if (!more || queued_on(port) == before + requests) break;  // the copy is done
+        uint64_t offset = ~uint64_t{0};
+        {
+          SpinlockGuard hold(g_vm_lock);
+          for (uint64_t at = 0; at < 3 * P; at += P)
+            if (o->pager()->find_request(at, false)) offset = at;
+        }
+        ST_CHECK(offset != ~uint64_t{0});
+        if (offset == ~uint64_t{0}) break;
+        asked[requests++] = offset;
+        if (requests == 2)
+          ST_CHECK_EQ(kserver::memory_object_lock_request(control, asked[0], P, MEMORY_OBJECT_RETURN_NONE, TRUE,
+                                                          VM_PROT_NONE, nullptr, MACH_MSG_TYPE_PORT_SEND_ONCE),
+                      KERN_SUCCESS);
+        ST_CHECK_EQ(supply_zeros(control, offset), KERN_SUCCESS);
+      }
+      sched::thread_join(*reader.value());
+      ST_CHECK_EQ(run.kr.load(kstd::MemoryOrder::acquire), KERN_SUCCESS);
+      // Three pages, and the one flushed again.
+      ST_CHECK_EQ(requests, 4u);
+      ST_CHECK_EQ(asked[0], 0u);
+      ST_CHECK_EQ(asked[1], P);
+      ST_CHECK_EQ(asked[2], 2 * P);
+      ST_CHECK_EQ(asked[3], 0u);
+      if (run.copy) {
+        SpinlockGuard hold(g_vm_lock);
+        for (uint64_t at = 0; at < 3 * P; at += P)
+          ST_CHECK(run.copy->entries && run.copy->entries->object->chain_lookup(run.copy->entries->offset + at));
+      }
+    }
+    if (run.copy) discard(run.copy);
+  }
+  end_test_pager(port, o);
+}
 
 UMACH_SELFTEST(vm_gsync_wait_waits_for_a_pager_outside_its_bucket) {
   ipc::Port* port;
