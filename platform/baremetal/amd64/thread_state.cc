@@ -1,6 +1,7 @@
 // platform/baremetal/amd64/thread_state.cc: the amd64 backend's thread
 // state flavors (the contract's frame_get_state / frame_set_state, ABI.md):
-// the general registers (i386_THREAD_STATE, i386_REGS_SEGS_STATE),
+// the general registers (i386_THREAD_STATE, i386_REGS_SEGS_STATE, as
+// hosted: platform/x86/thread_state.h),
 // i386_FLOAT_STATE (the x87 FSAVE image, converted from and to the legacy
 // region of the frame's XSAVE image by platform/x86/fsave.h, as hosted
 // does), i386_XFLOAT_STATE (that XSAVE image: x87 and SSE, 576 bytes, the
@@ -25,20 +26,14 @@
 #include "platform/baremetal/amd64/gdt.h"
 #include "platform/baremetal/amd64/user_layout.h"
 #include "platform/x86/fsave.h"
+#include "platform/x86/thread_state.h"
 
 namespace umach::platform {
 namespace {
 
 using Frame = Backend::UserFrame;
 
-// The flags a thread may set: CF PF AF ZF SF DF OF (IF and bit 1 are
-// forced); RF, which a fault's frame may carry, is taken back and dropped.
-constexpr uint64_t kUserFlags = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x400 | 0x800;
-constexpr uint64_t kForcedFlags = 0x202;
-constexpr uint64_t kResumeFlag = 0x10000;
-
-constexpr int kFlavors[] = {i386_THREAD_STATE, i386_FLOAT_STATE, i386_REGS_SEGS_STATE, i386_FSGS_BASE_STATE,
-                            i386_XFLOAT_STATE};
+constexpr x86::UserSelectors kSelectors{AMD64_USER_CS, AMD64_USER_DS};
 constexpr unsigned kXfloatCount = i386_XFLOAT_STATE_HEAD_COUNT + amd64::kXsaveBytes / sizeof(unsigned);
 
 // An XSAVE image XRSTOR takes with XCR0 = x87 | SSE: standard format, no
@@ -60,22 +55,12 @@ bool user_canonical(uint64_t a) { return a < (uint64_t{1} << 47); }
 }  // namespace
 
 static_assert(Backend::kGeneralStateCount == i386_THREAD_STATE_COUNT);
-static_assert(i386_THREAD_STATE == 1 && i386_REGS_SEGS_STATE == 5);
 
 int Backend::frame_get_state(const Frame& f, int flavor, unsigned* state, unsigned* count) {
   switch (flavor) {
     case i386_THREAD_STATE:
-    case i386_REGS_SEGS_STATE: {
-      if (*count < i386_THREAD_STATE_COUNT) return KERN_INVALID_ARGUMENT;
-      i386_thread_state s{};
-      s.r8 = f.r8, s.r9 = f.r9, s.r10 = f.r10, s.r11 = f.r11, s.r12 = f.r12, s.r13 = f.r13, s.r14 = f.r14;
-      s.r15 = f.r15, s.rdi = f.rdi, s.rsi = f.rsi, s.rbp = f.rbp, s.rsp = f.rsp, s.rbx = f.rbx, s.rdx = f.rdx;
-      s.rcx = f.rcx, s.rax = f.rax, s.rip = f.rip, s.cs = AMD64_USER_CS, s.rfl = f.rflags, s.ursp = f.rsp;
-      s.ss = AMD64_USER_DS;
-      kstd::memcpy(state, &s, sizeof s);
-      *count = i386_THREAD_STATE_COUNT;
-      return KERN_SUCCESS;
-    }
+    case i386_REGS_SEGS_STATE:
+      return x86::get_general_state(f, kSelectors, state, count);
     case i386_FSGS_BASE_STATE: {
       if (*count < i386_FSGS_BASE_STATE_COUNT) return KERN_INVALID_ARGUMENT;
       i386_fsgs_base_state s{f.fs_base, f.gs_base};
@@ -101,13 +86,8 @@ int Backend::frame_get_state(const Frame& f, int flavor, unsigned* state, unsign
       *count = kXfloatCount;
       return KERN_SUCCESS;
     }
-    case THREAD_STATE_FLAVOR_LIST: {
-      constexpr auto n = static_cast<unsigned>(sizeof kFlavors / sizeof kFlavors[0]);
-      if (*count < n) return KERN_INVALID_ARGUMENT;
-      for (unsigned i = 0; i < n; ++i) state[i] = static_cast<unsigned>(kFlavors[i]);
-      *count = n;
-      return KERN_SUCCESS;
-    }
+    case THREAD_STATE_FLAVOR_LIST:
+      return x86::get_flavor_list(state, count);
     default:
       return KERN_INVALID_ARGUMENT;
   }
@@ -117,19 +97,8 @@ int Backend::frame_set_state(Frame& f, int flavor, const unsigned* state, unsign
                              uint64_t max) {
   switch (flavor) {
     case i386_THREAD_STATE:
-    case i386_REGS_SEGS_STATE: {
-      if (count < i386_THREAD_STATE_COUNT) return KERN_INVALID_ARGUMENT;
-      i386_thread_state s;
-      kstd::memcpy(&s, state, sizeof s);
-      if (s.rip < min || s.rip >= max) return KERN_INVALID_ARGUMENT;
-      if (s.ursp <= min || s.ursp > max) return KERN_INVALID_ARGUMENT;
-      if (s.rfl & ~(kUserFlags | kForcedFlags | kResumeFlag)) return KERN_INVALID_ARGUMENT;
-      if ((s.cs != 0 && s.cs != AMD64_USER_CS) || (s.ss != 0 && s.ss != AMD64_USER_DS)) return KERN_INVALID_ARGUMENT;
-      f.r8 = s.r8, f.r9 = s.r9, f.r10 = s.r10, f.r11 = s.r11, f.r12 = s.r12, f.r13 = s.r13, f.r14 = s.r14;
-      f.r15 = s.r15, f.rdi = s.rdi, f.rsi = s.rsi, f.rbp = s.rbp, f.rbx = s.rbx, f.rdx = s.rdx, f.rcx = s.rcx;
-      f.rax = s.rax, f.rip = s.rip, f.rsp = s.ursp, f.rflags = (s.rfl & ~kResumeFlag) | kForcedFlags;
-      return KERN_SUCCESS;
-    }
+    case i386_REGS_SEGS_STATE:
+      return x86::set_general_state(f, kSelectors, state, count, min, max);
     case i386_FSGS_BASE_STATE: {
       if (count < i386_FSGS_BASE_STATE_COUNT) return KERN_INVALID_ARGUMENT;
       i386_fsgs_base_state s;

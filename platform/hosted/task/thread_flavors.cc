@@ -1,6 +1,7 @@
 // platform/hosted/task/thread_flavors.cc: the hosted backend's thread
 // state flavors (the contract's frame_get_state / frame_set_state): the
-// general registers (i386_THREAD_STATE, i386_REGS_SEGS_STATE), and
+// general registers (i386_THREAD_STATE, i386_REGS_SEGS_STATE, as amd64's:
+// platform/x86/thread_state.h), and
 // i386_FLOAT_STATE (the x87 FSAVE image), i386_XFLOAT_STATE (the XSAVE
 // image, sized by i386_get_xstate_size), i386_FSGS_BASE_STATE, and
 // THREAD_STATE_FLAVOR_LIST; and the routine i386_get_xstate_size.
@@ -28,6 +29,7 @@
 #include "mach_i386_kserver.h"
 #include "platform/hosted/user/user_internal.h"
 #include "platform/x86/fsave.h"
+#include "platform/x86/thread_state.h"
 
 namespace umach::hosted {
 namespace {
@@ -98,18 +100,10 @@ class Image {
   uint8_t* p_;
 };
 
-constexpr int kFlavors[] = {i386_THREAD_STATE, i386_FLOAT_STATE, i386_REGS_SEGS_STATE, i386_FSGS_BASE_STATE,
-                            i386_XFLOAT_STATE};
-
 kern_return_t get_other_flavor(const Frame& f, int flavor, natural_t* state, mach_msg_type_number_t* count) {
   switch (flavor) {
-    case THREAD_STATE_FLAVOR_LIST: {
-      constexpr auto n = static_cast<mach_msg_type_number_t>(sizeof kFlavors / sizeof kFlavors[0]);
-      if (*count < n) return KERN_INVALID_ARGUMENT;
-      for (mach_msg_type_number_t i = 0; i < n; ++i) state[i] = static_cast<natural_t>(kFlavors[i]);
-      *count = n;
-      return KERN_SUCCESS;
-    }
+    case THREAD_STATE_FLAVOR_LIST:
+      return x86::get_flavor_list(state, count);
     case i386_FSGS_BASE_STATE: {
       if (*count < i386_FSGS_BASE_STATE_COUNT) return KERN_INVALID_ARGUMENT;
       i386_fsgs_base_state s{f.fs_base, f.gs_base};
@@ -182,21 +176,11 @@ kern_return_t set_other_flavor(Frame& f, int flavor, const natural_t* state, mac
 }
 
 // The user selectors a 64-bit Linux process runs with (hosted threads run
-// in it): what thread_get_state reports, and with zero all set_state takes.
-constexpr unsigned kUserCs = 0x33;
-constexpr unsigned kUserSs = 0x2b;
-// The flags a thread may set: CF PF AF ZF SF DF OF (and IF, bit 1, which
-// every user thread has). Not TF or AC: they would trap into the host.
-constexpr uint64_t kUserFlags = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x400 | 0x800;
-constexpr uint64_t kAlwaysFlags = 0x202;
-// RF, which the frame of a fault carries (thread_get_state reports it), is
-// taken back and dropped: it only matters to debug registers, and popfq
-// cannot set it.
-constexpr uint64_t kResumeFlag = 0x10000;
+// in it). (RF, which thread_set_state drops, popfq could not set anyway.)
+constexpr x86::UserSelectors kSelectors{0x33, 0x2b};
 
 bool is_thread_state(int flavor) { return platform::Backend::is_general_state(flavor); }
 static_assert(platform::Backend::kGeneralStateCount == i386_THREAD_STATE_COUNT);
-static_assert(i386_THREAD_STATE == 1 && i386_REGS_SEGS_STATE == 5);
 
 }  // namespace
 
@@ -207,42 +191,17 @@ namespace umach::platform {
 using ::umach::hosted::get_other_flavor;
 using ::umach::hosted::set_other_flavor;
 using ::umach::hosted::is_thread_state;
-using ::umach::hosted::kUserCs;
-using ::umach::hosted::kUserSs;
-using ::umach::hosted::kUserFlags;
-using ::umach::hosted::kAlwaysFlags;
-using ::umach::hosted::kResumeFlag;
+using ::umach::hosted::kSelectors;
 
 int Backend::frame_get_state(const UserFrame& f, int flavor, unsigned* state, unsigned* count) {
   if (!is_thread_state(flavor)) return get_other_flavor(f, flavor, state, count);
-  if (*count < i386_THREAD_STATE_COUNT) return KERN_INVALID_ARGUMENT;
-  i386_thread_state s{};
-  s.r8 = f.r8, s.r9 = f.r9, s.r10 = f.r10, s.r11 = f.r11, s.r12 = f.r12, s.r13 = f.r13, s.r14 = f.r14, s.r15 = f.r15;
-  s.rdi = f.rdi, s.rsi = f.rsi, s.rbp = f.rbp, s.rsp = f.rsp, s.rbx = f.rbx, s.rdx = f.rdx, s.rcx = f.rcx;
-  s.rax = f.rax, s.rip = f.rip, s.cs = kUserCs, s.rfl = f.rflags, s.ursp = f.rsp, s.ss = kUserSs;
-  memcpy(state, &s, sizeof s);
-  *count = i386_THREAD_STATE_COUNT;
-  return KERN_SUCCESS;
+  return x86::get_general_state(f, kSelectors, state, count);
 }
 
-// Decode and check everything, then install: a pc and a stack pointer
-// inside the task's range [min, max) (so canonical user addresses), user
-// flag bits only, the user selectors or zero. ursp is the stack the thread
-// resumes with (<mach/thread_status.h>); rsp is ignored.
 int Backend::frame_set_state(UserFrame& f, int flavor, const unsigned* state, unsigned count, uint64_t min,
                              uint64_t max) {
   if (!is_thread_state(flavor)) return set_other_flavor(f, flavor, state, count);
-  if (count < i386_THREAD_STATE_COUNT) return KERN_INVALID_ARGUMENT;
-  i386_thread_state s;
-  memcpy(&s, state, sizeof s);
-  if (s.rip < min || s.rip >= max) return KERN_INVALID_ARGUMENT;
-  if (s.ursp <= min || s.ursp > max) return KERN_INVALID_ARGUMENT;
-  if (s.rfl & ~(kUserFlags | kAlwaysFlags | kResumeFlag)) return KERN_INVALID_ARGUMENT;
-  if ((s.cs != 0 && s.cs != kUserCs) || (s.ss != 0 && s.ss != kUserSs)) return KERN_INVALID_ARGUMENT;
-  f.r8 = s.r8, f.r9 = s.r9, f.r10 = s.r10, f.r11 = s.r11, f.r12 = s.r12, f.r13 = s.r13, f.r14 = s.r14, f.r15 = s.r15;
-  f.rdi = s.rdi, f.rsi = s.rsi, f.rbp = s.rbp, f.rbx = s.rbx, f.rdx = s.rdx, f.rcx = s.rcx, f.rax = s.rax;
-  f.rip = s.rip, f.rsp = s.ursp, f.rflags = (s.rfl & ~kResumeFlag) | kAlwaysFlags;
-  return KERN_SUCCESS;
+  return x86::set_general_state(f, kSelectors, state, count, min, max);
 }
 
 }  // namespace umach::platform
