@@ -16,21 +16,12 @@
 #include "examples/expected_output.h"
 #include "platform/hosted/bootstrap_task.h"
 #include "platform/hosted/task/test_task.h"
+#include "tests/hosted/run_program.h"
 #include <umach/backend.h>
 
 namespace {
 
 using umach::hosted::TestTask;
-
-struct Run {
-  TestTask* task;
-  std::string reason;
-};
-
-void run_body(void* arg) {
-  auto* r = static_cast<Run*>(arg);
-  r->reason = umach::hosted::run_to_end(*r->task);
-}
 
 // Runs the program at `path` with argv `args` as the bootstrap task; its
 // output and how it ended.
@@ -44,9 +35,8 @@ Ran run(const char* path, std::vector<std::string> args) {
   EXPECT_TRUE(loaded.ok());
   if (!loaded.ok()) return {};
   std::unique_ptr<TestTask> task = std::move(loaded).take();
-  Run r{task.get(), ""};
-  EXPECT_TRUE(umach::hosted::run_in_kernel(run_body, &r, umach::sched::kPriorityKernel));
-  return {task->output(), r.reason};
+  const std::string reason = umach::testing::run_task_to_end(*task);
+  return {task->output(), reason};
 }
 
 void expect_terminated_with(const Ran& r, const std::string& output) {

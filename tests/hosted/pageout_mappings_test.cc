@@ -23,6 +23,7 @@
 #include "core/page_alloc.h"
 #include "platform/hosted/bootstrap_task.h"
 #include "platform/hosted/task/test_task.h"
+#include "tests/hosted/run_program.h"
 #include "vm/page.h"
 #include <umach/backend.h>
 
@@ -87,21 +88,11 @@ TEST(PageoutMappings, TheTasksHostMappingsStayWithinTheBudgetWhileItsPagesMove) 
       usleep(1000);  // leave the host CPUs to the machine
     }
   });
-  struct Run {
-    TestTask* task;
-    std::string reason;
-  } run{task.get(), {}};
-  const bool ran = umach::hosted::run_in_kernel(
-      [](void* arg) {
-        auto* r = static_cast<Run*>(arg);
-        r->reason = umach::hosted::run_to_end(*r->task);
-      },
-      &run, umach::sched::kPriorityKernel);
+  const std::string reason = umach::testing::run_task_to_end(*task);
   watch.done.store(true);
   watcher.join();
-  ASSERT_TRUE(ran);
 
-  EXPECT_EQ(run.reason, "terminated");
+  EXPECT_EQ(reason, "terminated");
   EXPECT_EQ(task->output(), "touch: ok\n");  // every page came back with its value
   EXPECT_GE(pageouts(), pageouts_before + (pages - memory)) << "the pages did move";
   // Watched while more pages were mapped than the budget allows runs.

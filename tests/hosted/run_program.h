@@ -42,10 +42,10 @@ inline std::unique_ptr<hosted::TestTask> run_program(const char* path, const std
   return task;
 }
 
-// A bootstrap task (hosted::load_bootstrap_task) run to its end from a
-// kernel thread: why it ended (hosted::run_to_end), or "" and a test
-// failure if no kernel thread ran it.
-inline std::string run_bootstrap_to_end(hosted::TestTask& task) {
+// A task (a bootstrap task, hosted::load_bootstrap_task, or any) run to
+// its end from a kernel thread: why it ended (hosted::run_to_end), or ""
+// and a test failure if no kernel thread ran it.
+inline std::string run_task_to_end(hosted::TestTask& task) {
   struct Run {
     hosted::TestTask* task;
     std::string reason;

@@ -38,7 +38,7 @@ TEST(UserDmm, AUserManagerTakesAnonymousMemoryOutAndBackThenTheKernelsReturns) {
   auto task = umach::hosted::load_bootstrap_task(UMACH_PROGRAM_USER_DMM,
                                                  {"user_dmm", "${host-port}", hex(hog), hex(store)});
   ASSERT_TRUE(task.ok());
-  EXPECT_EQ(umach::testing::run_bootstrap_to_end(*task.value()), "terminated");
+  EXPECT_EQ(umach::testing::run_task_to_end(*task.value()), "terminated");
   EXPECT_EQ(task.value()->output(), umach::test_programs::kUserDmmOutput);
 }
 

@@ -58,7 +58,7 @@ TEST(VmProgram, TheDefaultPagersCallsAndItsObjectsThroughTheSwap) {
   snprintf(hex, sizeof hex, "%llx", static_cast<unsigned long long>(big));
   auto task = umach::hosted::load_bootstrap_task(UMACH_PROGRAM_DEFAULT_PAGER, {"default_pager", "${host-port}", hex});
   ASSERT_TRUE(task.ok());
-  EXPECT_EQ(umach::testing::run_bootstrap_to_end(*task.value()), "terminated");
+  EXPECT_EQ(umach::testing::run_task_to_end(*task.value()), "terminated");
   EXPECT_EQ(task.value()->output(), umach::test_programs::kDefaultPagerOutput);
 }
 
