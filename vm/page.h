@@ -138,6 +138,7 @@ void drain() UMACH_EXCLUDES(g_vm_lock);
 struct VmCounters {
   uint64_t faults = 0, zero_fill = 0, cow_faults = 0, reactivations = 0, lookups = 0, hits = 0;
   uint64_t pageins = 0, pageouts = 0;
+  uint64_t returns_unsent = 0;  // returns whose message found no memory (pager.cc's return_unsent)
 };
 extern VmCounters g_counters UMACH_GUARDED_BY(g_vm_lock);
 

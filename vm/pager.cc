@@ -523,6 +523,7 @@ void return_unsent(Pager& p, const PageReturn& r, VmMapCopy* copy) UMACH_EXCLUDE
   bool kept = false;
   {
     SpinlockGuard hold(g_vm_lock);
+    ++g_counters.returns_unsent;
     VmObject* o = p.object;
     VmPage* have = o ? o->lookup(r.offset) : nullptr;
     // (A page in the swap area is clean by rule: read back first.)

@@ -266,13 +266,13 @@ inline constexpr kern_return_t kNeedCopyPagers = -0x7f01;
 // and the buffer set aside for memory_object_init).
 kern_return_t pager_object(ipc::Port* port, VmObject** out) UMACH_EXCLUDES(g_vm_lock);
 
-// What a fault that needs a page from a pager must do once it dropped the
-// VM lock (pager_wait).
 // Where a slow copy's scan for missing pages found the last one
 // (copy_needs): the next round of with_pager_waits starts there, and
-// wraps around to the pages before it, so a range missing n pages is
-// scanned O(n) times over in all, not once per page. Only where to start:
-// the whole range is looked at every time.
+// wraps around to the pages before it, so a range missing n pages costs
+// about two passes over it and a page per wait, not a pass per missing
+// page. Only where to start: the whole range is looked at every time.
+// One hint per operation: an operation copying several ranges (entries)
+// scans those before the hinted one in full each round.
 struct CopyScan {
   const VmObject* object = nullptr;
   uint64_t offset = 0;
@@ -280,6 +280,8 @@ struct CopyScan {
   uint64_t at = 0;
 };
 
+// What a fault that needs a page from a pager must do once it dropped the
+// VM lock (pager_wait).
 struct PagerWait {
   RefPtr<Pager> pager;
   // References (not rights) to the pager's port and the control port, to

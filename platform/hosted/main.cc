@@ -1,10 +1,11 @@
 // platform/hosted/main.cc: the `umach` executable: boots the kernel as a
 // Linux process.
 //
-//   umach                  the default demo: boot, run the four examples
-//                          (examples/) one after another, each under a
-//                          heading and with how it ended, then the
-//                          self-test table quietly; power off. The exit
+//   umach                  the default demo: boot, run the five examples
+//                          (examples/, all but bootstrap) one after
+//                          another, each under a heading and with how it
+//                          ended, then the self-test table quietly; power
+//                          off. The exit
 //                          status is 0 if every example terminated normally
 //                          and every self-test passed.
 //   umach run PROGRAM [ARG...]

@@ -73,4 +73,35 @@ UMACH_SELFTEST(vm_pageout_keeps_a_page_used_since_its_deactivation) {
   map->unref();
 }
 
+// Where the machine does not set the accessed bit itself (RISC-V without
+// Svadu: an access to a leaf with A clear faults), the fault that follows
+// pageout's clearing of the referenced bit ends in vm_fault, which must
+// enter the page again, referenced, the same page, for reads and writes.
+// (QEMU's RISC-V sets A itself, so the boots never take this path from
+// user mode: here vm_fault is called as the trap would call it.)
+UMACH_SELFTEST(vm_a_fault_on_a_page_whose_referenced_bit_was_cleared_enters_it_again) {
+  VmMap* map = VmMap::create(nullptr);
+  ST_CHECK(map != nullptr);
+  if (!map) return;
+  uint64_t a = 0;
+  ST_CHECK_EQ(allocate(*map, &a, P, true), KERN_SUCCESS);
+  ST_CHECK_EQ(vm_fault(*map, a, VM_PROT_WRITE), KERN_SUCCESS);
+  const paddr_t pa = Platform::pmap_extract(map->pmap(), a);
+  ST_CHECK(pa != kNoPhys);
+  constexpr unsigned kAccesses[] = {VM_PROT_READ, VM_PROT_WRITE};
+  for (const unsigned access : kAccesses) {
+    {
+      SpinlockGuard hold(g_vm_lock);
+      (void)Platform::pmap_test_and_clear_referenced(map->pmap(), a);
+      ST_CHECK(!Platform::pmap_test_and_clear_referenced(map->pmap(), a));
+    }
+    ST_CHECK_EQ(vm_fault(*map, a, access), KERN_SUCCESS);
+    SpinlockGuard hold(g_vm_lock);
+    ST_CHECK(Platform::pmap_test_and_clear_referenced(map->pmap(), a));
+    ST_CHECK_EQ(Platform::pmap_extract(map->pmap(), a), pa);  // the same page, not a copy
+  }
+  ST_CHECK_EQ(deallocate(*map, a, P), KERN_SUCCESS);
+  map->unref();
+}
+
 }  // namespace umach::vm

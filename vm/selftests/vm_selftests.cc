@@ -1205,7 +1205,7 @@ UMACH_SELFTEST(vm_synchronous_msync_waits_for_a_return_another_thread_sends) {
 UMACH_SELFTEST(vm_a_return_that_cannot_be_sent_keeps_its_page) {
   for (int pass = 0; pass < 2; ++pass) {
     const bool flush = pass == 1;
-    bool kept_one = false;  // some round's return found no memory (the walk reached it)
+    bool kept_one = false;  // some round's return message found no memory (the walk reached it)
     for (uint64_t n = 1;; ++n) {
       drain_caches();  // every round from the same start (vm_pager_object_is_made_with_its_init_or_not_at_all)
       ipc::Port* port;
@@ -1222,13 +1222,21 @@ UMACH_SELFTEST(vm_a_return_that_cannot_be_sent_keeps_its_page) {
         ST_CHECK(write_u64(*m, x, 0xd1e7));
         const unsigned flags = VM_SYNC_SYNCHRONOUS | (flush ? VM_SYNC_INVALIDATE : 0u);
         const size_t before = queued_on(port);
+        uint64_t unsent;
+        {
+          SpinlockGuard hold(g_vm_lock);
+          unsent = g_counters.returns_unsent;
+        }
         const uint64_t injected = fault_inject::injected_count();
         fault_inject::fail_nth(n);
         ST_CHECK_EQ(msync(*m, x, P, flags), KERN_SUCCESS);
         fault_inject::fail_nth(0);
         failed_one = fault_inject::injected_count() != injected;
+        {
+          SpinlockGuard hold(g_vm_lock);
+          kept_one |= g_counters.returns_unsent != unsent;  // (not a failure before the return was made)
+        }
         if (queued_on(port) == before) {
-          kept_one = true;
           bool here;
           {
             SpinlockGuard hold(g_vm_lock);
@@ -1345,6 +1353,14 @@ UMACH_SELFTEST(vm_a_copy_none_asks_again_for_a_page_lost_while_it_waited) {
                       KERN_SUCCESS);
         ST_CHECK_EQ(supply_zeros(control, offset), KERN_SUCCESS);
       }
+      if (run.kr.load(kstd::MemoryOrder::acquire) == -1 && !within_a_second([&] {
+            return run.kr.load(kstd::MemoryOrder::acquire) != -1;
+          })) {
+        // Failed above, the reader still waiting: the pager's death ends
+        // its wait (the copy fails), rather than the join never returning.
+        ipc::destroy_receive_right(kstd::exchange(port, nullptr));
+        reap_pagers();
+      }
       sched::thread_join(*reader.value());
       ST_CHECK_EQ(run.kr.load(kstd::MemoryOrder::acquire), KERN_SUCCESS);
       // Three pages, and the one flushed again.
@@ -1361,7 +1377,13 @@ UMACH_SELFTEST(vm_a_copy_none_asks_again_for_a_page_lost_while_it_waited) {
     }
     if (run.copy) discard(run.copy);
   }
-  end_test_pager(port, o);
+  if (port) {
+    end_test_pager(port, o);
+  } else {
+    SpinlockGuard hold(g_vm_lock);
+    VmObject::deallocate(o);
+  }
+  reap_pagers();
 }
 
 UMACH_SELFTEST(vm_gsync_wait_waits_for_a_pager_outside_its_bucket) {

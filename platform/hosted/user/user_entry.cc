@@ -4,10 +4,10 @@
 // Compiled WITHOUT sanitizers (CMakeLists.txt), like signal_entry.cc: this
 // code runs with user registers live and is re-entered from signal frames.
 //
-// The path of one run_user(frame):
-//   run_user (C++)      points the CPU's UserCpu at the frame, copies rip/rsp
-//                       to the slots the stub's last instructions read, and
-//                       calls the glue.
+// The path of one run_user(frame, hook):
+//   run_user (C++)      points the CPU's UserCpu at the frame and the hook,
+//                       copies rip/rsp to the slots the stub's last
+//                       instructions read, and calls the glue.
 //   enter_user          pushes the kernel's callee-saved registers, records
 //                       the kernel stack (kernel_sp) and falls into
 //   the restore stub    [user_restore_begin, user_restore_end): sets in_user,
@@ -27,18 +27,30 @@
 //                       call, see user_signals.cc), switches to kernel_sp and
 //                       saves RFLAGS and the FP state the SysV contract keeps
 //                       (MXCSR, FCW) or, with --precise-fp, the XSAVE image.
-//   kernel_reentry      clears in_user, gives FS back to the kernel, clean
-//                       RFLAGS (DF, TF, AC clear) and FP control state, pops
-//                       the callee-saved registers: enter_user returns.
+//                       A plain trap call with a hook calls
+//                       TrapCallHook::serve on the kernel stack; served, it
+//                       goes straight back to user mode (user_restore_call,
+//                       or the whole restore stub if the frame's flags, FP
+//                       state or FS changed); not served, it pops the
+//                       callee-saved registers and returns (kServed):
+//                       enter_user returns. The call may block and come
+//                       back on another CPU (its host thread's slots are
+//                       filled again from callee-saved registers).
+//   kernel_reentry      (signals, --precise-fp, unusual flags) clears
+//                       in_user, gives FS back to the kernel, clean RFLAGS
+//                       (DF, TF, AC clear) and FP control state, pops the
+//                       callee-saved registers: enter_user returns.
 // No host system call on this path unless the frame has its own FS.
 //
 // The sanitizers need no annotation here: user code is never instrumented
 // (task programs and test blobs are freestanding), and enter_user returns
-// on exactly the kernel stack and depth it was called on. So, as ASan and
-// TSan see it, run_user is an ordinary uninstrumented call; no fiber
-// switches, no abandoned instrumented frames (__asan_handle_no_return has
-// nothing to clean). The signal handler's frames on the sigaltstack are
-// uninstrumented and simply abandoned by the redirect.
+// on the kernel stack and depth it was called on (after a served call
+// that blocked, maybe on another host thread: the switches in between
+// are the scheduler's, annotated there). So, as ASan and TSan see it,
+// run_user is an ordinary uninstrumented call; no abandoned instrumented
+// frames (__asan_handle_no_return has nothing to clean). The signal
+// handler's frames on the sigaltstack are uninstrumented and simply
+// abandoned by the redirect.
 #include <errno.h>
 
 #include "core/cpu.h"
