@@ -32,6 +32,7 @@
 #include "vm/fault.h"
 #include "vm/page.h"
 #include "vm/vm_user.h"
+#include "tests/fuzz/fuzz_support.h"
 
 namespace {
 
@@ -98,10 +99,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1 + sizeof(mach_msg_header_t) || size > 1 + 8192) return 0;
-  umach::drain_caches();  // zones' spare slabs and the VM's free pages, so pages compare
-  const size_t live_before = umach::ZoneRegistry::total_live();
-  const size_t pages_before = umach::page_allocator().free_pages();
-  const umach::ZoneSnapshot snapshot;
+  const umach::fuzz::LeakAudit audit;  // (zones' spare slabs and the VM's free pages drained, so pages compare)
   {
     World w = make_world();
     const uint8_t mode = data[0];
@@ -161,19 +159,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     w.sender->terminate();
     w.receiver->terminate();
   }
-  if (umach::ipc::live_kmsgs() != 0 || (umach::ipc::live_ports() - umach::host::permanent_ports()) != 0 || umach::ipc::live_spaces() != 0) {
-    fprintf(stderr, "left: %zu messages, %zu ports, %zu spaces\n", umach::ipc::live_kmsgs(), (umach::ipc::live_ports() - umach::host::permanent_ports()),
-            umach::ipc::live_spaces());
-    std::abort();
-  }
-  umach::drain_caches();
-  if (umach::ZoneRegistry::total_live() != live_before) {
-    snapshot.leaks_since(true);  // names the zones
-    std::abort();
-  }
-  if (umach::page_allocator().free_pages() != pages_before) {
-    fprintf(stderr, "left: %zu pages\n", pages_before - umach::page_allocator().free_pages());
-    std::abort();
-  }
+  audit.check(/*pages=*/true);
   return 0;
 }

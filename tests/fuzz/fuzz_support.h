@@ -1,0 +1,49 @@
+// tests/fuzz/fuzz_support.h: what every fuzz target checks after an input:
+// once its spaces (and maps) are gone, no message, port, space or zone
+// object may be left, and (for targets that use memory) no page.
+#pragma once
+
+#include <cstddef>
+#include <cstdio>
+#include <cstdlib>
+
+#include "core/page_alloc.h"
+#include "core/selftest.h"
+#include "core/task/host.h"
+#include "core/zone.h"
+#include "ipc/kmsg.h"
+#include "ipc/port.h"
+#include "ipc/space.h"
+
+namespace umach::fuzz {
+
+// Made before an input runs (the caches drained first, so that counts
+// compare); check() after everything it made is gone aborts, naming what
+// was left.
+class LeakAudit {
+ public:
+  void check(bool pages) const {
+    const size_t ports = ipc::live_ports() - host::permanent_ports();
+    if (ipc::live_kmsgs() != 0 || ports != 0 || ipc::live_spaces() != 0) {
+      fprintf(stderr, "left: %zu messages, %zu ports, %zu spaces\n", ipc::live_kmsgs(), ports, ipc::live_spaces());
+      std::abort();
+    }
+    drain_caches();
+    if (ZoneRegistry::total_live() != live_before_) {
+      snapshot_.leaks_since(true);  // names the zones
+      std::abort();
+    }
+    if (pages && page_allocator().free_pages() != pages_before_) {
+      fprintf(stderr, "left: %zu pages\n", pages_before_ - page_allocator().free_pages());
+      std::abort();
+    }
+  }
+
+ private:
+  bool drained_ = (drain_caches(), true);  // (before the counts below)
+  size_t live_before_ = ZoneRegistry::total_live();
+  size_t pages_before_ = page_allocator().free_pages();
+  ZoneSnapshot snapshot_;
+};
+
+}  // namespace umach::fuzz
