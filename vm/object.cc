@@ -261,7 +261,14 @@ bool VmObject::collapse_once() {
     uint64_t below_off = b->shadow_offset_;
     if (below) {
       below->reference();
-      if (below->copy_ == b) below->copy_ = this;  // pushes from below now land here
+      if (below->copy_ == b) {
+        // Pushes from below now land here. But this object, an older
+        // copy, holds pages from before b was made: it is not `below` as
+        // it is now, so the next copy_delayed of `below` must not hand it
+        // out again (a copy of the source would show the older data).
+        below->copy_ = this;
+        below->written_ = true;
+      }
     }
     b->set_shadow(nullptr, 0);
     set_shadow(below, base + below_off);

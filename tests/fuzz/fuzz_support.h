@@ -1,11 +1,15 @@
 // tests/fuzz/fuzz_support.h: what every fuzz target checks after an input:
 // once its spaces (and maps) are gone, no message, port, space or zone
-// object may be left, and (for targets that use memory) no page.
+// object may be left, and (for targets that use memory) no page; and how
+// the targets that run programs of steps read their input.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+
+#include <umach/backend.h>
 
 #include "core/page_alloc.h"
 #include "core/selftest.h"
@@ -45,5 +49,25 @@ class LeakAudit {
   size_t pages_before_ = page_allocator().free_pages();
   ZoneSnapshot snapshot_;
 };
+
+// The kernel every target runs against (LLVMFuzzerInitialize).
+inline void boot() { hosted::boot_for_tests(size_t{64} << 20); }
+
+// Runs step(bytes) on each whole kStep-byte step of the input, then
+// after(); with UMACH_FUZZ_VERBOSE set, each step is printed first (to
+// read a crashing input back).
+template <size_t kStep, class Step, class After>
+void run_steps(const uint8_t* data, size_t size, Step&& step, After&& after) {
+  const bool verbose = getenv("UMACH_FUZZ_VERBOSE") != nullptr;
+  for (size_t at = 0; at + kStep <= size; at += kStep) {
+    if (verbose) {
+      fprintf(stderr, "step %zu:", at / kStep);
+      for (size_t i = 0; i < kStep; ++i) fprintf(stderr, " %02x", data[at + i]);
+      fprintf(stderr, "\n");
+    }
+    step(data + at);
+    after();
+  }
+}
 
 }  // namespace umach::fuzz

@@ -93,7 +93,7 @@ void patch_slot(uint8_t* slot, const World& w) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  umach::hosted::boot_for_tests(size_t{64} << 20);
+  umach::fuzz::boot();
   return 0;
 }
 

@@ -203,7 +203,7 @@ void step(World& w, const uint8_t* p) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  umach::hosted::boot_for_tests(size_t{64} << 20);
+  umach::fuzz::boot();
   return 0;
 }
 
@@ -213,14 +213,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   {
     World w;
     for (auto& s : w.space) s = IpcSpace::create().value();
-    const bool verbose = getenv("UMACH_FUZZ_VERBOSE") != nullptr;
-    for (size_t at = 0; at + 4 <= size; at += 4) {
-      if (verbose) fprintf(stderr, "step %zu: %02x %02x %02x %02x\n", at / 4, data[at], data[at + 1], data[at + 2],
-                           data[at + 3]);
-      step(w, data + at);
-      w.space[0]->check_invariants();
-      w.space[1]->check_invariants();
-    }
+    umach::fuzz::run_steps<4>(
+        data, size, [&](const uint8_t* p) { step(w, p); },
+        [&] {
+          w.space[0]->check_invariants();
+          w.space[1]->check_invariants();
+        });
     w.space[0]->terminate();
     w.space[1]->terminate();
   }
