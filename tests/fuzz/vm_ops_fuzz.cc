@@ -4,13 +4,15 @@
 // Each input is a program of 5-byte steps [op, a, b, c, d]: vm_allocate,
 // vm_deallocate, vm_protect, vm_inherit, writes, vm_copy, vm_read (copied
 // out into either map), vm_write, fork (the child replaces the other
-// map), vm_wire, faults, vm_msync and anonymous vm_map, on a window of 32
+// map), vm_wire, faults, vm_msync, anonymous vm_map and out-of-line
+// memory sent from one map's space to the other's, on a window of 32
 // pages at the bottom of each map. Data is written to four words of a page,
 // so the copy-on-write machinery (shadow chains, copy objects, collapse)
 // is exercised by every copy and fork.
 //
 // The model: each mapped word that may hold something other than zero
-// names a cell; a copy (vm_copy, vm_read, vm_write, a fork's COPY
+// names a cell; a copy (vm_copy, vm_read, vm_write, a message's
+// out-of-line memory, a fork's COPY
 // inheritance) gives the destination new cells with the source's values,
 // a fork's SHARE inheritance gives the child the parent's cells (a write
 // through either map is seen through both), a write sets the cell. A word
@@ -22,6 +24,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <vector>
 
@@ -31,6 +34,8 @@
 #include <umach/backend.h>
 
 #include "core/spinlock.h"
+#include "ipc/msg.h"
+#include "ipc/space.h"
 #include "tests/fuzz/fuzz_support.h"
 #include "vm/copy.h"
 #include "vm/fault.h"
@@ -61,20 +66,27 @@ struct Model {
   void forget(int m, uint64_t start, uint64_t end) {
     words[m].erase(words[m].lower_bound(start), words[m].lower_bound(end));
   }
-  // [dst, dst + size) of map dm now holds copies of [src, ...) of sm.
-  void copy(int sm, uint64_t src, int dm, uint64_t dst, uint64_t size) {
-    std::vector<std::pair<uint64_t, uint64_t>> values;  // offset, value (a snapshot: the ranges may overlap)
-    for (auto it = words[sm].lower_bound(src); it != words[sm].end() && it->first < src + size; ++it)
+  using Snapshot = std::vector<std::pair<uint64_t, uint64_t>>;  // offset, value
+  Snapshot snapshot(int m, uint64_t src, uint64_t size) const {
+    Snapshot values;
+    for (auto it = words[m].lower_bound(src); it != words[m].end() && it->first < src + size; ++it)
       values.emplace_back(it->first - src, cells[it->second]);
-    // Each destination word is written in place (a shared cell stays
-    // shared, as GNU Mach's overwrite copies into a shared entry's object).
+    return values;
+  }
+  // [dst, dst + size) of map m now holds `values`. Each destination word
+  // is written in place (a shared cell stays shared, as GNU Mach's
+  // overwrite copies into a shared entry's object).
+  void paste(int m, uint64_t dst, uint64_t size, const Snapshot& values) {
     for (uint64_t at = dst; at < dst + size; at += P)
       for (uint64_t w = 0; w < kWordsPerPage; ++w) {
-        auto it = words[dm].find(at + 8 * w);
-        if (it != words[dm].end()) cells[it->second] = 0;
+        auto it = words[m].find(at + 8 * w);
+        if (it != words[m].end()) cells[it->second] = 0;
       }
-    for (auto [off, v] : values) set(dm, dst + off, v);
+    for (auto [off, v] : values) set(m, dst + off, v);
   }
+  // [dst, dst + size) of map dm now holds copies of [src, ...) of sm (the
+  // ranges may overlap: a snapshot first).
+  void copy(int sm, uint64_t src, int dm, uint64_t dst, uint64_t size) { paste(dm, dst, size, snapshot(sm, src, size)); }
   void set(int m, uint64_t addr, uint64_t v) {
     auto it = words[m].find(addr);
     if (it != words[m].end()) cells[it->second] = v;
@@ -82,11 +94,86 @@ struct Model {
   }
 };
 
+// Each map has a space; each space the receive right to a port and a
+// send right to the other's, for out-of-line memory between the maps.
 struct World {
   RefPtr<VmMap> maps[2];
+  RefPtr<umach::ipc::IpcSpace> spaces[2];
+  mach_port_name_t port[2] = {};  // receive right, in spaces[i]
+  mach_port_name_t peer[2] = {};  // send right to the other's port, in spaces[i]
   Model model;
   uint64_t counter = 0;
 };
+
+// A send right in space `to` to the port of space `from`.
+mach_port_name_t send_right(World& w, int from, int to) {
+  umach::ipc::TransitRight r;
+  mach_port_name_t name = MACH_PORT_NULL;
+  if (w.spaces[from]->copyin_right(w.port[from], MACH_MSG_TYPE_MAKE_SEND, &r) != KERN_SUCCESS ||
+      w.spaces[to]->copyout_right(r, &name) != KERN_SUCCESS)
+    std::abort();
+  return name;
+}
+
+// Map i (new, or a fork's child) gets a space of its own (the old one, if
+// any, goes), with its port and the send rights both ways.
+void attach_space(World& w, int i) {
+  if (w.spaces[i]) w.spaces[i]->terminate();
+  w.spaces[i] = umach::ipc::IpcSpace::create().value();
+  w.spaces[i]->set_map(w.maps[i].get());
+  if (w.spaces[i]->allocate(MACH_PORT_RIGHT_RECEIVE, &w.port[i]) != KERN_SUCCESS) std::abort();
+  if (w.spaces[i ^ 1]) {
+    if (w.peer[i ^ 1] != MACH_PORT_NULL) (void)w.spaces[i ^ 1]->deallocate(w.peer[i ^ 1]);  // (a dead name now)
+    w.peer[i ^ 1] = send_right(w, i, i ^ 1);
+    w.peer[i] = send_right(w, i ^ 1, i);
+  }
+}
+
+World make_world() {
+  World w;
+  for (int i = 0; i < 2; ++i) {
+    w.maps[i] = RefPtr<VmMap>::adopt(VmMap::create(nullptr));
+    if (!w.maps[i]) std::abort();
+    attach_space(w, i);
+  }
+  return w;
+}
+
+// Out-of-line memory from map m to the other, received at once: the
+// receiver's new region holds what the range held (and with `dealloc`
+// the sender's range is gone).
+void send_ool(World& w, int m, uint64_t at, uint64_t size, bool dealloc) {
+  struct {
+    mach_msg_header_t head;
+    uint32_t type[2];
+    uint64_t addr;
+  } msg{};
+  static_assert(sizeof msg == sizeof(mach_msg_header_t) + 16);
+  msg.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0) | MACH_MSGH_BITS_COMPLEX;
+  msg.head.msgh_remote_port = w.peer[m];
+  msg.head.msgh_id = 1;
+  msg.type[0] = MACH_MSG_TYPE_BYTE | (8u << 8) | (uint32_t{dealloc} << 31);  // out of line
+  msg.type[1] = static_cast<uint32_t>(size);
+  msg.addr = at;
+  const Model::Snapshot values = w.model.snapshot(m, at, size);
+  if (umach::ipc::mach_msg_send(*w.spaces[m], &msg.head, sizeof msg, MACH_SEND_MSG | MACH_SEND_TIMEOUT, 0) !=
+      MACH_MSG_SUCCESS)
+    return;
+  if (dealloc) w.model.forget(m, at, at + size);
+  uint64_t buf[16] = {};
+  auto* rcv = reinterpret_cast<mach_msg_header_t*>(buf);
+  const int to = m ^ 1;
+  if (umach::ipc::mach_msg_receive(*w.spaces[to], rcv, sizeof buf, w.port[to], MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0) !=
+      MACH_MSG_SUCCESS)
+    return;
+  uint64_t addr;
+  memcpy(&addr, reinterpret_cast<uint8_t*>(buf) + sizeof(mach_msg_header_t) + 8, sizeof addr);
+  if (getenv("UMACH_FUZZ_VERBOSE"))
+    fprintf(stderr, "  received into map %d at %#llx\n", to, static_cast<unsigned long long>(addr));
+  if (addr == 0) return;  // no room in the receiver's map
+  w.model.forget(to, addr, addr + size);
+  w.model.paste(to, addr, size, values);
+}
 
 uint64_t base(const World& w, int m) { return w.maps[m]->min(); }
 uint64_t page_addr(const World& w, int m, uint8_t page) { return base(w, m) + (page % kWindowPages) * P; }
@@ -123,6 +210,7 @@ void fork(World& w, int m) {
   if (!child) return;
   const int c = m ^ 1;
   w.maps[c] = RefPtr<VmMap>::adopt(child);
+  attach_space(w, c);
   w.model.words[c].clear();
   uint64_t addr = w.maps[m]->min();
   umach::vm::RegionInfo info;
@@ -155,7 +243,7 @@ void step(World& w, const uint8_t* p) {
   Model& model = w.model;
   const uint64_t at = page_addr(w, m, a);
   const uint64_t size = pages(b);
-  switch ((op >> 1) % 15) {
+  switch ((op >> 1) % 16) {
     case 0: {
       uint64_t addr = at;
       if (umach::vm::allocate(map, &addr, size, c & 1) == KERN_SUCCESS) model.forget(m, addr, addr + size);
@@ -230,6 +318,9 @@ void step(World& w, const uint8_t* p) {
         model.forget(m, addr, addr + size);
       break;
     }
+    case 14:
+      send_ool(w, m, at, size, c & 1);
+      break;
     default:
       check_contents(w, m ^ 1);
       break;
@@ -247,11 +338,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > 5 * 400) return 0;
   const umach::fuzz::LeakAudit audit;
   {
-    World w;
-    for (auto& m : w.maps) {
-      m = RefPtr<VmMap>::adopt(VmMap::create(nullptr));
-      if (!m) std::abort();
-    }
+    World w = make_world();
     umach::fuzz::run_steps<5>(
         data, size, [&](const uint8_t* p) { step(w, p); },
         [&] {
@@ -261,6 +348,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         });
     check_contents(w, 0);
     check_contents(w, 1);
+    for (auto& space : w.spaces) space->terminate();
   }
   umach::vm::reap_pagers();
   audit.check(/*pages=*/true);
