@@ -309,7 +309,7 @@ void step(World& w, const uint8_t* p) {
       (void)umach::vm::vm_fault(map, at + 8 * (c % kWordsPerPage), c & 4 ? VM_PROT_WRITE : VM_PROT_READ);
       break;
     case 12:
-      (void)umach::vm::msync(map, at, size, c & 3);
+      (void)umach::vm::msync(map, at, size, c & 7);
       break;
     case 13: {  // anonymous vm_map, anywhere or here
       uint64_t addr = at;
