@@ -70,4 +70,22 @@ void run_steps(const uint8_t* data, size_t size, Step&& step, After&& after) {
   }
 }
 
+// LLVMFuzzerTestOneInput of a target that runs a program of kStep-byte
+// steps (at most max_steps) against a World made by make(): w.step(bytes)
+// for each step, w.check() after each, w.finish() at the end (it lets go
+// of what it made); then the leak audit.
+template <size_t kStep, class Make>
+int run_program(const uint8_t* data, size_t size, size_t max_steps, bool pages, Make&& make) {
+  if (size > kStep * max_steps) return 0;
+  const LeakAudit audit;
+  {
+    auto w = make();
+    run_steps<kStep>(
+        data, size, [&](const uint8_t* p) { w.step(p); }, [&] { w.check(); });
+    w.finish();
+  }
+  audit.check(pages);
+  return 0;
+}
+
 }  // namespace umach::fuzz

@@ -39,6 +39,17 @@ constexpr int kPool = 16;
 struct World {
   RefPtr<IpcSpace> space[2];
   mach_port_name_t pool[2][kPool] = {};
+
+  // (fuzz_support.h's run_program)
+  void step(const uint8_t* p);
+  void check() const {
+    space[0]->check_invariants();
+    space[1]->check_invariants();
+  }
+  void finish() {
+    space[0]->terminate();
+    space[1]->terminate();
+  }
 };
 
 // A name for a call in space s: mostly from its pool, else one of the
@@ -200,6 +211,8 @@ void step(World& w, const uint8_t* p) {
   }
 }
 
+void World::step(const uint8_t* p) { ::step(*this, p); }
+
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
@@ -208,20 +221,9 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size > 4 * 512) return 0;
-  const umach::fuzz::LeakAudit audit;
-  {
+  return umach::fuzz::run_program<4>(data, size, 512, /*pages=*/false, [] {
     World w;
     for (auto& s : w.space) s = IpcSpace::create().value();
-    umach::fuzz::run_steps<4>(
-        data, size, [&](const uint8_t* p) { step(w, p); },
-        [&] {
-          w.space[0]->check_invariants();
-          w.space[1]->check_invariants();
-        });
-    w.space[0]->terminate();
-    w.space[1]->terminate();
-  }
-  audit.check(/*pages=*/false);
-  return 0;
+    return w;
+  });
 }

@@ -103,6 +103,15 @@ struct World {
   mach_port_name_t peer[2] = {};  // send right to the other's port, in spaces[i]
   Model model;
   uint64_t counter = 0;
+
+  // (fuzz_support.h's run_program)
+  void step(const uint8_t* p);
+  void check() const {
+    umach::SpinlockGuard hold(umach::vm::g_vm_lock);
+    maps[0]->check_invariants();
+    maps[1]->check_invariants();
+  }
+  void finish();
 };
 
 // A send right in space `to` to the port of space `from`.
@@ -327,6 +336,16 @@ void step(World& w, const uint8_t* p) {
   }
 }
 
+void World::step(const uint8_t* p) { ::step(*this, p); }
+
+// The contents checked once more, then the spaces (and what they hold)
+// go; the maps go with the World.
+void World::finish() {
+  check_contents(*this, 0);
+  check_contents(*this, 1);
+  for (auto& space : spaces) space->terminate();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
@@ -335,22 +354,5 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size > 5 * 400) return 0;
-  const umach::fuzz::LeakAudit audit;
-  {
-    World w = make_world();
-    umach::fuzz::run_steps<5>(
-        data, size, [&](const uint8_t* p) { step(w, p); },
-        [&] {
-          umach::SpinlockGuard hold(umach::vm::g_vm_lock);
-          w.maps[0]->check_invariants();
-          w.maps[1]->check_invariants();
-        });
-    check_contents(w, 0);
-    check_contents(w, 1);
-    for (auto& space : w.spaces) space->terminate();
-  }
-  umach::vm::reap_pagers();
-  audit.check(/*pages=*/true);
-  return 0;
+  return umach::fuzz::run_program<5>(data, size, 400, /*pages=*/true, make_world);
 }
